@@ -1,0 +1,229 @@
+/**
+ * The fitting loop, written once for both models and every place the data can live:
+ *
+ *   state = init(stats of initial responsibilities)
+ *   repeat
+ *     stats = source.summarize(terms(state))   // E-step: in-process, threads, distributed
+ *     state = mStep(stats)                     // EM or VB: tiny, the same everywhere
+ *   until |Δ bound| < tol
+ *
+ * Only the {@link FitSource} knows where rows are. The models plug in through {@link ModelHooks}.
+ */
+import type { Matrix } from "./matrix.js";
+import type { ConvergenceCriterion } from "./options.js";
+import {
+  createStats,
+  type MixtureStats,
+  type MomentKind,
+  STATS_WEIGHT,
+  statsOffsetQ,
+} from "./stats.js";
+import { BLOCK_ROWS, type ComponentTerms, summarize } from "./terms.js";
+
+/** Where the rows of a fit live. */
+export interface FitSource {
+  readonly nFeatures: number;
+  /** Rows used to initialise (for an in-memory source: all of them). */
+  initSample(): { X: Matrix; sampleWeight: Float64Array | null };
+  /** The E-step over every row, merged in block order. */
+  summarize(terms: ComponentTerms, shift: Float64Array, moment: MomentKind): MixtureStats;
+}
+
+/**
+ * A source over an in-memory matrix, summarised in fixed blocks of `blockRows` rows (default
+ * {@link BLOCK_ROWS}) on the calling thread.
+ */
+export function matrixSource(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  blockRows = BLOCK_ROWS,
+): FitSource {
+  return {
+    nFeatures: X.cols,
+    initSample: () => ({ X, sampleWeight }),
+    summarize: (terms, shift, moment) =>
+      summarize(X, sampleWeight, terms, shift, moment, blockRows),
+  };
+}
+
+/**
+ * Weighted count, mean and second moments of every row about `shift` (one component with
+ * responsibility 1), through the source's own E-step, so it works wherever the source's rows live.
+ */
+export function dataMoments(source: FitSource, shift: Float64Array): MixtureStats {
+  const d = source.nFeatures;
+  const terms: ComponentTerms = {
+    nComponents: 1,
+    nFeatures: d,
+    covarianceType: "full",
+    logConst: new Float64Array(1),
+    means: new Float64Array(d),
+    // A zero precision factor makes every row's log density 0, so r = 1 for every row.
+    precChol: new Float64Array(d * d),
+  };
+  return source.summarize(terms, shift, "full");
+}
+
+/** Weighted mean of the columns of a matrix: the shift that keeps moments well conditioned. */
+export function columnMeans(X: Matrix, sampleWeight: Float64Array | null): Float64Array {
+  const d = X.cols;
+  const out = new Float64Array(d);
+  let wsum = 0;
+  for (let i = 0; i < X.rows; i++) {
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    wsum += w;
+    for (let j = 0; j < d; j++) out[j]! += w * X.data[i * d + j]!;
+  }
+  for (let j = 0; j < d; j++) {
+    const m = out[j]! / wsum;
+    // A finite shift, whatever the magnitudes: fall back to 0 if the sum overflowed.
+    out[j] = Number.isFinite(m) ? m : 0;
+  }
+  return out;
+}
+
+/** The model-specific parts of the loop. */
+export interface ModelHooks<State> {
+  readonly moment: MomentKind;
+  /** The parameters implied by initial responsibilities' statistics. */
+  initialize(stats: MixtureStats): State;
+  /** One M-step. */
+  mStep(stats: MixtureStats): State;
+  /** The constants of the next E-step. */
+  terms(state: State): ComponentTerms;
+  /** The bound after an M-step, given the E-step's statistics that produced `state`. */
+  lowerBound(state: State, stats: MixtureStats): number;
+}
+
+/** Outcome of one initialisation's iterations. */
+export interface RunResult<State> {
+  state: State;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+  /** The bound after every iteration. */
+  lowerBounds: number[];
+}
+
+/** Controls of {@link iterate}. */
+export interface IterateOptions {
+  tol: number;
+  maxIter: number;
+  convergence: ConvergenceCriterion;
+  shift: Float64Array;
+  /** Bound to compare the first iteration with (−∞ on a fresh start; the last bound on a warm start). */
+  startBound: number;
+}
+
+/**
+ * Alternates E- and M-steps from `state` until the change of the bound is below `tol` (per row
+ * or as scikit-learn, see {@link ConvergenceCriterion}) or `maxIter` iterations ran.
+ * Non-convergence is reported in the result, never thrown.
+ */
+export function iterate<State>(
+  source: FitSource,
+  hooks: ModelHooks<State>,
+  state: State,
+  o: IterateOptions,
+): RunResult<State> {
+  let bound = o.startBound;
+  const lowerBounds: number[] = [];
+  let converged = false;
+  let nIter = 0;
+  for (let it = 1; it <= o.maxIter; it++) {
+    nIter = it;
+    const prev = bound;
+    const stats = source.summarize(hooks.terms(state), o.shift, hooks.moment);
+    state = hooks.mStep(stats);
+    bound = hooks.lowerBound(state, stats);
+    lowerBounds.push(bound);
+    let change = bound - prev;
+    if (o.convergence === "per-row") change /= stats.buffer[STATS_WEIGHT]!;
+    if (Math.abs(change) < o.tol) {
+      converged = true;
+      break;
+    }
+  }
+  return { state, converged, nIter, lowerBound: bound, lowerBounds };
+}
+
+/**
+ * Statistics of hard assignments: row i has responsibility 1 for component `labels[i]`.
+ * `buffer[weightSum]` is the data's total weight.
+ */
+export function statsFromLabels(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  labels: Int32Array,
+  k: number,
+  shift: Float64Array,
+  moment: MomentKind,
+): MixtureStats {
+  const d = X.cols;
+  const out = createStats(k, d, moment, shift);
+  const buf = out.buffer;
+  const oS = 3 + k;
+  const oQ = statsOffsetQ(k, d);
+  const dx = new Float64Array(d);
+  let wsum = 0;
+  for (let i = 0; i < X.rows; i++) {
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    wsum += w;
+    const c = labels[i]!;
+    if (c < 0) continue;
+    for (let j = 0; j < d; j++) dx[j] = X.data[i * d + j]! - shift[j]!;
+    accumulate(buf, c, w, dx, d, oS, oQ, moment);
+  }
+  buf[STATS_WEIGHT] = wsum;
+  return out;
+}
+
+/** Statistics of given responsibilities (n·K row-major). */
+export function statsFromResponsibilities(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  resp: Float64Array,
+  k: number,
+  shift: Float64Array,
+  moment: MomentKind,
+): MixtureStats {
+  const d = X.cols;
+  const out = createStats(k, d, moment, shift);
+  const buf = out.buffer;
+  const oS = 3 + k;
+  const oQ = statsOffsetQ(k, d);
+  const dx = new Float64Array(d);
+  let wsum = 0;
+  for (let i = 0; i < X.rows; i++) {
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    wsum += w;
+    for (let j = 0; j < d; j++) dx[j] = X.data[i * d + j]! - shift[j]!;
+    for (let c = 0; c < k; c++) {
+      const r = resp[i * k + c]!;
+      if (r !== 0) accumulate(buf, c, w * r, dx, d, oS, oQ, moment);
+    }
+  }
+  buf[STATS_WEIGHT] = wsum;
+  return out;
+}
+
+function accumulate(
+  buf: Float64Array,
+  c: number,
+  wr: number,
+  dx: Float64Array,
+  d: number,
+  oS: number,
+  oQ: number,
+  moment: MomentKind,
+): void {
+  buf[3 + c]! += wr;
+  for (let j = 0; j < d; j++) buf[oS + c * d + j]! += wr * dx[j]!;
+  if (moment === "full") {
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q < d; q++) buf[oQ + c * d * d + p * d + q]! += wr * dx[p]! * dx[q]!;
+    }
+  } else {
+    for (let j = 0; j < d; j++) buf[oQ + c * d + j]! += wr * dx[j]! * dx[j]!;
+  }
+}

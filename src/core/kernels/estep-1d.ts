@@ -1,0 +1,127 @@
+/**
+ * The 1-D E-step kernel: the hot loop of fitting one mixture per column.
+ *
+ * Every variant of the model (EM or variational) reduces, in one dimension, to per-component
+ * constants so that the (expected) weighted log density of component k at x is
+ *
+ *   lp_k(x) = a_k - b_k (x - mu_k)^2
+ *
+ * (EM: a_k = log w_k - ½ log 2π + log L_k, b_k = ½ L_k², with L_k the precision Cholesky factor
+ * 1/σ_k; the variational model adds its digamma terms to a_k). The kernel then forms the
+ * responsibilities r_k = exp(lp_k - logp), logp = log Σ_j exp(lp_j), and accumulates for rows
+ * [start, end), each row weighted by its sample weight w (1 when `sampleWeight` is null):
+ *
+ *   out[0]          Σ w                      (the block's weight)
+ *   out[1]          Σ w logp                 (log-likelihood, or its variational analogue)
+ *   out[2]          Σ w Σ_k r_k log r_k      (the entropy term of the variational bound, <= 0)
+ *   out[3 + k]      N_k = Σ w r_k
+ *   out[3 + K + k]  S_k = Σ w r_k (x - shift)
+ *   out[3 + 2K + k] Q_k = Σ w r_k (x - shift)^2
+ *
+ * `out` (length 3 + 3K) is overwritten. Sums run in row order, so the result for a block is a
+ * deterministic function of its rows. Moments are taken about `shift` (e.g. the data mean) so that
+ * Q does not cancel catastrophically over many rows (Chan, Golub & LeVeque 1983).
+ *
+ * r_k log r_k is computed as r_k (lp_k - logp): no extra log per component. NaN input rows
+ * propagate NaN into the sums; validation happens at the API boundary, never here.
+ *
+ * The scratch buffer must have length >= K; nothing is allocated inside the loop.
+ */
+export function estep1d(
+  x: Float64Array,
+  start: number,
+  end: number,
+  sampleWeight: Float64Array | null,
+  nComponents: number,
+  a: Float64Array,
+  mu: Float64Array,
+  b: Float64Array,
+  shift: number,
+  out: Float64Array,
+  scratch: Float64Array,
+): void {
+  const K = nComponents;
+  out.fill(0, 0, 3 + 3 * K);
+  let wsum = 0;
+  let llsum = 0;
+  let entsum = 0;
+  for (let i = start; i < end; i++) {
+    const xi = x[i]!;
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) {
+      const d = xi - mu[k]!;
+      const lp = a[k]! - b[k]! * d * d;
+      scratch[k] = lp;
+      if (lp > max) max = lp;
+    }
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(scratch[k]! - max);
+    const logp = max + Math.log(s);
+    const inv = 1 / s;
+    const dx = xi - shift;
+    let ent = 0;
+    for (let k = 0; k < K; k++) {
+      const lp = scratch[k]!;
+      const r = Math.exp(lp - max) * inv;
+      // r log r -> 0 as r -> 0; guard 0 * -Infinity.
+      if (r > 0) ent += r * (lp - logp);
+      const wr = w * r;
+      out[3 + k]! += wr;
+      out[3 + K + k]! += wr * dx;
+      out[3 + 2 * K + k]! += wr * dx * dx;
+    }
+    wsum += w;
+    llsum += w * logp;
+    entsum += w * ent;
+  }
+  out[0] = wsum;
+  out[1] = llsum;
+  out[2] = entsum;
+}
+
+/**
+ * Responsibilities (posterior probabilities) of rows [start, end) under the same per-component
+ * constants as {@link estep1d}: `resp[(i - start)·K + k] = r_k(x_i)`, and, when `logProb` is not
+ * null, `logProb[i - start] = log Σ_k exp(lp_k(x_i))`.
+ */
+export function posterior1d(
+  x: Float64Array,
+  start: number,
+  end: number,
+  nComponents: number,
+  a: Float64Array,
+  mu: Float64Array,
+  b: Float64Array,
+  resp: Float64Array | null,
+  logProb: Float64Array | null,
+): void {
+  const K = nComponents;
+  for (let i = start; i < end; i++) {
+    const xi = x[i]!;
+    const o = (i - start) * K;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) {
+      const d = xi - mu[k]!;
+      const lp = a[k]! - b[k]! * d * d;
+      if (resp !== null) resp[o + k] = lp;
+      if (lp > max) max = lp;
+    }
+    let s = 0;
+    if (resp !== null) {
+      for (let k = 0; k < K; k++) {
+        const e = Math.exp(resp[o + k]! - max);
+        resp[o + k] = e;
+        s += e;
+      }
+      const inv = 1 / s;
+      for (let k = 0; k < K; k++) resp[o + k]! *= inv;
+    } else {
+      for (let k = 0; k < K; k++) {
+        const d = xi - mu[k]!;
+        s += Math.exp(a[k]! - b[k]! * d * d - max);
+      }
+    }
+    if (logProb !== null) logProb[i - start] = max + Math.log(s);
+  }
+}

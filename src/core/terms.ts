@@ -1,0 +1,301 @@
+/**
+ * Per-iteration component constants and the E-step over rows.
+ *
+ * Both models evaluate, for component k,
+ *
+ *   lp_k(x) = logConst_k − ½ ‖(x − μ_k)ᵀ P_k‖²
+ *
+ * where P_k is the precision Cholesky factor (Σ_k⁻¹ = P_k P_kᵀ) and logConst_k collects
+ * log w_k − ½ d log 2π + log det P_k (EM) plus the variational model's expectation terms. The
+ * constants are computed once per iteration; the row loops only do the quadratic form.
+ */
+import type { CovarianceType } from "./covariance.js";
+import { assertUnreachable } from "./errors.js";
+import { estep1d, posterior1d } from "./kernels/estep-1d.js";
+import type { Matrix } from "./matrix.js";
+import {
+  createStats,
+  type MixtureStats,
+  type MomentKind,
+  STATS_ENTROPY,
+  STATS_LOGLIK,
+  STATS_N,
+  STATS_WEIGHT,
+  statsOffsetQ,
+  statsOffsetS,
+} from "./stats.js";
+
+/** ½ log 2π. */
+export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** Constants of one iteration's E-step (see the module comment). */
+export interface ComponentTerms {
+  readonly nComponents: number;
+  readonly nFeatures: number;
+  readonly covarianceType: CovarianceType;
+  /** logConst_k, length K. */
+  readonly logConst: Float64Array;
+  /** μ, K·d. */
+  readonly means: Float64Array;
+  /** P, shape per covariance type (K·d·d, d·d, K·d, K). */
+  readonly precChol: Float64Array;
+}
+
+/**
+ * Rows per block. Blocks are fixed by row index, never by thread or worker count, so every way of
+ * spreading them gives the same merged statistics bit for bit.
+ */
+export const BLOCK_ROWS = 65536;
+
+/** The 1-D kernel's constants: a_k = logConst_k, b_k = ½ P_k². */
+function oneDimConstants(t: ComponentTerms): { a: Float64Array; b: Float64Array } {
+  const K = t.nComponents;
+  const b = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const p = t.covarianceType === "tied" ? t.precChol[0]! : t.precChol[k]!;
+    b[k] = 0.5 * p * p;
+  }
+  return { a: t.logConst, b };
+}
+
+/**
+ * lp_k(x) for the row of `data` starting at `off`, for every k, into `out` (length K).
+ * `tmp` is scratch of length d.
+ */
+export function weightedLogProbRow(
+  t: ComponentTerms,
+  data: Float64Array,
+  off: number,
+  out: Float64Array,
+  tmp: Float64Array,
+): void {
+  const K = t.nComponents;
+  const d = t.nFeatures;
+  const mu = t.means;
+  const P = t.precChol;
+  for (let k = 0; k < K; k++) {
+    let q = 0;
+    switch (t.covarianceType) {
+      case "full":
+      case "tied": {
+        const po = t.covarianceType === "full" ? k * d * d : 0;
+        for (let i = 0; i < d; i++) tmp[i] = data[off + i]! - mu[k * d + i]!;
+        // y_j = Σ_i (x − μ)_i P_ij; P need not be triangular (a user's precisionsInit factor).
+        for (let j = 0; j < d; j++) {
+          let y = 0;
+          for (let i = 0; i < d; i++) y += tmp[i]! * P[po + i * d + j]!;
+          q += y * y;
+        }
+        break;
+      }
+      case "diag":
+        for (let j = 0; j < d; j++) {
+          const y = (data[off + j]! - mu[k * d + j]!) * P[k * d + j]!;
+          q += y * y;
+        }
+        break;
+      case "spherical": {
+        const p = P[k]!;
+        for (let j = 0; j < d; j++) {
+          const y = (data[off + j]! - mu[k * d + j]!) * p;
+          q += y * y;
+        }
+        break;
+      }
+      default:
+        assertUnreachable(t.covarianceType);
+    }
+    out[k] = t.logConst[k]! - 0.5 * q;
+  }
+}
+
+/**
+ * The E-step over rows [start, end) of X: overwrites `out` with the block's statistics (see
+ * {@link MixtureStats}). Rows are summed in order. `sampleWeight` (length n) or null for 1.
+ */
+export function summarizeBlock(
+  X: Matrix,
+  start: number,
+  end: number,
+  sampleWeight: Float64Array | null,
+  t: ComponentTerms,
+  out: MixtureStats,
+): void {
+  const K = t.nComponents;
+  const d = t.nFeatures;
+  const buf = out.buffer;
+  if (d === 1) {
+    const { a, b } = oneDimConstants(t);
+    // For d = 1 the full and diagonal layouts of Q coincide, so one kernel serves both.
+    estep1d(
+      X.data,
+      start,
+      end,
+      sampleWeight,
+      K,
+      a,
+      t.means,
+      b,
+      out.shift[0]!,
+      buf,
+      new Float64Array(K),
+    );
+    return;
+  }
+  buf.fill(0);
+  const lp = new Float64Array(K);
+  const tmp = new Float64Array(d);
+  const dx = new Float64Array(d);
+  const shift = out.shift;
+  const oS = statsOffsetS(K);
+  const oQ = statsOffsetQ(K, d);
+  const full = out.moment === "full";
+  let wsum = 0;
+  let llsum = 0;
+  let entsum = 0;
+  const data = X.data;
+  for (let i = start; i < end; i++) {
+    const off = i * d;
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    weightedLogProbRow(t, data, off, lp, tmp);
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) if (lp[k]! > max) max = lp[k]!;
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(lp[k]! - max);
+    const logp = max + Math.log(s);
+    const inv = 1 / s;
+    for (let j = 0; j < d; j++) dx[j] = data[off + j]! - shift[j]!;
+    let ent = 0;
+    for (let k = 0; k < K; k++) {
+      const r = Math.exp(lp[k]! - max) * inv;
+      if (r > 0) ent += r * (lp[k]! - logp);
+      const wr = w * r;
+      buf[STATS_N + k]! += wr;
+      for (let j = 0; j < d; j++) buf[oS + k * d + j]! += wr * dx[j]!;
+      if (full) {
+        const base = oQ + k * d * d;
+        for (let p = 0; p < d; p++) {
+          const wp = wr * dx[p]!;
+          for (let q = 0; q < d; q++) buf[base + p * d + q]! += wp * dx[q]!;
+        }
+      } else {
+        for (let j = 0; j < d; j++) buf[oQ + k * d + j]! += wr * dx[j]! * dx[j]!;
+      }
+    }
+    wsum += w;
+    llsum += w * logp;
+    entsum += w * ent;
+  }
+  buf[STATS_WEIGHT] = wsum;
+  buf[STATS_LOGLIK] = llsum;
+  buf[STATS_ENTROPY] = entsum;
+}
+
+/** Number of blocks of `blockRows` rows in n rows. */
+export function blockCount(rows: number, blockRows = BLOCK_ROWS): number {
+  return Math.ceil(rows / blockRows);
+}
+
+/**
+ * Statistics of blocks [firstBlock, lastBlock) of X, one object per block, in block order: what
+ * a worker holding those blocks returns. Folding every block's statistics in global block order
+ * ({@link foldStats}) reproduces {@link summarize} bit for bit, however the blocks were shared out.
+ */
+export function summarizeBlocks(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  t: ComponentTerms,
+  shift: Float64Array,
+  moment: MomentKind,
+  firstBlock: number,
+  lastBlock: number,
+  blockRows = BLOCK_ROWS,
+): MixtureStats[] {
+  const out: MixtureStats[] = [];
+  for (let b = firstBlock; b < lastBlock; b++) {
+    const s = createStats(t.nComponents, t.nFeatures, moment, shift);
+    summarizeBlock(X, b * blockRows, Math.min(X.rows, (b + 1) * blockRows), sampleWeight, t, s);
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The fixed reduction: total = ((0 + s₀) + s₁) + … in the given (block) order. Floating-point
+ * addition is not associative, so this order — not the grouping of blocks into shards — is what
+ * makes results identical across thread and worker counts.
+ */
+export function foldStats(parts: readonly MixtureStats[], into: MixtureStats): MixtureStats {
+  const tb = into.buffer;
+  for (const p of parts) {
+    const pb = p.buffer;
+    for (let i = 0; i < tb.length; i++) tb[i]! += pb[i]!;
+  }
+  return into;
+}
+
+/**
+ * The E-step over all rows of X in fixed blocks of `blockRows` (default {@link BLOCK_ROWS}),
+ * folded in block order. The result is independent of how the blocks could be distributed.
+ */
+export function summarize(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  t: ComponentTerms,
+  shift: Float64Array,
+  moment: MomentKind,
+  blockRows = BLOCK_ROWS,
+): MixtureStats {
+  const total = createStats(t.nComponents, t.nFeatures, moment, shift);
+  const block = createStats(t.nComponents, t.nFeatures, moment, shift);
+  const tb = total.buffer;
+  const bb = block.buffer;
+  for (let start = 0; start < X.rows; start += blockRows) {
+    summarizeBlock(X, start, Math.min(X.rows, start + blockRows), sampleWeight, t, block);
+    for (let i = 0; i < tb.length; i++) tb[i]! += bb[i]!;
+  }
+  return total;
+}
+
+/** What {@link evaluateRows} should fill; each output is optional. */
+export interface RowOutputs {
+  /** Responsibilities, n·K row-major. */
+  resp?: Float64Array;
+  /** log Σ_k exp(lp_k), length n. */
+  logProb?: Float64Array;
+  /** argmax_k lp_k (first maximum on ties), length n. */
+  labels?: Int32Array;
+}
+
+/** Per-row posteriors, log densities and labels under the given terms. */
+export function evaluateRows(X: Matrix, t: ComponentTerms, outputs: RowOutputs): void {
+  const K = t.nComponents;
+  const d = t.nFeatures;
+  const { resp, logProb, labels } = outputs;
+  if (d === 1 && labels === undefined) {
+    const { a, b } = oneDimConstants(t);
+    posterior1d(X.data, 0, X.rows, K, a, t.means, b, resp ?? null, logProb ?? null);
+    return;
+  }
+  const lp = new Float64Array(K);
+  const tmp = new Float64Array(d);
+  for (let i = 0; i < X.rows; i++) {
+    weightedLogProbRow(t, X.data, i * d, lp, tmp);
+    let max = Number.NEGATIVE_INFINITY;
+    let arg = 0;
+    for (let k = 0; k < K; k++) {
+      if (lp[k]! > max) {
+        max = lp[k]!;
+        arg = k;
+      }
+    }
+    if (labels !== undefined) labels[i] = arg;
+    if (resp === undefined && logProb === undefined) continue;
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(lp[k]! - max);
+    if (logProb !== undefined) logProb[i] = max + Math.log(s);
+    if (resp !== undefined) {
+      for (let k = 0; k < K; k++) resp[i * K + k] = Math.exp(lp[k]! - max) / s;
+    }
+  }
+}
