@@ -228,6 +228,7 @@ export class BayesianGaussianMixture extends BaseMixture<VariationalState> {
       variationalMStep(stats, priors, reg, type);
     return {
       moment: momentKindOf(type),
+      summedBound: true,
       initialize: step,
       mStep: step,
       terms: (s) => this.termsOf(s),

@@ -85,6 +85,11 @@ export function columnMeans(X: Matrix, sampleWeight: Float64Array | null): Float
 /** The model-specific parts of the loop. */
 export interface ModelHooks<State> {
   readonly moment: MomentKind;
+  /**
+   * True when the bound is a sum over rows (the variational bound), false when it is already a
+   * per-row mean (EM's mean log-likelihood). The per-row criterion divides only the former.
+   */
+  readonly summedBound: boolean;
   /** The parameters implied by initial responsibilities' statistics. */
   initialize(stats: MixtureStats): State;
   /** One M-step. */
@@ -138,7 +143,7 @@ export function iterate<State>(
     bound = hooks.lowerBound(state, stats);
     lowerBounds.push(bound);
     let change = bound - prev;
-    if (o.convergence === "per-row") change /= stats.buffer[STATS_WEIGHT]!;
+    if (o.convergence === "per-row" && hooks.summedBound) change /= stats.buffer[STATS_WEIGHT]!;
     if (Math.abs(change) < o.tol) {
       converged = true;
       break;

@@ -186,6 +186,7 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
     this.nFeatures = d;
     return {
       moment: momentKindOf(type),
+      summedBound: false,
       initialize: (stats) => {
         const est = estimateGaussianParameters(stats, reg, type);
         const wsum = stats.buffer[STATS_WEIGHT]!;

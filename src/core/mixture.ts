@@ -26,6 +26,7 @@ import {
   type ResolvedMixtureOptions,
   resolveMixtureOptions,
 } from "./options.js";
+import { meanLogLikelihood, pointEstimateTerms } from "./point-estimate.js";
 import { Random, resolveRandom } from "./rng.js";
 import { type ComponentTerms, evaluateRows } from "./terms.js";
 
@@ -334,6 +335,28 @@ export abstract class BaseMixture<State extends ComponentParameters> {
       den += wi;
     }
     return num / den;
+  }
+
+  /**
+   * Mean log-likelihood of X under the plain mixture density of the fitted point estimates
+   * (weights, means, covariances). For `GaussianMixture` this equals {@link score}; for the
+   * Bayesian model it differs from `score`, which uses the variational expectations as
+   * scikit-learn does. Use it to compare fits of different models or tools.
+   */
+  logLikelihood(X: MatrixInput): number {
+    const m = this.checkPredictMatrix(X);
+    const s = this.fitted();
+    return meanLogLikelihood(
+      m,
+      pointEstimateTerms(
+        this.weights,
+        s.means,
+        s.covariances,
+        this.covarianceType,
+        this.nComponents,
+        this.nFeatures,
+      ),
+    );
   }
 
   /** Number of free parameters of the model, for {@link bic} and {@link aic}. */
