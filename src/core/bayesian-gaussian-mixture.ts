@@ -58,7 +58,8 @@ export class BayesianGaussianMixture extends BaseMixture<VariationalState> {
   /** The priors the last fit used (scikit-learn's `*_prior_` attributes). */
   priors: VariationalPriors | null = null;
 
-  constructor(options: BayesianGaussianMixtureOptions = {}) {
+  constructor(opts: BayesianGaussianMixtureOptions | null = {}) {
+    const options = opts ?? {};
     super(options);
     this.bayesOptions = options;
     this.weightConcentrationPriorType = checkChoice(

@@ -56,7 +56,8 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
   private readonly meansInit: MatrixInput | null;
   private readonly precisionsInit: Float64Array | null;
 
-  constructor(options: GaussianMixtureOptions = {}) {
+  constructor(opts: GaussianMixtureOptions | null = {}) {
+    const options = opts ?? {};
     super(options);
     const K = this.nComponents;
     this.weightsInit = null;

@@ -66,7 +66,7 @@ export function toMatrix(input: MatrixInput, name = "X"): Matrix {
     return { data, rows: n, cols: 1 };
   }
   const rows = input as ReadonlyArray<ArrayLike<number>>;
-  const cols = rows[0]?.length;
+  const cols = typeof rows[0] === "object" && rows[0] !== null ? rows[0].length : undefined;
   if (typeof cols !== "number") {
     throw new InvalidInputError(
       `${name}: row 0 is ${describe(rows[0])}, expected an array of numbers.`,
@@ -75,9 +75,14 @@ export function toMatrix(input: MatrixInput, name = "X"): Matrix {
   const data = new Float64Array(n * cols);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
-    if (row === null || typeof row !== "object" || row.length !== cols) {
+    if (row === null || typeof row !== "object" || typeof row.length !== "number") {
       throw new InvalidInputError(
-        `${name}: row ${i} has ${row && typeof row === "object" ? row.length : describe(row)} values but row 0 has ${cols}; every row needs the same number of columns.`,
+        `${name}: row ${i} is ${describe(row)}, expected an array of numbers (or pass a flat array of numbers for one column).`,
+      );
+    }
+    if (row.length !== cols) {
+      throw new InvalidInputError(
+        `${name}: row ${i} has ${row.length} values but row 0 has ${cols}; every row needs the same number of columns.`,
       );
     }
     for (let j = 0; j < cols; j++) {
@@ -101,7 +106,13 @@ function describe(v: unknown): string {
 }
 
 /**
- * Throws when any value is NaN or ±Infinity, naming the first offending row and column.
+ * Largest |value| a mixture accepts: squares stay below 1e200, so sums of squares over 10¹² rows
+ * cannot overflow float64.
+ */
+export const MAX_ABS_VALUE = 1e100;
+
+/**
+ * Throws when any value is NaN, ±Infinity or beyond ±{@link MAX_ABS_VALUE}, naming the first offending row and column.
  * @throws InvalidInputError
  */
 export function checkFinite(m: Matrix, name = "X"): void {
@@ -111,7 +122,13 @@ export function checkFinite(m: Matrix, name = "X"): void {
     if (!Number.isFinite(v)) {
       const row = Math.floor(i / cols);
       throw new InvalidInputError(
-        `${name}: row ${row}, column ${i - row * cols} is ${v}. Mixtures are fitted on finite values only: drop or impute such rows first (modenorm's column encoders keep missing values in an explicit null indicator).`,
+        `${name}: row ${row}, column ${i - row * cols} is ${v}. Mixtures are fitted on finite values only: drop or impute such rows first.`,
+      );
+    }
+    if (Math.abs(v) > MAX_ABS_VALUE) {
+      const row = Math.floor(i / cols);
+      throw new InvalidInputError(
+        `${name}: row ${row}, column ${i - row * cols} is ${v}; values beyond ±${MAX_ABS_VALUE} would overflow the mixture's second moments. Rescale the column first (e.g. divide it by a power of 10).`,
       );
     }
   }

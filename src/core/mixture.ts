@@ -228,6 +228,22 @@ export abstract class BaseMixture<State extends ComponentParameters> {
         );
       }
       checkFinite(r, "respInit");
+      for (let i = 0; i < r.rows; i++) {
+        let sum = 0;
+        for (let c = 0; c < r.cols; c++) {
+          const v = r.data[i * r.cols + c]!;
+          if (v < 0)
+            throw new InvalidInputError(
+              `respInit: row ${i}, column ${c} is ${v}; responsibilities must be >= 0.`,
+            );
+          sum += v;
+        }
+        if (Math.abs(sum - 1) > 1e-6) {
+          throw new InvalidInputError(
+            `respInit: row ${i} sums to ${sum}; each row of responsibilities must sum to 1.`,
+          );
+        }
+      }
       respInit = r.data;
     }
     let best: RunResult<State> | null = null;

@@ -140,9 +140,19 @@ export const MIXTURE_DEFAULTS: Readonly<ResolvedMixtureOptions> = Object.freeze(
   respInit: null,
 });
 
+/** A value as a message shows it: numbers plainly, anything else as JSON (so "2" keeps its quotes). */
+function show(v: unknown): string {
+  if (typeof v === "number") return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 function checkInteger(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new InvalidInputError(`${name} must be an integer >= ${min}, got ${String(v)}.`);
+    throw new InvalidInputError(`${name} must be an integer >= ${min}, got ${show(v)}.`);
   }
   return v;
 }
@@ -150,7 +160,7 @@ function checkInteger(name: string, v: unknown, min: number): number {
 function checkNumber(name: string, v: unknown, min: number, exclusive: boolean): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || (exclusive && v === min)) {
     throw new InvalidInputError(
-      `${name} must be a finite number ${exclusive ? ">" : ">="} ${min}, got ${String(v)}.`,
+      `${name} must be a finite number ${exclusive ? ">" : ">="} ${min}, got ${show(v)}.`,
     );
   }
   return v;
@@ -169,7 +179,10 @@ function checkChoice<T extends string>(name: string, v: unknown, choices: readon
  * Validates and fills in the shared options.
  * @throws InvalidInputError naming the option, the value and what is allowed.
  */
-export function resolveMixtureOptions(o: MixtureOptions): ResolvedMixtureOptions {
+export function resolveMixtureOptions(
+  options: MixtureOptions | null | undefined,
+): ResolvedMixtureOptions {
+  const o = options ?? {};
   const r = { ...MIXTURE_DEFAULTS };
   const pick = <K extends keyof ResolvedMixtureOptions>(key: K): ResolvedMixtureOptions[K] =>
     (o[key] === undefined ? r[key] : o[key]) as ResolvedMixtureOptions[K];
@@ -177,7 +190,7 @@ export function resolveMixtureOptions(o: MixtureOptions): ResolvedMixtureOptions
   if (typeof randomState === "number") checkInteger("randomState", randomState, 0);
   else if (typeof randomState !== "object" || randomState === null) {
     throw new InvalidInputError(
-      `randomState must be a non-negative integer seed or a Random, got ${String(randomState)}.`,
+      `randomState must be a non-negative integer seed or a Random, got ${show(randomState)}.`,
     );
   }
   return {
