@@ -94,13 +94,14 @@ export class BayesianGaussianMixture extends BaseMixture<VariationalState> {
   }
 
   protected termsOf(s: VariationalState): ComponentTerms {
-    return variationalTerms(
+    const t = variationalTerms(
       s,
       this.weightConcentrationPriorType,
       this.covarianceType,
       this.nComponents,
       this.nFeatures,
     );
+    return { ...t, kernel: this.options.kernel };
   }
 
   protected publish(s: VariationalState): void {

@@ -107,6 +107,7 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
       logConst,
       means: s.means,
       precChol: s.precisionsCholesky,
+      kernel: this.options.kernel,
     };
   }
 

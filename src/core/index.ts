@@ -13,5 +13,6 @@ export * from "./rng.js";
 export * from "./special.js";
 export * from "./stats.js";
 export * from "./synthetic.js";
+export * from "./table.js";
 export * from "./terms.js";
 export * from "./variational.js";

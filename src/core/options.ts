@@ -6,6 +6,7 @@ import { COVARIANCE_TYPES, type CovarianceType } from "./covariance.js";
 import { InvalidInputError } from "./errors.js";
 import type { MatrixInput } from "./matrix.js";
 import type { Random } from "./rng.js";
+import type { Kernel1d } from "./terms.js";
 import type { WeightConcentrationPriorType } from "./variational.js";
 
 /**
@@ -72,6 +73,8 @@ export interface MixtureOptions {
    * exactly, as the golden-fixture tests do.
    */
   respInit?: MatrixInput | null;
+  /** The 1-D E-step kernel (see {@link Kernel1d}). Default `auto`. */
+  kernel?: Kernel1d;
 }
 
 /** Options of `GaussianMixture`. */
@@ -123,6 +126,7 @@ export interface ResolvedMixtureOptions {
   warmStart: boolean;
   convergence: ConvergenceCriterion;
   respInit: MatrixInput | null;
+  kernel: Kernel1d;
 }
 
 /** scikit-learn's defaults, except `initParams` (`auto`) and `randomState` (0). */
@@ -138,6 +142,7 @@ export const MIXTURE_DEFAULTS: Readonly<ResolvedMixtureOptions> = Object.freeze(
   warmStart: false,
   convergence: "per-row",
   respInit: null,
+  kernel: "auto",
 });
 
 /** A value as a message shows it: numbers plainly, anything else as JSON (so "2" keeps its quotes). */
@@ -205,6 +210,7 @@ export function resolveMixtureOptions(
     warmStart: Boolean(pick("warmStart")),
     convergence: checkChoice("convergence", pick("convergence"), ["per-row", "sklearn"] as const),
     respInit: pick("respInit"),
+    kernel: checkChoice("kernel", pick("kernel"), ["auto", "js", "wasm-fast"] as const),
   };
 }
 

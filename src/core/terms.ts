@@ -12,6 +12,13 @@
 import type { CovarianceType } from "./covariance.js";
 import { assertUnreachable } from "./errors.js";
 import { estep1d, posterior1d } from "./kernels/estep-1d.js";
+import {
+  estep1dWasm,
+  estep1dWasmFast,
+  posterior1dWasm,
+  posterior1dWasmFast,
+  wasmSimdAvailable,
+} from "./kernels/estep-1d-wasm.js";
 import type { Matrix } from "./matrix.js";
 import {
   createStats,
@@ -39,6 +46,28 @@ export interface ComponentTerms {
   readonly means: Float64Array;
   /** P, shape per covariance type (K·d·d, d·d, K·d, K). */
   readonly precChol: Float64Array;
+  /** The 1-D kernel to run (default `auto`); ignored for d > 1. */
+  readonly kernel?: Kernel1d;
+}
+
+/**
+ * The 1-D E-step kernel.
+ * - `auto` (default): WebAssembly SIMD when the runtime has it, else TypeScript. Both give the
+ *   same bits (same exp algorithm as V8's Math.exp, same two-lane summation).
+ * - `js`: the TypeScript reference.
+ * - `wasm-fast`: WebAssembly with a cheaper exp (relative error <= 1e-13): fastest, not
+ *   bit-identical to the others.
+ */
+export type Kernel1d = "auto" | "js" | "wasm-fast";
+
+function pickEstep(kernel: Kernel1d | undefined): typeof estep1d {
+  if (kernel === "js" || !wasmSimdAvailable()) return estep1d;
+  return kernel === "wasm-fast" ? estep1dWasmFast : estep1dWasm;
+}
+
+function pickPosterior(kernel: Kernel1d | undefined): typeof posterior1d {
+  if (kernel === "js" || !wasmSimdAvailable()) return posterior1d;
+  return kernel === "wasm-fast" ? posterior1dWasmFast : posterior1dWasm;
 }
 
 /**
@@ -127,7 +156,7 @@ export function summarizeBlock(
   if (d === 1) {
     const { a, b } = oneDimConstants(t);
     // For d = 1 the full and diagonal layouts of Q coincide, so one kernel serves both.
-    estep1d(
+    pickEstep(t.kernel)(
       X.data,
       start,
       end,
@@ -138,7 +167,7 @@ export function summarizeBlock(
       b,
       out.shift[0]!,
       buf,
-      new Float64Array(K),
+      new Float64Array(4 * K + 3),
     );
     return;
   }
@@ -274,7 +303,7 @@ export function evaluateRows(X: Matrix, t: ComponentTerms, outputs: RowOutputs):
   const { resp, logProb, labels } = outputs;
   if (d === 1 && labels === undefined) {
     const { a, b } = oneDimConstants(t);
-    posterior1d(X.data, 0, X.rows, K, a, t.means, b, resp ?? null, logProb ?? null);
+    pickPosterior(t.kernel)(X.data, 0, X.rows, K, a, t.means, b, resp ?? null, logProb ?? null);
     return;
   }
   const lp = new Float64Array(K);

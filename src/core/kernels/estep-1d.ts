@@ -18,14 +18,15 @@
  *   out[3 + K + k]  S_k = Σ w r_k (x - shift)
  *   out[3 + 2K + k] Q_k = Σ w r_k (x - shift)^2
  *
- * `out` (length 3 + 3K) is overwritten. Sums run in row order, so the result for a block is a
- * deterministic function of its rows. Moments are taken about `shift` (e.g. the data mean) so that
+ * `out` (length 3 + 3K) is overwritten. Sums run in two lanes (even and odd rows from `start`,
+ * each in row order, added at the end), so the result for a block is a deterministic function of
+ * its rows, and identical to the WebAssembly kernel's. Moments are taken about `shift` (e.g. the data mean) so that
  * Q does not cancel catastrophically over many rows (Chan, Golub & LeVeque 1983).
  *
  * r_k log r_k is computed as r_k (lp_k - logp): no extra log per component. NaN input rows
  * propagate NaN into the sums; validation happens at the API boundary, never here.
  *
- * The scratch buffer must have length >= K; nothing is allocated inside the loop.
+ * The scratch buffer must have length >= 4K + 3; nothing is allocated inside the loop.
  */
 export function estep1d(
   x: Float64Array,
@@ -41,13 +42,19 @@ export function estep1d(
   scratch: Float64Array,
 ): void {
   const K = nComponents;
-  out.fill(0, 0, 3 + 3 * K);
-  let wsum = 0;
-  let llsum = 0;
-  let entsum = 0;
+  const len = 3 + 3 * K;
+  // Two lanes, as the WebAssembly SIMD kernel sums: rows start, start+2, … in lane 0 (out),
+  // rows start+1, start+3, … in lane 1 (scratch[K…]); out = lane0 + lane1 at the end. The same
+  // order in both kernels makes their results identical bit for bit.
+  const l1 = K;
+  out.fill(0, 0, len);
+  scratch.fill(0, l1, l1 + len);
   for (let i = start; i < end; i++) {
     const xi = x[i]!;
     const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    const base = ((i - start) & 1) === 0 ? -1 : l1;
+    const acc = base < 0 ? out : scratch;
+    const o = base < 0 ? 0 : l1;
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < K; k++) {
       const d = xi - mu[k]!;
@@ -67,17 +74,15 @@ export function estep1d(
       // r log r -> 0 as r -> 0; guard 0 * -Infinity.
       if (r > 0) ent += r * (lp - logp);
       const wr = w * r;
-      out[3 + k]! += wr;
-      out[3 + K + k]! += wr * dx;
-      out[3 + 2 * K + k]! += wr * dx * dx;
+      acc[o + 3 + k]! += wr;
+      acc[o + 3 + K + k]! += wr * dx;
+      acc[o + 3 + 2 * K + k]! += wr * dx * dx;
     }
-    wsum += w;
-    llsum += w * logp;
-    entsum += w * ent;
+    acc[o]! += w;
+    acc[o + 1]! += w * logp;
+    acc[o + 2]! += w * ent;
   }
-  out[0] = wsum;
-  out[1] = llsum;
-  out[2] = entsum;
+  for (let q = 0; q < len; q++) out[q]! += scratch[l1 + q]!;
 }
 
 /**

@@ -1,0 +1,728 @@
+/**
+ * AssemblyScript source of the WebAssembly SIMD (f64x2) 1-D E-step kernels.
+ *
+ * Compiled by `scripts/build-wasm.mjs` into `src/core/kernels/generated/estep-1d-wasm.ts`; the
+ * loader is `src/core/kernels/estep-1d-wasm.ts`, the contract is the TypeScript reference
+ * `src/core/kernels/estep-1d.ts`. One f64x2 vector holds two rows; the main loops take two
+ * vectors (four rows) at a time so that the CPU can overlap their long dependency chains.
+ *
+ * Exactness. `expNonPos` is a branch-free f64x2 port of fdlibm's `__ieee754_exp` and `logv` of
+ * fdlibm's `__ieee754_log` (scalar port `logFd` for unusual arguments), the algorithms V8 uses for
+ * `Math.exp` / `Math.log`; WebAssembly f64 arithmetic is IEEE 754 without fused multiply-add, and
+ * every expression below is evaluated in the same order as in the reference. So every per-row
+ * quantity (lp_k, max, e_k, s, logp, r_k, r_k log r_k, w r_k (x - shift)^2) is bit-identical to
+ * the TypeScript kernel; only the order of the sums over rows differs (two lanes, see `estep`).
+ * The `…Fast` exports use `expFast` instead (relative error <= 1e-13, no division).
+ *
+ * Memory layout (byte pointers, chosen by the loader, all 16-byte aligned):
+ *   params: 3K v128 = [a_0, a_0], …, [a_{K-1}, a_{K-1}], [mu_0, mu_0], …, [b_0, b_0], …
+ *   acc:    (3 + 3K) v128 accumulators, lane 0 and lane 1 (the loader zeroes them and adds the
+ *           two lanes at the end), quantity q in the order of the reference's `out`.
+ *   scr:    2 x (2K + 2) v128 scratch, per row pair: lp_k, e_k = exp(lp_k - max), s, max.
+ *
+ * No imports, no allocation, no traps: NaN propagates exactly as in the reference.
+ */
+
+// fdlibm constants (e_exp.c, e_log.c).
+const LN2_HI: f64 = 0.6931471803691238; // 0x3fe62e42 fee00000
+const LN2_LO: f64 = 1.9082149292705877e-10; // 0x3dea39ef 35793c76
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: fdlibm's invln2 (== Math.LOG2E), kept literal.
+const INV_LN2: f64 = 1.4426950408889634; // 0x3ff71547 652b82fe
+const P1: f64 = 0.16666666666666602;
+const P2: f64 = -0.0027777777777015593;
+const P3: f64 = 0.00006613756321437934;
+const P4: f64 = -0.0000016533902205465252;
+const P5: f64 = 4.1381367970572385e-8;
+const U_THRESHOLD: f64 = -745.1332191019411; // below: exp underflows to 0
+// |x| <= HALF_LN2_HW (high word 0x3fd62e42 and anything below) takes the k = 0 path of fdlibm.
+const HALF_LN2_HW: f64 = 0.3465735912322998; // 0x3fd62e43 00000000, first double with k != 0
+const TINY: f64 = 3.725290298461914e-9; // 2^-28: below, fdlibm returns 1 + x
+const TWO_M1000: f64 = 9.332636185032189e-302; // 2^-1000
+const MAGIC: f64 = 6755399441055744; // 1.5 * 2^52: integral doubles -> low bits
+
+const LG1: f64 = 0.6666666666666735;
+const LG2: f64 = 0.3999999999940942;
+const LG3: f64 = 0.2857142874366239;
+const LG4: f64 = 0.22222198432149784;
+const LG5: f64 = 0.1818357216161805;
+const LG6: f64 = 0.15313837699209373;
+const LG7: f64 = 0.14798198605116586;
+const TWO54: f64 = 18014398509481984;
+
+// Fast exp (`estepFast`): exp(r) = 1 + (r + r^2 q(r)) on |r| <= ln2/2, q of degree 7 fitted to
+// (exp(r) - 1 - r) / r^2 by Chebyshev interpolation (mpmath.chebyfit), truncation <= 8e-14 relative.
+const Q0: f64 = 0.4999999999995511;
+const Q1: f64 = 0.16666666666662586;
+const Q2: f64 = 0.04166666678626573;
+const Q3: f64 = 0.00833333334420298;
+const Q4: f64 = 0.0013888839110572009;
+const Q5: f64 = 0.00019841224599656011;
+const Q6: f64 = 0.000024867870179687727;
+const Q7: f64 = 0.0000027617564785876086;
+const FAST_MIN: f64 = -708.3964185322641; // log(2^-1022): below, the fast exp flushes to 0
+
+// Splatted constants in linear memory (byte offsets below): V8 rebuilds a v128.const at every use
+// (3-4 instructions), a load from memory is one.
+const CONSTS = memory.data<f64>(
+  [
+    0.0,
+    0.0,
+    INV_LN2,
+    INV_LN2,
+    0.5,
+    0.5,
+    -HALF_LN2_HW,
+    -HALF_LN2_HW,
+    LN2_HI,
+    LN2_HI,
+    LN2_LO,
+    LN2_LO,
+    P5,
+    P5,
+    P4,
+    P4,
+    P3,
+    P3,
+    P2,
+    P2,
+    P1,
+    P1,
+    2.0,
+    2.0,
+    1.0,
+    1.0,
+    -1021.0,
+    -1021.0,
+    1000.0,
+    1000.0,
+    MAGIC,
+    MAGIC,
+    TWO_M1000,
+    TWO_M1000,
+    -TINY,
+    -TINY,
+    U_THRESHOLD,
+    U_THRESHOLD,
+    Q0,
+    Q0,
+    Q1,
+    Q1,
+    Q2,
+    Q2,
+    Q3,
+    Q3,
+    Q4,
+    Q4,
+    Q5,
+    Q5,
+    Q6,
+    Q6,
+    Q7,
+    Q7,
+    FAST_MIN,
+    FAST_MIN,
+    MAGIC + 1023.0,
+    MAGIC + 1023.0,
+  ],
+  16,
+);
+const C_INV_LN2: usize = 16;
+const C_HALF: usize = 32;
+const C_NEG_HALF_LN2: usize = 48;
+const C_LN2_HI: usize = 64;
+const C_LN2_LO: usize = 80;
+const C_P5: usize = 96;
+const C_P4: usize = 112;
+const C_P3: usize = 128;
+const C_P2: usize = 144;
+const C_P1: usize = 160;
+const C_TWO: usize = 176;
+const C_ONE: usize = 192;
+const C_KMIN: usize = 208;
+const C_THOUSAND: usize = 224;
+const C_MAGIC: usize = 240;
+const C_TWO_M1000: usize = 256;
+const C_NEG_TINY: usize = 272;
+const C_UNDERFLOW: usize = 288;
+const C_Q0: usize = 304;
+const C_Q1: usize = 320;
+const C_Q2: usize = 336;
+const C_Q3: usize = 352;
+const C_Q4: usize = 368;
+const C_Q5: usize = 384;
+const C_Q6: usize = 400;
+const C_Q7: usize = 416;
+const C_FAST_MIN: usize = 432;
+const C_MAGIC_BIAS: usize = 448;
+
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript accepts @inline only on methods here.
+class M {
+  /**
+   * exp(x) for both lanes, x <= 0, -Infinity or NaN (the kernel's lp_k - max). Bit-identical to
+   * fdlibm (hence V8's Math.exp) on that domain, subnormal results included. Branch-free: the
+   * branches of fdlibm become lane masks.
+   */
+  @inline static expNonPos(x: v128): v128 {
+    // Constants are loaded from linear memory: V8 would rebuild each v128.const at every use.
+    const C = CONSTS;
+    // x < -745.13… (also -Infinity) gives 0. Those lanes compute exp(0) instead and are masked at
+    // the end: running the formula on them would underflow, and subnormal arithmetic is ~4x slower.
+    const under = f64x2.lt(x, v128.load(C, C_UNDERFLOW));
+    const xc = v128.andnot(x, under); // NaN kept
+    // k = (int)(invln2 * x - 0.5), forced to 0 where fdlibm takes its |x| <= 0.5 ln2 path (and NaN).
+    let kf = f64x2.trunc(f64x2.sub(f64x2.mul(xc, v128.load(C, C_INV_LN2)), v128.load(C, C_HALF)));
+    kf = v128.and(kf, f64x2.le(xc, v128.load(C, C_NEG_HALF_LN2)));
+    const hi = f64x2.sub(xc, f64x2.mul(kf, v128.load(C, C_LN2_HI))); // kf * LN2_HI is exact
+    const lo = f64x2.mul(kf, v128.load(C, C_LN2_LO));
+    const r = f64x2.sub(hi, lo);
+    const t = f64x2.mul(r, r);
+    let p = f64x2.add(v128.load(C, C_P4), f64x2.mul(t, v128.load(C, C_P5)));
+    p = f64x2.add(v128.load(C, C_P3), f64x2.mul(t, p));
+    p = f64x2.add(v128.load(C, C_P2), f64x2.mul(t, p));
+    p = f64x2.add(v128.load(C, C_P1), f64x2.mul(t, p));
+    const c = f64x2.sub(r, f64x2.mul(t, p));
+    // fdlibm's k == 0 formula 1 - ((x c)/(c - 2) - x) equals this one with hi = x, lo = 0.
+    const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(v128.load(C, C_TWO), c));
+    const one = v128.load(C, C_ONE);
+    const y = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, q), hi));
+    // y * 2^k; for k < -1021 as fdlibm: (y * 2^(k + 1000)) * 2^-1000, one rounding into subnormals.
+    const small = f64x2.lt(kf, v128.load(C, C_KMIN));
+    const kadj = f64x2.add(kf, v128.and(v128.load(C, C_THOUSAND), small));
+    const kbits = i64x2.shl(f64x2.add(kadj, v128.load(C, C_MAGIC)), 52);
+    const scale = v128.bitselect(v128.load(C, C_TWO_M1000), one, small);
+    let e = f64x2.mul(i64x2.add(y, kbits), scale);
+    // |x| < 2^-28: 1 + x, as fdlibm.
+    e = v128.bitselect(f64x2.add(one, xc), e, f64x2.gt(xc, v128.load(C, C_NEG_TINY)));
+    return v128.andnot(e, under);
+  }
+
+  /**
+   * Faster exp for x <= 0, -Infinity or NaN, without division: relative error <= 1e-13 (measured
+   * max 7.4e-14 against Math.exp); results below 2^-1022 (x < -708.396…) are flushed to 0.
+   */
+  @inline static expFast(x: v128): v128 {
+    const C = CONSTS;
+    const under = f64x2.lt(x, v128.load(C, C_FAST_MIN));
+    const xc = v128.andnot(x, under); // NaN kept
+    const kf = f64x2.nearest(f64x2.mul(xc, v128.load(C, C_INV_LN2)));
+    const r = f64x2.sub(
+      f64x2.sub(xc, f64x2.mul(kf, v128.load(C, C_LN2_HI))),
+      f64x2.mul(kf, v128.load(C, C_LN2_LO)),
+    );
+    let q = f64x2.add(v128.load(C, C_Q6), f64x2.mul(r, v128.load(C, C_Q7)));
+    q = f64x2.add(v128.load(C, C_Q5), f64x2.mul(r, q));
+    q = f64x2.add(v128.load(C, C_Q4), f64x2.mul(r, q));
+    q = f64x2.add(v128.load(C, C_Q3), f64x2.mul(r, q));
+    q = f64x2.add(v128.load(C, C_Q2), f64x2.mul(r, q));
+    q = f64x2.add(v128.load(C, C_Q1), f64x2.mul(r, q));
+    q = f64x2.add(v128.load(C, C_Q0), f64x2.mul(r, q));
+    const p = f64x2.add(v128.load(C, C_ONE), f64x2.add(r, f64x2.mul(f64x2.mul(r, r), q)));
+    // 2^k from the low bits of k + 1023 + 1.5 * 2^52 (k >= -1022 here, so 2^k is normal).
+    const twopk = i64x2.shl(f64x2.add(kf, v128.load(C, C_MAGIC_BIAS)), 52);
+    return v128.andnot(f64x2.mul(p, twopk), under);
+  }
+
+  /** Scalar port of fdlibm's __ieee754_log (bit-identical to V8's Math.log). */
+  @inline static logFd(x: f64): f64 {
+    let bits = reinterpret<u64>(x);
+    let hx = <i32>(bits >> 32);
+    const lx = <u32>bits;
+    let k: i32 = 0;
+    if (hx < 0x00100000) {
+      if (((hx & 0x7fffffff) | lx) === 0) return -Infinity;
+      if (hx < 0) return NaN;
+      k -= 54;
+      x *= TWO54;
+      bits = reinterpret<u64>(x);
+      hx = <i32>(bits >> 32);
+    }
+    if (hx >= 0x7ff00000) return x + x;
+    k += (hx >> 20) - 1023;
+    hx &= 0x000fffff;
+    let i = (hx + 0x95f64) & 0x100000;
+    x = reinterpret<f64>(((<u64>(hx | (i ^ 0x3ff00000))) << 32) | (bits & 0xffffffff));
+    k += i >> 20;
+    const f = x - 1.0;
+    const dk = <f64>k;
+    if ((0x000fffff & (2 + hx)) < 3) {
+      if (f === 0.0) {
+        if (k === 0) return 0.0;
+        return dk * LN2_HI + dk * LN2_LO;
+      }
+      const R0 = f * f * (0.5 - 0.3333333333333333 * f);
+      if (k === 0) return f - R0;
+      return dk * LN2_HI - (R0 - dk * LN2_LO - f);
+    }
+    const s = f / (2.0 + f);
+    const z = s * s;
+    i = hx - 0x6147a;
+    const w = z * z;
+    const j = 0x6b851 - hx;
+    const t1 = w * (LG2 + w * (LG4 + w * LG6));
+    const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    i |= j;
+    const R = t2 + t1;
+    if (i > 0) {
+      const hfsq = 0.5 * f * f;
+      if (k === 0) return f - (hfsq - s * (hfsq + R));
+      return dk * LN2_HI - (hfsq - (s * (hfsq + R) + dk * LN2_LO) - f);
+    }
+    if (k === 0) return f - s * (f - R);
+    return dk * LN2_HI - (s * (f - R) - dk * LN2_LO - f);
+  }
+
+  /**
+   * log of both lanes, bit-identical to fdlibm. Lanes that are positive normal finite numbers (the
+   * kernels' s lies in [1, K]) take a branch-free f64x2 port in which fdlibm's branches become lane
+   * selects (its k = 0 shortcuts equal the general formulas with dk = 0, exactly); anything else
+   * (0, subnormal, negative, Infinity, NaN) falls back to the scalar port.
+   */
+  @inline static logv(xv: v128): v128 {
+    // s = 1 in both rows (K = 1, or one component takes everything): log 1 = +0, as fdlibm.
+    if (i64x2.all_true(f64x2.eq(xv, v128.load(CONSTS, C_ONE)))) return f64x2.splat(0.0);
+    const normal = v128.and(
+      f64x2.ge(xv, f64x2.splat(2.2250738585072014e-308)),
+      f64x2.lt(xv, f64x2.splat(Infinity)),
+    );
+    if (!i64x2.all_true(normal)) {
+      const l0 = M.logFd(f64x2.extract_lane(xv, 0));
+      const l1 = M.logFd(f64x2.extract_lane(xv, 1));
+      return f64x2.replace_lane(f64x2.splat(l0), 1, l1);
+    }
+    const lowWord = i64x2.splat(0xffffffff);
+    // k = (hx >> 20) - 1023; hx = mantissa bits of the high word; i picks x or x/2 in [√2/2, √2).
+    let k = i64x2.sub(i64x2.shr_u(xv, 52), i64x2.splat(1023));
+    const hx = v128.and(i64x2.shr_u(xv, 32), i64x2.splat(0x000fffff));
+    const i = v128.and(i64x2.add(hx, i64x2.splat(0x95f64)), i64x2.splat(0x100000));
+    const hiWord = v128.or(hx, v128.xor(i, i64x2.splat(0x3ff00000)));
+    const xn = v128.or(i64x2.shl(hiWord, 32), v128.and(xv, lowWord));
+    k = i64x2.add(k, i64x2.shr_u(i, 20));
+    const f = f64x2.sub(xn, f64x2.splat(1.0));
+    const dk = f64x2.sub(i64x2.add(k, f64x2.splat(MAGIC)), f64x2.splat(MAGIC)); // (double)k
+    const dkHi = f64x2.mul(dk, f64x2.splat(LN2_HI));
+    const dkLo = f64x2.mul(dk, f64x2.splat(LN2_LO));
+    // |f| < 2^-20: R = f f (0.5 - f/3); dk ln2_hi - ((R - dk ln2_lo) - f).
+    const tiny = i64x2.lt_s(
+      v128.and(i64x2.add(hx, i64x2.splat(2)), i64x2.splat(0x000fffff)),
+      i64x2.splat(3),
+    );
+    const ff = f64x2.mul(f, f);
+    const ra = f64x2.mul(
+      ff,
+      f64x2.sub(f64x2.splat(0.5), f64x2.mul(f64x2.splat(0.3333333333333333), f)),
+    );
+    const resA = f64x2.sub(dkHi, f64x2.sub(f64x2.sub(ra, dkLo), f));
+    // Otherwise s = f / (2 + f) and the Lg polynomial.
+    const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+    const z = f64x2.mul(s, s);
+    const w = f64x2.mul(z, z);
+    let t1 = f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6)));
+    t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, t1)));
+    let t2 = f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7)));
+    t2 = f64x2.add(f64x2.splat(LG3), f64x2.mul(w, t2));
+    t2 = f64x2.mul(z, f64x2.add(f64x2.splat(LG1), f64x2.mul(w, t2)));
+    const R = f64x2.add(t2, t1);
+    const upper = i64x2.gt_s(
+      v128.or(i64x2.sub(hx, i64x2.splat(0x6147a)), i64x2.sub(i64x2.splat(0x6b851), hx)),
+      i64x2.splat(0),
+    );
+    const hfsq = f64x2.mul(f64x2.mul(f64x2.splat(0.5), f), f);
+    const resB = f64x2.sub(
+      dkHi,
+      f64x2.sub(f64x2.sub(hfsq, f64x2.add(f64x2.mul(s, f64x2.add(hfsq, R)), dkLo)), f),
+    );
+    const resC = f64x2.sub(dkHi, f64x2.sub(f64x2.sub(f64x2.mul(s, f64x2.sub(f, R)), dkLo), f));
+    return v128.bitselect(resA, v128.bitselect(resB, resC, upper), tiny);
+  }
+
+  /**
+   * Passes 1 and 2 of a row pair: lp_k (stored at scr), max (returned) and e_k = exp(lp_k - max)
+   * (stored at scr + 16K); their sum s goes to `sOut` and max to `sOut + 16` (callers pass
+   * scr + 32K). `fast` (a constant) picks the exp.
+   */
+  @inline static lpExp(xv: v128, K: i32, params: usize, scr: usize, sOut: usize, fast: bool): v128 {
+    const K16 = (<usize>K) << 4;
+    let maxv = f64x2.splat(-Infinity);
+    for (let k: usize = 0; k < K16; k += 16) {
+      const d = f64x2.sub(xv, v128.load(params + K16 + k));
+      // a - (b d) d, the reference's `a[k] - b[k] * d * d`.
+      const lp = f64x2.sub(
+        v128.load(params + k),
+        f64x2.mul(f64x2.mul(v128.load(params + K16 + K16 + k), d), d),
+      );
+      v128.store(scr + k, lp);
+      // pmax(m, lp) = m < lp ? lp : m, i.e. the reference's `if (lp > max) max = lp` (NaN skipped).
+      maxv = f64x2.pmax(maxv, lp);
+    }
+    let s = f64x2.splat(0.0);
+    for (let k: usize = 0; k < K16; k += 16) {
+      const arg = f64x2.sub(v128.load(scr + k), maxv);
+      const e = fast ? M.expFast(arg) : M.expNonPos(arg);
+      v128.store(scr + K16 + k, e);
+      s = f64x2.add(s, e);
+    }
+    v128.store(sOut, s);
+    v128.store(sOut, maxv, 16);
+    return maxv;
+  }
+
+  /**
+   * `lpExp` for two row pairs at once (rows A = i, i + 1 and B = i + 2, i + 3): independent
+   * dependency chains side by side let the CPU overlap them (one pair alone is latency-bound).
+   * Scratch of pair B starts at scrB; each pair's s and max go to its scratch + 32K and + 32K + 16.
+   */
+  @inline static lpExp2(
+    xa: v128,
+    xb: v128,
+    K: i32,
+    params: usize,
+    scrA: usize,
+    scrB: usize,
+    fast: bool,
+  ): void {
+    const K16 = (<usize>K) << 4;
+    let maxa = f64x2.splat(-Infinity);
+    let maxb = maxa;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const m = v128.load(params + K16 + k);
+      const a = v128.load(params + k);
+      const b = v128.load(params + K16 + K16 + k);
+      const da = f64x2.sub(xa, m);
+      const db = f64x2.sub(xb, m);
+      const lpa = f64x2.sub(a, f64x2.mul(f64x2.mul(b, da), da));
+      const lpb = f64x2.sub(a, f64x2.mul(f64x2.mul(b, db), db));
+      v128.store(scrA + k, lpa);
+      v128.store(scrB + k, lpb);
+      maxa = f64x2.pmax(maxa, lpa);
+      maxb = f64x2.pmax(maxb, lpb);
+    }
+    let sa = f64x2.splat(0.0);
+    let sb = sa;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const ga = f64x2.sub(v128.load(scrA + k), maxa);
+      const gb = f64x2.sub(v128.load(scrB + k), maxb);
+      const ea = fast ? M.expFast(ga) : M.expNonPos(ga);
+      const eb = fast ? M.expFast(gb) : M.expNonPos(gb);
+      v128.store(scrA + K16 + k, ea);
+      v128.store(scrB + K16 + k, eb);
+      sa = f64x2.add(sa, ea);
+      sb = f64x2.add(sb, eb);
+    }
+    v128.store(scrA + K16 + K16, sa);
+    v128.store(scrA + K16 + K16 + 16, maxa);
+    v128.store(scrB + K16 + K16, sb);
+    v128.store(scrB + K16 + K16 + 16, maxb);
+  }
+
+  /**
+   * Two row pairs of the E-step (rows i..i+3), accumulated in row order per lane exactly as two
+   * `estepPair` calls would: A's contribution, then B's, into each accumulator.
+   */
+  @inline static estepQuad(
+    xa: v128,
+    xb: v128,
+    wa: v128,
+    wb: v128,
+    K: i32,
+    params: usize,
+    acc: usize,
+    scrA: usize,
+    scrB: usize,
+    shiftv: v128,
+    weighted: bool,
+    fast: bool,
+  ): void {
+    const K16 = (<usize>K) << 4;
+    M.lpExp2(xa, xb, K, params, scrA, scrB, fast);
+    const sa = v128.load(scrA + K16 + K16);
+    const sb = v128.load(scrB + K16 + K16);
+    const logpa = f64x2.add(v128.load(scrA + K16 + K16 + 16), M.logv(sa));
+    const logpb = f64x2.add(v128.load(scrB + K16 + K16 + 16), M.logv(sb));
+    const one = v128.load(CONSTS, C_ONE);
+    const inva = f64x2.div(one, sa);
+    const invb = f64x2.div(one, sb);
+    const dxa = f64x2.sub(xa, shiftv);
+    const dxb = f64x2.sub(xb, shiftv);
+    const zero = f64x2.splat(0.0);
+    let enta = zero;
+    let entb = zero;
+    const accN = acc + 48;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const ra = f64x2.mul(v128.load(scrA + K16 + k), inva);
+      const rb = f64x2.mul(v128.load(scrB + K16 + k), invb);
+      const ta = f64x2.mul(ra, f64x2.sub(v128.load(scrA + k), logpa));
+      const tb = f64x2.mul(rb, f64x2.sub(v128.load(scrB + k), logpb));
+      enta = f64x2.add(enta, v128.and(ta, f64x2.gt(ra, zero)));
+      entb = f64x2.add(entb, v128.and(tb, f64x2.gt(rb, zero)));
+      const wra = weighted ? f64x2.mul(wa, ra) : ra;
+      const wrb = weighted ? f64x2.mul(wb, rb) : rb;
+      const wrdxa = f64x2.mul(wra, dxa);
+      const wrdxb = f64x2.mul(wrb, dxb);
+      const pN = accN + k;
+      v128.store(pN, f64x2.add(f64x2.add(v128.load(pN), wra), wrb));
+      v128.store(pN + K16, f64x2.add(f64x2.add(v128.load(pN + K16), wrdxa), wrdxb));
+      const pQ = pN + K16 + K16;
+      v128.store(
+        pQ,
+        f64x2.add(f64x2.add(v128.load(pQ), f64x2.mul(wrdxa, dxa)), f64x2.mul(wrdxb, dxb)),
+      );
+    }
+    v128.store(acc, f64x2.add(f64x2.add(v128.load(acc), wa), wb));
+    const la = weighted ? f64x2.mul(wa, logpa) : logpa;
+    const lb = weighted ? f64x2.mul(wb, logpb) : logpb;
+    v128.store(acc + 16, f64x2.add(f64x2.add(v128.load(acc + 16), la), lb));
+    const ea = weighted ? f64x2.mul(wa, enta) : enta;
+    const eb = weighted ? f64x2.mul(wb, entb) : entb;
+    v128.store(acc + 32, f64x2.add(f64x2.add(v128.load(acc + 32), ea), eb));
+  }
+
+  /**
+   * One row pair of the E-step. Constants: `weighted` (else w = 1 and w r = r exactly, so the
+   * product is skipped), `masked` (keep lane 0 only: the odd last row), `fast` (the exp).
+   */
+  @inline static estepPair(
+    xv: v128,
+    wv: v128,
+    K: i32,
+    params: usize,
+    acc: usize,
+    scr: usize,
+    shiftv: v128,
+    weighted: bool,
+    masked: bool,
+    fast: bool,
+  ): void {
+    const K16 = (<usize>K) << 4;
+    const sPtr = scr + K16 + K16;
+    const maxv = M.lpExp(xv, K, params, scr, sPtr, fast);
+    const s = v128.load(sPtr);
+    const logp = f64x2.add(maxv, M.logv(s));
+    const inv = f64x2.div(v128.load(CONSTS, C_ONE), s);
+    const dx = f64x2.sub(xv, shiftv);
+    const keep = i64x2(-1, 0);
+    const zero = f64x2.splat(0.0);
+    let ent = zero;
+    const accN = acc + 48;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const lp = v128.load(scr + k);
+      const r = f64x2.mul(v128.load(scr + K16 + k), inv);
+      // r log r as r (lp - logp), skipped unless r > 0 (guards 0 * -Infinity and NaN rows).
+      ent = f64x2.add(ent, v128.and(f64x2.mul(r, f64x2.sub(lp, logp)), f64x2.gt(r, zero)));
+      let wr = weighted ? f64x2.mul(wv, r) : r;
+      let wrdx = f64x2.mul(wr, dx);
+      let wrdx2 = f64x2.mul(wrdx, dx);
+      if (masked) {
+        wr = v128.and(wr, keep);
+        wrdx = v128.and(wrdx, keep);
+        wrdx2 = v128.and(wrdx2, keep);
+      }
+      const pN = accN + k;
+      v128.store(pN, f64x2.add(v128.load(pN), wr));
+      v128.store(pN + K16, f64x2.add(v128.load(pN + K16), wrdx));
+      v128.store(pN + K16 + K16, f64x2.add(v128.load(pN + K16 + K16), wrdx2));
+    }
+    let w0 = wv;
+    let w1 = weighted ? f64x2.mul(wv, logp) : logp;
+    let w2 = weighted ? f64x2.mul(wv, ent) : ent;
+    if (masked) {
+      w0 = v128.and(w0, keep);
+      w1 = v128.and(w1, keep);
+      w2 = v128.and(w2, keep);
+    }
+    v128.store(acc, f64x2.add(v128.load(acc), w0));
+    v128.store(acc + 16, f64x2.add(v128.load(acc + 16), w1));
+    v128.store(acc + 32, f64x2.add(v128.load(acc + 32), w2));
+  }
+
+  /** The E-step over a chunk; see the exported `estep`. */
+  @inline static estep(
+    xPtr: usize,
+    wPtr: usize,
+    n: i32,
+    K: i32,
+    params: usize,
+    acc: usize,
+    scr: usize,
+    shift: f64,
+    fast: bool,
+  ): void {
+    const shiftv = f64x2.splat(shift);
+    const one = v128.load(CONSTS, C_ONE);
+    const end = xPtr + ((<usize>n >> 1) << 4);
+    const end4 = xPtr + ((<usize>n >> 2) << 5);
+    const scrB = scr + (((<usize>K) << 5) + 32);
+    let xp = xPtr;
+    if (wPtr === 0) {
+      for (; xp < end4; xp += 32) {
+        const xa = v128.load(xp);
+        const xb = v128.load(xp, 16);
+        M.estepQuad(xa, xb, one, one, K, params, acc, scr, scrB, shiftv, false, fast);
+      }
+      if (xp < end)
+        M.estepPair(v128.load(xp), one, K, params, acc, scr, shiftv, false, false, fast);
+    } else {
+      const dw = wPtr - xPtr;
+      for (; xp < end4; xp += 32) {
+        const xa = v128.load(xp);
+        const xb = v128.load(xp, 16);
+        const wa = v128.load(xp + dw);
+        const wb = v128.load(xp + dw, 16);
+        M.estepQuad(xa, xb, wa, wb, K, params, acc, scr, scrB, shiftv, true, fast);
+      }
+      if (xp < end) {
+        const wv = v128.load(xp + dw);
+        M.estepPair(v128.load(xp), wv, K, params, acc, scr, shiftv, true, false, fast);
+      }
+    }
+    if (n & 1) {
+      const wv = wPtr === 0 ? one : v128.load64_splat(wPtr + (end - xPtr));
+      M.estepPair(v128.load64_splat(end), wv, K, params, acc, scr, shiftv, true, true, fast);
+    }
+  }
+
+  /** Stores r_k = e_k / s of one row pair (rows at r0 and r0 + 8K; the second only if `pair`). */
+  @inline static storeResp(scr: usize, K: i32, r0: usize, pair: bool): void {
+    const K16 = (<usize>K) << 4;
+    const K8 = K16 >> 1;
+    const inv = f64x2.div(v128.load(CONSTS, C_ONE), v128.load(scr + K16 + K16));
+    for (let k: usize = 0; k < K16; k += 16) {
+      const r = f64x2.mul(v128.load(scr + K16 + k), inv);
+      v128.store64_lane(r0 + (k >> 1), r, 0);
+      if (pair) v128.store64_lane(r0 + K8 + (k >> 1), r, 1);
+    }
+  }
+
+  /** Stores log p = max + log s of one row pair (the second row only if `pair`). */
+  @inline static storeLogp(scr: usize, K: i32, lp: usize, pair: bool): void {
+    const K16 = (<usize>K) << 4;
+    const s = v128.load(scr + K16 + K16);
+    const logp = f64x2.add(v128.load(scr + K16 + K16 + 16), M.logv(s));
+    v128.store64_lane(lp, logp, 0);
+    if (pair) v128.store64_lane(lp, logp, 1, 8);
+  }
+
+  /** Responsibilities over a chunk; see the exported `posterior`. */
+  @inline static posterior(
+    xPtr: usize,
+    n: i32,
+    K: i32,
+    params: usize,
+    scr: usize,
+    respPtr: usize,
+    logPtr: usize,
+    fast: bool,
+  ): void {
+    const K8 = (<usize>K) << 3;
+    const scrB = scr + (((<usize>K) << 5) + 32);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const xp = xPtr + ((<usize>i) << 3);
+      M.lpExp2(v128.load(xp), v128.load(xp, 16), K, params, scr, scrB, fast);
+      if (respPtr !== 0) {
+        const r0 = respPtr + <usize>i * K8;
+        M.storeResp(scr, K, r0, true);
+        M.storeResp(scrB, K, r0 + K8 + K8, true);
+      }
+      if (logPtr !== 0) {
+        const lp = logPtr + ((<usize>i) << 3);
+        M.storeLogp(scr, K, lp, true);
+        M.storeLogp(scrB, K, lp + 16, true);
+      }
+    }
+    for (; i < n; i += 2) {
+      const xp = xPtr + ((<usize>i) << 3);
+      const pair = i + 1 < n;
+      const xv = pair ? v128.load(xp) : v128.load64_splat(xp);
+      M.lpExp(xv, K, params, scr, scr + ((<usize>K) << 5), fast);
+      if (respPtr !== 0) M.storeResp(scr, K, respPtr + <usize>i * K8, pair);
+      if (logPtr !== 0) M.storeLogp(scr, K, logPtr + ((<usize>i) << 3), pair);
+    }
+  }
+
+  /** out[i] = exp(in[i]) for i < n with the accurate or the fast exp. */
+  @inline static expArray(inPtr: usize, outPtr: usize, n: i32, fast: bool): void {
+    for (let i = 0; i < n; i += 2) {
+      const off = (<usize>i) << 3;
+      const x = v128.load(inPtr + off);
+      const e = fast ? M.expFast(x) : M.expNonPos(x);
+      v128.store64_lane(outPtr + off, e, 0);
+      if (i + 1 < n) v128.store64_lane(outPtr + off + 8, e, 1);
+    }
+  }
+}
+
+/** First free byte after the module's static data; the loader lays its buffers out from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * Accumulates rows [0, n) of `x` (f64 at xPtr) into `acc`. Row 2j goes to lane 0 and row 2j + 1
+ * to lane 1; an odd last row goes to lane 0 alone. Weights are f64 at wPtr, or 1 when wPtr is 0.
+ * The loader calls this once per chunk (even lengths except the last) and adds the lanes at the end.
+ */
+export function estep(
+  xPtr: usize,
+  wPtr: usize,
+  n: i32,
+  K: i32,
+  params: usize,
+  acc: usize,
+  scr: usize,
+  shift: f64,
+): void {
+  M.estep(xPtr, wPtr, n, K, params, acc, scr, shift, false);
+}
+
+/** `estep` with the fast exp (relative error <= ~1e-13, results below 2^-1022 flushed to 0). */
+export function estepFast(
+  xPtr: usize,
+  wPtr: usize,
+  n: i32,
+  K: i32,
+  params: usize,
+  acc: usize,
+  scr: usize,
+  shift: f64,
+): void {
+  M.estep(xPtr, wPtr, n, K, params, acc, scr, shift, true);
+}
+
+/**
+ * Responsibilities of rows [0, n): resp (f64 at respPtr, row-major n x K) unless respPtr is 0,
+ * and log p (f64 at logPtr) unless logPtr is 0.
+ */
+export function posterior(
+  xPtr: usize,
+  n: i32,
+  K: i32,
+  params: usize,
+  scr: usize,
+  respPtr: usize,
+  logPtr: usize,
+): void {
+  M.posterior(xPtr, n, K, params, scr, respPtr, logPtr, false);
+}
+
+/** `posterior` with the fast exp. */
+export function posteriorFast(
+  xPtr: usize,
+  n: i32,
+  K: i32,
+  params: usize,
+  scr: usize,
+  respPtr: usize,
+  logPtr: usize,
+): void {
+  M.posterior(xPtr, n, K, params, scr, respPtr, logPtr, true);
+}
+
+/** out[i] = exp(in[i]) with the kernels' exp (domain x <= 0, -Infinity, NaN), for tests. */
+export function expArray(inPtr: usize, outPtr: usize, n: i32): void {
+  M.expArray(inPtr, outPtr, n, false);
+}
+
+/** out[i] = exp(in[i]) with the fast exp (domain x <= 0, -Infinity, NaN), for tests. */
+export function expFastArray(inPtr: usize, outPtr: usize, n: i32): void {
+  M.expArray(inPtr, outPtr, n, true);
+}
