@@ -1,0 +1,53 @@
+/**
+ * The contract every column kind implements. Specs are plain data ({@link ColumnSpec}); a codec is
+ * a set of pure functions of (spec, input).
+ *
+ * Two layouts:
+ * - compact: per column a few typed columns (`<name>.alpha` float64 + `<name>.mode` int32 for
+ *   mixture kinds, `<name>.index` int32 for categorical, …). Exact: decoding gives back every value
+ *   bit for bit.
+ * - dense: the GAN-facing float32 matrix of CTGAN: per column spans of `tanh` values and `softmax`
+ *   one-hots. Lossy by design (float32, values clipped to the activation ranges).
+ */
+import type { Column, ColumnType } from "../core/table.js";
+import type { ColumnSpec } from "./spec.js";
+
+/** Where a column's rows sit in the whole data set: per-row randomness is keyed by these. */
+export interface EncodeContext {
+  /** The model's seed. */
+  seed: number;
+  /** The column's position in the model (the random stream of the column). */
+  columnIndex: number;
+  /** Global index of the first row of this chunk. */
+  firstRow: number;
+}
+
+/** One output column of a layout. */
+export interface OutputField {
+  name: string;
+  type: ColumnType;
+}
+
+/** A span of the dense layout (CTGAN's `SpanInfo` with names). */
+export interface DenseSpan {
+  /** The source column. */
+  column: string;
+  activation: "tanh" | "softmax";
+  /** The dense layout's output column names of this span, in order. */
+  outputs: string[];
+}
+
+export interface ColumnCodec<S extends ColumnSpec> {
+  /** The compact layout's columns for this spec. */
+  compactFields(spec: S): OutputField[];
+  /** Encodes a column (all its rows) into the compact layout's columns, in `compactFields` order. */
+  encodeCompact(spec: S, col: Column, ctx: EncodeContext): Column[];
+  /** Decodes the compact columns back into the original column (named `spec.name`). */
+  decodeCompact(spec: S, cols: Column[]): Column;
+  /** The dense layout's spans for this spec. */
+  denseSpans(spec: S): DenseSpan[];
+  /** Encodes into the dense layout: one Float32Array per output of `denseSpans`, in order. */
+  encodeDense(spec: S, col: Column, ctx: EncodeContext): Float32Array[];
+  /** Decodes dense outputs (argmax of each softmax span, as CTGAN does). */
+  decodeDense(spec: S, outputs: Float32Array[]): Column;
+}

@@ -1,0 +1,627 @@
+/**
+ * Mixture columns: mode-specific normalization (Xu et al. 2019, CTGAN; Zhao et al. 2021,
+ * CTAB-GAN) of continuous, integer, datetime, log-scaled and mixed columns, with an exact inverse.
+ *
+ * Fit: a Bayesian Gaussian mixture (Dirichlet-process prior) on the column's transformed values
+ * t(x); modes with weight > `weightThreshold` are kept. Encode row i:
+ *
+ *   p_k ∝ w_k N(t | μ_k, σ_k²)            posterior over the kept modes
+ *   k   = sampled from (p_k + 1e-6) / Σ (as the incumbents) with u = uniformAt(seed, column, row)
+ *         — a pure function of the row, so chunking and threads never change the output —
+ *         or argmax_k p_k
+ *   α   = (t − μ_k) / (scale · σ_k)
+ *
+ * Exactness: α is taken from {@link exactAlpha}, so that the decoder's `α · s_k + μ_k` (through
+ * exp for log columns) returns x bit for bit. A mode is *admissible* for a row when such an α
+ * exists and |α| ≤ 0.99 (inside the GAN layout's tanh range). The sampled mode is used when
+ * admissible, else the most probable admissible mode, else the most probable mode with an exact α
+ * of any size; when no mode reproduces x (NaN, ±∞, x ≈ 0 next to far modes, −0, values ≤ the
+ * log offset) the row is a *literal*: mode code −1 and α = x itself. Integer and datetime
+ * columns never need literals: they decode as round(α · s + μ) plus an int64 residual column
+ * (null where 0), exact for every int64 including values beyond 2^53.
+ */
+import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
+import { InvalidInputError } from "../core/errors.js";
+import { uniformAt } from "../core/rng.js";
+import { type Column, isNull, nullCount } from "../core/table.js";
+import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
+import { exactAlpha, exactAlphaThrough } from "./exact.js";
+import {
+  type MixtureColumnSpec,
+  MODE_LITERAL,
+  MODE_NULL,
+  type ModeChoice,
+  type ModeSpec,
+  type PruneRule,
+} from "./spec.js";
+
+/** α is kept inside ±CLIP for admissible modes, as the incumbents clip the GAN value. */
+export const CLIP = 0.99;
+/** Probability floor added to every mode before sampling (RDT, CTGAN). */
+export const PROB_FLOOR = 1e-6;
+/** Values beyond this magnitude are not used to fit the mixture (they are still encoded). */
+const FIT_LIMIT = 1e100;
+
+export type MixtureKind = MixtureColumnSpec["kind"];
+
+/** Options of {@link fitMixtureColumn}. */
+export interface MixtureFitOptions {
+  /** Components of the mixture before pruning. Default 10. */
+  maxModes?: number;
+  /** Modes with weight ≤ this are dropped. Default 0.005. */
+  weightThreshold?: number;
+  /** The Dirichlet-process concentration γ₀. Default 0.001. */
+  weightConcentrationPrior?: number;
+  /** α's σ multiplier. Default 4. */
+  scale?: number;
+  /** Default `sample`. */
+  modeChoice?: ModeChoice;
+  /** Default `weight`; `weight-and-argmax` also drops modes that are no row's most likely mode. */
+  prune?: PruneRule;
+  /**
+   * `weak` (default): near-zero mean precision and covariance priors, so narrow modes far from
+   * the data mean are resolved (see the README's measurements); `sklearn`: scikit-learn's
+   * defaults (data mean and covariance), as the incumbents use.
+   */
+  priors?: "weak" | "sklearn";
+  /** VB iterations. Default 100. */
+  maxIter?: number;
+  /** Seed of the mixture fit (its initialisation is deterministic anyway). Default 0. */
+  seed?: number;
+  /** mixed: the modal values. */
+  modalValues?: number[];
+  /** log: the offset (default: 0 when every value is > 0, else min − 1). */
+  offset?: number;
+}
+
+/** The value of row i as a float64 (int64 and timestamps through Number). */
+function numberAt(col: Column, i: number): number {
+  switch (col.type) {
+    case "float64":
+    case "float32":
+    case "int32":
+      return col.values[i]!;
+    case "int64":
+    case "timestamp":
+      return Number(col.values[i]!);
+    case "bool":
+      return col.values[i]!;
+    case "string":
+      throw new InvalidInputError(
+        `column "${col.name}": row ${i} is the string ${JSON.stringify(col.values[i])}, but a numeric column was expected. Fit it as categorical, or clean the column.`,
+      );
+  }
+}
+
+function isIntegerKind(kind: MixtureKind): boolean {
+  return kind === "integer" || kind === "datetime";
+}
+
+function isModal(x: number, modal: readonly number[]): number {
+  for (let j = 0; j < modal.length; j++) if (Object.is(x, modal[j])) return j;
+  return -1;
+}
+
+/**
+ * Fits a mixture column.
+ * @throws InvalidInputError when the column is string-typed or every value is missing.
+ */
+export function fitMixtureColumn(
+  col: Column,
+  kind: MixtureKind,
+  options: MixtureFitOptions = {},
+): MixtureColumnSpec {
+  if (col.type === "string") {
+    throw new InvalidInputError(
+      `column "${col.name}" holds text, so it cannot be fitted as ${kind}. Fit it as categorical (the default for text), or convert it to numbers first.`,
+    );
+  }
+  const n = col.values.length;
+  const nulls = nullCount(col);
+  if (n > 0 && nulls === n) {
+    throw new InvalidInputError(
+      `column "${col.name}": all ${n} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
+    );
+  }
+  if (n === 0)
+    throw new InvalidInputError(`column "${col.name}" has no rows; fit on a non-empty table.`);
+  const modalValues = kind === "mixed" ? [...(options.modalValues ?? [0])] : [];
+  let offset: number | undefined;
+  if (kind === "log") {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      if (isNull(col, i)) continue;
+      const x = numberAt(col, i);
+      if (Number.isFinite(x) && x < min) min = x;
+    }
+    offset = options.offset ?? (min > 0 ? 0 : min - 1);
+    if (!Number.isFinite(offset)) offset = 0;
+  }
+  const t = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i)) continue;
+    const x = numberAt(col, i);
+    if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
+    const v = offset === undefined ? x : Math.log(x - offset);
+    if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
+  }
+  let values = t.subarray(0, m);
+  if (m === 1) values = Float64Array.of(values[0]!, values[0]!);
+  const scale = options.scale ?? 4;
+  if (!(scale > 0 && Number.isFinite(scale)))
+    throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
+  const threshold = options.weightThreshold ?? 0.005;
+  let modes: ModeSpec[];
+  let meanLogLikelihood = Number.NaN;
+  if (values.length === 0) {
+    // Nothing continuous to fit (every value is modal or non-finite): one unit mode keeps the
+    // layout well-formed; such values decode through their modal slots or as literals.
+    modes = [{ weight: 1, mean: 0, std: 1 }];
+  } else {
+    const K = Math.min(options.maxModes ?? 10, values.length);
+    let covariancePrior: number | null = null;
+    let meanPrecisionPrior: number | null = null;
+    if ((options.priors ?? "weak") === "weak") {
+      let mean = 0;
+      for (let i = 0; i < values.length; i++) mean += values[i]!;
+      mean /= values.length;
+      let v = 0;
+      for (let i = 0; i < values.length; i++) v += (values[i]! - mean) ** 2;
+      v /= Math.max(1, values.length - 1);
+      covariancePrior = 1e-12 * v + Number.MIN_VALUE;
+      meanPrecisionPrior = 1e-9;
+    }
+    const bgm = new BayesianGaussianMixture({
+      nComponents: K,
+      weightConcentrationPrior: options.weightConcentrationPrior ?? 0.001,
+      maxIter: options.maxIter ?? 100,
+      randomState: options.seed ?? 0,
+      covariancePrior,
+      meanPrecisionPrior,
+    }).fit(values);
+    let keep = Array.from(bgm.weights, (w) => w > threshold);
+    if ((options.prune ?? "weight") === "weight-and-argmax") {
+      const labels = bgm.predict(values);
+      const used = new Uint8Array(K);
+      for (const l of labels) used[l] = 1;
+      const both = keep.map((k, c) => k && used[c] === 1);
+      if (both.some((b) => b)) keep = both;
+    }
+    modes = [];
+    let wsum = 0;
+    for (let c = 0; c < K; c++) {
+      if (!keep[c]) continue;
+      modes.push({
+        weight: bgm.weights[c]!,
+        mean: bgm.means[c]!,
+        std: Math.sqrt(bgm.covariances[c]!),
+      });
+      wsum += bgm.weights[c]!;
+    }
+    for (const md of modes) md.weight /= wsum;
+    meanLogLikelihood = modesLogLikelihood(modes, values);
+  }
+  const spec: MixtureColumnSpec = {
+    name: col.name,
+    kind,
+    dtype: col.type,
+    modes,
+    scale,
+    modeChoice: options.modeChoice ?? "sample",
+    nullable: nulls > 0,
+    rows: n,
+    nullCount: nulls,
+    meanLogLikelihood,
+  };
+  if (col.type === "timestamp") spec.unit = col.unit;
+  if (offset !== undefined) spec.offset = offset;
+  if (kind === "mixed") spec.modalValues = modalValues;
+  return spec;
+}
+
+/** Mean log-likelihood of values under the modes' plain mixture density. */
+export function modesLogLikelihood(modes: readonly ModeSpec[], values: Float64Array): number {
+  const K = modes.length;
+  const c = modes.map((m) => Math.log(m.weight) - Math.log(m.std) - 0.5 * Math.log(2 * Math.PI));
+  let s = 0;
+  for (let i = 0; i < values.length; i++) {
+    const t = values[i]!;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) {
+      const z = (t - modes[k]!.mean) / modes[k]!.std;
+      const lp = c[k]! - 0.5 * z * z;
+      if (lp > max) max = lp;
+    }
+    let e = 0;
+    for (let k = 0; k < K; k++) {
+      const z = (t - modes[k]!.mean) / modes[k]!.std;
+      e += Math.exp(c[k]! - 0.5 * z * z - max);
+    }
+    s += max + Math.log(e);
+  }
+  return s / values.length;
+}
+
+/** Per-spec constants of the encode and decode loops. */
+interface Prepared {
+  K: number;
+  mu: Float64Array;
+  s: Float64Array;
+  logConst: Float64Array;
+  halfPrec: Float64Array;
+  modal: number[];
+  g: ((t: number) => number) | null;
+  offset: number;
+  integer: boolean;
+}
+
+function prepare(spec: MixtureColumnSpec): Prepared {
+  const K = spec.modes.length;
+  const mu = new Float64Array(K);
+  const s = new Float64Array(K);
+  const logConst = new Float64Array(K);
+  const halfPrec = new Float64Array(K);
+  spec.modes.forEach((m, k) => {
+    mu[k] = m.mean;
+    s[k] = spec.scale * m.std;
+    logConst[k] = Math.log(m.weight) - Math.log(m.std);
+    halfPrec[k] = 0.5 / (m.std * m.std);
+  });
+  const offset = spec.offset ?? 0;
+  const g = spec.kind === "log" ? (t: number) => Math.exp(t) + offset : null;
+  return {
+    K,
+    mu,
+    s,
+    logConst,
+    halfPrec,
+    modal: spec.modalValues ?? [],
+    g,
+    offset,
+    integer: isIntegerKind(spec.kind),
+  };
+}
+
+/** Decoded value of α under mode k (before integer rounding and residual). */
+function decodeAlpha(p: Prepared, k: number, alpha: number): number {
+  const t = alpha * p.s[k]! + p.mu[k]!;
+  return p.g === null ? t : p.g(t);
+}
+
+/** Compact arrays of a mixture column. */
+interface CompactArrays {
+  alpha: Float64Array;
+  mode: Int32Array;
+  /** float kinds: x − decode(α) where not 0; integer kinds: the int64 residual. */
+  residual: Float64Array | BigInt64Array;
+  /** 1 where the residual is 0 (stored as null). */
+  residualNulls: Uint8Array;
+  /** For literal rows: the mode the dense layout uses (−1 when x has no posterior). */
+  fallback: Int32Array;
+}
+
+function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext): CompactArrays {
+  const p = prepare(spec);
+  const { K } = p;
+  const n = col.values.length;
+  const alpha = new Float64Array(n);
+  const mode = new Int32Array(n);
+  const fallback = new Int32Array(n).fill(-1);
+  const bigDtype = col.type === "int64" || col.type === "timestamp";
+  const residual = p.integer ? new BigInt64Array(n) : new Float64Array(n);
+  const residualNulls = new Uint8Array(n).fill(1);
+  const prob = new Float64Array(K);
+  if (col.type === "string") numberAt(col, 0); // throws the typed-column error
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i)) {
+      mode[i] = MODE_NULL;
+      continue;
+    }
+    const x = numberAt(col, i);
+    if (p.modal.length > 0) {
+      const j = isModal(x, p.modal);
+      if (j >= 0) {
+        mode[i] = K + j;
+        continue;
+      }
+    }
+    const t = p.g === null ? x : Math.log(x - p.offset);
+    if (!Number.isFinite(t)) {
+      if (p.integer) {
+        throw new InvalidInputError(
+          `column "${spec.name}": row ${ctx.firstRow + i} is ${x}, which an integer column cannot hold.`,
+        );
+      }
+      mode[i] = MODE_LITERAL;
+      alpha[i] = x;
+      continue;
+    }
+    // Posterior over the kept modes.
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) {
+      const d = t - p.mu[k]!;
+      const lp = p.logConst[k]! - p.halfPrec[k]! * d * d;
+      prob[k] = lp;
+      if (lp > max) max = lp;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(prob[k]! - max);
+      prob[k] = e;
+      sum += e;
+    }
+    let k0 = 0;
+    if (spec.modeChoice === "sample") {
+      const u = uniformAt(ctx.seed, ctx.columnIndex, ctx.firstRow + i) * (1 + K * PROB_FLOOR);
+      let acc = 0;
+      k0 = K - 1;
+      for (let k = 0; k < K; k++) {
+        acc += prob[k]! / sum + PROB_FLOOR;
+        if (u < acc) {
+          k0 = k;
+          break;
+        }
+      }
+    } else {
+      for (let k = 1; k < K; k++) if (prob[k]! > prob[k0]!) k0 = k;
+    }
+    // Admissible: |α| <= CLIP, inside the GAN layout's tanh range. The sampled mode when it is,
+    // else the most probable admissible mode, else the sampled mode all the same.
+    let k = k0;
+    if (!(Math.abs((t - p.mu[k0]!) / p.s[k0]!) <= CLIP)) {
+      let best = -1;
+      for (let c = 0; c < K; c++) {
+        if (Math.abs((t - p.mu[c]!) / p.s[c]!) <= CLIP && (best < 0 || prob[c]! > prob[best]!)) {
+          best = c;
+        }
+      }
+      if (best >= 0) k = best;
+    }
+    mode[i] = k;
+    if (p.integer) {
+      const a = (t - p.mu[k]!) / p.s[k]!;
+      alpha[i] = a;
+      if (!bigDtype && (!Number.isInteger(x) || Object.is(x, -0))) {
+        // A non-integral or −0 value in an integer column cannot be rebuilt from a rounded one.
+        mode[i] = MODE_LITERAL;
+        alpha[i] = x;
+        fallback[i] = k;
+        continue;
+      }
+      const approx = Math.round(decodeAlpha(p, k, a));
+      const r = bigDtype ? (col.values[i] as bigint) - BigInt(approx) : BigInt(x - approx);
+      if (r !== 0n) {
+        (residual as BigInt64Array)[i] = r;
+        residualNulls[i] = 0;
+      }
+      continue;
+    }
+    // Float kinds: an α that decodes to x bit for bit; else the plain α plus a residual
+    // r = x − decode(α), exact when the two are close (Sterbenz); else a literal.
+    let a =
+      p.g === null
+        ? exactAlpha(x, p.mu[k]!, p.s[k]!)
+        : exactAlphaThrough(x, t, p.mu[k]!, p.s[k]!, p.g);
+    if (!Number.isNaN(a)) {
+      alpha[i] = a;
+      continue;
+    }
+    a = (t - p.mu[k]!) / p.s[k]!;
+    const d = decodeAlpha(p, k, a);
+    const r = x - d;
+    if (Number.isFinite(a) && r !== 0 && Object.is(d + r, x)) {
+      alpha[i] = a;
+      (residual as Float64Array)[i] = r;
+      residualNulls[i] = 0;
+    } else {
+      mode[i] = MODE_LITERAL;
+      alpha[i] = x;
+      fallback[i] = k;
+    }
+  }
+  return { alpha, mode, residual, residualNulls, fallback };
+}
+
+function outputColumn(spec: MixtureColumnSpec, n: number): Column {
+  const nulls = new Uint8Array(n);
+  switch (spec.dtype) {
+    case "int64":
+      return { name: spec.name, type: "int64", values: new BigInt64Array(n), nulls };
+    case "timestamp":
+      return {
+        name: spec.name,
+        type: "timestamp",
+        unit: spec.unit ?? "ms",
+        values: new BigInt64Array(n),
+        nulls,
+      };
+    case "int32":
+      return { name: spec.name, type: "int32", values: new Int32Array(n), nulls };
+    case "float32":
+      return { name: spec.name, type: "float32", values: new Float32Array(n), nulls };
+    case "bool":
+      return { name: spec.name, type: "bool", values: new Uint8Array(n), nulls };
+    default:
+      return { name: spec.name, type: "float64", values: new Float64Array(n), nulls };
+  }
+}
+
+/** Writes decoded value x (and integer residual) into row i of out. */
+function store(out: Column, i: number, x: number, residual: bigint): void {
+  switch (out.type) {
+    case "int64":
+    case "timestamp":
+      out.values[i] = BigInt(x) + residual;
+      break;
+    case "string":
+      break;
+    default:
+      out.values[i] = residual === 0n ? x : x + Number(residual);
+  }
+}
+
+function finishNulls(out: Column): Column {
+  if (out.type !== "string" && out.nulls !== null && !out.nulls.includes(1)) out.nulls = null;
+  return out;
+}
+
+function softmaxOutputs(spec: MixtureColumnSpec): string[] {
+  const o = spec.modes.map((_, k) => `${spec.name}.mode${k}`);
+  (spec.modalValues ?? []).forEach((v, j) => o.push(`${spec.name}.modal${j}=${String(v)}`));
+  if (spec.nullable) o.push(`${spec.name}.null`);
+  return o;
+}
+
+/** The codec of mixture columns (continuous, integer, datetime, log, mixed). */
+export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
+  compactFields(spec): OutputField[] {
+    const f: OutputField[] = [
+      { name: `${spec.name}.alpha`, type: "float64" },
+      { name: `${spec.name}.mode`, type: "int32" },
+    ];
+    f.push({ name: `${spec.name}.residual`, type: isIntegerKind(spec.kind) ? "int64" : "float64" });
+    return f;
+  },
+
+  encodeCompact(spec, col, ctx): Column[] {
+    const a = encodeArrays(spec, col, ctx);
+    const out: Column[] = [
+      { name: `${spec.name}.alpha`, type: "float64", values: a.alpha, nulls: null },
+      { name: `${spec.name}.mode`, type: "int32", values: a.mode, nulls: null },
+    ];
+    const residual: Column =
+      a.residual instanceof BigInt64Array
+        ? {
+            name: `${spec.name}.residual`,
+            type: "int64",
+            values: a.residual,
+            nulls: a.residualNulls,
+          }
+        : {
+            name: `${spec.name}.residual`,
+            type: "float64",
+            values: a.residual,
+            nulls: a.residualNulls,
+          };
+    out.push(finishNulls(residual));
+    return out;
+  },
+
+  decodeCompact(spec, cols): Column {
+    const p = prepare(spec);
+    const alphaCol = cols[0];
+    const modeCol = cols[1];
+    if (
+      alphaCol?.type !== "float64" ||
+      modeCol === undefined ||
+      (modeCol.type !== "int32" && modeCol.type !== "int64")
+    ) {
+      throw new InvalidInputError(
+        `column "${spec.name}": the compact encoding needs "${spec.name}.alpha" (float64) and "${spec.name}.mode" (integer) columns.`,
+      );
+    }
+    const resCol = cols[2];
+    const n = alphaCol.values.length;
+    const out = outputColumn(spec, n);
+    const nulls = (out as { nulls: Uint8Array }).nulls;
+    for (let i = 0; i < n; i++) {
+      const m = Number(modeCol.values[i]!);
+      const a = alphaCol.values[i]!;
+      if (m === MODE_NULL || (modeCol.nulls !== null && modeCol.nulls[i] === 1)) {
+        nulls[i] = 1;
+        continue;
+      }
+      if (m === MODE_LITERAL) {
+        store(out, i, a, 0n);
+        continue;
+      }
+      if (m >= p.K && m < p.K + p.modal.length) {
+        store(out, i, p.modal[m - p.K]!, 0n);
+        continue;
+      }
+      if (!(m >= 0 && m < p.K)) {
+        throw new InvalidInputError(
+          `column "${spec.name}.mode": row ${i} is ${m}, but the model has ${p.K} modes and ${p.modal.length} modal values (valid codes: −2 null, −1 literal, 0…${p.K + p.modal.length - 1}). Was it encoded with another model?`,
+        );
+      }
+      let x = decodeAlpha(p, m, a);
+      let r = 0n;
+      const hasResidual = resCol !== undefined && !isNull(resCol, i);
+      if (p.integer) {
+        x = Math.round(x);
+        if (hasResidual && resCol.type === "int64") r = resCol.values[i]!;
+      } else if (hasResidual && resCol.type === "float64") {
+        x += resCol.values[i]!;
+      }
+      store(out, i, x, r);
+    }
+    return finishNulls(out);
+  },
+
+  denseSpans(spec): DenseSpan[] {
+    return [
+      { column: spec.name, activation: "tanh", outputs: [`${spec.name}.value`] },
+      { column: spec.name, activation: "softmax", outputs: softmaxOutputs(spec) },
+    ];
+  },
+
+  encodeDense(spec, col, ctx): Float32Array[] {
+    const a = encodeArrays(spec, col, ctx);
+    const n = col.values.length;
+    const K = spec.modes.length;
+    const M = spec.modalValues?.length ?? 0;
+    const value = new Float32Array(n);
+    const slots = softmaxOutputs(spec).map(() => new Float32Array(n));
+    const p = prepare(spec);
+    for (let i = 0; i < n; i++) {
+      const m = a.mode[i]!;
+      if (m === MODE_NULL) {
+        if (!spec.nullable) {
+          throw new InvalidInputError(
+            `column "${spec.name}": row ${ctx.firstRow + i} is missing, but the model was fitted without missing values, so the dense layout has no null slot. Refit on data that includes missing values, or use --layout compact.`,
+          );
+        }
+        slots[K + M]![i] = 1;
+      } else if (m === MODE_LITERAL) {
+        // Not representable in the GAN layout: nearest mode, α clipped (documented loss).
+        const k = a.fallback[i]! >= 0 ? a.fallback[i]! : 0;
+        const t = p.g === null ? a.alpha[i]! : Math.log(a.alpha[i]! - p.offset);
+        const al = Number.isFinite(t) ? (t - p.mu[k]!) / p.s[k]! : 0;
+        value[i] = Math.max(-CLIP, Math.min(CLIP, al));
+        slots[k]![i] = 1;
+      } else {
+        value[i] = m >= K ? 0 : Math.max(-CLIP, Math.min(CLIP, a.alpha[i]!));
+        slots[m]![i] = 1;
+      }
+    }
+    return [value, ...slots];
+  },
+
+  decodeDense(spec, outputs): Column {
+    const p = prepare(spec);
+    const value = outputs[0]!;
+    const slots = outputs.slice(1);
+    const n = value.length;
+    const out = outputColumn(spec, n);
+    const nulls = (out as { nulls: Uint8Array }).nulls;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < slots.length; j++) if (slots[j]![i]! > slots[best]![i]!) best = j;
+      if (best >= p.K + p.modal.length) {
+        nulls[i] = 1;
+        continue;
+      }
+      if (best >= p.K) {
+        store(out, i, p.modal[best - p.K]!, 0n);
+        continue;
+      }
+      // CTGAN clips the generator's value to [−1, 1] before decoding.
+      const al = Math.max(-1, Math.min(1, value[i]!));
+      let x = decodeAlpha(p, best, al);
+      if (p.integer) x = Math.round(x);
+      store(out, i, x, 0n);
+    }
+    return finishNulls(out);
+  },
+};

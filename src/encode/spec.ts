@@ -1,0 +1,102 @@
+/**
+ * The fitted model: plain, versioned, JSON-serialisable data. Encoding and decoding are pure
+ * functions of (spec, input), so a model file is all a worker, a service or a browser needs.
+ */
+import type { ColumnType, TimeUnit } from "../core/table.js";
+
+/** Written into every model file; bumped on any incompatible change. */
+export const MODEL_FORMAT = "modenorm.model";
+export const MODEL_VERSION = 1;
+
+/** One kept mode of a mixture column. */
+export interface ModeSpec {
+  weight: number;
+  mean: number;
+  std: number;
+}
+
+/** How a row's mode is chosen among the kept modes. */
+export type ModeChoice = "sample" | "argmax";
+
+/** Which modes are kept after the fit. */
+export type PruneRule = "weight" | "weight-and-argmax";
+
+/**
+ * A column encoded by mode-specific normalization: alpha = (t(x) − μ_k) / (scale · σ_k) with the
+ * row's mode k, where t is the identity (continuous, integer, datetime) or log(x − offset) (log).
+ */
+export interface MixtureColumnSpec {
+  name: string;
+  kind: "continuous" | "integer" | "datetime" | "log" | "mixed";
+  /** The input column's type, restored on decode. */
+  dtype: ColumnType;
+  /** For datetime: the timestamp unit. */
+  unit?: TimeUnit;
+  /** Kept modes (in the transformed domain for log columns), ordered as in the encoding. */
+  modes: ModeSpec[];
+  /** The σ multiplier of alpha; 4 as in CTGAN / RDT. */
+  scale: number;
+  modeChoice: ModeChoice;
+  /** log: t(x) = log(x − offset); values ≤ offset are stored as literals. */
+  offset?: number;
+  /** mixed: values with their own slot (e.g. 0 or a sentinel such as −9999). */
+  modalValues?: number[];
+  /** Whether the fitted data had missing values (the dense layout then has a null slot). */
+  nullable: boolean;
+  /** Rows and missing values seen by the fit. */
+  rows: number;
+  nullCount: number;
+  /** Mean log-likelihood per non-missing, non-modal row under the kept modes at fit time. */
+  meanLogLikelihood: number;
+}
+
+/** A column encoded by min–max scaling to [−1, 1] ("general" in CTAB-GAN). */
+export interface MinMaxColumnSpec {
+  name: string;
+  kind: "minmax";
+  dtype: ColumnType;
+  unit?: TimeUnit;
+  min: number;
+  max: number;
+  nullable: boolean;
+  rows: number;
+  nullCount: number;
+}
+
+/** How unseen categories are treated at transform time. */
+export type UnseenPolicy = "error" | "other";
+
+/** A categorical column: one index per row into `categories`. */
+export interface CategoricalColumnSpec {
+  name: string;
+  kind: "categorical";
+  dtype: ColumnType;
+  /**
+   * The categories as strings (numbers, booleans and int64 values in their canonical text form),
+   * in the chosen order.
+   */
+  categories: string[];
+  order: "frequency" | "first-seen";
+  /** Frequencies at fit time, aligned with `categories`. */
+  counts: number[];
+  unseen: UnseenPolicy;
+  nullable: boolean;
+  rows: number;
+  nullCount: number;
+}
+
+export type ColumnSpec = MixtureColumnSpec | MinMaxColumnSpec | CategoricalColumnSpec;
+export type ColumnKind = ColumnSpec["kind"];
+
+/** The model file. */
+export interface ModelSpec {
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_VERSION;
+  /** Seed of the per-row mode sampling. */
+  seed: number;
+  columns: ColumnSpec[];
+}
+
+/** Codes of the compact layout's `<name>.mode` column besides mode indices 0…K−1. */
+export const MODE_LITERAL = -1;
+export const MODE_NULL = -2;
