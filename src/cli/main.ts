@@ -1,30 +1,155 @@
 #!/usr/bin/env node
 /** The `modenorm` command line. */
-import { Command } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import {
+  evaluateCommand,
+  fitCommand,
+  inspectCommand,
+  inverseCommand,
+  transformCommand,
+} from "./commands.js";
 import { runDemo } from "./demo.js";
+import {
+  EXIT_OK,
+  EXIT_USAGE,
+  intOption,
+  list,
+  mixedOption,
+  numberOption,
+  reportError,
+} from "./shared.js";
 
 const program = new Command();
 program
   .name("modenorm")
-  .description("Gaussian mixtures on large columns and mode-specific normalization.")
-  .version("0.1.0");
+  .description(
+    "Gaussian mixtures on large columns and mode-specific normalization (GMM encoding) of tables, with an exact inverse.",
+  )
+  .version("0.1.0")
+  .exitOverride()
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 success; 1 bad input (data, model, option value, existing output); 2 usage error; 3 internal error.\n",
+  );
+
+const encodingOption = () =>
+  new Option("--encoding <enc>", "CSV text encoding").choices(["utf8", "latin1"]).default("utf8");
+const nonNumericOption = () =>
+  new Option("--non-numeric <policy>", "text in a numeric column: error, or read it as missing")
+    .choices(["error", "null"])
+    .default("error");
+
+program
+  .command("fit")
+  .description("Fit a model (one spec per column) and write it as JSON.")
+  .argument("<data>", "input table (.csv, .csv.gz, .parquet)")
+  .requiredOption("-o, --output <model.json>", "model file to write")
+  .option("--columns <a,b,...>", "columns to fit (default: all)", list)
+  .option("--categorical <cols>", "fit these columns as categorical", list)
+  .option("--continuous <cols>", "fit these columns as continuous", list)
+  .option("--integer <cols>", "fit these columns as integers (exact int64 round trip)", list)
+  .option("--log <cols>", "fit these columns on a log scale", list)
+  .option("--minmax <cols>", "scale these columns to [-1, 1] (CTAB-GAN's general transform)", list)
+  .option("--datetime <cols>", "fit these timestamp columns", list)
+  .option("--mixed <col=v1,v2>", "a mixed column and its modal values (repeatable)", mixedOption)
+  .option("--seed <n>", "seed of the per-row mode sampling", intOption("--seed"), 0)
+  .option("--max-modes <n>", "mixture components before pruning (default 10)", intOption("--max-modes"))
+  .option("--weight-threshold <w>", "drop modes with weight <= w (default 0.005)", numberOption("--weight-threshold"))
+  .option("--prior <g>", "Dirichlet-process concentration (default 0.001)", numberOption("--prior"))
+  .addOption(new Option("--priors <p>", "mean/covariance priors (default weak)").choices(["weak", "sklearn"]))
+  .addOption(new Option("--mode-choice <c>", "how a row's mode is chosen (default sample)").choices(["sample", "argmax"]))
+  .addOption(
+    new Option("--prune <rule>", "which modes are kept (default weight)").choices(["weight", "weight-and-argmax"]),
+  )
+  .option("--scale <s>", "sigma multiplier of alpha (default 4)", numberOption("--scale"))
+  .addOption(new Option("--unseen <policy>", "unseen categories at transform (default error)").choices(["error", "other"]))
+  .addOption(
+    new Option("--category-order <o>", "one-hot order (default frequency)").choices(["frequency", "first-seen"]),
+  )
+  .addOption(encodingOption())
+  .addOption(nonNumericOption())
+  .option("--overwrite", "replace the output if it exists")
+  .option("--json", "print a JSON summary")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  modenorm fit creditcard.csv --columns Amount -o model.json
+  modenorm fit movies.csv --encoding latin1 --columns imdbRating,ratingCount,year,type -o movies.json
+  modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json`,
+  )
+  .action((data: string, o) => fitCommand(data, o));
+
+program
+  .command("transform")
+  .description("Encode a table with a model.")
+  .argument("<data>", "input table")
+  .requiredOption("-m, --model <model.json>", "model file")
+  .requiredOption("-o, --output <file>", "encoded table to write (.csv or .parquet)")
+  .addOption(new Option("--layout <layout>", "compact (exact) or dense (GAN, float32)").choices(["compact", "dense"]).default("compact"))
+  .addOption(encodingOption())
+  .addOption(nonNumericOption())
+  .option("--overwrite", "replace the output if it exists")
+  .option("--json", "print a JSON summary (with the dense layout's spans)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  modenorm transform creditcard.csv -m model.json -o encoded.parquet
+  modenorm transform creditcard.csv -m model.json -o gan-input.parquet --layout dense --json`,
+  )
+  .action((data: string, o) => transformCommand(data, o));
+
+program
+  .command("inverse")
+  .description("Decode an encoded table (either layout) back to the original columns.")
+  .argument("<encoded>", "encoded table")
+  .requiredOption("-m, --model <model.json>", "model file")
+  .requiredOption("-o, --output <file>", "decoded table to write")
+  .addOption(encodingOption())
+  .option("--overwrite", "replace the output if it exists")
+  .option("--json", "print a JSON summary")
+  .addHelpText("after", "\nExample:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv")
+  .action((data: string, o) => inverseCommand(data, o));
+
+program
+  .command("evaluate")
+  .description("Encode, decode and compare every value; report exactness and fit quality per column.")
+  .argument("<data>", "input table")
+  .requiredOption("-m, --model <model.json>", "model file")
+  .addOption(encodingOption())
+  .addOption(nonNumericOption())
+  .option("--json", "print JSON")
+  .addHelpText("after", "\nExample:\n  modenorm evaluate creditcard.csv -m model.json --json")
+  .action((data: string, o) => evaluateCommand(data, o));
+
+program
+  .command("inspect")
+  .description("Show a model: per column its kind and, for mixture columns, every kept mode.")
+  .argument("<model.json>", "model file")
+  .option("--json", 'stable JSON: {"columns":[{"name","kind","modes":[{"weight","mean","std"}]}],"dense":[spans]}')
+  .addHelpText("after", "\nExample:\n  modenorm inspect model.json --json")
+  .action((path: string, o) => inspectCommand(path, o));
 
 program
   .command("demo")
   .description("Generate a multi-modal column with outliers, fit mixtures to it and print them.")
-  .option("--rows <n>", "rows to generate", (v) => Number.parseInt(v, 10), 1_000_000)
-  .option("--seed <n>", "random seed", (v) => Number.parseInt(v, 10), 7)
+  .option("--rows <n>", "rows to generate", intOption("--rows"), 1_000_000)
+  .option("--seed <n>", "random seed", intOption("--seed"), 7)
   .option("--json", "print one JSON object instead of tables")
-  .addHelpText(
-    "after",
-    "\nExamples:\n  modenorm demo\n  modenorm demo --rows 200000 --seed 1 --json\n",
-  )
-  .action((opts: { rows: number; seed: number; json?: boolean }) => {
-    runDemo(opts);
-  });
+  .addHelpText("after", "\nExamples:\n  modenorm demo\n  modenorm demo --rows 200000 --seed 1 --json\n")
+  .action((o: { rows: number; seed: number; json?: boolean }) => runDemo(o));
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as Error;
-  process.stderr.write(`modenorm: ${e.name === "Error" ? "" : `${e.name}: `}${e.message}\n`);
-  process.exitCode = 1;
-});
+program.parseAsync(process.argv).then(
+  () => {
+    process.exitCode ??= EXIT_OK;
+  },
+  (err: unknown) => {
+    if (err instanceof CommanderError) {
+      // Commander already printed its message (or the help / version text).
+      process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return;
+    }
+    process.exitCode = reportError(err);
+  },
+);

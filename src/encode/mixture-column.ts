@@ -468,7 +468,8 @@ function finishNulls(out: Column): Column {
 
 function softmaxOutputs(spec: MixtureColumnSpec): string[] {
   const o = spec.modes.map((_, k) => `${spec.name}.mode${k}`);
-  (spec.modalValues ?? []).forEach((v, j) => o.push(`${spec.name}.modal${j}=${String(v)}`));
+  for (const [j, v] of (spec.modalValues ?? []).entries())
+    o.push(`${spec.name}.modal${j}=${String(v)}`);
   if (spec.nullable) o.push(`${spec.name}.null`);
   return o;
 }
@@ -585,7 +586,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
         slots[K + M]![i] = 1;
       } else if (m === MODE_LITERAL) {
         // Not representable in the GAN layout: nearest mode, α clipped (documented loss).
-        const k = a.fallback[i]! >= 0 ? a.fallback[i]! : 0;
+        const k = Math.max(a.fallback[i]!, 0);
         const t = p.g === null ? a.alpha[i]! : Math.log(a.alpha[i]! - p.offset);
         const al = Number.isFinite(t) ? (t - p.mu[k]!) / p.s[k]! : 0;
         value[i] = Math.max(-CLIP, Math.min(CLIP, al));
