@@ -153,7 +153,7 @@ export function fitMixtureColumn(
     throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
   const threshold = options.weightThreshold ?? 0.005;
   let modes: ModeSpec[];
-  let meanLogLikelihood = Number.NaN;
+  let meanLogLikelihood: number | null = null;
   if (values.length === 0) {
     // Nothing continuous to fit (every value is modal or non-finite): one unit mode keeps the
     // layout well-formed; such values decode through their modal slots or as literals.
@@ -232,6 +232,11 @@ export function modesLogLikelihood(modes: readonly ModeSpec[], values: Float64Ar
       const z = (t - modes[k]!.mean) / modes[k]!.std;
       const lp = c[k]! - 0.5 * z * z;
       if (lp > max) max = lp;
+    }
+    if (max === Number.NEGATIVE_INFINITY) {
+      // So far from every mode that each density underflows: the honest mean is −∞.
+      s = Number.NEGATIVE_INFINITY;
+      continue;
     }
     let e = 0;
     for (let k = 0; k < K; k++) {

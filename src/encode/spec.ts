@@ -46,8 +46,11 @@ export interface MixtureColumnSpec {
   /** Rows and missing values seen by the fit. */
   rows: number;
   nullCount: number;
-  /** Mean log-likelihood per non-missing, non-modal row under the kept modes at fit time. */
-  meanLogLikelihood: number;
+  /**
+   * Mean log-likelihood per fitted value (non-missing, non-modal, finite) under the kept modes at
+   * fit time; null when there was no such value.
+   */
+  meanLogLikelihood: number | null;
 }
 
 /** A column encoded by min–max scaling to [−1, 1] ("general" in CTAB-GAN). */
