@@ -34,6 +34,11 @@ program
 
 const encodingOption = () =>
   new Option("--encoding <enc>", "CSV text encoding").choices(["utf8", "latin1"]).default("utf8");
+const escapeOption = () =>
+  new Option(
+    "--escape-char <c>",
+    "CSV escape character, e.g. '\\' for files that write \\, inside fields",
+  );
 const nonNumericOption = () =>
   new Option("--non-numeric <policy>", "text in a numeric column: error, or read it as missing")
     .choices(["error", "null"])
@@ -53,20 +58,50 @@ program
   .option("--datetime <cols>", "fit these timestamp columns", list)
   .option("--mixed <col=v1,v2>", "a mixed column and its modal values (repeatable)", mixedOption)
   .option("--seed <n>", "seed of the per-row mode sampling", intOption("--seed"), 0)
-  .option("--max-modes <n>", "mixture components before pruning (default 10)", intOption("--max-modes"))
-  .option("--weight-threshold <w>", "drop modes with weight <= w (default 0.005)", numberOption("--weight-threshold"))
+  .option(
+    "--max-modes <n>",
+    "mixture components before pruning (default 10)",
+    intOption("--max-modes"),
+  )
+  .option(
+    "--weight-threshold <w>",
+    "drop modes with weight <= w (default 0.005)",
+    numberOption("--weight-threshold"),
+  )
   .option("--prior <g>", "Dirichlet-process concentration (default 0.001)", numberOption("--prior"))
-  .addOption(new Option("--priors <p>", "mean/covariance priors (default weak)").choices(["weak", "sklearn"]))
-  .addOption(new Option("--mode-choice <c>", "how a row's mode is chosen (default sample)").choices(["sample", "argmax"]))
   .addOption(
-    new Option("--prune <rule>", "which modes are kept (default weight)").choices(["weight", "weight-and-argmax"]),
+    new Option("--priors <p>", "mean/covariance priors (default weak)").choices([
+      "weak",
+      "sklearn",
+    ]),
+  )
+  .addOption(
+    new Option("--mode-choice <c>", "how a row's mode is chosen (default sample)").choices([
+      "sample",
+      "argmax",
+    ]),
+  )
+  .addOption(
+    new Option("--prune <rule>", "which modes are kept (default weight)").choices([
+      "weight",
+      "weight-and-argmax",
+    ]),
   )
   .option("--scale <s>", "sigma multiplier of alpha (default 4)", numberOption("--scale"))
-  .addOption(new Option("--unseen <policy>", "unseen categories at transform (default error)").choices(["error", "other"]))
   .addOption(
-    new Option("--category-order <o>", "one-hot order (default frequency)").choices(["frequency", "first-seen"]),
+    new Option("--unseen <policy>", "unseen categories at transform (default error)").choices([
+      "error",
+      "other",
+    ]),
+  )
+  .addOption(
+    new Option("--category-order <o>", "one-hot order (default frequency)").choices([
+      "frequency",
+      "first-seen",
+    ]),
   )
   .addOption(encodingOption())
+  .addOption(escapeOption())
   .addOption(nonNumericOption())
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
@@ -75,7 +110,7 @@ program
     `
 Examples:
   modenorm fit creditcard.csv --columns Amount -o model.json
-  modenorm fit movies.csv --encoding latin1 --columns imdbRating,ratingCount,year,type -o movies.json
+  modenorm fit imdb_movies.csv --escape-char '\\' --columns imdbRating,ratingCount,year,type -o movies.json
   modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json`,
   )
   .action((data: string, o) => fitCommand(data, o));
@@ -86,8 +121,13 @@ program
   .argument("<data>", "input table")
   .requiredOption("-m, --model <model.json>", "model file")
   .requiredOption("-o, --output <file>", "encoded table to write (.csv or .parquet)")
-  .addOption(new Option("--layout <layout>", "compact (exact) or dense (GAN, float32)").choices(["compact", "dense"]).default("compact"))
+  .addOption(
+    new Option("--layout <layout>", "compact (exact) or dense (GAN, float32)")
+      .choices(["compact", "dense"])
+      .default("compact"),
+  )
   .addOption(encodingOption())
+  .addOption(escapeOption())
   .addOption(nonNumericOption())
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary (with the dense layout's spans)")
@@ -107,17 +147,24 @@ program
   .requiredOption("-m, --model <model.json>", "model file")
   .requiredOption("-o, --output <file>", "decoded table to write")
   .addOption(encodingOption())
+  .addOption(escapeOption())
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
-  .addHelpText("after", "\nExample:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv")
+  .addHelpText(
+    "after",
+    "\nExample:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv",
+  )
   .action((data: string, o) => inverseCommand(data, o));
 
 program
   .command("evaluate")
-  .description("Encode, decode and compare every value; report exactness and fit quality per column.")
+  .description(
+    "Encode, decode and compare every value; report exactness and fit quality per column.",
+  )
   .argument("<data>", "input table")
   .requiredOption("-m, --model <model.json>", "model file")
   .addOption(encodingOption())
+  .addOption(escapeOption())
   .addOption(nonNumericOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExample:\n  modenorm evaluate creditcard.csv -m model.json --json")
@@ -127,7 +174,10 @@ program
   .command("inspect")
   .description("Show a model: per column its kind and, for mixture columns, every kept mode.")
   .argument("<model.json>", "model file")
-  .option("--json", 'stable JSON: {"columns":[{"name","kind","modes":[{"weight","mean","std"}]}],"dense":[spans]}')
+  .option(
+    "--json",
+    'stable JSON: {"columns":[{"name","kind","modes":[{"weight","mean","std"}]}],"dense":[spans]}',
+  )
   .addHelpText("after", "\nExample:\n  modenorm inspect model.json --json")
   .action((path: string, o) => inspectCommand(path, o));
 
@@ -137,7 +187,10 @@ program
   .option("--rows <n>", "rows to generate", intOption("--rows"), 1_000_000)
   .option("--seed <n>", "random seed", intOption("--seed"), 7)
   .option("--json", "print one JSON object instead of tables")
-  .addHelpText("after", "\nExamples:\n  modenorm demo\n  modenorm demo --rows 200000 --seed 1 --json\n")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  modenorm demo\n  modenorm demo --rows 200000 --seed 1 --json\n",
+  )
   .action((o: { rows: number; seed: number; json?: boolean }) => runDemo(o));
 
 program.parseAsync(process.argv).then(

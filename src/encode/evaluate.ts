@@ -2,7 +2,7 @@
  * Round-trip evaluation: encode, decode, and compare every value with the input, for both layouts.
  */
 import { type Column, isNull, type Table } from "../core/table.js";
-import { modesLogLikelihood } from "./mixture-column.js";
+import { CLIP, modesLogLikelihood } from "./mixture-column.js";
 import { MODE_LITERAL, type ModelSpec } from "./spec.js";
 import { findColumn, inverseTable, transformTable } from "./table-codec.js";
 
@@ -27,6 +27,12 @@ export interface ColumnEvaluation {
   nulls: number;
   /** Compact-layout rows stored literally (no mode reproduces them). */
   literals: number;
+  /**
+   * Rows the dense (GAN) layout cannot represent beyond float32 rounding: mixture rows whose value
+   * is more than 0.99 · scale · σ from every kept mode (α clipped) or literal (NaN, ±∞, …).
+   * The peer's "clipped" count is the same quantity for its sampled mode.
+   */
+  clipped: number;
   compact: LayoutErrors;
   dense: LayoutErrors;
   /** Mixture kinds: mean log-likelihood per fitted-domain value under the kept modes. */
@@ -95,9 +101,25 @@ export function evaluateTable(
   const columns = model.columns.map((spec, j) => {
     const input = findColumn(table, spec.name);
     const modeCol = compactEnc.columns.find((c) => c.name === `${spec.name}.mode`);
+    const alphaCol = compactEnc.columns.find((c) => c.name === `${spec.name}.alpha`);
     let literals = 0;
+    let clipped = 0;
     if (modeCol !== undefined && modeCol.type === "int32") {
-      for (const m of modeCol.values) if (m === MODE_LITERAL) literals++;
+      const modes = "modes" in spec ? spec.modes.length : 0;
+      for (let i = 0; i < modeCol.values.length; i++) {
+        const m = modeCol.values[i]!;
+        if (m === MODE_LITERAL) {
+          literals++;
+          clipped++;
+        } else if (
+          m >= 0 &&
+          m < modes &&
+          alphaCol?.type === "float64" &&
+          Math.abs(alphaCol.values[i]!) > CLIP
+        ) {
+          clipped++;
+        }
+      }
     }
     let meanLogLikelihood: number | null = null;
     if ("modes" in spec && input.type !== "string") {
@@ -126,6 +148,7 @@ export function evaluateTable(
       rows: input.values.length,
       nulls,
       literals,
+      clipped,
       compact: compare(input, compactDec.columns[j]!),
       dense: denseDec === null ? unavailable : compare(input, denseDec.columns[j]!),
       meanLogLikelihood,

@@ -1,0 +1,152 @@
+/** What every command shares: exit codes, error reporting, model files, safe writes, options. */
+import { existsSync } from "node:fs";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { DegenerateFitError, InvalidInputError, NotFittedError } from "../core/errors.js";
+import type { ColumnType } from "../core/table.js";
+import { modelFromJson, modelToJson } from "../encode/model-file.js";
+import type { ModelSpec } from "../encode/spec.js";
+import { IoError } from "../io/errors.js";
+
+/** Exit codes (documented in the README and `--help`). */
+export const EXIT_OK = 0;
+/** Bad input: data, model file, option values, an existing output path. */
+export const EXIT_INPUT = 1;
+/** Command-line usage error (unknown command or option). */
+export const EXIT_USAGE = 2;
+/** An unexpected internal error (a bug: please report it). */
+export const EXIT_INTERNAL = 3;
+
+/** Prints an error as one line (no stack for expected errors) and returns its exit code. */
+export function reportError(err: unknown): number {
+  const expected =
+    err instanceof InvalidInputError ||
+    err instanceof IoError ||
+    err instanceof DegenerateFitError ||
+    err instanceof NotFittedError;
+  const e = err as Error;
+  if (expected) {
+    process.stderr.write(`modenorm: ${e.message}\n`);
+    return EXIT_INPUT;
+  }
+  process.stderr.write(`modenorm: internal error: ${e?.stack ?? String(err)}\n`);
+  return EXIT_INTERNAL;
+}
+
+/** Refuses to replace an existing output path unless allowed. */
+export function checkOutputPath(path: string, overwrite: boolean | undefined): void {
+  if (!overwrite && existsSync(path)) {
+    throw new InvalidInputError(`${path}: already exists; pass --overwrite to replace it.`);
+  }
+}
+
+/** Writes text to `path` through a temporary file and a rename, so no partial file is left. */
+export async function writeTextAtomic(
+  path: string,
+  text: string,
+  overwrite: boolean | undefined,
+): Promise<void> {
+  checkOutputPath(path, overwrite);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads and validates a model file. */
+export async function readModel(path: string): Promise<ModelSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new IoError(
+      code === "ENOENT"
+        ? `${path}: no such model file`
+        : `${path}: cannot read: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return modelFromJson(text, path);
+}
+
+/** Writes a model file atomically. */
+export async function writeModel(
+  path: string,
+  model: ModelSpec,
+  overwrite: boolean | undefined,
+): Promise<void> {
+  await writeTextAtomic(path, `${modelToJson(model)}\n`, overwrite);
+}
+
+/** The input types a model implies, so reading forces them (and stray text is reported). */
+export function typesFromModel(model: ModelSpec): Record<string, ColumnType> {
+  const types: Record<string, ColumnType> = {};
+  for (const c of model.columns) types[c.name] = c.dtype;
+  return types;
+}
+
+/** Splits a comma-separated list option. */
+export function list(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  ];
+}
+
+/** Parses `--mixed col=0,-9999` (repeatable). */
+export function mixedOption(
+  value: string,
+  previous: Record<string, number[]> = {},
+): Record<string, number[]> {
+  const eq = value.indexOf("=");
+  if (eq <= 0) {
+    throw new InvalidInputError(
+      `--mixed expects column=value[,value…] (e.g. --mixed balance=0,-9999), got ${JSON.stringify(value)}.`,
+    );
+  }
+  const name = value.slice(0, eq);
+  const values = value
+    .slice(eq + 1)
+    .split(",")
+    .map((v) => {
+      const x = Number(v);
+      if (v.trim() === "" || Number.isNaN(x)) {
+        throw new InvalidInputError(`--mixed ${name}: ${JSON.stringify(v)} is not a number.`);
+      }
+      return x;
+    });
+  return { ...previous, [name]: values };
+}
+
+/** Parses an integer option. */
+export function intOption(name: string): (v: string) => number {
+  return (v: string) => {
+    const x = Number(v);
+    if (!Number.isInteger(x))
+      throw new InvalidInputError(`${name} must be an integer, got ${JSON.stringify(v)}.`);
+    return x;
+  };
+}
+
+/** Parses a number option. */
+export function numberOption(name: string): (v: string) => number {
+  return (v: string) => {
+    const x = Number(v);
+    if (v.trim() === "" || !Number.isFinite(x))
+      throw new InvalidInputError(`${name} must be a number, got ${JSON.stringify(v)}.`);
+    return x;
+  };
+}
+
+/** Writes a line to stdout. */
+export function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

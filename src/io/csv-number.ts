@@ -1,0 +1,188 @@
+/**
+ * Numbers and booleans in CSV text, parsed from bytes without allocating a string.
+ *
+ * Exactness: a decimal with at most 15 significant digits and a power-of-ten exponent within
+ * ±22 is an exact double `m` times or divided by an exact double `10^k`; one IEEE operation
+ * rounds that correctly (Clinger 1990, "How to read floating point numbers accurately"). Every
+ * other number goes through `Number(text)`, which is correctly rounded. So the result is always
+ * the double `Number()` gives for the text.
+ */
+
+/** `scanNumber` results. */
+export const NUM_NONE = 0;
+/** An integer (optional sign, digits only) within int64 range, not `-0`. */
+export const NUM_INT = 1;
+/** Any other number: fraction, exponent, `-0`, NaN, ±Infinity, integers beyond int64. */
+export const NUM_FLOAT = 2;
+
+/**
+ * Details of the last `scanNumber` call: `value` (when asked for), and `sig`, the count of
+ * significant digits (integers with `sig <= 15` are exact in `value`).
+ */
+export const scanned = { value: 0, sig: 0 };
+
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+  1e18, 1e19, 1e20, 1e21, 1e22,
+];
+const INT64_MAX_DIGITS = "9223372036854775807";
+
+/** ASCII text of `buf[s, e)` (the caller has checked it is ASCII). */
+export function asciiText(buf: Uint8Array, s: number, e: number): string {
+  return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+}
+
+/** Compares the 19 digits at `buf[i…]` with 2^63 − 1 (`limit` 1 more for negative numbers). */
+function int64DigitsFit(buf: Uint8Array, i: number, e: number, negative: boolean): boolean {
+  // skip leading zeros: sig counted only significant digits
+  while (buf[i] === 48) i++;
+  for (let k = 0; k < 19; k++) {
+    const c = buf[i + k]!;
+    let lim = INT64_MAX_DIGITS.charCodeAt(k);
+    if (k === 18 && negative) lim += 1;
+    if (c < lim) return true;
+    if (c > lim) return false;
+  }
+  return i + 19 === e;
+}
+
+/** `nan`, `inf`, `infinity` (any case) at `buf[i, e)`; NUM_NONE otherwise. */
+function scanSpecial(buf: Uint8Array, i: number, e: number, negative: boolean): number {
+  const n = e - i;
+  const c0 = buf[i]! | 0x20;
+  if (n === 3 && c0 === 110 && (buf[i + 1]! | 0x20) === 97 && (buf[i + 2]! | 0x20) === 110) {
+    scanned.value = Number.NaN;
+    scanned.sig = 0;
+    return NUM_FLOAT;
+  }
+  if (c0 !== 105 || (n !== 3 && n !== 8)) return NUM_NONE;
+  const word = "infinity";
+  for (let k = 1; k < n; k++) if ((buf[i + k]! | 0x20) !== word.charCodeAt(k)) return NUM_NONE;
+  scanned.value = negative ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  scanned.sig = 0;
+  return NUM_FLOAT;
+}
+
+/**
+ * Classifies `buf[s, e)` (already trimmed, non-empty) as a number:
+ * `[+-]?(d+(\.d*)?|\.d+)([eE][+-]?d+)?`, or `nan` / `inf` / `infinity` with an optional sign.
+ * With `wantValue`, `scanned.value` is the double `Number(text)` gives; without, the slow path
+ * is skipped (classification only).
+ */
+export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boolean): number {
+  let i = s;
+  let c = buf[i]!;
+  let negative = false;
+  if (c === 45 || c === 43) {
+    negative = c === 45;
+    if (++i === e) return NUM_NONE;
+    c = buf[i]!;
+  }
+  if (c > 57) return scanSpecial(buf, i, e, negative);
+  const digitsStart = i;
+  let mant = 0;
+  let sig = 0;
+  let exp10 = 0;
+  let digits = 0;
+  let isInt = true;
+  while (i < e) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) break;
+    digits++;
+    if (sig > 0 || d !== 0) {
+      sig++;
+      if (sig <= 15) mant = mant * 10 + d;
+      else exp10++;
+    }
+    i++;
+  }
+  if (i < e && buf[i] === 46) {
+    isInt = false;
+    i++;
+    while (i < e) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      digits++;
+      if (sig > 0 || d !== 0) {
+        sig++;
+        if (sig <= 15) {
+          mant = mant * 10 + d;
+          exp10--;
+        }
+      } else {
+        exp10--;
+      }
+      i++;
+    }
+  }
+  if (digits === 0) return NUM_NONE;
+  if (i < e && (buf[i]! | 0x20) === 101) {
+    isInt = false;
+    i++;
+    let expNegative = false;
+    if (i < e && (buf[i] === 45 || buf[i] === 43)) {
+      expNegative = buf[i] === 45;
+      i++;
+    }
+    const expStart = i;
+    let exp = 0;
+    while (i < e) {
+      const d = buf[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (exp < 1e6) exp = exp * 10 + d;
+      i++;
+    }
+    if (i === expStart) return NUM_NONE;
+    exp10 += expNegative ? -exp : exp;
+  }
+  if (i !== e) return NUM_NONE;
+  scanned.sig = sig;
+  if (isInt) {
+    // Integer syntax. -0 is a float: an int64 column cannot keep its sign.
+    if (negative && sig === 0) {
+      scanned.value = -0;
+      return NUM_FLOAT;
+    }
+    const fits = sig < 19 || (sig === 19 && int64DigitsFit(buf, digitsStart, e, negative));
+    if (sig <= 15) {
+      scanned.value = negative ? -mant : mant;
+      return fits ? NUM_INT : NUM_FLOAT;
+    }
+    if (wantValue) scanned.value = Number(asciiText(buf, s, e));
+    return fits ? NUM_INT : NUM_FLOAT;
+  }
+  if (!wantValue) return NUM_FLOAT;
+  if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
+    const v = exp10 >= 0 ? mant * POW10[exp10]! : mant / POW10[-exp10]!;
+    scanned.value = negative ? -v : v;
+  } else if (sig === 0) {
+    scanned.value = negative ? -0 : 0;
+  } else {
+    scanned.value = Number(asciiText(buf, s, e));
+  }
+  return NUM_FLOAT;
+}
+
+/** 1 for `true`, 0 for `false` (any case), -1 otherwise. */
+export function scanBool(buf: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  if (n === 4) {
+    if (
+      (buf[s]! | 0x20) === 116 &&
+      (buf[s + 1]! | 0x20) === 114 &&
+      (buf[s + 2]! | 0x20) === 117 &&
+      (buf[s + 3]! | 0x20) === 101
+    )
+      return 1;
+  } else if (n === 5) {
+    if (
+      (buf[s]! | 0x20) === 102 &&
+      (buf[s + 1]! | 0x20) === 97 &&
+      (buf[s + 2]! | 0x20) === 108 &&
+      (buf[s + 3]! | 0x20) === 115 &&
+      (buf[s + 4]! | 0x20) === 101
+    )
+      return 0;
+  }
+  return -1;
+}

@@ -1,0 +1,116 @@
+/**
+ * Writing a `Table` as RFC 4180 CSV (UTF-8, LF line ends, header row), optionally gzip-compressed.
+ *
+ * Values: float64/float32 in the shortest text that reads back to the same double
+ * (`String(x)`, with `-0`, `NaN`, `Infinity`, `-Infinity`); int64 exactly; bool `true`/`false`;
+ * timestamps as ISO-8601 UTC with all the unit's fraction digits; nulls as empty fields. Strings
+ * are quoted when they hold `,` `"` CR or LF, or are empty or a default null token (`NA`,
+ * `null`, `NULL`), so they read back as the same text rather than as null.
+ */
+import { createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import type { Column, Table } from "../core/table.js";
+import { DEFAULT_NULL_VALUES } from "./options.js";
+import { formatTimestamp } from "./timestamp.js";
+
+/** Rows formatted per block: bounds the strings alive at once. */
+const BLOCK_ROWS = 16384;
+const NEEDS_QUOTES = /[",\r\n]/;
+const NULL_TOKENS = new Set(DEFAULT_NULL_VALUES);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const TWO32 = 4294967296;
+
+/** A string field as CSV text: quoted (with `"` doubled) when needed. */
+export function csvQuote(s: string): string {
+  if (NEEDS_QUOTES.test(s)) return `"${s.replaceAll('"', '""')}"`;
+  if (NULL_TOKENS.has(s)) return `"${s}"`;
+  return s;
+}
+
+/** A double as the shortest text `Number()` reads back bit for bit (keeps -0's sign). */
+export function formatFloat(x: number): string {
+  return x === 0 && 1 / x < 0 ? "-0" : String(x);
+}
+
+/** Fills `cells[0, end - start)` with the CSV text of `col` rows `[start, end)`. */
+function formatColumn(col: Column, start: number, end: number, cells: string[]): void {
+  const n = end - start;
+  if (col.type === "string") {
+    for (let r = 0; r < n; r++) {
+      const v = col.values[start + r];
+      cells[r] = v === null || v === undefined ? "" : csvQuote(v);
+    }
+    return;
+  }
+  const nulls = col.nulls;
+  switch (col.type) {
+    case "float64":
+    case "float32": {
+      const values = col.values;
+      for (let r = 0; r < n; r++) cells[r] = formatFloat(values[start + r]!);
+      break;
+    }
+    case "int32": {
+      const values = col.values;
+      for (let r = 0; r < n; r++) cells[r] = String(values[start + r]);
+      break;
+    }
+    case "bool": {
+      const values = col.values;
+      for (let r = 0; r < n; r++) cells[r] = values[start + r] ? "true" : "false";
+      break;
+    }
+    case "int64": {
+      const values = col.values;
+      if (LITTLE_ENDIAN) {
+        // Safe integers without allocating a bigint; the rest exactly via BigInt.
+        const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+        for (let r = 0; r < n; r++) {
+          const i = start + r;
+          const hi = words[2 * i + 1]!;
+          if (hi >= -2097152 && hi < 2097152) cells[r] = String(hi * TWO32 + (words[2 * i]! >>> 0));
+          else cells[r] = values[i]!.toString();
+        }
+      } else {
+        for (let r = 0; r < n; r++) cells[r] = values[start + r]!.toString();
+      }
+      break;
+    }
+    case "timestamp": {
+      const values = col.values;
+      for (let r = 0; r < n; r++) cells[r] = formatTimestamp(values[start + r]!, col.unit);
+      break;
+    }
+  }
+  if (nulls !== null) for (let r = 0; r < n; r++) if (nulls[start + r] === 1) cells[r] = "";
+}
+
+/** The CSV text of a table, in blocks of `BLOCK_ROWS` rows (the header comes first). */
+export function* csvBlocks(table: Table): Generator<string> {
+  const { columns } = table;
+  yield `${columns.map((c) => csvQuote(c.name)).join(",")}\n`;
+  const cells = columns.map(() => new Array<string>(Math.min(BLOCK_ROWS, table.rows)));
+  const m = columns.length;
+  for (let start = 0; start < table.rows; start += BLOCK_ROWS) {
+    const end = Math.min(table.rows, start + BLOCK_ROWS);
+    for (let c = 0; c < m; c++) formatColumn(columns[c]!, start, end, cells[c]!);
+    let out = "";
+    const first = cells[0]!;
+    for (let r = 0; r < end - start; r++) {
+      let line = first[r]!;
+      for (let c = 1; c < m; c++) line += `,${cells[c]![r]}`;
+      out += `${line}\n`;
+    }
+    yield out;
+  }
+}
+
+/** Writes `table` as CSV to `path` (a new file; it must not exist). */
+export async function writeCsv(path: string, table: Table, gzip: boolean): Promise<void> {
+  const source = Readable.from(csvBlocks(table));
+  const sink = createWriteStream(path, { flags: "wx" });
+  if (gzip) await pipeline(source, createGzip(), sink);
+  else await pipeline(source, sink);
+}

@@ -1,0 +1,24 @@
+/**
+ * File-system problems of the I/O layer: a missing file, a directory where a file was expected,
+ * an existing output file, a failed write. Bad *content* (malformed CSV, not Parquet, unknown
+ * column) is an `InvalidInputError` from `core/errors.ts` instead: retrying cannot fix it.
+ */
+
+/** A file-system problem. The message starts with the path; `cause` holds the Node error. */
+export class IoError extends Error {
+  override name = "IoError";
+}
+
+/** `err.code` of a Node system error, or undefined. */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err === "object" && err !== null && "code" in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}
+
+/** The message of any thrown value. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

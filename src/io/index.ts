@@ -1,0 +1,4 @@
+export * from "./errors.js";
+export * from "./format.js";
+export * from "./options.js";
+export * from "./table-io.js";

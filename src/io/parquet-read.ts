@@ -1,0 +1,375 @@
+/**
+ * Reading Parquet through DuckDB: the file's columns arrive as DuckDB vectors (2,048 rows each)
+ * whose memory is copied straight into typed arrays: no per-value JS objects except the strings
+ * of VARCHAR columns.
+ *
+ * Type mapping (DuckDB type of the Parquet column → `ColumnType`):
+ * DOUBLE → float64; FLOAT → float32; BIGINT → int64 (bit-exact); INTEGER, SMALLINT, TINYINT,
+ * UTINYINT, USMALLINT → int32; UINTEGER → int64; UBIGINT, HUGEINT, UHUGEINT → int64 (an error if
+ * a value does not fit); DECIMAL → float64 (nearest double); BOOLEAN → bool; VARCHAR, ENUM →
+ * string; TIMESTAMP_S/_MS/TIMESTAMP/_NS → timestamp s/ms/us/ns; TIMESTAMPTZ → timestamp us (UTC);
+ * DATE → timestamp s (midnight UTC). Parquet has no seconds unit, so `writeTable` stores a
+ * seconds column as microseconds and records the unit in the file's key-value metadata
+ * (`modenorm.timestamp_units`), which restores it here. Anything else (TIME, INTERVAL, BLOB,
+ * LIST, STRUCT, …) is an `InvalidInputError`.
+ */
+
+import { type DuckDBConnection, type DuckDBDataChunk, DuckDBTypeId } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { InvalidInputError } from "../core/errors.js";
+import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
+import { allocateColumn, type ColumnSpec } from "./columns.js";
+import { connectDuckDb, duckDbMessage, sqlIdent, sqlPathLiteral } from "./duckdb.js";
+import { type ResolvedReadOptions, selectColumns } from "./options.js";
+
+/** Key of the Parquet key-value metadata entry holding `{ column: unit }` of timestamp columns. */
+export const TIMESTAMP_UNITS_KEY = "modenorm.timestamp_units";
+
+/** How one Parquet column is read: the SQL expression DuckDB evaluates and the column made. */
+interface ColumnPlan {
+  spec: ColumnSpec;
+  expr: string;
+}
+
+const SQL_TYPE: Record<Exclude<ColumnType, "timestamp">, string> = {
+  float64: "DOUBLE",
+  float32: "FLOAT",
+  int64: "BIGINT",
+  int32: "INTEGER",
+  bool: "BOOLEAN",
+  string: "VARCHAR",
+};
+const TIMESTAMP_SQL: Record<TimeUnit, string> = {
+  s: "TIMESTAMP_S",
+  ms: "TIMESTAMP_MS",
+  us: "TIMESTAMP",
+  ns: "TIMESTAMP_NS",
+};
+
+/** The natural `ColumnType` of a DuckDB type, or null if modenorm cannot read it. */
+function naturalType(typeId: DuckDBTypeId): { type: ColumnType; unit: TimeUnit } | null {
+  switch (typeId) {
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.DECIMAL:
+      return { type: "float64", unit: "us" };
+    case DuckDBTypeId.FLOAT:
+      return { type: "float32", unit: "us" };
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return { type: "int64", unit: "us" };
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UTINYINT:
+      return { type: "int32", unit: "us" };
+    case DuckDBTypeId.BOOLEAN:
+      return { type: "bool", unit: "us" };
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.ENUM:
+      return { type: "string", unit: "us" };
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.DATE:
+      return { type: "timestamp", unit: "s" };
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return { type: "timestamp", unit: "ms" };
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { type: "timestamp", unit: "us" };
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return { type: "timestamp", unit: "ns" };
+    default:
+      return null;
+  }
+}
+
+/** The DuckDB type id a column's vectors have after the plan's expression. */
+function vectorTypeId(spec: ColumnSpec): DuckDBTypeId {
+  switch (spec.type) {
+    case "float64":
+      return DuckDBTypeId.DOUBLE;
+    case "float32":
+      return DuckDBTypeId.FLOAT;
+    case "int64":
+      return DuckDBTypeId.BIGINT;
+    case "int32":
+      return DuckDBTypeId.INTEGER;
+    case "bool":
+      return DuckDBTypeId.BOOLEAN;
+    case "string":
+      return DuckDBTypeId.VARCHAR;
+    case "timestamp":
+      return spec.unit === "s"
+        ? DuckDBTypeId.TIMESTAMP_S
+        : spec.unit === "ms"
+          ? DuckDBTypeId.TIMESTAMP_MS
+          : spec.unit === "ns"
+            ? DuckDBTypeId.TIMESTAMP_NS
+            : DuckDBTypeId.TIMESTAMP;
+  }
+}
+
+function notParquet(path: string, err: unknown): InvalidInputError {
+  return new InvalidInputError(
+    `${path}: not a valid Parquet file, or truncated (DuckDB: ${duckDbMessage(err)})`,
+    { cause: err },
+  );
+}
+
+/** Rows, column names and types of a Parquet file, and how to read the selected columns. */
+async function planParquet(
+  con: DuckDBConnection,
+  path: string,
+  opts: ResolvedReadOptions,
+): Promise<{ rows: number; plans: ColumnPlan[]; from: string }> {
+  const from = `read_parquet(${sqlPathLiteral(path)})`;
+  let rows: number;
+  let names: string[];
+  let typeIds: DuckDBTypeId[];
+  let typeNames: string[];
+  const units = new Map<string, TimeUnit>();
+  try {
+    const meta = await con.runAndReadAll(
+      `SELECT num_rows FROM parquet_file_metadata(${sqlPathLiteral(path)})`,
+    );
+    rows = Number(meta.getRows()[0]![0]);
+    const schema = await con.run(`SELECT * FROM ${from} LIMIT 0`);
+    names = schema.columnNames();
+    const types = schema.columnTypes();
+    typeIds = types.map((t) => t.typeId);
+    typeNames = types.map((t) => t.toString());
+    // DuckDB reads Parquet TIMESTAMP(MILLIS) as microseconds; the schema says it was millis.
+    const schemaRows = await con.runAndReadAll(
+      `SELECT name, converted_type, logical_type FROM parquet_schema(${sqlPathLiteral(path)})`,
+    );
+    for (const [name, converted, logical] of schemaRows.getRows()) {
+      if (converted === "TIMESTAMP_MILLIS" || String(logical).includes("MILLIS=MilliSeconds")) {
+        units.set(String(name), "ms");
+      }
+    }
+    const kv = await con.runAndReadAll(
+      `SELECT decode(value) FROM parquet_kv_metadata(${sqlPathLiteral(path)}) WHERE key = '${TIMESTAMP_UNITS_KEY}'::BLOB`,
+    );
+    for (const [json] of kv.getRows()) {
+      const parsed: unknown = JSON.parse(String(json));
+      if (typeof parsed === "object" && parsed !== null) {
+        for (const [name, unit] of Object.entries(parsed)) {
+          if (unit === "s" || unit === "ms" || unit === "us" || unit === "ns")
+            units.set(name, unit);
+        }
+      }
+    }
+  } catch (err) {
+    throw notParquet(path, err);
+  }
+  const selected = selectColumns(path, names, opts);
+  const plans = selected.map((i): ColumnPlan => {
+    const name = names[i]!;
+    const natural = naturalType(typeIds[i]!);
+    if (natural === null) {
+      throw new InvalidInputError(
+        `${path}: column "${name}" has type ${typeNames[i]}, which modenorm cannot read; readable: floating point, integers, DECIMAL, BOOLEAN, VARCHAR, ENUM, TIMESTAMP (any unit or time zone), DATE. Leave the column out with the columns option`,
+      );
+    }
+    const ident = sqlIdent(name);
+    const forced = opts.types.get(name);
+    const cast = opts.nonNumeric === "null" ? "TRY_CAST" : "CAST";
+    // Units Parquet or DuckDB lose: millis read as micros, and seconds (written by modenorm as
+    // micros, with the unit in the key-value metadata). The cast back divides exactly.
+    const stored = units.get(name);
+    if (natural.type === "timestamp" && natural.unit === "us" && stored !== undefined) {
+      if (stored === "ms" || stored === "s") natural.unit = stored;
+    }
+    const type = forced ?? natural.type;
+    const unit = type === "timestamp" ? (natural.type === "timestamp" ? natural.unit : "us") : "us";
+    const spec: ColumnSpec = { name, type, unit };
+    const target = vectorTypeId(spec);
+    if (target === typeIds[i]) return { spec, expr: ident };
+    const sqlType = type === "timestamp" ? TIMESTAMP_SQL[unit] : SQL_TYPE[type];
+    return { spec, expr: `${forced === undefined ? "CAST" : cast}(${ident} AS ${sqlType})` };
+  });
+  return { rows, plans, from };
+}
+
+const textDecoder = new TextDecoder();
+const BYTES: Record<ColumnType, number> = {
+  float64: 8,
+  float32: 4,
+  int64: 8,
+  int32: 4,
+  bool: 1,
+  string: 16,
+  timestamp: 8,
+};
+
+/**
+ * Copies rows `[from, from + n)` of a chunk's vector `j` into `col` at row `offset`: the vector's
+ * data (and validity bitmask) memory viewed in place and copied with `TypedArray.set`.
+ */
+function copyVector(
+  chunk: DuckDBDataChunk,
+  j: number,
+  from: number,
+  n: number,
+  col: Column,
+  offset: number,
+): void {
+  const total = from + n;
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
+  const data = duckdb.vector_get_data(vector, total * BYTES[col.type]);
+  const validityBytes = duckdb.vector_get_validity(vector, Math.ceil(total / 64) * 8) as
+    | Uint8Array
+    | null
+    | undefined;
+  const { buffer, byteOffset } = data;
+  switch (col.type) {
+    case "float64":
+      col.values.set(new Float64Array(buffer, byteOffset + from * 8, n), offset);
+      break;
+    case "float32":
+      col.values.set(new Float32Array(buffer, byteOffset + from * 4, n), offset);
+      break;
+    case "int64":
+    case "timestamp":
+      col.values.set(new BigInt64Array(buffer, byteOffset + from * 8, n), offset);
+      break;
+    case "int32":
+      col.values.set(new Int32Array(buffer, byteOffset + from * 4, n), offset);
+      break;
+    case "bool":
+      col.values.set(new Uint8Array(buffer, byteOffset + from, n), offset);
+      break;
+    case "string": {
+      // Read validity first: a null's string_t is uninitialised and must not be dereferenced.
+      const view = new DataView(buffer, byteOffset, total * 16);
+      const out = col.values;
+      const valid = validityBytes
+        ? new Uint32Array(
+            validityBytes.buffer,
+            validityBytes.byteOffset,
+            validityBytes.byteLength / 4,
+          )
+        : null;
+      for (let r = 0; r < n; r++) {
+        const bit = from + r;
+        if (valid !== null && (valid[bit >>> 5]! & (1 << (bit & 31))) === 0) {
+          out[offset + r] = null;
+          continue;
+        }
+        const at = bit * 16;
+        const len = view.getUint32(at, true);
+        const bytes =
+          len <= 12
+            ? new Uint8Array(buffer, byteOffset + at + 4, len)
+            : duckdb.get_data_from_pointer(buffer as ArrayBuffer, byteOffset + at + 8, len);
+        out[offset + r] = textDecoder.decode(bytes);
+      }
+      return;
+    }
+  }
+  if (!validityBytes) return;
+  const words = new Uint32Array(
+    validityBytes.buffer,
+    validityBytes.byteOffset,
+    validityBytes.byteLength / 4,
+  );
+  for (let r = 0; r < n; r++) {
+    const bit = from + r;
+    if ((words[bit >>> 5]! & (1 << (bit & 31))) !== 0) continue;
+    const row = offset + r;
+    if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+    col.nulls[row] = 1;
+    // The slot of a null is meaningless; zero it so that equal tables compare equal.
+    col.values[row] = (col.type === "int64" || col.type === "timestamp" ? 0n : 0) as never;
+  }
+}
+
+/**
+ * Reads the selected columns of a Parquet file in batches of up to `batchRows` rows (the last
+ * may be shorter; a file with no rows gives one empty batch). The connection is closed when the
+ * generator finishes or is abandoned.
+ */
+export async function* readParquetBatches(
+  path: string,
+  opts: ResolvedReadOptions,
+  batchRows: number,
+): AsyncGenerator<Table> {
+  const con = await connectDuckDb();
+  try {
+    const { rows, plans, from } = await planParquet(con, path, opts);
+    const specs = plans.map((p) => p.spec);
+    const sql = `SELECT ${plans.map((p) => p.expr).join(", ")} FROM ${from}`;
+    let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
+    try {
+      result = await con.stream(sql);
+    } catch (err) {
+      throw scanError(path, err);
+    }
+    let emitted = 0;
+    let capacity = Math.min(batchRows, rows - emitted);
+    let columns = specs.map((s) => allocateColumn(s, capacity));
+    let filled = 0;
+    if (rows === 0) {
+      yield { rows: 0, columns };
+      return;
+    }
+    for (;;) {
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (err) {
+        throw scanError(path, err);
+      }
+      if (chunk === null || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      let used = 0;
+      while (used < n) {
+        if (filled === capacity) {
+          throw new InvalidInputError(`${path}: has more rows than its metadata says (${rows})`);
+        }
+        const take = Math.min(n - used, capacity - filled);
+        for (let j = 0; j < columns.length; j++)
+          copyVector(chunk, j, used, take, columns[j]!, filled);
+        used += take;
+        filled += take;
+        if (filled === capacity) {
+          yield { rows: filled, columns };
+          emitted += filled;
+          filled = 0;
+          capacity = Math.min(batchRows, rows - emitted);
+          if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
+        }
+      }
+    }
+    if (emitted + filled !== rows) {
+      throw new InvalidInputError(
+        `${path}: truncated or corrupt Parquet file: read ${emitted + filled} of ${rows} rows`,
+      );
+    }
+  } finally {
+    con.closeSync();
+  }
+}
+
+function scanError(path: string, err: unknown): InvalidInputError {
+  const msg = duckDbMessage(err);
+  if (msg.startsWith("Conversion Error")) {
+    return new InvalidInputError(
+      `${path}: a value does not fit the column's modenorm type (DuckDB: ${msg}); leave the column out or force another type`,
+      { cause: err },
+    );
+  }
+  return notParquet(path, err);
+}
+
+/** Reads the selected columns of a whole Parquet file into memory. */
+export async function readParquet(path: string, opts: ResolvedReadOptions): Promise<Table> {
+  let table: Table | null = null;
+  for await (const batch of readParquetBatches(path, opts, Number.MAX_SAFE_INTEGER)) {
+    table = batch;
+  }
+  return table!;
+}

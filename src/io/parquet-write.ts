@@ -1,0 +1,184 @@
+/**
+ * Writing a `Table` as Parquet (zstd) through DuckDB: the columns' typed-array memory is copied
+ * into DuckDB data chunks (2,048 rows), appended to a temporary in-memory table, and written by
+ * `COPY … TO … (FORMAT parquet)`.
+ *
+ * Type mapping: float64 → DOUBLE, float32 → FLOAT, int64 → BIGINT, int32 → INTEGER, bool →
+ * BOOLEAN, string → VARCHAR, timestamp ms/us/ns → TIMESTAMP_MS / TIMESTAMP / TIMESTAMP_NS
+ * (Parquet TIMESTAMP(MILLIS|MICROS|NANOS), not adjusted to UTC: values are UTC by convention).
+ * Parquet has no seconds unit: a timestamp `s` column is written as microseconds and its unit is
+ * recorded in the key-value metadata `modenorm.timestamp_units`, which `readTable` honours.
+ */
+
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  type DuckDBAppender,
+  DuckDBDataChunk,
+  type DuckDBType,
+  FLOAT,
+  INTEGER,
+  TIMESTAMP,
+  TIMESTAMP_MS,
+  TIMESTAMP_NS,
+  TIMESTAMP_S,
+  VARCHAR,
+} from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { InvalidInputError } from "../core/errors.js";
+import type { Column, Table } from "../core/table.js";
+import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
+import { IoError } from "./errors.js";
+import { TIMESTAMP_UNITS_KEY } from "./parquet-read.js";
+
+/** Rows per DuckDB data chunk (DuckDB's vector size). */
+const CHUNK_ROWS = 2048;
+
+function duckType(c: Column): DuckDBType {
+  switch (c.type) {
+    case "float64":
+      return DOUBLE;
+    case "float32":
+      return FLOAT;
+    case "int64":
+      return BIGINT;
+    case "int32":
+      return INTEGER;
+    case "bool":
+      return BOOLEAN;
+    case "string":
+      return VARCHAR;
+    case "timestamp":
+      return c.unit === "s"
+        ? TIMESTAMP_S
+        : c.unit === "ms"
+          ? TIMESTAMP_MS
+          : c.unit === "ns"
+            ? TIMESTAMP_NS
+            : TIMESTAMP;
+  }
+}
+
+/** Scratch buffers reused across chunks. */
+const validity = new Uint8Array(CHUNK_ROWS / 8);
+const boolScratch = new Uint8Array(CHUNK_ROWS);
+
+/** Fills vector `j` of `chunk` with rows `[start, start + n)` of `col`. */
+function fillVector(
+  chunk: DuckDBDataChunk,
+  j: number,
+  col: Column,
+  start: number,
+  n: number,
+): void {
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, j);
+  let anyNull = false;
+  validity.fill(0xff);
+  if (col.type === "string") {
+    for (let r = 0; r < n; r++) {
+      const v = col.values[start + r];
+      if (v === null || v === undefined) {
+        validity[r >>> 3]! &= ~(1 << (r & 7));
+        anyNull = true;
+      } else {
+        duckdb.vector_assign_string_element(vector, r, v);
+      }
+    }
+  } else {
+    const values = col.values;
+    if (col.type === "bool") {
+      // DuckDB booleans must be exactly 0 or 1.
+      for (let r = 0; r < n; r++) boolScratch[r] = values[start + r] ? 1 : 0;
+      duckdb.copy_data_to_vector(vector, 0, boolScratch.buffer, 0, n);
+    } else {
+      const bytes = values.BYTES_PER_ELEMENT;
+      duckdb.copy_data_to_vector(
+        vector,
+        0,
+        values.buffer as ArrayBuffer,
+        values.byteOffset + start * bytes,
+        n * bytes,
+      );
+    }
+    const nulls = col.nulls;
+    if (nulls !== null) {
+      for (let r = 0; r < n; r++) {
+        if (nulls[start + r] === 1) {
+          validity[r >>> 3]! &= ~(1 << (r & 7));
+          anyNull = true;
+        }
+      }
+    }
+  }
+  if (anyNull) {
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 64) * 8);
+  }
+}
+
+/** Rejects column names that DuckDB (case-insensitive identifiers) cannot hold together. */
+export function checkParquetNames(path: string, table: Table): void {
+  const lower = new Map<string, string>();
+  for (const c of table.columns) {
+    const other = lower.get(c.name.toLowerCase());
+    if (other !== undefined) {
+      throw new InvalidInputError(
+        `${path}: columns "${other}" and "${c.name}" differ only in case, which Parquet via DuckDB cannot hold; rename one`,
+      );
+    }
+    lower.set(c.name.toLowerCase(), c.name);
+  }
+}
+
+/**
+ * Writes `table` as a zstd-compressed Parquet file at `tmpPath` (a new file); messages name
+ * `path`, the file the caller asked for.
+ */
+export async function writeParquet(tmpPath: string, table: Table, path = tmpPath): Promise<void> {
+  checkParquetNames(path, table);
+  const types = table.columns.map(duckType);
+  const units: Record<string, string> = {};
+  for (const c of table.columns) if (c.type === "timestamp") units[c.name] = c.unit;
+  const con = await connectDuckDb();
+  let appender: DuckDBAppender | null = null;
+  try {
+    const columnsSql = table.columns.map((c, j) => `${sqlIdent(c.name)} ${types[j]!.toString()}`);
+    await con.run(`CREATE TEMP TABLE modenorm_out (${columnsSql.join(", ")})`);
+    appender = await con.createAppender("modenorm_out", "main", "temp");
+    for (let start = 0; start < table.rows; start += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, table.rows - start);
+      const chunk = DuckDBDataChunk.create(types, n);
+      for (let j = 0; j < table.columns.length; j++)
+        fillVector(chunk, j, table.columns[j]!, start, n);
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+    appender = null;
+    const kv =
+      Object.keys(units).length > 0
+        ? `, KV_METADATA {'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}}`
+        : "";
+    await con.run(
+      `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION zstd${kv})`,
+    );
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    if (duckDbMessage(err).startsWith("IO Error")) {
+      throw new IoError(`${path}: cannot write: ${duckDbMessage(err)}`, { cause: err });
+    }
+    throw new InvalidInputError(
+      `${path}: DuckDB could not write the table: ${duckDbMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    try {
+      appender?.closeSync();
+    } catch {
+      // already failing; the first error is the one to report
+    }
+    con.closeSync();
+  }
+}
