@@ -10,7 +10,7 @@
  * fdlibm's `__ieee754_log` (scalar port `logFd` for unusual arguments), the algorithms V8 uses for
  * `Math.exp` / `Math.log`; WebAssembly f64 arithmetic is IEEE 754 without fused multiply-add, and
  * every expression below is evaluated in the same order as in the reference. So every per-row
- * quantity (lp_k, max, e_k, s, logp, r_k, r_k log r_k, w r_k (x - shift)^2) is bit-identical to
+ * quantity (lp_k, max, e_k, s, logp, r_k, r_k log r_k, w r_k (x - mu_k)^2) is bit-identical to
  * the TypeScript kernel; only the order of the sums over rows differs (two lanes, see `estep`).
  * The `…Fast` exports use `expFast` instead (relative error <= 1e-13, no division).
  *
@@ -428,7 +428,6 @@ class M {
     acc: usize,
     scrA: usize,
     scrB: usize,
-    shiftv: v128,
     weighted: bool,
     fast: bool,
   ): void {
@@ -441,8 +440,6 @@ class M {
     const one = v128.load(CONSTS, C_ONE);
     const inva = f64x2.div(one, sa);
     const invb = f64x2.div(one, sb);
-    const dxa = f64x2.sub(xa, shiftv);
-    const dxb = f64x2.sub(xb, shiftv);
     const zero = f64x2.splat(0.0);
     let enta = zero;
     let entb = zero;
@@ -456,6 +453,10 @@ class M {
       entb = f64x2.add(entb, v128.and(tb, f64x2.gt(rb, zero)));
       const wra = weighted ? f64x2.mul(wa, ra) : ra;
       const wrb = weighted ? f64x2.mul(wb, rb) : rb;
+      // Moments about each component's own mean (the E-step's μ_k): no cancellation.
+      const muk = v128.load(params + K16 + k);
+      const dxa = f64x2.sub(xa, muk);
+      const dxb = f64x2.sub(xb, muk);
       const wrdxa = f64x2.mul(wra, dxa);
       const wrdxb = f64x2.mul(wrb, dxb);
       const pN = accN + k;
@@ -487,7 +488,6 @@ class M {
     params: usize,
     acc: usize,
     scr: usize,
-    shiftv: v128,
     weighted: bool,
     masked: bool,
     fast: bool,
@@ -498,7 +498,6 @@ class M {
     const s = v128.load(sPtr);
     const logp = f64x2.add(maxv, M.logv(s));
     const inv = f64x2.div(v128.load(CONSTS, C_ONE), s);
-    const dx = f64x2.sub(xv, shiftv);
     const keep = i64x2(-1, 0);
     const zero = f64x2.splat(0.0);
     let ent = zero;
@@ -509,6 +508,8 @@ class M {
       // r log r as r (lp - logp), skipped unless r > 0 (guards 0 * -Infinity and NaN rows).
       ent = f64x2.add(ent, v128.and(f64x2.mul(r, f64x2.sub(lp, logp)), f64x2.gt(r, zero)));
       let wr = weighted ? f64x2.mul(wv, r) : r;
+      // Moments about each component's own mean (the E-step's μ_k): no cancellation.
+      const dx = f64x2.sub(xv, v128.load(params + K16 + k));
       let wrdx = f64x2.mul(wr, dx);
       let wrdx2 = f64x2.mul(wrdx, dx);
       if (masked) {
@@ -543,10 +544,8 @@ class M {
     params: usize,
     acc: usize,
     scr: usize,
-    shift: f64,
     fast: bool,
   ): void {
-    const shiftv = f64x2.splat(shift);
     const one = v128.load(CONSTS, C_ONE);
     const end = xPtr + ((<usize>n >> 1) << 4);
     const end4 = xPtr + ((<usize>n >> 2) << 5);
@@ -556,10 +555,9 @@ class M {
       for (; xp < end4; xp += 32) {
         const xa = v128.load(xp);
         const xb = v128.load(xp, 16);
-        M.estepQuad(xa, xb, one, one, K, params, acc, scr, scrB, shiftv, false, fast);
+        M.estepQuad(xa, xb, one, one, K, params, acc, scr, scrB, false, fast);
       }
-      if (xp < end)
-        M.estepPair(v128.load(xp), one, K, params, acc, scr, shiftv, false, false, fast);
+      if (xp < end) M.estepPair(v128.load(xp), one, K, params, acc, scr, false, false, fast);
     } else {
       const dw = wPtr - xPtr;
       for (; xp < end4; xp += 32) {
@@ -567,16 +565,16 @@ class M {
         const xb = v128.load(xp, 16);
         const wa = v128.load(xp + dw);
         const wb = v128.load(xp + dw, 16);
-        M.estepQuad(xa, xb, wa, wb, K, params, acc, scr, scrB, shiftv, true, fast);
+        M.estepQuad(xa, xb, wa, wb, K, params, acc, scr, scrB, true, fast);
       }
       if (xp < end) {
         const wv = v128.load(xp + dw);
-        M.estepPair(v128.load(xp), wv, K, params, acc, scr, shiftv, true, false, fast);
+        M.estepPair(v128.load(xp), wv, K, params, acc, scr, true, false, fast);
       }
     }
     if (n & 1) {
       const wv = wPtr === 0 ? one : v128.load64_splat(wPtr + (end - xPtr));
-      M.estepPair(v128.load64_splat(end), wv, K, params, acc, scr, shiftv, true, true, fast);
+      M.estepPair(v128.load64_splat(end), wv, K, params, acc, scr, true, true, fast);
     }
   }
 
@@ -669,9 +667,8 @@ export function estep(
   params: usize,
   acc: usize,
   scr: usize,
-  shift: f64,
 ): void {
-  M.estep(xPtr, wPtr, n, K, params, acc, scr, shift, false);
+  M.estep(xPtr, wPtr, n, K, params, acc, scr, false);
 }
 
 /** `estep` with the fast exp (relative error <= ~1e-13, results below 2^-1022 flushed to 0). */
@@ -683,9 +680,8 @@ export function estepFast(
   params: usize,
   acc: usize,
   scr: usize,
-  shift: f64,
 ): void {
-  M.estep(xPtr, wPtr, n, K, params, acc, scr, shift, true);
+  M.estep(xPtr, wPtr, n, K, params, acc, scr, true);
 }
 
 /**

@@ -74,14 +74,15 @@ export interface GaussianEstimate {
 /**
  * Means and covariances from merged statistics (scikit-learn's `_estimate_gaussian_parameters`):
  *
- *   μ_k = c + S_k / n_k,   n_k = N_k + 10ε
- *   full:      Σ_k = (Q_k − S_k m_kᵀ − m_k S_kᵀ + N_k m_k m_kᵀ) / n_k + reg·I,  m_k = μ_k − c
+ *   μ_k = c_k + S_k / n_k,   n_k = N_k + 10ε
+ *   full:      Σ_k = (Q_k − S_k m_kᵀ − m_k S_kᵀ + N_k m_k m_kᵀ) / n_k + reg·I,  m_k = μ_k − c_k
  *   tied:      Σ   = Σ_k (Q_k − N_k... ) / Σ_k n_k + reg·I   (the same centred sums, pooled)
  *   diag:      σ²_kj = (Q_kj − 2 m_kj S_kj + N_k m_kj²) / n_k + reg
  *   spherical: σ²_k = mean_j σ²_kj
  *
- * Centring about the means through the shift c is algebraically what scikit-learn computes; it
- * avoids the cancellation of its raw-moment form for diag/tied when |mean| ≫ std.
+ * Centring about each component's shift c_k (its previous mean, so m_k is a small correction) is
+ * algebraically what scikit-learn computes; it avoids the cancellation of its raw-moment form for
+ * diag/tied when |mean| ≫ std.
  */
 export function estimateGaussianParameters(
   stats: MixtureStats,
@@ -96,14 +97,14 @@ export function estimateGaussianParameters(
   const c = stats.shift;
   const nk = new Float64Array(K);
   const means = new Float64Array(K * d);
-  const m = new Float64Array(K * d); // means − shift
+  const m = new Float64Array(K * d); // means − shifts
   for (let k = 0; k < K; k++) {
     const n = buf[STATS_N + k]! + NK_EPS;
     nk[k] = n;
     for (let j = 0; j < d; j++) {
       const mk = buf[oS + k * d + j]! / n;
       m[k * d + j] = mk;
-      means[k * d + j] = c[j]! + mk;
+      means[k * d + j] = c[k * d + j]! + mk;
     }
   }
   const covariances = new Float64Array(covarianceLength(type, K, d));

@@ -25,8 +25,11 @@ export interface FitSource {
   readonly nFeatures: number;
   /** Rows used to initialise (for an in-memory source: all of them). */
   initSample(): { X: Matrix; sampleWeight: Float64Array | null };
-  /** The E-step over every row, merged in block order. */
-  summarize(terms: ComponentTerms, shift: Float64Array, moment: MomentKind): MixtureStats;
+  /**
+   * The E-step over every row, folded in block order, with moments about the terms' means
+   * (see {@link MixtureStats}).
+   */
+  summarize(terms: ComponentTerms, moment: MomentKind): MixtureStats;
 }
 
 /**
@@ -41,8 +44,7 @@ export function matrixSource(
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight }),
-    summarize: (terms, shift, moment) =>
-      summarize(X, sampleWeight, terms, shift, moment, blockRows),
+    summarize: (terms, moment) => summarize(X, sampleWeight, terms, moment, blockRows),
   };
 }
 
@@ -57,11 +59,12 @@ export function dataMoments(source: FitSource, shift: Float64Array): MixtureStat
     nFeatures: d,
     covarianceType: "full",
     logConst: new Float64Array(1),
-    means: new Float64Array(d),
+    // The single component's "mean" is the shift the moments are taken about.
+    means: Float64Array.from(shift),
     // A zero precision factor makes every row's log density 0, so r = 1 for every row.
     precChol: new Float64Array(d * d),
   };
-  return source.summarize(terms, shift, "full");
+  return source.summarize(terms, "full");
 }
 
 /** Weighted mean of the columns of a matrix: the shift that keeps moments well conditioned. */
@@ -115,7 +118,6 @@ export interface IterateOptions {
   tol: number;
   maxIter: number;
   convergence: ConvergenceCriterion;
-  shift: Float64Array;
   /** Bound to compare the first iteration with (−∞ on a fresh start; the last bound on a warm start). */
   startBound: number;
 }
@@ -138,7 +140,7 @@ export function iterate<State>(
   for (let it = 1; it <= o.maxIter; it++) {
     nIter = it;
     const prev = bound;
-    const stats = source.summarize(hooks.terms(state), o.shift, hooks.moment);
+    const stats = source.summarize(hooks.terms(state), hooks.moment);
     state = hooks.mStep(stats);
     bound = hooks.lowerBound(state, stats);
     lowerBounds.push(bound);
@@ -153,60 +155,83 @@ export function iterate<State>(
 }
 
 /**
- * Statistics of hard assignments: row i has responsibility 1 for component `labels[i]`.
- * `buffer[weightSum]` is the data's total weight.
+ * Statistics of hard assignments: row i has responsibility 1 for component `labels[i]` (a
+ * negative label: none). Two passes: the components' weighted means first, then the moments about
+ * them, so the statistics are centred. `buffer[weightSum]` is the data's total weight.
  */
 export function statsFromLabels(
   X: Matrix,
   sampleWeight: Float64Array | null,
   labels: Int32Array,
   k: number,
-  shift: Float64Array,
   moment: MomentKind,
 ): MixtureStats {
-  const d = X.cols;
-  const out = createStats(k, d, moment, shift);
-  const buf = out.buffer;
-  const oS = 3 + k;
-  const oQ = statsOffsetQ(k, d);
-  const dx = new Float64Array(d);
-  let wsum = 0;
-  for (let i = 0; i < X.rows; i++) {
-    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
-    wsum += w;
-    const c = labels[i]!;
-    if (c < 0) continue;
-    for (let j = 0; j < d; j++) dx[j] = X.data[i * d + j]! - shift[j]!;
-    accumulate(buf, c, w, dx, d, oS, oQ, moment);
-  }
-  buf[STATS_WEIGHT] = wsum;
-  return out;
+  const resp = (i: number, c: number) => (labels[i] === c ? 1 : 0);
+  return statsFromAssignments(X, sampleWeight, k, moment, resp, (i) => labels[i]!);
 }
 
-/** Statistics of given responsibilities (n·K row-major). */
+/** Statistics of given responsibilities (n·K row-major), centred as {@link statsFromLabels}. */
 export function statsFromResponsibilities(
   X: Matrix,
   sampleWeight: Float64Array | null,
   resp: Float64Array,
   k: number,
-  shift: Float64Array,
   moment: MomentKind,
 ): MixtureStats {
+  return statsFromAssignments(X, sampleWeight, k, moment, (i, c) => resp[i * k + c]!, null);
+}
+
+function statsFromAssignments(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  k: number,
+  moment: MomentKind,
+  resp: (i: number, c: number) => number,
+  label: ((i: number) => number) | null,
+): MixtureStats {
   const d = X.cols;
+  const n = X.rows;
+  // Pass 1: weighted means per component (the shifts).
+  const shift = new Float64Array(k * d);
+  const wk = new Float64Array(k);
+  const each = (i: number, f: (c: number, r: number) => void) => {
+    if (label !== null) {
+      const c = label(i);
+      if (c >= 0) f(c, 1);
+    } else {
+      for (let c = 0; c < k; c++) {
+        const r = resp(i, c);
+        if (r !== 0) f(c, r);
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const w = sampleWeight === null ? 1 : sampleWeight[i]!;
+    each(i, (c, r) => {
+      wk[c]! += w * r;
+      for (let j = 0; j < d; j++) shift[c * d + j]! += w * r * X.data[i * d + j]!;
+    });
+  }
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const m = wk[c]! > 0 ? shift[c * d + j]! / wk[c]! : 0;
+      shift[c * d + j] = Number.isFinite(m) ? m : 0;
+    }
+  }
+  // Pass 2: moments about them.
   const out = createStats(k, d, moment, shift);
   const buf = out.buffer;
   const oS = 3 + k;
   const oQ = statsOffsetQ(k, d);
   const dx = new Float64Array(d);
   let wsum = 0;
-  for (let i = 0; i < X.rows; i++) {
+  for (let i = 0; i < n; i++) {
     const w = sampleWeight === null ? 1 : sampleWeight[i]!;
     wsum += w;
-    for (let j = 0; j < d; j++) dx[j] = X.data[i * d + j]! - shift[j]!;
-    for (let c = 0; c < k; c++) {
-      const r = resp[i * k + c]!;
-      if (r !== 0) accumulate(buf, c, w * r, dx, d, oS, oQ, moment);
-    }
+    each(i, (c, r) => {
+      for (let j = 0; j < d; j++) dx[j] = X.data[i * d + j]! - shift[c * d + j]!;
+      accumulate(buf, c, w * r, dx, d, oS, oQ, moment);
+    });
   }
   buf[STATS_WEIGHT] = wsum;
   return out;

@@ -55,7 +55,6 @@ export function initialStats(
   sampleWeight: Float64Array | null,
   k: number,
   rng: Random,
-  shift: Float64Array,
   moment: MomentKind,
 ): InitResult {
   const n = X.rows;
@@ -70,7 +69,7 @@ export function initialStats(
   switch (method) {
     case "kmeans": {
       const { labels } = kmeans(X.data, n, d, k, { rng, sampleWeight });
-      return { stats: statsFromLabels(X, sampleWeight, labels, k, shift, moment), warnings };
+      return { stats: statsFromLabels(X, sampleWeight, labels, k, moment), warnings };
     }
     case "k-means++":
     case "random_from_data": {
@@ -81,7 +80,7 @@ export function initialStats(
       const labels = new Int32Array(n).fill(-1);
       for (let c = 0; c < k; c++) labels[indices[c]!] = c;
       // Seeds carry responsibility 1 regardless of their sample weight, as in scikit-learn.
-      return { stats: statsFromLabels(X, null, labels, k, shift, moment), warnings };
+      return { stats: statsFromLabels(X, null, labels, k, moment), warnings };
     }
     case "random": {
       const resp = new Float64Array(n * k);
@@ -95,12 +94,12 @@ export function initialStats(
         for (let c = 0; c < k; c++) resp[i * k + c]! /= s;
       }
       return {
-        stats: statsFromResponsibilities(X, sampleWeight, resp, k, shift, moment),
+        stats: statsFromResponsibilities(X, sampleWeight, resp, k, moment),
         warnings,
       };
     }
     case "quantile":
-      return { stats: quantileStats(X, sampleWeight, k, shift, moment), warnings };
+      return { stats: quantileStats(X, sampleWeight, k, moment), warnings };
     default:
       return assertUnreachable(method);
   }
@@ -115,7 +114,6 @@ function quantileStats(
   X: Matrix,
   sampleWeight: Float64Array | null,
   k: number,
-  shift: Float64Array,
   moment: MomentKind,
 ): MixtureStats {
   const n = X.rows;
@@ -142,12 +140,5 @@ function quantileStats(
     labels[i] = Math.min(k - 1, Math.floor((before / total) * k));
     before += sortedWeight === null ? 1 : sortedWeight[i]!;
   }
-  return statsFromLabels(
-    { data: sorted, rows: n, cols: 1 },
-    sortedWeight,
-    labels,
-    k,
-    shift,
-    moment,
-  );
+  return statsFromLabels({ data: sorted, rows: n, cols: 1 }, sortedWeight, labels, k, moment);
 }

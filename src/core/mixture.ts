@@ -260,13 +260,12 @@ export abstract class BaseMixture<State extends ComponentParameters> {
           sampleW,
           respInit,
           this.nComponents,
-          shift,
           hooks.moment,
         );
         state = hooks.initialize(stats);
       } else {
         const method = resolveInitParams(o.initParams, d);
-        const r = initialStats(method, sample, sampleW, this.nComponents, rng, shift, hooks.moment);
+        const r = initialStats(method, sample, sampleW, this.nComponents, rng, hooks.moment);
         if (init === 0) warnings.push(...r.warnings);
         state = hooks.initialize(r.stats);
       }
@@ -277,7 +276,6 @@ export abstract class BaseMixture<State extends ComponentParameters> {
               tol: o.tol,
               maxIter: o.maxIter,
               convergence: o.convergence,
-              shift,
               startBound,
             });
       if (best === null || result.lowerBound > best.lowerBound) {

@@ -10,7 +10,7 @@
  * constants are computed once per iteration; the row loops only do the quadratic form.
  */
 import type { CovarianceType } from "./covariance.js";
-import { assertUnreachable } from "./errors.js";
+import { assertUnreachable, InvalidInputError } from "./errors.js";
 import { estep1d, posterior1d } from "./kernels/estep-1d.js";
 import {
   estep1dWasm,
@@ -153,6 +153,10 @@ export function summarizeBlock(
   const K = t.nComponents;
   const d = t.nFeatures;
   const buf = out.buffer;
+  // The kernels take moments about the terms' means; statistics must say so to merge correctly.
+  if (out.shift !== t.means && !sameValues(out.shift, t.means)) {
+    throw new InvalidInputError("summarizeBlock: the statistics' shifts must be the terms' means.");
+  }
   if (d === 1) {
     const { a, b } = oneDimConstants(t);
     // For d = 1 the full and diagonal layouts of Q coincide, so one kernel serves both.
@@ -165,7 +169,6 @@ export function summarizeBlock(
       a,
       t.means,
       b,
-      out.shift[0]!,
       buf,
       new Float64Array(4 * K + 3),
     );
@@ -193,9 +196,10 @@ export function summarizeBlock(
     for (let k = 0; k < K; k++) s += Math.exp(lp[k]! - max);
     const logp = max + Math.log(s);
     const inv = 1 / s;
-    for (let j = 0; j < d; j++) dx[j] = data[off + j]! - shift[j]!;
     let ent = 0;
     for (let k = 0; k < K; k++) {
+      // Moments about the component's own mean: centred sums (see stats.ts).
+      for (let j = 0; j < d; j++) dx[j] = data[off + j]! - shift[k * d + j]!;
       const r = Math.exp(lp[k]! - max) * inv;
       if (r > 0) ent += r * (lp[k]! - logp);
       const wr = w * r;
@@ -220,6 +224,12 @@ export function summarizeBlock(
   buf[STATS_ENTROPY] = entsum;
 }
 
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Number of blocks of `blockRows` rows in n rows. */
 export function blockCount(rows: number, blockRows = BLOCK_ROWS): number {
   return Math.ceil(rows / blockRows);
@@ -234,7 +244,6 @@ export function summarizeBlocks(
   X: Matrix,
   sampleWeight: Float64Array | null,
   t: ComponentTerms,
-  shift: Float64Array,
   moment: MomentKind,
   firstBlock: number,
   lastBlock: number,
@@ -242,7 +251,7 @@ export function summarizeBlocks(
 ): MixtureStats[] {
   const out: MixtureStats[] = [];
   for (let b = firstBlock; b < lastBlock; b++) {
-    const s = createStats(t.nComponents, t.nFeatures, moment, shift);
+    const s = createStats(t.nComponents, t.nFeatures, moment, t.means);
     summarizeBlock(X, b * blockRows, Math.min(X.rows, (b + 1) * blockRows), sampleWeight, t, s);
     out.push(s);
   }
@@ -271,12 +280,11 @@ export function summarize(
   X: Matrix,
   sampleWeight: Float64Array | null,
   t: ComponentTerms,
-  shift: Float64Array,
   moment: MomentKind,
   blockRows = BLOCK_ROWS,
 ): MixtureStats {
-  const total = createStats(t.nComponents, t.nFeatures, moment, shift);
-  const block = createStats(t.nComponents, t.nFeatures, moment, shift);
+  const total = createStats(t.nComponents, t.nFeatures, moment, t.means);
+  const block = createStats(t.nComponents, t.nFeatures, moment, t.means);
   const tb = total.buffer;
   const bb = block.buffer;
   for (let start = 0; start < X.rows; start += blockRows) {

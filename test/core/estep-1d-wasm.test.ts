@@ -91,13 +91,12 @@ interface Case {
   w: Float64Array | null;
   K: number;
   p: Params;
-  shift: number;
 }
 
 function runRef(c: Case, start = c.start, end = c.end): Float64Array {
   const out = new Float64Array(3 + 3 * c.K);
   const scratch = new Float64Array(4 * c.K + 3);
-  estep1d(c.x, start, end, c.w, c.K, c.p.a, c.p.mu, c.p.b, c.shift, out, scratch);
+  estep1d(c.x, start, end, c.w, c.K, c.p.a, c.p.mu, c.p.b, out, scratch);
   return out;
 }
 
@@ -105,7 +104,7 @@ function runWasm(c: Case, fast = false): Float64Array {
   const out = new Float64Array(3 + 3 * c.K).fill(12345); // must be overwritten
   const scratch = new Float64Array(4 * c.K + 3);
   const kernel = fast ? estep1dWasmFast : estep1dWasm;
-  kernel(c.x, c.start, c.end, c.w, c.K, c.p.a, c.p.mu, c.p.b, c.shift, out, scratch);
+  kernel(c.x, c.start, c.end, c.w, c.K, c.p.a, c.p.mu, c.p.b, out, scratch);
   return out;
 }
 
@@ -250,7 +249,7 @@ describe("estep-1d-wasm", () => {
           const pad = Math.floor(u() * 3);
           const x = randomX(n + 2 * pad, u, p);
           const w = weighted ? x.map(() => 0.5 + 2 * u()) : null;
-          const c: Case = { x, start: pad, end: pad + n, w, K, p, shift: 3 * (u() - 0.5) };
+          const c: Case = { x, start: pad, end: pad + n, w, K, p };
           const label = `K=${K} n=${n} start=${pad} weighted=${weighted}`;
           const got = runWasm(c);
           const exact = twoLaneSum(c);
@@ -300,7 +299,7 @@ describe("estep-1d-wasm", () => {
           [1, x.length],
           [0, x.length - 1],
         ] as const) {
-          const c: Case = { x, start, end, w, K, p: params, shift: 0.5 };
+          const c: Case = { x, start, end, w, K, p: params };
           const label = `${name} [${start}, ${end}) weighted=${w !== null}`;
           const got = runWasm(c);
           const exact = twoLaneSum(c);
@@ -320,7 +319,7 @@ describe("estep-1d-wasm", () => {
     const n = 2 * WASM_CHUNK_ROWS + 7;
     const x = randomX(n + 1, u, p);
     const w = x.map(() => u());
-    const c: Case = { x, start: 1, end: n + 1, w, K, p, shift: 0.25 };
+    const c: Case = { x, start: 1, end: n + 1, w, K, p };
     const got = runWasm(c);
     const exact = twoLaneSum(c);
     for (let q = 0; q < got.length; q++) assert.ok(sameOrBothNaN(got[q]!, exact[q]!), `out[${q}]`);
@@ -364,7 +363,7 @@ describe("estep-1d-wasm", () => {
       for (const n of [1, 4, 1001]) {
         const p = randomParams(K, u, 10);
         const x = randomX(n, u, p);
-        const c: Case = { x, start: 0, end: n, w: null, K, p, shift: 0 };
+        const c: Case = { x, start: 0, end: n, w: null, K, p };
         assertStatsClose(runWasm(c, true), runRef(c), absSums(c), FAST_RTOL, `fast K=${K} n=${n}`);
         const want = new Float64Array(n * K);
         posterior1d(x, 0, n, K, p.a, p.mu, p.b, want, null);

@@ -107,15 +107,15 @@ function shardedSource(
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight: sw }),
-    summarize: (terms, shift, moment) => {
+    summarize: (terms, moment) => {
       const nb = blockCount(X.rows, blockRows);
       const results: MixtureStats[][] = new Array(shards);
       for (let s = shards - 1; s >= 0; s--) {
         const first = Math.floor((s * nb) / shards);
         const last = Math.floor(((s + 1) * nb) / shards);
-        results[s] = summarizeBlocks(X, sw, terms, shift, moment, first, last, blockRows);
+        results[s] = summarizeBlocks(X, sw, terms, moment, first, last, blockRows);
       }
-      const into = createStats(terms.nComponents, terms.nFeatures, moment, shift);
+      const into = createStats(terms.nComponents, terms.nFeatures, moment, terms.means);
       return foldStats(results.flat(), into);
     },
   };
@@ -223,7 +223,7 @@ describe("merging statistics", () => {
           const t = randomTerms(p.seed, p.K, p.d, p.type);
           const moment = momentKindOf(p.type);
           const rng = new Random(p.seed + 3);
-          const shift = Float64Array.from({ length: p.d }, () => 5 * rng.normal());
+          const shift = t.means;
           const whole = createStats(p.K, p.d, moment, shift);
           summarizeBlock(X, 0, p.n, sw, t, whole);
           const cuts = randomCuts(rng, p.n, p.pieces);
@@ -270,20 +270,17 @@ describe("merging statistics", () => {
           const sw = randomWeights(p.seed, p.n, p.weighted);
           const t = randomTerms(p.seed, p.K, p.d, p.type);
           const moment = momentKindOf(p.type);
-          const shift = Float64Array.from({ length: p.d }, (_, j) => X.data[j]!);
-          const expected = summarize(X, sw, t, shift, moment, p.blockRows);
+          const expected = summarize(X, sw, t, moment, p.blockRows);
           const nb = blockCount(p.n, p.blockRows);
           const rng = new Random(p.seed + 4);
           for (const shards of [1, 3, 7]) {
             const cuts = randomCuts(rng, nb, shards);
             const parts: MixtureStats[] = [];
             for (let s = 0; s < shards; s++) {
-              parts.push(
-                ...summarizeBlocks(X, sw, t, shift, moment, cuts[s]!, cuts[s + 1]!, p.blockRows),
-              );
+              parts.push(...summarizeBlocks(X, sw, t, moment, cuts[s]!, cuts[s + 1]!, p.blockRows));
             }
             assert.equal(parts.length, nb);
-            const folded = foldStats(parts, createStats(p.K, p.d, moment, shift));
+            const folded = foldStats(parts, createStats(p.K, p.d, moment, t.means));
             assertSameBits(folded.buffer, expected.buffer, `${shards} shards`);
           }
           return true;

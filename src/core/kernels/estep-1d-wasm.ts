@@ -63,7 +63,6 @@ interface KernelExports {
     params: number,
     acc: number,
     scr: number,
-    shift: number,
   ): void;
   posterior(
     xPtr: number,
@@ -158,7 +157,6 @@ function runEstep(
   a: Float64Array,
   mu: Float64Array,
   b: Float64Array,
-  shift: number,
   out: Float64Array,
 ): void {
   // Byte layout: params 3K v128 | acc (3 + 3K) v128 | scratch 4K + 4 v128 | x chunk | w chunk.
@@ -175,7 +173,7 @@ function runEstep(
     const c = Math.min(WASM_CHUNK_ROWS, end - i);
     f.set(x.subarray(i, i + c), xOff / 8);
     if (sampleWeight !== null) f.set(sampleWeight.subarray(i, i + c), wOff / 8);
-    fn(xOff, sampleWeight === null ? 0 : wOff, c, K, params, acc, scr, shift);
+    fn(xOff, sampleWeight === null ? 0 : wOff, c, K, params, acc, scr);
   }
   const q0 = acc / 8;
   for (let q = 0; q < nq; q++) out[q] = f[q0 + 2 * q]! + f[q0 + 2 * q + 1]!;
@@ -245,16 +243,15 @@ export function estep1dWasm(
   a: Float64Array,
   mu: Float64Array,
   b: Float64Array,
-  shift: number,
   out: Float64Array,
   scratch: Float64Array,
 ): void {
   if (!wasmSimdAvailable()) {
-    estep1d(x, start, end, sampleWeight, nComponents, a, mu, b, shift, out, scratch);
+    estep1d(x, start, end, sampleWeight, nComponents, a, mu, b, out, scratch);
     return;
   }
   const ex = kernel!;
-  runEstep(ex.estep, ex, x, start, end, sampleWeight, nComponents, a, mu, b, shift, out);
+  runEstep(ex.estep, ex, x, start, end, sampleWeight, nComponents, a, mu, b, out);
 }
 
 /**
@@ -273,16 +270,15 @@ export function estep1dWasmFast(
   a: Float64Array,
   mu: Float64Array,
   b: Float64Array,
-  shift: number,
   out: Float64Array,
   scratch: Float64Array,
 ): void {
   if (!wasmSimdAvailable()) {
-    estep1d(x, start, end, sampleWeight, nComponents, a, mu, b, shift, out, scratch);
+    estep1d(x, start, end, sampleWeight, nComponents, a, mu, b, out, scratch);
     return;
   }
   const ex = kernel!;
-  runEstep(ex.estepFast, ex, x, start, end, sampleWeight, nComponents, a, mu, b, shift, out);
+  runEstep(ex.estepFast, ex, x, start, end, sampleWeight, nComponents, a, mu, b, out);
 }
 
 /**

@@ -15,13 +15,12 @@
  *   out[1]          Σ w logp                 (log-likelihood, or its variational analogue)
  *   out[2]          Σ w Σ_k r_k log r_k      (the entropy term of the variational bound, <= 0)
  *   out[3 + k]      N_k = Σ w r_k
- *   out[3 + K + k]  S_k = Σ w r_k (x - shift)
- *   out[3 + 2K + k] Q_k = Σ w r_k (x - shift)^2
+ *   out[3 + K + k]  S_k = Σ w r_k (x - μ_k)
+ *   out[3 + 2K + k] Q_k = Σ w r_k (x - μ_k)^2
  *
  * `out` (length 3 + 3K) is overwritten. Sums run in two lanes (even and odd rows from `start`,
  * each in row order, added at the end), so the result for a block is a deterministic function of
- * its rows, and identical to the WebAssembly kernel's. Moments are taken about `shift` (e.g. the data mean) so that
- * Q does not cancel catastrophically over many rows (Chan, Golub & LeVeque 1983).
+ * its rows, and identical to the WebAssembly kernel's.
  *
  * r_k log r_k is computed as r_k (lp_k - logp): no extra log per component. NaN input rows
  * propagate NaN into the sums; validation happens at the API boundary, never here.
@@ -37,7 +36,6 @@ export function estep1d(
   a: Float64Array,
   mu: Float64Array,
   b: Float64Array,
-  shift: number,
   out: Float64Array,
   scratch: Float64Array,
 ): void {
@@ -66,10 +64,12 @@ export function estep1d(
     for (let k = 0; k < K; k++) s += Math.exp(scratch[k]! - max);
     const logp = max + Math.log(s);
     const inv = 1 / s;
-    const dx = xi - shift;
     let ent = 0;
     for (let k = 0; k < K; k++) {
       const lp = scratch[k]!;
+      // Moments about each component's own mean μ_k (the E-step's current means): the sums stay
+      // centred, so Q_k does not cancel however far the component sits from the others.
+      const dx = xi - mu[k]!;
       const r = Math.exp(lp - max) * inv;
       // r log r -> 0 as r -> 0; guard 0 * -Infinity.
       if (r > 0) ent += r * (lp - logp);
