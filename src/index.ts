@@ -1,1 +1,3 @@
 export * from "./core/index.js";
+export * from "./encode/index.js";
+export * from "./io/index.js";
