@@ -13,7 +13,14 @@ import {
 } from "../encode/table-codec.js";
 import { readTable, writeTable } from "../io/index.js";
 import type { NonNumericPolicy, TextEncoding } from "../io/options.js";
-import { checkOutputPath, out, readModel, typesFromModel, writeModel } from "./shared.js";
+import {
+  aboutFile,
+  checkOutputPath,
+  out,
+  readModel,
+  typesFromModel,
+  writeModel,
+} from "./shared.js";
 
 /** Options every reading command takes. */
 export interface ReadOptions {
@@ -82,23 +89,25 @@ export async function fitCommand(data: string, o: FitCommandOptions): Promise<vo
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
   });
-  const model = fitTable(table, {
-    columns: o.columns,
-    kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
-    mixed: o.mixed,
-    seed: o.seed,
-    mixture: {
-      maxModes: o.maxModes,
-      weightThreshold: o.weightThreshold,
-      weightConcentrationPrior: o.prior,
-      priors: o.priors,
-      modeChoice: o.modeChoice,
-      prune: o.prune,
-      scale: o.scale,
-    },
-    unseen: o.unseen,
-    categoryOrder: o.categoryOrder,
-  });
+  const model = aboutFile(data, () =>
+    fitTable(table, {
+      columns: o.columns,
+      kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
+      mixed: o.mixed,
+      seed: o.seed,
+      mixture: {
+        maxModes: o.maxModes,
+        weightThreshold: o.weightThreshold,
+        weightConcentrationPrior: o.prior,
+        priors: o.priors,
+        modeChoice: o.modeChoice,
+        prune: o.prune,
+        scale: o.scale,
+      },
+      unseen: o.unseen,
+      categoryOrder: o.categoryOrder,
+    }),
+  );
   await writeModel(o.output, model, o.overwrite);
   if (o.json) {
     out(JSON.stringify({ model: o.output, rows: table.rows, ...inspectModel(model) }));
@@ -150,7 +159,7 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   checkOutputPath(o.output, o.overwrite);
   const { model, table } = await readForModel(data, o.model, o);
   const t0 = performance.now();
-  const encoded = transformTable(model, table, { layout: o.layout });
+  const encoded = aboutFile(data, () => transformTable(model, table, { layout: o.layout }));
   const seconds = (performance.now() - t0) / 1000;
   await writeTable(o.output, encoded, { overwrite: o.overwrite });
   const summary = {
@@ -202,10 +211,10 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
   if (encoded === null) {
     // Neither layout's columns are all there: say what is missing for both.
     const header = await readTable(encodedPath, { encoding: o.encoding }).catch(() => null);
-    if (header !== null) inverseTable(model, header); // throws the detailed layout error
+    if (header !== null) aboutFile(encodedPath, () => inverseTable(model, header)); // the detailed layout error
     throw lastError;
   }
-  const decoded = inverseTable(model, encoded);
+  const decoded = aboutFile(encodedPath, () => inverseTable(model, encoded));
   await writeTable(o.output, decoded, { overwrite: o.overwrite });
   if (o.json) out(JSON.stringify({ output: o.output, rows: decoded.rows }));
   else out(`decoded ${decoded.rows} rows → ${o.output}`);
@@ -219,7 +228,7 @@ export interface EvaluateCommandOptions extends ReadOptions {
 /** `modenorm evaluate`. */
 export async function evaluateCommand(data: string, o: EvaluateCommandOptions): Promise<void> {
   const { model, table } = await readForModel(data, o.model, o);
-  const result = evaluateTable(model, table);
+  const result = aboutFile(data, () => evaluateTable(model, table));
   if (o.json) {
     out(JSON.stringify(result));
     return;

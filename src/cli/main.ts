@@ -19,6 +19,12 @@ import {
   reportError,
 } from "./shared.js";
 
+// A reader that stops early (`modenorm inspect m.json --json | head`) is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name("modenorm")
@@ -152,7 +158,7 @@ program
   .option("--json", "print a JSON summary")
   .addHelpText(
     "after",
-    "\nExample:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv",
+    "\nExamples:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv",
   )
   .action((data: string, o) => inverseCommand(data, o));
 
@@ -167,7 +173,7 @@ program
   .addOption(escapeOption())
   .addOption(nonNumericOption())
   .option("--json", "print JSON")
-  .addHelpText("after", "\nExample:\n  modenorm evaluate creditcard.csv -m model.json --json")
+  .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
   .action((data: string, o) => evaluateCommand(data, o));
 
 program
@@ -178,7 +184,7 @@ program
     "--json",
     'stable JSON: {"columns":[{"name","kind","modes":[{"weight","mean","std"}]}],"dense":[spans]}',
   )
-  .addHelpText("after", "\nExample:\n  modenorm inspect model.json --json")
+  .addHelpText("after", "\nExamples:\n  modenorm inspect model.json --json")
   .action((path: string, o) => inspectCommand(path, o));
 
 program

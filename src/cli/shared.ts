@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { InvalidArgumentError } from "commander";
 import { DegenerateFitError, InvalidInputError, NotFittedError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 import { modelFromJson, modelToJson } from "../encode/model-file.js";
@@ -108,7 +109,7 @@ export function mixedOption(
 ): Record<string, number[]> {
   const eq = value.indexOf("=");
   if (eq <= 0) {
-    throw new InvalidInputError(
+    throw new InvalidArgumentError(
       `--mixed expects column=value[,value…] (e.g. --mixed balance=0,-9999), got ${JSON.stringify(value)}.`,
     );
   }
@@ -119,7 +120,7 @@ export function mixedOption(
     .map((v) => {
       const x = Number(v);
       if (v.trim() === "" || Number.isNaN(x)) {
-        throw new InvalidInputError(`--mixed ${name}: ${JSON.stringify(v)} is not a number.`);
+        throw new InvalidArgumentError(`--mixed ${name}: ${JSON.stringify(v)} is not a number.`);
       }
       return x;
     });
@@ -131,7 +132,7 @@ export function intOption(name: string): (v: string) => number {
   return (v: string) => {
     const x = Number(v);
     if (!Number.isInteger(x))
-      throw new InvalidInputError(`${name} must be an integer, got ${JSON.stringify(v)}.`);
+      throw new InvalidArgumentError(`${name} must be an integer, got ${JSON.stringify(v)}.`);
     return x;
   };
 }
@@ -141,9 +142,24 @@ export function numberOption(name: string): (v: string) => number {
   return (v: string) => {
     const x = Number(v);
     if (v.trim() === "" || !Number.isFinite(x))
-      throw new InvalidInputError(`${name} must be a number, got ${JSON.stringify(v)}.`);
+      throw new InvalidArgumentError(`${name} must be a number, got ${JSON.stringify(v)}.`);
     return x;
   };
+}
+
+/**
+ * Runs `fn`; an `InvalidInputError` whose message does not name a file yet gets `path: ` in
+ * front, so every message about data says which file it is about.
+ */
+export function aboutFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InvalidInputError && !err.message.startsWith(path)) {
+      throw new InvalidInputError(`${path}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Writes a line to stdout. */

@@ -1,10 +1,11 @@
 /**
  * Round-trip evaluation: encode, decode, and compare every value with the input, for both layouts.
  */
+import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull, type Table } from "../core/table.js";
 import { CLIP, modesLogLikelihood } from "./mixture-column.js";
 import { MODE_LITERAL, type ModelSpec } from "./spec.js";
-import { findColumn, inverseTable, transformTable } from "./table-codec.js";
+import { checkDtype, codecOf, findColumn } from "./table-codec.js";
 
 /** A relative error above this counts as a lost value (the peer's definition). */
 export const LOSS_REL_TOL = 1e-9;
@@ -80,28 +81,42 @@ function compare(input: Column, output: Column): LayoutErrors {
   return e;
 }
 
+/** Rows [start, end) of a column (views, not copies, for typed arrays). */
+function sliceColumn(c: Column, start: number, end: number): Column {
+  if (c.type === "string") return { ...c, values: c.values.slice(start, end) };
+  const nulls = c.nulls === null ? null : c.nulls.subarray(start, end);
+  return { ...c, values: c.values.subarray(start, end), nulls } as Column;
+}
+
+function mergeErrors(into: LayoutErrors, e: LayoutErrors): void {
+  into.exact += e.exact;
+  into.lost += e.lost;
+  if (!(e.maxAbsError <= into.maxAbsError)) into.maxAbsError = e.maxAbsError;
+  if (!(e.maxRelError <= into.maxRelError)) into.maxRelError = e.maxRelError;
+}
+
+/** Dense-layout values held at once while evaluating (4 MiB of float32). */
+const DENSE_CHUNK_VALUES = 1 << 20;
+
 /**
- * Encodes `table` with `model` in both layouts, decodes, and compares every value.
+ * Encodes `table` with `model` in both layouts, decodes, and compares every value. Works one
+ * column at a time, and through the dense layout in row chunks, so memory stays near the size of
+ * the data even for categorical columns with thousands of categories.
  * @throws InvalidInputError when the table lacks a model column or has the wrong type.
  */
 export function evaluateTable(
   model: ModelSpec,
   table: Table,
 ): { rows: number; columns: ColumnEvaluation[] } {
-  const compactEnc = transformTable(model, table, { layout: "compact" });
-  const compactDec = inverseTable(model, compactEnc);
-  let denseDec: Table | null = null;
-  try {
-    denseDec = inverseTable(model, transformTable(model, table, { layout: "dense" }));
-  } catch {
-    // The dense layout cannot hold missing values of a column fitted without any; the compact
-    // layout can. Report the dense layout as unavailable rather than failing the evaluation.
-    denseDec = null;
-  }
   const columns = model.columns.map((spec, j) => {
-    const input = findColumn(table, spec.name);
-    const modeCol = compactEnc.columns.find((c) => c.name === `${spec.name}.mode`);
-    const alphaCol = compactEnc.columns.find((c) => c.name === `${spec.name}.alpha`);
+    const input = findColumn(table, spec.name, "the data (the model has this column)");
+    checkDtype(spec, input);
+    const codec = codecOf(spec);
+    const n = input.values.length;
+    const enc = codec.encodeCompact(spec, input, { seed: model.seed, columnIndex: j, firstRow: 0 });
+    const compact = compare(input, codec.decodeCompact(spec, enc));
+    const alphaCol = enc.find((c) => c.name === `${spec.name}.alpha`);
+    const modeCol = enc.find((c) => c.name === `${spec.name}.mode`);
     let literals = 0;
     let clipped = 0;
     if (modeCol !== undefined && modeCol.type === "int32") {
@@ -121,10 +136,29 @@ export function evaluateTable(
         }
       }
     }
+    const width = codec.denseSpans(spec).reduce((w, sp) => w + sp.outputs.length, 0);
+    const chunk = Math.max(1, Math.floor(DENSE_CHUNK_VALUES / Math.max(1, width)));
+    let dense: LayoutErrors = { exact: 0, lost: 0, maxAbsError: 0, maxRelError: 0 };
+    try {
+      for (let s = 0; s < n; s += chunk) {
+        const part = sliceColumn(input, s, Math.min(n, s + chunk));
+        const outs = codec.encodeDense(spec, part, {
+          seed: model.seed,
+          columnIndex: j,
+          firstRow: s,
+        });
+        mergeErrors(dense, compare(part, codec.decodeDense(spec, outs)));
+      }
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      // The dense layout cannot hold missing values of a column fitted without any; the compact
+      // layout can. Report the dense layout as unavailable rather than failing the evaluation.
+      dense = { exact: 0, lost: n, maxAbsError: Number.NaN, maxRelError: Number.NaN };
+    }
     let meanLogLikelihood: number | null = null;
     if ("modes" in spec && input.type !== "string") {
       const vals: number[] = [];
-      for (let i = 0; i < input.values.length; i++) {
+      for (let i = 0; i < n; i++) {
         if (isNull(input, i)) continue;
         const x = Number(input.values[i]!);
         if (spec.modalValues?.some((v) => Object.is(v, x))) continue;
@@ -135,22 +169,16 @@ export function evaluateTable(
         vals.length > 0 ? modesLogLikelihood(spec.modes, Float64Array.from(vals)) : null;
     }
     let nulls = 0;
-    for (let i = 0; i < input.values.length; i++) if (isNull(input, i)) nulls++;
-    const unavailable: LayoutErrors = {
-      exact: 0,
-      lost: input.values.length,
-      maxAbsError: Number.NaN,
-      maxRelError: Number.NaN,
-    };
+    for (let i = 0; i < n; i++) if (isNull(input, i)) nulls++;
     return {
       name: spec.name,
       kind: spec.kind,
-      rows: input.values.length,
+      rows: n,
       nulls,
       literals,
       clipped,
-      compact: compare(input, compactDec.columns[j]!),
-      dense: denseDec === null ? unavailable : compare(input, denseDec.columns[j]!),
+      compact,
+      dense,
       meanLogLikelihood,
     };
   });

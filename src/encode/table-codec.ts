@@ -3,7 +3,7 @@
  * either layout back, and evaluate the round trip.
  */
 import { assertUnreachable, InvalidInputError } from "../core/errors.js";
-import type { Column, ColumnType, Table } from "../core/table.js";
+import { type Column, type ColumnType, nullCount, type Table } from "../core/table.js";
 import { categoricalCodec, fitCategorical } from "./categorical.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { inferKind } from "./infer.js";
@@ -39,7 +39,8 @@ export interface FitTableOptions {
 /** The encoding layouts. */
 export type Layout = "compact" | "dense";
 
-function codecOf(spec: ColumnSpec): ColumnCodec<ColumnSpec> {
+/** The codec of a spec's kind. */
+export function codecOf(spec: ColumnSpec): ColumnCodec<ColumnSpec> {
   switch (spec.kind) {
     case "continuous":
     case "integer":
@@ -94,6 +95,12 @@ export function fitTable(table: Table, options: FitTableOptions = {}): ModelSpec
   const seed = options.seed ?? 0;
   const columns = names.map((name) => {
     const col = findColumn(table, name);
+    const missing = nullCount(col);
+    if (missing === table.rows) {
+      throw new InvalidInputError(
+        `column "${name}": all ${missing} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
+      );
+    }
     const mixedValues = options.mixed?.[name];
     const kind: ColumnKind =
       mixedValues !== undefined ? "mixed" : (options.kinds?.[name] ?? inferKind(col));
@@ -131,7 +138,8 @@ export function denseSpans(model: ModelSpec): DenseSpan[] {
   return model.columns.flatMap((s) => codecOf(s).denseSpans(s));
 }
 
-function checkDtype(spec: ColumnSpec, col: Column): void {
+/** Rejects a data column whose type cannot be encoded by `spec`. */
+export function checkDtype(spec: ColumnSpec, col: Column): void {
   const numeric = (t: ColumnType) => t !== "string";
   if (numeric(spec.dtype) !== numeric(col.type)) {
     throw new InvalidInputError(

@@ -1,0 +1,97 @@
+/** `--help`, `--version`, `demo`, and how the CLI behaves as part of a shell pipeline. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, test } from "node:test";
+import { CLI, inTempDir, ok, put, run } from "./helpers.js";
+
+const COMMANDS = ["fit", "transform", "inverse", "evaluate", "inspect", "demo"];
+
+describe("modenorm CLI commands", () => {
+  test("--help on every command exits 0 and shows Examples; --version prints the version", async () => {
+    await inTempDir((dir) => {
+      for (const c of COMMANDS) {
+        const r = run(dir, [c, "--help"]);
+        assert.equal(r.code, 0, `${c} --help: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`Usage: modenorm ${c}`), `${c} --help: usage line`);
+        assert.match(r.stdout, /\nExamples?:\n {2}modenorm /, `${c} --help: examples`);
+        assert.equal(r.stderr, "");
+      }
+      const top = run(dir, ["--help"]);
+      assert.equal(top.code, 0);
+      for (const c of COMMANDS) assert.ok(top.stdout.includes(c), `top-level help lists ${c}`);
+      assert.match(top.stdout, /Exit codes: 0 success; 1 bad input/);
+      const v = run(dir, ["--version"]);
+      assert.equal(v.code, 0);
+      assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+      assert.equal(v.stdout.trim(), "0.1.0");
+    });
+  });
+
+  test("demo --rows 20000 --json prints one JSON object with the fits", async () => {
+    await inTempDir((dir) => {
+      const out = ok(dir, ["demo", "--rows", "20000", "--json"]);
+      assert.equal(out.trim().split("\n").length, 1);
+      const r = JSON.parse(out) as {
+        rows: number;
+        fits: { model: string; converged: boolean; modes: { weight: number; std: number }[] }[];
+      };
+      assert.equal(r.rows, 20000);
+      assert.ok(Array.isArray(r.fits) && r.fits.length >= 1, "fits");
+      for (const f of r.fits) {
+        assert.equal(typeof f.model, "string");
+        assert.equal(typeof f.converged, "boolean");
+        assert.ok(f.modes.length >= 1, `${f.model}: modes`);
+        for (const m of f.modes) assert.ok(m.weight > 0 && m.std > 0, JSON.stringify(m));
+      }
+      const bad = run(dir, ["demo", "--rows", "5"]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--rows/);
+    });
+  });
+
+  test("output piped into a reader that stops early (| head) ends quietly, without EPIPE", async (t) => {
+    if (process.platform === "win32") {
+      t.skip("needs a POSIX shell");
+      return;
+    }
+    await inTempDir((dir) => {
+      // `true` exits without reading, so every write of the CLI meets a closed pipe.
+      const sh = (args: string) =>
+        spawnSync("sh", ["-c", `"${process.execPath}" "${CLI}" ${args} | true`], {
+          cwd: dir,
+          encoding: "utf8",
+        });
+      put(dir, "in.csv", "x,y\n1,a\n2,b\n3,c\n4,a\n5.5,b\n6.25,c\n7,a\n");
+      ok(dir, ["fit", "in.csv", "-o", "m.json"]);
+      for (const args of ["inspect m.json --json", "inspect m.json", "fit --help"]) {
+        const r = sh(args);
+        assert.equal(r.stderr, "", `modenorm ${args} | true: stderr must stay empty`);
+      }
+    });
+  });
+
+  test("evaluate does not hold the dense layout of a high-cardinality column in memory", async () => {
+    await inTempDir((dir) => {
+      // 8,000 distinct ids: a dense one-hot of the whole table is 8000 × 8000 float32 = 256 MB.
+      const lines = ["id,x"];
+      for (let i = 0; i < 8000; i++) lines.push(`id${i},${Math.sin(i) * 100}`);
+      put(dir, "ids.csv", `${lines.join("\n")}\n`);
+      ok(dir, ["fit", "ids.csv", "-o", "m.json"]);
+      const rss =
+        "data:text/javascript,process.on('exit',()=>process.stderr.write('maxRSS='+process.resourceUsage().maxRSS+'\\n'))";
+      const peak = (args: string[]) => {
+        const r = run(dir, args, ["--import", rss]);
+        assert.equal(r.code, 0, r.stderr);
+        const m = /maxRSS=(\d+)/.exec(r.stderr);
+        assert.ok(m, r.stderr);
+        return Number(m[1]) / 1024; // MB
+      };
+      const transform = peak(["transform", "ids.csv", "-m", "m.json", "-o", "enc.csv"]);
+      const evaluate = peak(["evaluate", "ids.csv", "-m", "m.json", "--json"]);
+      assert.ok(
+        evaluate < transform + 100,
+        `evaluate peaked at ${evaluate.toFixed(0)} MB, transform (compact) at ${transform.toFixed(0)} MB`,
+      );
+    });
+  });
+});
