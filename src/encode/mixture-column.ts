@@ -23,7 +23,7 @@
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../core/errors.js";
 import { uniformAt } from "../core/rng.js";
-import { type Column, isNull, nullCount } from "../core/table.js";
+import { type Column, type ColumnType, isNull, nullCount, type TimeUnit } from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { exactAlpha, exactAlphaThrough } from "./exact.js";
 import {
@@ -34,13 +34,14 @@ import {
   type ModeSpec,
   type PruneRule,
 } from "./spec.js";
+import { type ColumnSummary, summaryFitData, transformFitData } from "./summary.js";
 
 /** α is kept inside ±CLIP for admissible modes, as the incumbents clip the GAN value. */
 export const CLIP = 0.99;
 /** Probability floor added to every mode before sampling (RDT, CTGAN). */
 export const PROB_FLOOR = 1e-6;
 /** Values beyond this magnitude are not used to fit the mixture (they are still encoded). */
-const FIT_LIMIT = 1e100;
+export const FIT_LIMIT = 1e100;
 
 export type MixtureKind = MixtureColumnSpec["kind"];
 
@@ -146,62 +147,11 @@ export function fitMixtureColumn(
     const v = offset === undefined ? x : Math.log(x - offset);
     if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
   }
-  let values = t.subarray(0, m);
-  if (m === 1) values = Float64Array.of(values[0]!, values[0]!);
+  const values = t.subarray(0, m);
   const scale = options.scale ?? 4;
   if (!(scale > 0 && Number.isFinite(scale)))
     throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
-  const threshold = options.weightThreshold ?? 0.005;
-  let modes: ModeSpec[];
-  let meanLogLikelihood: number | null = null;
-  if (values.length === 0) {
-    // Nothing continuous to fit (every value is modal or non-finite): one unit mode keeps the
-    // layout well-formed; such values decode through their modal slots or as literals.
-    modes = [{ weight: 1, mean: 0, std: 1 }];
-  } else {
-    const K = Math.min(options.maxModes ?? 10, values.length);
-    let covariancePrior: number | null = null;
-    let meanPrecisionPrior: number | null = null;
-    if ((options.priors ?? "weak") === "weak") {
-      let mean = 0;
-      for (let i = 0; i < values.length; i++) mean += values[i]!;
-      mean /= values.length;
-      let v = 0;
-      for (let i = 0; i < values.length; i++) v += (values[i]! - mean) ** 2;
-      v /= Math.max(1, values.length - 1);
-      covariancePrior = 1e-12 * v + Number.MIN_VALUE;
-      meanPrecisionPrior = 1e-9;
-    }
-    const bgm = new BayesianGaussianMixture({
-      nComponents: K,
-      weightConcentrationPrior: options.weightConcentrationPrior ?? 0.001,
-      maxIter: options.maxIter ?? 100,
-      randomState: options.seed ?? 0,
-      covariancePrior,
-      meanPrecisionPrior,
-    }).fit(values);
-    let keep = Array.from(bgm.weights, (w) => w > threshold);
-    if ((options.prune ?? "weight") === "weight-and-argmax") {
-      const labels = bgm.predict(values);
-      const used = new Uint8Array(K);
-      for (const l of labels) used[l] = 1;
-      const both = keep.map((k, c) => k && used[c] === 1);
-      if (both.some((b) => b)) keep = both;
-    }
-    modes = [];
-    let wsum = 0;
-    for (let c = 0; c < K; c++) {
-      if (!keep[c]) continue;
-      modes.push({
-        weight: bgm.weights[c]!,
-        mean: bgm.means[c]!,
-        std: Math.sqrt(bgm.covariances[c]!),
-      });
-      wsum += bgm.weights[c]!;
-    }
-    for (const md of modes) md.weight /= wsum;
-    meanLogLikelihood = modesLogLikelihood(modes, values);
-  }
+  const { modes, meanLogLikelihood } = fitModes(values, null, options);
   const spec: MixtureColumnSpec = {
     name: col.name,
     kind,
@@ -220,13 +170,91 @@ export function fitMixtureColumn(
   return spec;
 }
 
-/** Mean log-likelihood of values under the modes' plain mixture density. */
-export function modesLogLikelihood(modes: readonly ModeSpec[], values: Float64Array): number {
+/**
+ * Fits the mixture of a mixture column on its transformed values (optionally weighted, e.g. by
+ * the counts of distinct values) and returns the kept modes, renormalised, with their mean
+ * log-likelihood (weighted). With no values, one unit mode keeps the layout well formed.
+ */
+export function fitModes(
+  values: Float64Array,
+  weights: Float64Array | null,
+  options: MixtureFitOptions = {},
+): { modes: ModeSpec[]; meanLogLikelihood: number | null } {
+  const threshold = options.weightThreshold ?? 0.005;
+  if (values.length === 0) {
+    // Nothing continuous to fit (every value is modal or non-finite): such values decode through
+    // their modal slots or as literals.
+    return { modes: [{ weight: 1, mean: 0, std: 1 }], meanLogLikelihood: null };
+  }
+  if (values.length === 1) {
+    values = Float64Array.of(values[0]!, values[0]!);
+    if (weights !== null) weights = Float64Array.of(weights[0]!, weights[0]!);
+  }
+  const K = Math.min(options.maxModes ?? 10, values.length);
+  let covariancePrior: number | null = null;
+  let meanPrecisionPrior: number | null = null;
+  if ((options.priors ?? "weak") === "weak") {
+    let wsum = 0;
+    let mean = 0;
+    for (let i = 0; i < values.length; i++) {
+      const w = weights === null ? 1 : weights[i]!;
+      wsum += w;
+      mean += w * values[i]!;
+    }
+    mean /= wsum;
+    let v = 0;
+    for (let i = 0; i < values.length; i++) {
+      v += (weights === null ? 1 : weights[i]!) * (values[i]! - mean) ** 2;
+    }
+    v /= Math.max(1, wsum - 1);
+    covariancePrior = 1e-12 * v + Number.MIN_VALUE;
+    meanPrecisionPrior = 1e-9;
+  }
+  const bgm = new BayesianGaussianMixture({
+    nComponents: K,
+    weightConcentrationPrior: options.weightConcentrationPrior ?? 0.001,
+    maxIter: options.maxIter ?? 100,
+    randomState: options.seed ?? 0,
+    covariancePrior,
+    meanPrecisionPrior,
+  }).fit(values, { sampleWeight: weights });
+  let keep = Array.from(bgm.weights, (w) => w > threshold);
+  if ((options.prune ?? "weight") === "weight-and-argmax") {
+    const labels = bgm.predict(values);
+    const used = new Uint8Array(K);
+    for (const l of labels) used[l] = 1;
+    const both = keep.map((k, c) => k && used[c] === 1);
+    if (both.some((b) => b)) keep = both;
+  }
+  const modes: ModeSpec[] = [];
+  let wsum = 0;
+  for (let c = 0; c < K; c++) {
+    if (!keep[c]) continue;
+    modes.push({
+      weight: bgm.weights[c]!,
+      mean: bgm.means[c]!,
+      std: Math.sqrt(bgm.covariances[c]!),
+    });
+    wsum += bgm.weights[c]!;
+  }
+  for (const md of modes) md.weight /= wsum;
+  return { modes, meanLogLikelihood: modesLogLikelihood(modes, values, weights) };
+}
+
+/** (Weighted) mean log-likelihood of values under the modes' plain mixture density. */
+export function modesLogLikelihood(
+  modes: readonly ModeSpec[],
+  values: Float64Array,
+  weights: Float64Array | null = null,
+): number {
   const K = modes.length;
   const c = modes.map((m) => Math.log(m.weight) - Math.log(m.std) - 0.5 * Math.log(2 * Math.PI));
   let s = 0;
+  let wsum = 0;
   for (let i = 0; i < values.length; i++) {
     const t = values[i]!;
+    const w = weights === null ? 1 : weights[i]!;
+    wsum += w;
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < K; k++) {
       const z = (t - modes[k]!.mean) / modes[k]!.std;
@@ -243,9 +271,9 @@ export function modesLogLikelihood(modes: readonly ModeSpec[], values: Float64Ar
       const z = (t - modes[k]!.mean) / modes[k]!.std;
       e += Math.exp(c[k]! - 0.5 * z * z - max);
     }
-    s += max + Math.log(e);
+    s += w * (max + Math.log(e));
   }
-  return s / values.length;
+  return s / wsum;
 }
 
 /** Per-spec constants of the encode and decode loops. */
@@ -631,3 +659,54 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
     return finishNulls(out);
   },
 };
+
+/**
+ * Fits a mixture column from a one-pass summary ({@link ColumnSummary}) instead of its rows: the
+ * exact distinct-value counts as sample weights when the column has few distinct values (the same
+ * fit as on every row), else the summary's uniform sample.
+ * @throws InvalidInputError when every value was missing.
+ */
+export function fitMixtureFromSummary(
+  summary: ColumnSummary,
+  kind: MixtureKind,
+  dtype: ColumnType,
+  unit: TimeUnit | undefined,
+  options: MixtureFitOptions = {},
+): { spec: MixtureColumnSpec; fittedOn: "counts" | "sample" } {
+  const { name, rows, nulls } = summary;
+  if (rows === 0)
+    throw new InvalidInputError(`column "${name}" has no rows; fit on a non-empty table.`);
+  if (nulls === rows) {
+    throw new InvalidInputError(
+      `column "${name}": all ${rows} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
+    );
+  }
+  const modalValues = kind === "mixed" ? [...(options.modalValues ?? [0])] : [];
+  let offset: number | undefined;
+  if (kind === "log") {
+    offset = options.offset ?? (summary.min > 0 ? 0 : summary.min - 1);
+    if (!Number.isFinite(offset)) offset = 0;
+  }
+  const data = summaryFitData(summary);
+  const { values, weights } = transformFitData(data, kind, modalValues, offset, FIT_LIMIT);
+  const scale = options.scale ?? 4;
+  if (!(scale > 0 && Number.isFinite(scale)))
+    throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
+  const { modes, meanLogLikelihood } = fitModes(values, weights, options);
+  const spec: MixtureColumnSpec = {
+    name,
+    kind,
+    dtype,
+    modes,
+    scale,
+    modeChoice: options.modeChoice ?? "sample",
+    nullable: nulls > 0,
+    rows,
+    nullCount: nulls,
+    meanLogLikelihood,
+  };
+  if (unit !== undefined) spec.unit = unit;
+  if (offset !== undefined) spec.offset = offset;
+  if (kind === "mixed") spec.modalValues = modalValues;
+  return { spec, fittedOn: data.exact ? "counts" : "sample" };
+}
