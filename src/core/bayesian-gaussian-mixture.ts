@@ -7,7 +7,7 @@
 import { momentKindOf, precisionsFromCholesky } from "./covariance.js";
 import { InvalidInputError } from "./errors.js";
 import { dataMoments, type FitSource, type ModelHooks } from "./fit.js";
-import { choleskyLower } from "./matrix.js";
+import { choleskyLower, flatNumbers } from "./matrix.js";
 import { BaseMixture } from "./mixture.js";
 import { type BayesianGaussianMixtureOptions, checkChoice, checkNumber } from "./options.js";
 import { STATS_ENTROPY, STATS_N, STATS_WEIGHT, statsOffsetQ, statsOffsetS } from "./stats.js";
@@ -21,29 +21,6 @@ import {
   variationalWeights,
   type WeightConcentrationPriorType,
 } from "./variational.js";
-
-function flatNumbers(name: string, x: unknown): Float64Array {
-  const out: number[] = [];
-  const walk = (v: unknown): void => {
-    if (typeof v === "number") out.push(v);
-    else if (
-      v !== null &&
-      typeof v === "object" &&
-      typeof (v as ArrayLike<unknown>).length === "number"
-    ) {
-      const a = v as ArrayLike<unknown>;
-      for (let i = 0; i < a.length; i++) walk(a[i]);
-    } else
-      throw new InvalidInputError(
-        `${name}: expected numbers, got ${v === null ? "null" : typeof v}.`,
-      );
-  };
-  walk(x);
-  for (const v of out)
-    if (!Number.isFinite(v))
-      throw new InvalidInputError(`${name}: values must be finite, got ${v}.`);
-  return Float64Array.from(out);
-}
 
 /**
  * A variational Bayesian Gaussian mixture.

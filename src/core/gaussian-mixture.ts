@@ -15,6 +15,7 @@ import type { FitSource, ModelHooks } from "./fit.js";
 import {
   checkFinite,
   choleskyLower,
+  flatNumbers,
   invLowerTransposed,
   type MatrixInput,
   multiplyByTranspose,
@@ -27,22 +28,6 @@ import { type ComponentTerms, HALF_LOG_2PI } from "./terms.js";
 
 /** EM state: point estimates. */
 export type GaussianState = FittedParameters;
-
-/** Flattens nested arrays of any depth into a Float64Array. */
-function flatten(x: unknown, out: number[] = []): number[] {
-  if (typeof x === "number") out.push(x);
-  else if (
-    x !== null &&
-    typeof x === "object" &&
-    typeof (x as ArrayLike<unknown>).length === "number"
-  ) {
-    const a = x as ArrayLike<unknown>;
-    for (let i = 0; i < a.length; i++) flatten(a[i], out);
-  } else {
-    throw new InvalidInputError(`expected numbers, got ${x === null ? "null" : typeof x}.`);
-  }
-  return out;
-}
 
 /**
  * A Gaussian mixture fitted by expectation–maximisation.
@@ -62,7 +47,7 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
     const K = this.nComponents;
     this.weightsInit = null;
     if (options.weightsInit != null) {
-      const w = Float64Array.from(flatten(options.weightsInit));
+      const w = flatNumbers("weightsInit", options.weightsInit);
       if (w.length !== K) {
         throw new InvalidInputError(
           `weightsInit has ${w.length} values, expected nComponents = ${K}.`,
@@ -82,7 +67,7 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
     }
     this.meansInit = options.meansInit ?? null;
     this.precisionsInit =
-      options.precisionsInit != null ? Float64Array.from(flatten(options.precisionsInit)) : null;
+      options.precisionsInit != null ? flatNumbers("precisionsInit", options.precisionsInit) : null;
     for (const v of this.precisionsInit ?? []) {
       if (!Number.isFinite(v))
         throw new InvalidInputError(`precisionsInit values must be finite, got ${v}.`);

@@ -202,3 +202,32 @@ export function multiplyByTranspose(
     }
   }
 }
+
+/**
+ * Flattens a number or nested arrays of numbers of any depth into a Float64Array (row-major), for
+ * parameters given as nested arrays (precisions K×d×d, priors d×d, …).
+ * @param name - the parameter's name, used in error messages.
+ * @throws InvalidInputError for anything but numbers, and for non-finite values.
+ */
+export function flatNumbers(name: string, x: unknown): Float64Array {
+  const out: number[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === "number") out.push(v);
+    else if (
+      v !== null &&
+      typeof v === "object" &&
+      typeof (v as ArrayLike<unknown>).length === "number"
+    ) {
+      const a = v as ArrayLike<unknown>;
+      for (let i = 0; i < a.length; i++) walk(a[i]);
+    } else {
+      throw new InvalidInputError(`${name}: expected numbers, got ${describe(v)}.`);
+    }
+  };
+  walk(x);
+  for (const v of out) {
+    if (!Number.isFinite(v))
+      throw new InvalidInputError(`${name}: values must be finite, got ${v}.`);
+  }
+  return Float64Array.from(out);
+}

@@ -3,6 +3,7 @@
  * the I/O layer (which fills them from CSV / Parquet) and the encoders (which read and write them).
  * Plain data, no Node APIs.
  */
+import { InvalidInputError } from "./errors.js";
 
 /** Timestamp resolution of a `timestamp` column's int64 values (since the Unix epoch, UTC). */
 export type TimeUnit = "s" | "ms" | "us" | "ns";
@@ -71,6 +72,25 @@ export type ColumnType = Column["type"];
 export interface Table {
   rows: number;
   columns: Column[];
+}
+
+/**
+ * Row i of a numeric column as a float64 (int64 and timestamps through Number, so rounded past
+ * 2^53; booleans as 0/1).
+ * @throws InvalidInputError for a text column, naming the column, row and value.
+ */
+export function numericValue(col: Column, i: number): number {
+  switch (col.type) {
+    case "int64":
+    case "timestamp":
+      return Number(col.values[i]!);
+    case "string":
+      throw new InvalidInputError(
+        `column "${col.name}": row ${i} is the string ${JSON.stringify(col.values[i])}, but a numeric column was expected. Fit it as categorical, or convert it to numbers first.`,
+      );
+    default:
+      return col.values[i]!;
+  }
 }
 
 /** Length of a column. */

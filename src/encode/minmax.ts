@@ -13,7 +13,7 @@
  * exact for every int64.
  */
 import { InvalidInputError } from "../core/errors.js";
-import type { Column } from "../core/table.js";
+import { type Column, numericValue } from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { MAX_ULP_STEPS, nextDown, nextUp } from "./exact.js";
 import { type MinMaxColumnSpec, MODE_LITERAL, MODE_NULL } from "./spec.js";
@@ -23,21 +23,6 @@ const INT64_MIN = -(2n ** 63n);
 
 /** Code of `<name>.mode` for a row whose alpha is v (not a literal, not missing). */
 export const MODE_NORMAL = 0;
-
-/** The value of row i as a float64 (int64 and timestamps through Number, so rounded past 2^53). */
-function numberAt(col: Column, i: number): number {
-  switch (col.type) {
-    case "int64":
-    case "timestamp":
-      return Number(col.values[i]!);
-    case "string":
-      throw new InvalidInputError(
-        `column "${col.name}": row ${i} is the string ${JSON.stringify(col.values[i])}, but a numeric column was expected. Fit it as categorical, or convert it to numbers first.`,
-      );
-    default:
-      return col.values[i]!;
-  }
-}
 
 function isMissing(col: Column, i: number): boolean {
   return col.type === "string" ? col.values[i] === null : col.nulls !== null && col.nulls[i] === 1;
@@ -64,7 +49,7 @@ export function fitMinMax(col: Column): MinMaxColumnSpec {
       nulls++;
       continue;
     }
-    const x = numberAt(col, i);
+    const x = numericValue(col, i);
     if (x < min) min = x;
     if (x > max) max = x;
   }
@@ -74,7 +59,7 @@ export function fitMinMax(col: Column): MinMaxColumnSpec {
     max = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       if (isMissing(col, i)) continue;
-      const x = numberAt(col, i);
+      const x = numericValue(col, i);
       if (!Number.isFinite(x)) continue;
       if (x < min) min = x;
       if (x > max) max = x;
@@ -234,7 +219,7 @@ function encodeArrays(spec: MinMaxColumnSpec, col: Column, firstRow: number): Co
       mode[i] = MODE_NULL;
       continue;
     }
-    let x = numberAt(col, i);
+    let x = numericValue(col, i);
     if (convert) {
       if (!representable(spec.dtype, x)) {
         throw new InvalidInputError(
@@ -453,7 +438,7 @@ export const minMaxCodec: ColumnCodec<MinMaxColumnSpec> = {
         continue;
       }
       if (present !== null) present[i] = 1;
-      const x = numberAt(col, i);
+      const x = numericValue(col, i);
       // The dense layout is lossy by design: the formula's v, clipped, no exactness search.
       const v = Number.isNaN(x) ? 0 : scaleMinMax(x, s);
       value[i] = Number.isNaN(v) ? 0 : Math.max(-1, Math.min(1, v));

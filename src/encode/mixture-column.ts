@@ -23,7 +23,14 @@
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../core/errors.js";
 import { uniformAt } from "../core/rng.js";
-import { type Column, type ColumnType, isNull, nullCount, type TimeUnit } from "../core/table.js";
+import {
+  type Column,
+  type ColumnType,
+  isNull,
+  nullCount,
+  numericValue,
+  type TimeUnit,
+} from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { exactAlpha, exactAlphaThrough } from "./exact.js";
 import {
@@ -75,25 +82,6 @@ export interface MixtureFitOptions {
   offset?: number;
 }
 
-/** The value of row i as a float64 (int64 and timestamps through Number). */
-function numberAt(col: Column, i: number): number {
-  switch (col.type) {
-    case "float64":
-    case "float32":
-    case "int32":
-      return col.values[i]!;
-    case "int64":
-    case "timestamp":
-      return Number(col.values[i]!);
-    case "bool":
-      return col.values[i]!;
-    case "string":
-      throw new InvalidInputError(
-        `column "${col.name}": row ${i} is the string ${JSON.stringify(col.values[i])}, but a numeric column was expected. Fit it as categorical, or clean the column.`,
-      );
-  }
-}
-
 function isIntegerKind(kind: MixtureKind): boolean {
   return kind === "integer" || kind === "datetime";
 }
@@ -132,7 +120,7 @@ export function fitMixtureColumn(
     let min = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       if (isNull(col, i)) continue;
-      const x = numberAt(col, i);
+      const x = numericValue(col, i);
       if (Number.isFinite(x) && x < min) min = x;
     }
     offset = options.offset ?? (min > 0 ? 0 : min - 1);
@@ -142,7 +130,7 @@ export function fitMixtureColumn(
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (isNull(col, i)) continue;
-    const x = numberAt(col, i);
+    const x = numericValue(col, i);
     if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
     const v = offset === undefined ? x : Math.log(x - offset);
     if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
@@ -345,13 +333,13 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
   const residual = p.integer ? new BigInt64Array(n) : new Float64Array(n);
   const residualNulls = new Uint8Array(n).fill(1);
   const prob = new Float64Array(K);
-  if (col.type === "string") numberAt(col, 0); // throws the typed-column error
+  if (col.type === "string") numericValue(col, 0); // throws the typed-column error
   for (let i = 0; i < n; i++) {
     if (isNull(col, i)) {
       mode[i] = MODE_NULL;
       continue;
     }
-    const x = numberAt(col, i);
+    const x = numericValue(col, i);
     if (p.modal.length > 0) {
       const j = isModal(x, p.modal);
       if (j >= 0) {

@@ -18,7 +18,7 @@
  * the summary was assembled.
  */
 import { InvalidInputError } from "../core/errors.js";
-import { type Column, isNull } from "../core/table.js";
+import { type Column, isNull, numericValue } from "../core/table.js";
 
 /** A mergeable summary of one numeric column. */
 export interface ColumnSummary {
@@ -84,20 +84,6 @@ export function rowHash(seed: number, row: number): number {
   return h >>> 0;
 }
 
-function numberAt(col: Column, i: number): number {
-  switch (col.type) {
-    case "string":
-      throw new InvalidInputError(
-        `column "${col.name}": row ${i} is the string ${JSON.stringify(col.values[i])}, but a numeric column was expected.`,
-      );
-    case "int64":
-    case "timestamp":
-      return Number(col.values[i]!);
-    default:
-      return col.values[i]!;
-  }
-}
-
 /** Keeps the `sampleSize` smallest hashes (ties: the smaller value) and lowers the threshold. */
 function prune(s: ColumnSummary): void {
   const n = s.sampleHash.length;
@@ -124,7 +110,7 @@ export function addToSummary(s: ColumnSummary, col: Column, firstRow: number): v
       s.nulls++;
       continue;
     }
-    const x = numberAt(col, i);
+    const x = numericValue(col, i);
     if (!Number.isFinite(x)) continue;
     if (x < s.min) s.min = x;
     if (s.counts !== null) {
