@@ -28,7 +28,7 @@ export interface ColumnSummary {
   nulls: number;
   min: number;
   /** Exact counts of each finite value, or null once there were more than `maxDistinct`. */
-  counts: Map<number, number> | null;
+  counts: ValueCounts | null;
   /** Bottom-k sample: hashes and values of the rows with the smallest row hashes. */
   sampleHash: number[];
   sampleValue: number[];
@@ -47,7 +47,95 @@ export interface SummaryOptions {
   sampleSize?: number;
   /** Seed of the row hash. Default 0. */
   seed?: number;
+  /**
+   * Rows the whole column is expected to have (e.g. from Parquet metadata), so rows that could
+   * never make the sample are skipped from the start: the initial threshold keeps about
+   * 2 · sampleSize of them. Every summary that is merged must use the same value. An
+   * overestimate by more than 2× leaves a smaller (still uniform) sample. Default: unknown.
+   */
+  expectedRows?: number;
 }
+
+/**
+ * Exact counts of float64 values in an open-addressing hash table on typed arrays (no per-value
+ * objects, so it runs at memory speed and transfers between threads). −0 counts as 0.
+ */
+export class ValueCounts {
+  keys: Float64Array;
+  counts: Float64Array;
+  used: Uint8Array;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    this.keys = new Float64Array(capacity);
+    this.counts = new Float64Array(capacity);
+    this.used = new Uint8Array(capacity);
+  }
+
+  private slot(x: number): number {
+    HASH_F64[0] = x;
+    const h = Math.imul(HASH_U32[0]! ^ Math.imul(HASH_U32[1]!, 0x9e3779b1), 0x85ebca6b);
+    return (h ^ (h >>> 15)) & (this.keys.length - 1);
+  }
+
+  /** Adds count c to value x (finite). */
+  add(x: number, c: number): void {
+    const v = x + 0; // −0 → 0
+    const mask = this.keys.length - 1;
+    let i = this.slot(v);
+    while (this.used[i] === 1) {
+      if (this.keys[i] === v) {
+        this.counts[i]! += c;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.used[i] = 1;
+    this.keys[i] = v;
+    this.counts[i] = c;
+    this.size++;
+    if (this.size * 2 > this.keys.length) this.grow();
+  }
+
+  private grow(): void {
+    const { keys, counts, used } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.counts = new Float64Array(keys.length * 2);
+    this.used = new Uint8Array(keys.length * 2);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (used[i] === 1) this.add(keys[i]!, counts[i]!);
+  }
+
+  /** Calls f(value, count) for every distinct value (in table order). */
+  forEach(f: (value: number, count: number) => void): void {
+    for (let i = 0; i < this.keys.length; i++)
+      if (this.used[i] === 1) f(this.keys[i]!, this.counts[i]!);
+  }
+
+  copy(): ValueCounts {
+    const c = new ValueCounts(this.keys.length);
+    c.keys.set(this.keys);
+    c.counts.set(this.counts);
+    c.used.set(this.used);
+    c.size = this.size;
+    return c;
+  }
+
+  /** Distinct values in ascending order with their counts. */
+  sorted(): { values: Float64Array; weights: Float64Array } {
+    const idx = new Int32Array(this.size);
+    let n = 0;
+    for (let i = 0; i < this.keys.length; i++) if (this.used[i] === 1) idx[n++] = i;
+    idx.sort((a, b) => this.keys[a]! - this.keys[b]!);
+    return {
+      values: Float64Array.from(idx, (i) => this.keys[i]!),
+      weights: Float64Array.from(idx, (i) => this.counts[i]!),
+    };
+  }
+}
+
+const HASH_F64 = new Float64Array(1);
+const HASH_U32 = new Uint32Array(HASH_F64.buffer);
 
 /** An empty summary for column `name`. */
 export function createSummary(name: string, options: SummaryOptions = {}): ColumnSummary {
@@ -56,10 +144,18 @@ export function createSummary(name: string, options: SummaryOptions = {}): Colum
     rows: 0,
     nulls: 0,
     min: Number.POSITIVE_INFINITY,
-    counts: new Map(),
+    counts: new ValueCounts(),
     sampleHash: [],
     sampleValue: [],
-    threshold: 2 ** 32,
+    threshold:
+      options.expectedRows === undefined
+        ? 2 ** 32
+        : Math.min(
+            2 ** 32,
+            Math.ceil(
+              (2 ** 32 * 2 * (options.sampleSize ?? 1 << 20)) / Math.max(1, options.expectedRows),
+            ),
+          ),
     maxDistinct: options.maxDistinct ?? 1 << 20,
     sampleSize: options.sampleSize ?? 1 << 20,
     seed: options.seed ?? 0,
@@ -84,18 +180,26 @@ export function rowHash(seed: number, row: number): number {
   return h >>> 0;
 }
 
-/** Keeps the `sampleSize` smallest hashes (ties: the smaller value) and lowers the threshold. */
+/**
+ * Lowers the threshold to the (sampleSize+1)-th smallest hash and keeps the rows below it: at most
+ * `sampleSize` rows, the same ones whatever order they arrived in.
+ */
 function prune(s: ColumnSummary): void {
   const n = s.sampleHash.length;
   if (n <= s.sampleSize) return;
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort(
-    (a, b) => s.sampleHash[a]! - s.sampleHash[b]! || s.sampleValue[a]! - s.sampleValue[b]!,
-  );
-  const keep = order.slice(0, s.sampleSize);
-  s.threshold = s.sampleHash[order[s.sampleSize]!]!;
-  s.sampleHash = keep.map((i) => s.sampleHash[i]!);
-  s.sampleValue = keep.map((i) => s.sampleValue[i]!);
+  const sorted = Uint32Array.from(s.sampleHash).sort();
+  const t = sorted[s.sampleSize]!;
+  const hash: number[] = [];
+  const value: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (s.sampleHash[i]! < t) {
+      hash.push(s.sampleHash[i]!);
+      value.push(s.sampleValue[i]!);
+    }
+  }
+  s.threshold = t;
+  s.sampleHash = hash;
+  s.sampleValue = value;
 }
 
 /**
@@ -114,7 +218,7 @@ export function addToSummary(s: ColumnSummary, col: Column, firstRow: number): v
     if (!Number.isFinite(x)) continue;
     if (x < s.min) s.min = x;
     if (s.counts !== null) {
-      s.counts.set(x, (s.counts.get(x) ?? 0) + 1);
+      s.counts.add(x, 1);
       if (s.counts.size > s.maxDistinct) s.counts = null;
     }
     const h = rowHash(s.seed, firstRow + i);
@@ -133,10 +237,10 @@ export function mergeSummaries(a: ColumnSummary, b: ColumnSummary): ColumnSummar
       `summaries of column "${a.name}" were made with different options.`,
     );
   }
-  let counts: Map<number, number> | null = null;
+  let counts: ValueCounts | null = null;
   if (a.counts !== null && b.counts !== null) {
-    counts = new Map(a.counts);
-    for (const [v, c] of b.counts) counts.set(v, (counts.get(v) ?? 0) + c);
+    counts = a.counts.copy();
+    b.counts.forEach((v, c) => counts!.add(v, c));
     if (counts.size > a.maxDistinct) counts = null;
   }
   const threshold = Math.min(a.threshold, b.threshold);
@@ -172,11 +276,7 @@ export interface SummaryFitData {
 
 /** The fit data of a summary, in value order (independent of how the summary was built). */
 export function summaryFitData(s: ColumnSummary): SummaryFitData {
-  if (s.counts !== null) {
-    const values = Float64Array.from(s.counts.keys()).sort();
-    const weights = Float64Array.from(values, (v) => s.counts!.get(v)!);
-    return { values, weights, exact: true };
-  }
+  if (s.counts !== null) return { ...s.counts.sorted(), exact: true };
   const t = { ...s, sampleHash: [...s.sampleHash], sampleValue: [...s.sampleValue] };
   prune(t);
   const values = Float64Array.from(t.sampleValue).sort();
