@@ -239,9 +239,11 @@ export function mergeSummaries(a: ColumnSummary, b: ColumnSummary): ColumnSummar
   }
   let counts: ValueCounts | null = null;
   if (a.counts !== null && b.counts !== null) {
-    counts = a.counts.copy();
-    b.counts.forEach((v, c) => counts!.add(v, c));
-    if (counts.size > a.maxDistinct) counts = null;
+    const merged = a.counts.copy();
+    b.counts.forEach((v, c) => {
+      merged.add(v, c);
+    });
+    counts = merged.size > a.maxDistinct ? null : merged;
   }
   const threshold = Math.min(a.threshold, b.threshold);
   const out: ColumnSummary = {
