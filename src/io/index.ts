@@ -2,3 +2,4 @@ export * from "./errors.js";
 export * from "./format.js";
 export * from "./options.js";
 export * from "./table-io.js";
+export * from "./stream.js";

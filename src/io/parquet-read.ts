@@ -26,7 +26,7 @@ import { type ResolvedReadOptions, selectColumns } from "./options.js";
 export const TIMESTAMP_UNITS_KEY = "modenorm.timestamp_units";
 
 /** How one Parquet column is read: the SQL expression DuckDB evaluates and the column made. */
-interface ColumnPlan {
+export interface ColumnPlan {
   spec: ColumnSpec;
   expr: string;
 }
@@ -120,7 +120,7 @@ function notParquet(path: string, err: unknown): InvalidInputError {
 }
 
 /** Rows, column names and types of a Parquet file, and how to read the selected columns. */
-async function planParquet(
+export async function planParquet(
   con: DuckDBConnection,
   path: string,
   opts: ResolvedReadOptions,
@@ -290,12 +290,14 @@ function copyVector(
 /**
  * Reads the selected columns of a Parquet file in batches of up to `batchRows` rows (the last
  * may be shorter; a file with no rows gives one empty batch). The connection is closed when the
- * generator finishes or is abandoned.
+ * generator finishes or is abandoned. `firstBatchRows` (default `batchRows`) sizes the first
+ * batch only, so that a reader of several files can complete a block the previous file began.
  */
 export async function* readParquetBatches(
   path: string,
   opts: ResolvedReadOptions,
   batchRows: number,
+  firstBatchRows: number = batchRows,
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
   try {
@@ -309,7 +311,7 @@ export async function* readParquetBatches(
       throw scanError(path, err);
     }
     let emitted = 0;
-    let capacity = Math.min(batchRows, rows - emitted);
+    let capacity = Math.min(firstBatchRows, rows - emitted);
     let columns = specs.map((s) => allocateColumn(s, capacity));
     let filled = 0;
     if (rows === 0) {

@@ -1,0 +1,292 @@
+/**
+ * Streaming input in fixed-size blocks: `openTableStream` reads one file, a directory of part
+ * files, a glob or a list of files (or CSV on standard input) as blocks of exactly `blockRows`
+ * rows, the last possibly shorter. Blocks are decided by row count only, never by file
+ * boundaries, so a block's rows and `firstRow` do not depend on how the data is split into
+ * parts: the unit of the deterministic, mergeable statistics (ARCHITECTURE §1).
+ *
+ * Memory is about one block (`blockRows` × row width) plus one read chunk (CSV, 4 MiB) or
+ * DuckDB's working set (Parquet, read in vectors of 2,048 rows), whatever the size of the input.
+ */
+import type { Readable } from "node:stream";
+import { InvalidInputError } from "../core/errors.js";
+import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
+import type { ColumnSpec } from "./columns.js";
+import { readCsvHeader } from "./csv-read.js";
+import { connectDuckDb } from "./duckdb.js";
+import { formatOf } from "./format.js";
+import { resolveInputs, STDIN_NAME } from "./glob.js";
+import { type ReadTableOptions, type ResolvedReadOptions, resolveReadOptions } from "./options.js";
+import { planParquet, readParquetBatches } from "./parquet-read.js";
+import {
+  type CsvPart,
+  checkSameHeader,
+  csvBlocks,
+  inferCsvSchema,
+  partSource,
+  ReplaySource,
+  readPartHeader,
+  STREAM_CHUNK_BYTES,
+} from "./stream-csv.js";
+
+/** Default rows per block: 2^20. */
+export const DEFAULT_BLOCK_ROWS = 1_048_576;
+
+/** Options of `openTableStream`: those of `readTable` and the block size. */
+export interface TableStreamOptions extends ReadTableOptions {
+  /** Rows per block, an integer ≥ 1. Default `DEFAULT_BLOCK_ROWS` (1,048,576). */
+  blockRows?: number;
+}
+
+/** One block of a stream. */
+export interface TableBlock {
+  /** Global index (0-based, over all parts) of the block's first row. */
+  firstRow: number;
+  table: Table;
+}
+
+/** Name, type and (timestamps only) unit of a stream's column. */
+export interface StreamColumn {
+  name: string;
+  type: ColumnType;
+  unit?: TimeUnit;
+}
+
+/** A table read block by block. */
+export interface TableStream {
+  /** Column names and types, decided before the first block (the same for every block). */
+  schema: StreamColumn[];
+  /** The input files in reading order (`["-"]` for standard input). */
+  files: string[];
+  /** Total rows when cheaply known (Parquet metadata), else null (CSV). */
+  totalRows: number | null;
+  /**
+   * Blocks of exactly `blockRows` rows (the last may be shorter; an input with no rows gives no
+   * block), with the global index of their first row. Each block owns its arrays. May be called
+   * again for another pass over files (not over standard input, which can be read once).
+   */
+  blocks(): AsyncGenerator<TableBlock>;
+  /** Ends a pass in progress and releases the input. */
+  close(): Promise<void>;
+}
+
+function checkBlockRows(what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 2 ** 30) {
+    throw new InvalidInputError(
+      `${what}: option blockRows must be an integer from 1 to 2^30; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function schemaOf(specs: readonly ColumnSpec[]): StreamColumn[] {
+  return specs.map((s) =>
+    s.type === "timestamp"
+      ? { name: s.name, type: s.type, unit: s.unit }
+      : { name: s.name, type: s.type },
+  );
+}
+
+const describeSpec = (s: ColumnSpec) =>
+  `${JSON.stringify(s.name)} ${s.type}${s.type === "timestamp" ? `[${s.unit}]` : ""}`;
+
+/** Throws unless two parts have the same columns (names, types, units, in order). */
+function checkSameSpecs(
+  firstPath: string,
+  first: readonly ColumnSpec[],
+  path: string,
+  other: readonly ColumnSpec[],
+): void {
+  const n = Math.min(first.length, other.length);
+  for (let i = 0; i < n; i++) {
+    const a = first[i]!;
+    const b = other[i]!;
+    if (a.name !== b.name || a.type !== b.type || (a.type === "timestamp" && a.unit !== b.unit)) {
+      throw new InvalidInputError(
+        `${path}: its schema differs from the first part ${firstPath}: column ${i + 1} is ${describeSpec(a)} in the first and ${describeSpec(b)} here; every part must have the same columns and types in the same order (select common columns with the columns option, or force types with types)`,
+      );
+    }
+  }
+  if (first.length !== other.length) {
+    throw new InvalidInputError(
+      `${path}: its schema differs from the first part ${firstPath}: the first has ${first.length} columns, this one ${other.length}; every part must have the same columns in the same order`,
+    );
+  }
+}
+
+/** Concatenates tables of the same columns into one of `rows` rows. */
+function concatTables(parts: readonly Table[], rows: number): Table {
+  if (parts.length === 1) return parts[0]!;
+  const columns = parts[0]!.columns.map((c0, j): Column => {
+    if (c0.type === "string") {
+      const values: (string | null)[] = [];
+      for (const p of parts) for (const v of (p.columns[j] as typeof c0).values) values.push(v);
+      return { ...c0, values };
+    }
+    const values = new (c0.values.constructor as new (n: number) => typeof c0.values)(rows);
+    const anyNulls = parts.some((p) => (p.columns[j] as typeof c0).nulls !== null);
+    const nulls = anyNulls ? new Uint8Array(rows) : null;
+    let at = 0;
+    for (const p of parts) {
+      const c = p.columns[j] as typeof c0;
+      (values as { set(a: ArrayLike<unknown>, o: number): void }).set(c.values, at);
+      if (nulls !== null && c.nulls !== null) nulls.set(c.nulls, at);
+      at += c.values.length;
+    }
+    return { ...c0, values, nulls } as Column;
+  });
+  return { rows, columns };
+}
+
+/** Parquet parts: schemas and row counts from the metadata, then DuckDB's batches re-cut. */
+async function openParquetStream(
+  files: string[],
+  opts: ResolvedReadOptions,
+  blockRows: number,
+): Promise<TableStream> {
+  const con = await connectDuckDb();
+  let specs: ColumnSpec[] = [];
+  let totalRows = 0;
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const plan = await planParquet(con, files[i]!, opts);
+      const s = plan.plans.map((p) => p.spec);
+      if (i === 0) specs = s;
+      else checkSameSpecs(files[0]!, specs, files[i]!, s);
+      totalRows += plan.rows;
+    }
+  } finally {
+    con.closeSync();
+  }
+  let active: AsyncGenerator<TableBlock> | null = null;
+  async function* blocks(): AsyncGenerator<TableBlock> {
+    let pending: Table[] = [];
+    let pendingRows = 0;
+    let firstRow = 0;
+    for (const file of files) {
+      const first = pendingRows > 0 ? blockRows - pendingRows : blockRows;
+      for await (const batch of readParquetBatches(file, opts, blockRows, first)) {
+        if (batch.rows === 0) continue;
+        if (pendingRows === 0 && batch.rows === blockRows) {
+          yield { firstRow, table: batch };
+          firstRow += blockRows;
+          continue;
+        }
+        pending.push(batch);
+        pendingRows += batch.rows;
+        if (pendingRows === blockRows) {
+          yield { firstRow, table: concatTables(pending, pendingRows) };
+          firstRow += blockRows;
+          pending = [];
+          pendingRows = 0;
+        }
+      }
+    }
+    if (pendingRows > 0) yield { firstRow, table: concatTables(pending, pendingRows) };
+  }
+  return {
+    schema: schemaOf(specs),
+    files,
+    totalRows,
+    blocks() {
+      active = blocks();
+      return active;
+    },
+    async close() {
+      await active?.return(undefined);
+      active = null;
+    },
+  };
+}
+
+/** CSV parts (files, or one standard-input stream). */
+async function openCsvStream(
+  parts: CsvPart[],
+  opts: ResolvedReadOptions,
+  blockRows: number,
+  replay: ReplaySource | null,
+): Promise<TableStream> {
+  for (let i = 1; i < parts.length; i++) checkSameHeader(parts[0]!, parts[i]!);
+  const { selected, specs } = await inferCsvSchema(parts, opts, blockRows);
+  let active: AsyncGenerator<TableBlock> | null = null;
+  let passes = 0;
+  return {
+    schema: schemaOf(specs),
+    files: parts.map((p) => p.path),
+    totalRows: null,
+    blocks() {
+      if (replay !== null) {
+        if (passes > 0) {
+          throw new InvalidInputError(
+            "-: standard input can be read once; save it to a file for another pass",
+          );
+        }
+        replay.finalPass();
+      }
+      passes++;
+      active = csvBlocks(parts, selected, specs, opts, blockRows);
+      return active;
+    },
+    async close() {
+      await active?.return(undefined);
+      active = null;
+      if (replay !== null && replay.readable !== process.stdin) replay.readable.destroy();
+    },
+  };
+}
+
+/**
+ * CSV from a one-shot stream (`openTableStream("-")` uses standard input): the first block's
+ * bytes are kept in memory to infer the types, then read again from memory.
+ */
+export async function openCsvReadableStream(
+  name: string,
+  readable: Readable,
+  options: TableStreamOptions = {},
+): Promise<TableStream> {
+  const blockRows = checkBlockRows(name, options.blockRows ?? DEFAULT_BLOCK_ROWS);
+  const opts = resolveReadOptions(name, options);
+  const replay = new ReplaySource(name, readable);
+  const header = await readCsvHeader(name, replay.source, opts);
+  return openCsvStream([{ path: name, source: replay.source, header }], opts, blockRows, replay);
+}
+
+/**
+ * Opens a table for reading in blocks of `blockRows` rows.
+ *
+ * `input`: a `.parquet`, `.csv` or `.csv.gz` file; a directory (every part file in it ending in
+ * those extensions, sorted by name; names starting with `.` or `_` are skipped); a glob with `*`
+ * and `?` in the last path segment (`data/part-*.parquet`); an array of files (read in the
+ * given order); or `-` for CSV on standard input (read once).
+ *
+ * Types: Parquet's come from the file schema (as `readTable`; `types` casts). CSV's are forced
+ * by `types`, or inferred from the first `blockRows` rows and then forced on the rest: a later
+ * field that does not fit is an error naming file, line, column and value (or null with
+ * `nonNumeric: "null"` when it is not a number at all).
+ *
+ * @throws IoError a file or directory is missing or unreadable.
+ * @throws InvalidInputError bad options; an empty directory, a glob with no match, or mixed
+ *   formats; parts whose columns (names, types, in order) differ (naming the first part and the
+ *   differing one); a part that is not Parquet or is truncated (naming it); the errors of
+ *   `readTable` for malformed CSV. Errors in later parts may surface from `blocks()`.
+ */
+export async function openTableStream(
+  input: string | string[],
+  options: TableStreamOptions = {},
+): Promise<TableStream> {
+  const what = Array.isArray(input) ? "input" : String(input);
+  const blockRows = checkBlockRows(what, options.blockRows ?? DEFAULT_BLOCK_ROWS);
+  const { files, family } = await resolveInputs(input);
+  if (files.length === 1 && files[0] === STDIN_NAME) {
+    return openCsvReadableStream(STDIN_NAME, process.stdin, options);
+  }
+  const opts = resolveReadOptions(what, options);
+  if (family === "parquet") return openParquetStream(files, opts, blockRows);
+  const parts: CsvPart[] = [];
+  for (const path of files) {
+    const gzip = formatOf(path) === "csv.gz";
+    const header = await readPartHeader(path, gzip, opts);
+    parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header });
+  }
+  return openCsvStream(parts, opts, blockRows, null);
+}
