@@ -1,3 +1,4 @@
 export * from "./core/index.js";
 export * from "./encode/index.js";
 export * from "./io/index.js";
+export * from "./run/index.js";

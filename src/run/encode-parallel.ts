@@ -1,0 +1,132 @@
+/**
+ * Encoding and decoding of whole tables on worker threads. Rows are cut into fixed blocks of
+ * `blockRows` (never by thread count); each block is encoded in a worker with
+ * `transformTable(model, block, { layout, firstRow })` — per-row randomness is keyed by the global
+ * row — and written into place, so the output is bit-identical to `transformTable(model, table)`
+ * for any number of threads. Inputs are validated on the calling thread first, with the same
+ * messages the sequential functions give.
+ */
+import { InvalidInputError } from "../core/errors.js";
+import type { Column, Table } from "../core/table.js";
+import type { ModelSpec } from "../encode/spec.js";
+import {
+  checkDtype,
+  detectLayout,
+  findColumn,
+  inverseTable,
+  type Layout,
+  layoutFields,
+  transformTable,
+} from "../encode/table-codec.js";
+import { WorkerPool } from "./pool.js";
+import { sliceColumns, TableAssembler, transferablesOf } from "./table-blocks.js";
+
+/** Rows per encode block by default: large enough that messaging costs nothing, small enough to spread. */
+export const ENCODE_BLOCK_ROWS = 65536;
+
+/** Options of {@link encodeParallel} and {@link decodeParallel}. */
+export interface ParallelCodecOptions {
+  /** Worker threads; default `os.availableParallelism()`. Ignored when `pool` is given. */
+  threads?: number;
+  /** Output layout of {@link encodeParallel}; default `compact`. */
+  layout?: Layout;
+  /** Rows per block, default {@link ENCODE_BLOCK_ROWS}. */
+  blockRows?: number;
+  /** A pool to use (and leave open); default: a pool for this call only. */
+  pool?: WorkerPool;
+}
+
+let modelKeys = 0;
+
+async function runBlocks(
+  model: ModelSpec,
+  table: Table,
+  columns: Column[],
+  options: ParallelCodecOptions,
+  task: (key: number, block: Table, firstRow: number) => Parameters<WorkerPool["run"]>[0],
+  empty: () => Table,
+): Promise<Table> {
+  const blockRows = options.blockRows ?? ENCODE_BLOCK_ROWS;
+  if (!Number.isInteger(blockRows) || blockRows < 1) {
+    throw new InvalidInputError(`blockRows must be a positive integer, got ${blockRows}.`);
+  }
+  const n = table.rows;
+  if (n === 0) return empty();
+  const pool = options.pool ?? new WorkerPool({ size: options.threads });
+  const key = ++modelKeys;
+  try {
+    await pool.broadcast({ kind: "load-model", key, model });
+    const out = new TableAssembler(n);
+    const nBlocks = Math.ceil(n / blockRows);
+    let next = 0;
+    let failed = false;
+    // A few blocks in flight per worker: bounded memory, no idle worker between blocks.
+    const lane = async (): Promise<void> => {
+      while (!failed && next < nBlocks) {
+        const start = next++ * blockRows;
+        const block = sliceColumns(columns, start, Math.min(n, start + blockRows));
+        try {
+          const part = (await pool.run(task(key, block, start), transferablesOf(block))) as Table;
+          out.add(start, part);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(nBlocks, 2 * pool.size) }, lane));
+    await pool.broadcast({ kind: "unload-model", key });
+    return out.finish(empty);
+  } finally {
+    if (options.pool === undefined) await pool.close();
+  }
+}
+
+/**
+ * `transformTable(model, table, { layout })` on worker threads, bit for bit.
+ * @throws InvalidInputError (as a rejection) for a missing column or a column of the wrong type.
+ */
+export async function encodeParallel(
+  model: ModelSpec,
+  table: Table,
+  options: ParallelCodecOptions = {},
+): Promise<Table> {
+  const layout = options.layout ?? "compact";
+  const columns = model.columns.map((spec) => {
+    const col = findColumn(table, spec.name, "the data (the model has this column)");
+    checkDtype(spec, col);
+    return col;
+  });
+  return runBlocks(
+    model,
+    table,
+    columns,
+    options,
+    (key, block, firstRow) => ({ kind: "encode", key, table: block, layout, firstRow }),
+    () =>
+      transformTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }, { layout }),
+  );
+}
+
+/**
+ * `inverseTable(model, encoded)` on worker threads, bit for bit (either layout, detected from the
+ * column names).
+ * @throws InvalidInputError (as a rejection) when the table matches neither layout.
+ */
+export async function decodeParallel(
+  model: ModelSpec,
+  encoded: Table,
+  options: Omit<ParallelCodecOptions, "layout"> = {},
+): Promise<Table> {
+  const layout = detectLayout(model, encoded);
+  const wanted = new Set(layoutFields(model, layout).map((f) => f.name));
+  const columns = encoded.columns.filter((c) => wanted.has(c.name));
+  return runBlocks(
+    model,
+    encoded,
+    columns,
+    options,
+    (key, block) => ({ kind: "decode", key, table: block }),
+    () => inverseTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }),
+  );
+}

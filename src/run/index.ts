@@ -1,0 +1,5 @@
+export * from "./encode-parallel.js";
+export * from "./errors.js";
+export * from "./pool.js";
+export * from "./protocol.js";
+export * from "./thread-source.js";

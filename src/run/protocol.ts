@@ -1,0 +1,132 @@
+/**
+ * The messages between the pool and its workers. A task is plain data plus transferable buffers;
+ * every task kind has one result type ({@link TaskResults}).
+ */
+
+import type { MessagePort } from "node:worker_threads";
+import type { MomentKind } from "../core/stats.js";
+import type { Table } from "../core/table.js";
+import type { ComponentTerms } from "../core/terms.js";
+import type { ModelSpec } from "../encode/spec.js";
+import type { Layout } from "../encode/table-codec.js";
+import type { SerializedError } from "./errors.js";
+
+/**
+ * The E-step over blocks [firstBlock, lastBlock) of a matrix held in shared memory. The result is
+ * the blocks' statistics packed one after another: (lastBlock − firstBlock) · statsLength values.
+ */
+export interface SummarizeTask {
+  kind: "summarize";
+  /** X row-major, rows·cols float64 values. */
+  x: SharedArrayBuffer;
+  rows: number;
+  cols: number;
+  /** Sample weights (rows float64 values), or null for 1. */
+  weights: SharedArrayBuffer | null;
+  terms: ComponentTerms;
+  moment: MomentKind;
+  firstBlock: number;
+  lastBlock: number;
+  blockRows: number;
+}
+
+/** Keeps a model in the worker under `key`, so that block tasks need not carry it. */
+export interface LoadModelTask {
+  kind: "load-model";
+  key: number;
+  model: ModelSpec;
+}
+
+/** Forgets a model loaded by {@link LoadModelTask}. */
+export interface UnloadModelTask {
+  kind: "unload-model";
+  key: number;
+}
+
+/** `transformTable(model, table, { layout, firstRow })` with a loaded model. */
+export interface EncodeTask {
+  kind: "encode";
+  key: number;
+  table: Table;
+  layout: Layout;
+  firstRow: number;
+}
+
+/** `inverseTable(model, table)` with a loaded model. */
+export interface DecodeTask {
+  kind: "decode";
+  key: number;
+  table: Table;
+}
+
+/**
+ * Fault injection, for tests of the pool's error paths: `throw` throws `errorName(message)` in the
+ * task, `exit` calls process.exit(1), `uncaught` throws outside any task.
+ */
+export interface FaultTask {
+  kind: "fault";
+  mode: "throw" | "exit" | "uncaught";
+  errorName?: string;
+  message?: string;
+}
+
+export type Task =
+  | SummarizeTask
+  | LoadModelTask
+  | UnloadModelTask
+  | EncodeTask
+  | DecodeTask
+  | FaultTask;
+
+export type TaskKind = Task["kind"];
+
+/** The result of each task kind. */
+export interface TaskResults {
+  summarize: Float64Array;
+  "load-model": null;
+  "unload-model": null;
+  encode: Table;
+  decode: Table;
+  fault: null;
+}
+
+/** The task of one kind. */
+export type TaskOf<K extends TaskKind> = Extract<Task, { kind: K }>;
+
+/** A task and the buffers to transfer with it (they are detached in the caller). */
+export interface TaskMessage<K extends TaskKind = TaskKind> {
+  task: TaskOf<K>;
+  transfer?: ArrayBuffer[];
+}
+
+/** Pool → worker. `sync`: answer on the synchronous port and raise the signal. */
+export interface Request {
+  id: number;
+  sync: boolean;
+  task: Task;
+}
+
+/** Worker → pool. */
+export type Reply =
+  | { id: number; ok: true; result: TaskResults[TaskKind] }
+  | { id: number; ok: false; error: SerializedError };
+
+/** A worker dying sends this on its synchronous port (from its process `exit` handler). */
+export interface CrashNotice {
+  crashed: true;
+  code: number;
+  error: SerializedError | null;
+}
+
+/** What a worker gets at start. */
+export interface WorkerInit {
+  /** Int32Array(1): {@link SIGNAL_IDLE}, {@link SIGNAL_DONE} or {@link SIGNAL_CRASHED}. */
+  signal: SharedArrayBuffer;
+  /** The port synchronous replies go to (the pool reads it with `receiveMessageOnPort`). */
+  syncPort: MessagePort;
+}
+
+/** Signal states: the pool waits while IDLE; a worker sets DONE after a sync reply, CRASHED on exit. */
+export const SIGNAL_IDLE = 0;
+export const SIGNAL_DONE = 1;
+export const SIGNAL_CRASHED = 2;

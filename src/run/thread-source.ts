@@ -1,0 +1,103 @@
+/**
+ * A {@link FitSource} whose E-step runs on worker threads.
+ *
+ * X (and the sample weights) are copied once into shared memory (no copy when X already lives in a
+ * SharedArrayBuffer); every `summarize` posts each worker a contiguous range of blocks, blocks
+ * in `Atomics.wait` until all answered, and folds the per-block statistics in global block order
+ * with `foldStats`. Blocks are fixed by `blockRows`, never by the thread count, so a fit through
+ * this source is bit-identical to one through `matrixSource(X, w, blockRows)` for any `threads`.
+ *
+ * `FitSource.summarize` is synchronous, hence the blocking wait on the calling thread; the workers
+ * compute meanwhile. The calling thread's event loop is paused for the duration of an E-step.
+ */
+
+import { InvalidInputError } from "../core/errors.js";
+import type { FitSource } from "../core/fit.js";
+import type { Matrix } from "../core/matrix.js";
+import { createStats, type MixtureStats, statsLength } from "../core/stats.js";
+import { BLOCK_ROWS, blockCount, foldStats } from "../core/terms.js";
+import { WorkerPool } from "./pool.js";
+import type { TaskMessage } from "./protocol.js";
+
+/** Options of {@link threadSource}. */
+export interface ThreadSourceOptions {
+  /** Worker threads; default `os.availableParallelism()`. Ignored when `pool` is given. */
+  threads?: number;
+  /** Rows per block (default `BLOCK_ROWS`); the result depends on it, not on `threads`. */
+  blockRows?: number;
+  /** A pool to use (and not close); default: a pool of its own, closed by `close()`. */
+  pool?: WorkerPool;
+}
+
+/** A {@link FitSource} on worker threads; `close()` ends its workers. */
+export type ThreadSource = FitSource & { close(): Promise<void> };
+
+function shared(a: Float64Array): SharedArrayBuffer {
+  if (a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0) return a.buffer;
+  const sab = new SharedArrayBuffer(a.byteLength);
+  new Float64Array(sab).set(a);
+  return sab;
+}
+
+/**
+ * The E-step of X (n × d) with optional sample weights (length n) on worker threads.
+ * @throws InvalidInputError for a bad `blockRows`, `threads` or weight length.
+ */
+export function threadSource(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  options: ThreadSourceOptions = {},
+): ThreadSource {
+  const blockRows = options.blockRows ?? BLOCK_ROWS;
+  if (!Number.isInteger(blockRows) || blockRows < 1) {
+    throw new InvalidInputError(`blockRows must be a positive integer, got ${blockRows}.`);
+  }
+  if (sampleWeight !== null && sampleWeight.length !== X.rows) {
+    throw new InvalidInputError(
+      `sampleWeight has ${sampleWeight.length} values but X has ${X.rows} rows; give one weight per row.`,
+    );
+  }
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? new WorkerPool({ size: options.threads });
+  const x = shared(
+    X.data.length === X.rows * X.cols ? X.data : X.data.subarray(0, X.rows * X.cols),
+  );
+  const weights = sampleWeight === null ? null : shared(sampleWeight);
+  const nBlocks = blockCount(X.rows, blockRows);
+  return {
+    nFeatures: X.cols,
+    initSample: () => ({ X, sampleWeight }),
+    summarize(terms, moment): MixtureStats {
+      const total = createStats(terms.nComponents, terms.nFeatures, moment, terms.means);
+      const T = Math.min(pool.size, nBlocks);
+      const messages: TaskMessage<"summarize">[] = [];
+      for (let w = 0; w < T; w++) {
+        messages.push({
+          task: {
+            kind: "summarize",
+            x,
+            rows: X.rows,
+            cols: X.cols,
+            weights,
+            terms,
+            moment,
+            firstBlock: Math.floor((w * nBlocks) / T),
+            lastBlock: Math.floor(((w + 1) * nBlocks) / T),
+            blockRows,
+          },
+        });
+      }
+      const replies = pool.runSync(messages);
+      const L = statsLength(terms.nComponents, terms.nFeatures, moment);
+      // Fold in global block order: worker w's blocks precede worker w+1's.
+      const parts: MixtureStats[] = [];
+      for (const r of replies) {
+        for (let off = 0; off < r.length; off += L) {
+          parts.push({ ...total, buffer: r.subarray(off, off + L) });
+        }
+      }
+      return foldStats(parts, total);
+    },
+    close: () => (ownPool ? pool.close() : Promise.resolve()),
+  };
+}

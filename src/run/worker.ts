@@ -1,0 +1,159 @@
+/**
+ * The worker side of {@link WorkerPool}: runs one task per message, answers on the parent port
+ * (asynchronous tasks) or on the synchronous port followed by a raised signal (tasks the pool waits
+ * for with `Atomics.wait`). A dying worker raises the signal as CRASHED from its `exit` handler, so
+ * a blocked pool never waits for a dead thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { InvalidInputError } from "../core/errors.js";
+import { type MixtureStats, statsLength } from "../core/stats.js";
+import { summarizeBlocks } from "../core/terms.js";
+import type { ModelSpec } from "../encode/spec.js";
+import { inverseTable, transformTable } from "../encode/table-codec.js";
+import { deserializeError, serializeError } from "./errors.js";
+import {
+  type CrashNotice,
+  type Reply,
+  type Request,
+  SIGNAL_CRASHED,
+  SIGNAL_DONE,
+  type SummarizeTask,
+  type Task,
+  type TaskResults,
+  type WorkerInit,
+} from "./protocol.js";
+import { transferablesOf } from "./table-blocks.js";
+
+const init = workerData as WorkerInit;
+const signal = new Int32Array(init.signal);
+const models = new Map<number, ModelSpec>();
+let lastUncaught: unknown = null;
+
+process.on("uncaughtExceptionMonitor", (err) => {
+  lastUncaught = err;
+});
+process.on("exit", (code) => {
+  const notice: CrashNotice = {
+    crashed: true,
+    code,
+    error: lastUncaught === null ? null : serializeError(lastUncaught),
+  };
+  try {
+    init.syncPort.postMessage(notice);
+  } catch {
+    // The port may already be closed; the signal below is what matters.
+  }
+  Atomics.store(signal, 0, SIGNAL_CRASHED);
+  Atomics.notify(signal, 0);
+});
+
+/** Marks the `uncaught` fault: thrown again outside the task. */
+class UncaughtFault extends Error {}
+
+function model(key: number): ModelSpec {
+  const m = models.get(key);
+  if (m === undefined) {
+    throw new Error(`worker: model ${key} is not loaded (was the worker restarted?).`);
+  }
+  return m;
+}
+
+function summarize(t: SummarizeTask): Float64Array {
+  const X = { data: new Float64Array(t.x, 0, t.rows * t.cols), rows: t.rows, cols: t.cols };
+  const w = t.weights === null ? null : new Float64Array(t.weights, 0, t.rows);
+  const parts: MixtureStats[] = summarizeBlocks(
+    X,
+    w,
+    t.terms,
+    t.moment,
+    t.firstBlock,
+    t.lastBlock,
+    t.blockRows,
+  );
+  const L = statsLength(t.terms.nComponents, t.terms.nFeatures, t.moment);
+  const out = new Float64Array(parts.length * L);
+  parts.forEach((p, b) => {
+    out.set(p.buffer, b * L);
+  });
+  return out;
+}
+
+function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
+  switch (task.kind) {
+    case "summarize": {
+      const out = summarize(task);
+      transfer.push(out.buffer as ArrayBuffer);
+      return out;
+    }
+    case "load-model":
+      models.set(task.key, task.model);
+      return null;
+    case "unload-model":
+      models.delete(task.key);
+      return null;
+    case "encode": {
+      const out = transformTable(model(task.key), task.table, {
+        layout: task.layout,
+        firstRow: task.firstRow,
+      });
+      transfer.push(...transferablesOf(out));
+      return out;
+    }
+    case "decode": {
+      const out = inverseTable(model(task.key), task.table);
+      transfer.push(...transferablesOf(out));
+      return out;
+    }
+    case "fault":
+      switch (task.mode) {
+        case "throw":
+          throw deserializeError({
+            name: task.errorName ?? "Error",
+            message: task.message ?? "fault",
+          });
+        case "exit":
+          process.exit(1);
+          break;
+        case "uncaught":
+          // Never answers: the error escapes the task, as a bug in a callback would.
+          throw new UncaughtFault(task.message ?? "uncaught fault");
+        default:
+          throw new InvalidInputError(`worker: unknown fault mode ${String(task.mode)}.`);
+      }
+      return null;
+    default:
+      throw new InvalidInputError(`worker: unknown task ${JSON.stringify(task)}.`);
+  }
+}
+
+function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {
+  const port = req.sync ? init.syncPort : parentPort!;
+  try {
+    port.postMessage(reply, transfer);
+  } catch {
+    // A buffer that cannot be detached (e.g. WebAssembly memory): send a copy instead.
+    port.postMessage(reply);
+  }
+  if (req.sync) {
+    Atomics.store(signal, 0, SIGNAL_DONE);
+    Atomics.notify(signal, 0);
+  }
+}
+
+parentPort!.on("message", (req: Request) => {
+  const transfer: ArrayBuffer[] = [];
+  let reply: Reply;
+  try {
+    reply = { id: req.id, ok: true, result: run(req.task, transfer) };
+  } catch (err) {
+    if (err instanceof UncaughtFault) {
+      setImmediate(() => {
+        throw new Error(err.message);
+      });
+      return;
+    }
+    reply = { id: req.id, ok: false, error: serializeError(err) };
+    transfer.length = 0;
+  }
+  post(req, reply, transfer);
+});

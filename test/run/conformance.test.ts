@@ -1,0 +1,380 @@
+/**
+ * One conformance suite for every runner: in-process (`matrixSource`, `transformTable`,
+ * `inverseTable`) and worker threads (`threadSource`, `encodeParallel`, `decodeParallel`) with 1,
+ * 2 and 3 threads. Every runner must give the in-process results bit for bit, throw the same typed
+ * errors, and shut down so the test process exits.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BayesianGaussianMixture } from "../../src/core/bayesian-gaussian-mixture.js";
+import { InvalidInputError } from "../../src/core/errors.js";
+import type { FitSource } from "../../src/core/fit.js";
+import { matrixSource } from "../../src/core/fit.js";
+import { GaussianMixture } from "../../src/core/gaussian-mixture.js";
+import type { Matrix } from "../../src/core/matrix.js";
+import type { BaseMixture, ComponentParameters } from "../../src/core/mixture.js";
+import { Random } from "../../src/core/rng.js";
+import { generateMultimodal } from "../../src/core/synthetic.js";
+import type { Column, Table } from "../../src/core/table.js";
+import type { ModelSpec } from "../../src/encode/spec.js";
+import {
+  fitTable,
+  inverseTable,
+  type Layout,
+  transformTable,
+} from "../../src/encode/table-codec.js";
+import { decodeParallel, encodeParallel } from "../../src/run/encode-parallel.js";
+import { WorkerCrashError } from "../../src/run/errors.js";
+import { WorkerPool } from "../../src/run/pool.js";
+import { threadSource } from "../../src/run/thread-source.js";
+import { blobs } from "../helpers/data.js";
+
+const BLOCK = 4096;
+
+/** What a runner does; `null` threads: in-process. */
+interface Runner {
+  name: string;
+  source(X: Matrix, w: Float64Array | null): FitSource & { close?(): Promise<void> };
+  encode(model: ModelSpec, table: Table, layout: Layout): Promise<Table>;
+  decode(model: ModelSpec, encoded: Table): Promise<Table>;
+  open(): void;
+  close(): Promise<void>;
+  pool(): WorkerPool | null;
+}
+
+function inProcess(): Runner {
+  return {
+    name: "in-process",
+    source: (X, w) => matrixSource(X, w, BLOCK),
+    encode: async (model, table, layout) => transformTable(model, table, { layout }),
+    decode: async (model, encoded) => inverseTable(model, encoded),
+    open: () => {},
+    close: async () => {},
+    pool: () => null,
+  };
+}
+
+function threads(n: number): Runner {
+  let pool: WorkerPool | null = null;
+  const p = () => pool!;
+  return {
+    name: `threads(${n})`,
+    source: (X, w) => threadSource(X, w, { pool: p(), blockRows: BLOCK }),
+    encode: (model, table, layout) =>
+      encodeParallel(model, table, { pool: p(), layout, blockRows: BLOCK }),
+    decode: (model, encoded) => decodeParallel(model, encoded, { pool: p(), blockRows: BLOCK }),
+    open: () => {
+      pool = new WorkerPool({ size: n });
+    },
+    close: async () => {
+      await pool?.close();
+    },
+    pool: () => pool,
+  };
+}
+
+const RUNNERS: Runner[] = [inProcess(), threads(1), threads(2), threads(3)];
+
+/** Byte-wise equality: NaN payloads and −0 count. */
+function assertSameBits(a: ArrayBufferView, e: ArrayBufferView, what: string): void {
+  const ab = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const eb = new Uint8Array(e.buffer, e.byteOffset, e.byteLength);
+  assert.equal(ab.length, eb.length, `${what}: byte length`);
+  for (let i = 0; i < eb.length; i++) {
+    if (ab[i] !== eb[i]) assert.fail(`${what}: differs at byte ${i}`);
+  }
+}
+
+function assertSameTable(a: Table, e: Table, what: string): void {
+  assert.equal(a.rows, e.rows, `${what}: rows`);
+  assert.deepEqual(
+    a.columns.map((c) => [c.name, c.type]),
+    e.columns.map((c) => [c.name, c.type]),
+    `${what}: columns`,
+  );
+  e.columns.forEach((ec, j) => {
+    const ac = a.columns[j]!;
+    const w = `${what}: column ${ec.name}`;
+    if (ec.type === "string" || ac.type === "string") {
+      assert.deepEqual(ac.values, ec.values, w);
+      return;
+    }
+    if (ec.type === "timestamp") assert.equal((ac as typeof ec).unit, ec.unit, `${w} unit`);
+    assertSameBits(ac.values, ec.values, `${w} values`);
+    assert.equal(ac.nulls === null, ec.nulls === null, `${w}: null mask presence`);
+    if (ec.nulls !== null) assertSameBits(ac.nulls!, ec.nulls, `${w} nulls`);
+  });
+}
+
+function assertSameFit(
+  a: BaseMixture<ComponentParameters>,
+  e: BaseMixture<ComponentParameters>,
+  what: string,
+): void {
+  assert.equal(a.nIter, e.nIter, `${what}: nIter`);
+  assert.equal(a.converged, e.converged, `${what}: converged`);
+  assert.ok(Object.is(a.lowerBound, e.lowerBound), `${what}: lowerBound`);
+  assertSameBits(
+    Float64Array.from(a.lowerBounds),
+    Float64Array.from(e.lowerBounds),
+    `${what}: bounds`,
+  );
+  assertSameBits(a.weights, e.weights, `${what}: weights`);
+  assertSameBits(a.means, e.means, `${what}: means`);
+  assertSameBits(a.covariances, e.covariances, `${what}: covariances`);
+  assertSameBits(a.precisionsCholesky, e.precisionsCholesky, `${what}: precisionsCholesky`);
+}
+
+function weightsFor(n: number, seed: number): Float64Array {
+  const rng = new Random(seed);
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = 0.25 + 2 * rng.random();
+  return w;
+}
+
+const oneD = (() => {
+  const x = generateMultimodal(30000, 7);
+  return { data: x, rows: x.length, cols: 1 } satisfies Matrix;
+})();
+const threeD = blobs(
+  [
+    [0, 0, 0],
+    [5, 1, -2],
+    [-3, 4, 2],
+  ],
+  20000,
+  [1, 0.5, 2],
+  11,
+).X;
+
+type Model = BaseMixture<ComponentParameters>;
+const FITS: { name: string; X: Matrix; weighted: boolean; make: () => Model }[] = [
+  {
+    name: "GaussianMixture 1-D",
+    X: oneD,
+    weighted: false,
+    make: () => new GaussianMixture({ nComponents: 6, maxIter: 25, randomState: 1 }) as Model,
+  },
+  {
+    name: "GaussianMixture 1-D weighted",
+    X: oneD,
+    weighted: true,
+    make: () => new GaussianMixture({ nComponents: 6, maxIter: 25, randomState: 1 }) as Model,
+  },
+  {
+    name: "BayesianGaussianMixture 1-D weighted",
+    X: oneD,
+    weighted: true,
+    make: () =>
+      new BayesianGaussianMixture({ nComponents: 8, maxIter: 25, randomState: 2 }) as Model,
+  },
+  {
+    name: "GaussianMixture 3-D full weighted",
+    X: threeD,
+    weighted: true,
+    make: () =>
+      new GaussianMixture({ nComponents: 3, covarianceType: "full", maxIter: 20 }) as Model,
+  },
+  {
+    name: "BayesianGaussianMixture 3-D diag weighted",
+    X: threeD,
+    weighted: true,
+    make: () =>
+      new BayesianGaussianMixture({
+        nComponents: 4,
+        covarianceType: "diag",
+        maxIter: 20,
+        randomState: 3,
+      }) as Model,
+  },
+];
+
+/** A table with every column type of `core/table.ts`, missing values and edge values. */
+function everyTypeTable(n: number): Table {
+  const rng = new Random(5);
+  const nulls = (every: number) => {
+    const m = new Uint8Array(n);
+    for (let i = 0; i < n; i += every) m[i] = 1;
+    return m;
+  };
+  const amount = generateMultimodal(n, 3);
+  amount[1] = -0;
+  amount[2] = 1.7976931348623157e308;
+  amount[3] = 5e-324;
+  const f32 = new Float32Array(n);
+  for (let i = 0; i < n; i++) f32[i] = 3 * rng.normal() + (i % 2 === 0 ? 10 : -10);
+  const count = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) count[i] = BigInt(Math.floor(rng.random() * 5000));
+  const small = new Int32Array(n);
+  for (let i = 0; i < n; i++) small[i] = Math.floor(rng.random() * 100) - 50;
+  const ts = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) ts[i] = 1_600_000_000_000n + BigInt(Math.floor(rng.random() * 1e9));
+  const job: (string | null)[] = [];
+  for (let i = 0; i < n; i++)
+    job.push(
+      i % 17 === 0 ? null : ["admin", "técnico", "blue", "日本"][Math.floor(rng.random() * 4)]!,
+    );
+  const flag = new Uint8Array(n);
+  for (let i = 0; i < n; i++) flag[i] = rng.random() < 0.4 ? 1 : 0;
+  const balance = new Float64Array(n);
+  for (let i = 0; i < n; i++) balance[i] = rng.random() < 0.3 ? 0 : 100 * rng.normal() + 500;
+  const score = new Float64Array(n);
+  for (let i = 0; i < n; i++) score[i] = rng.random() * 10;
+  const columns: Column[] = [
+    { name: "amount", type: "float64", values: amount, nulls: nulls(23) },
+    { name: "f32", type: "float32", values: f32, nulls: null },
+    { name: "count", type: "int64", values: count, nulls: nulls(31) },
+    { name: "small", type: "int32", values: small, nulls: null },
+    { name: "when", type: "timestamp", unit: "ms", values: ts, nulls: nulls(41) },
+    { name: "job", type: "string", values: job },
+    { name: "flag", type: "bool", values: flag, nulls: null },
+    { name: "balance", type: "float64", values: balance, nulls: null },
+    { name: "score", type: "float64", values: score, nulls: null },
+    { name: "unused", type: "string", values: new Array<string | null>(n).fill("z") },
+  ];
+  return { rows: n, columns };
+}
+
+const TABLE = everyTypeTable(20000);
+const MODEL = fitTable(TABLE, {
+  columns: ["amount", "f32", "count", "small", "when", "job", "flag", "balance", "score"],
+  kinds: { count: "integer", small: "categorical", score: "minmax" },
+  mixed: { balance: [0] },
+  seed: 9,
+});
+
+const reference = new Map<string, Model>();
+function referenceFit(f: (typeof FITS)[number]): Model {
+  let m = reference.get(f.name);
+  if (m === undefined) {
+    m = f.make().fitSource(matrixSource(f.X, f.weighted ? weightsFor(f.X.rows, 4) : null, BLOCK));
+    reference.set(f.name, m);
+  }
+  return m;
+}
+
+for (const runner of RUNNERS) {
+  describe(`runner ${runner.name}`, () => {
+    before(() => runner.open());
+    after(() => runner.close());
+
+    for (const f of FITS) {
+      it(`fit ${f.name} gives the in-process model bit for bit`, async () => {
+        const src = runner.source(f.X, f.weighted ? weightsFor(f.X.rows, 4) : null);
+        const m = f.make().fitSource(src);
+        await src.close?.();
+        assertSameFit(m, referenceFit(f), `${runner.name} ${f.name}`);
+      });
+    }
+
+    for (const layout of ["compact", "dense"] as const) {
+      it(`encode ${layout} gives transformTable's table bit for bit, and decodes alike`, async () => {
+        const expected = transformTable(MODEL, TABLE, { layout });
+        const enc = await runner.encode(MODEL, TABLE, layout);
+        assertSameTable(enc, expected, `${runner.name} encode ${layout}`);
+        const dec = await runner.decode(MODEL, enc);
+        assertSameTable(dec, inverseTable(MODEL, expected), `${runner.name} decode ${layout}`);
+      });
+    }
+
+    it("encode of an empty table gives transformTable's empty table", async () => {
+      const empty: Table = {
+        rows: 0,
+        columns: TABLE.columns.map((c) => ({ ...c, values: c.values.slice(0, 0) }) as Column),
+      };
+      assertSameTable(
+        await runner.encode(MODEL, empty, "compact"),
+        transformTable(MODEL, empty),
+        "empty",
+      );
+    });
+
+    it("encode and decode errors keep their type and message", async () => {
+      const missing: Table = { rows: TABLE.rows, columns: TABLE.columns.slice(1) };
+      const expected = (() => {
+        try {
+          transformTable(MODEL, missing);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error("transformTable accepted a table without a model column");
+      })();
+      assert.ok(expected instanceof InvalidInputError);
+      await assert.rejects(runner.encode(MODEL, missing, "compact"), (e: Error) => {
+        return e instanceof InvalidInputError && e.message === expected.message;
+      });
+      await assert.rejects(runner.decode(MODEL, TABLE), InvalidInputError);
+    });
+
+    it("an error thrown in a worker arrives with its class and message", async () => {
+      const pool = runner.pool();
+      if (pool === null) return;
+      const fault = { kind: "fault", mode: "throw", errorName: "InvalidInputError" } as const;
+      await assert.rejects(
+        pool.run({ ...fault, message: 'column "a": row 3 is bad.' }),
+        (e: Error) => e instanceof InvalidInputError && e.message === 'column "a": row 3 is bad.',
+      );
+      assert.throws(
+        () => pool.runSync([{ task: { ...fault, message: "sync bad." } }]),
+        (e: Error) => e instanceof InvalidInputError && e.message === "sync bad.",
+      );
+    });
+
+    it("a crashing worker rejects its task and is replaced", async () => {
+      const pool = runner.pool();
+      if (pool === null) return;
+      await assert.rejects(pool.run({ kind: "fault", mode: "exit" }), WorkerCrashError);
+      await assert.rejects(
+        pool.run({ kind: "fault", mode: "uncaught", message: "boom" }),
+        (e: Error) => e instanceof WorkerCrashError && e.message.includes("boom"),
+      );
+      assert.throws(
+        () => pool.runSync([{ task: { kind: "fault", mode: "exit" } }]),
+        (e: Error) => e instanceof WorkerCrashError && e.message.includes("exited with code 1"),
+      );
+      assert.throws(
+        () => pool.runSync([{ task: { kind: "fault", mode: "uncaught", message: "late" } }]),
+        (e: Error) => e instanceof WorkerCrashError && e.message.includes("late"),
+      );
+      // Still usable afterwards, by both paths.
+      assert.equal(await pool.run({ kind: "unload-model", key: 0 }), null);
+      const src = runner.source(oneD, null);
+      const m = FITS[0]!.make().fitSource(src);
+      assertSameFit(m, referenceFit(FITS[0]!), "after crashes");
+    });
+  });
+}
+
+describe("threads cleanup", () => {
+  it("threadSource's own pool closes and a closed pool refuses work", async () => {
+    const src = threadSource(oneD, null, { threads: 2, blockRows: BLOCK });
+    const m = FITS[0]!.make().fitSource(src);
+    assertSameFit(m, referenceFit(FITS[0]!), "own pool");
+    await src.close();
+    await src.close();
+    const terms = {
+      nComponents: 1,
+      nFeatures: 1,
+      covarianceType: "full" as const,
+      logConst: new Float64Array(1),
+      means: new Float64Array(1),
+      precChol: new Float64Array(1),
+    };
+    assert.throws(() => src.summarize(terms, "full"), WorkerCrashError);
+    const pool = new WorkerPool({ size: 2 });
+    const pending = pool.run({ kind: "unload-model", key: 0 });
+    await pool.close();
+    // Either it ran before the workers were terminated, or it was rejected as a crash.
+    await pending.then(
+      (v) => assert.equal(v, null),
+      (e: Error) => assert.ok(e instanceof WorkerCrashError),
+    );
+    await assert.rejects(pool.run({ kind: "unload-model", key: 0 }), WorkerCrashError);
+  });
+
+  it("bad options are InvalidInputError", () => {
+    assert.throws(() => new WorkerPool({ size: 0 }), InvalidInputError);
+    assert.throws(() => threadSource(oneD, null, { blockRows: 0 }), InvalidInputError);
+    assert.throws(() => threadSource(oneD, new Float64Array(3), {}), InvalidInputError);
+  });
+});
