@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `modenorm` command line. */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import {
   evaluateCommand,
   fitCommand,
@@ -24,6 +24,12 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);
   throw err;
 });
+
+const threadsOption = (v: string): number => {
+  const n = intOption("--threads")(v);
+  if (n < 1) throw new InvalidArgumentError(`--threads must be at least 1, got ${n}.`);
+  return n;
+};
 
 const program = new Command();
 program
@@ -132,6 +138,11 @@ program
       .choices(["compact", "dense"])
       .default("compact"),
   )
+  .option(
+    "--threads <n>",
+    "worker threads (default: all cores; the output is the same for any number)",
+    threadsOption,
+  )
   .addOption(encodingOption())
   .addOption(escapeOption())
   .addOption(nonNumericOption())
@@ -152,6 +163,11 @@ program
   .argument("<encoded>", "encoded table")
   .requiredOption("-m, --model <model.json>", "model file")
   .requiredOption("-o, --output <file>", "decoded table to write")
+  .option(
+    "--threads <n>",
+    "worker threads (default: all cores; the output is the same for any number)",
+    threadsOption,
+  )
   .addOption(encodingOption())
   .addOption(escapeOption())
   .option("--overwrite", "replace the output if it exists")

@@ -162,6 +162,18 @@ export function aboutFile<T>(path: string, fn: () => T): T {
   }
 }
 
+/** {@link aboutFile} for asynchronous work. */
+export async function aboutFileAsync<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof InvalidInputError && !err.message.startsWith(path)) {
+      throw new InvalidInputError(`${path}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** Writes a line to stdout. */
 export function out(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -1,5 +1,5 @@
 export * from "./errors.js";
 export * from "./format.js";
 export * from "./options.js";
-export * from "./table-io.js";
 export * from "./stream.js";
+export * from "./table-io.js";
