@@ -362,13 +362,14 @@ describe("threads cleanup", () => {
     };
     assert.throws(() => src.summarize(terms, "full"), WorkerCrashError);
     const pool = new WorkerPool({ size: 2 });
-    const pending = pool.run({ kind: "unload-model", key: 0 });
-    await pool.close();
-    // Either it ran before the workers were terminated, or it was rejected as a crash.
-    await pending.then(
+    // Either it runs before the workers are terminated, or close() rejects it as a crash. The
+    // handler is attached before closing, so the rejection is never an unhandled one.
+    const settled = pool.run({ kind: "unload-model", key: 0 }).then(
       (v) => assert.equal(v, null),
       (e: Error) => assert.ok(e instanceof WorkerCrashError),
     );
+    await pool.close();
+    await settled;
     await assert.rejects(pool.run({ kind: "unload-model", key: 0 }), WorkerCrashError);
   });
 
