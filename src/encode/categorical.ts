@@ -8,7 +8,7 @@
  * of their own; every NaN payload becomes the canonical NaN).
  */
 import { InvalidInputError } from "../core/errors.js";
-import type { Column, ColumnType } from "../core/table.js";
+import { type Column, type ColumnType, isNull } from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { type CategoricalColumnSpec, MODE_NULL, type UnseenPolicy } from "./spec.js";
 
@@ -184,7 +184,7 @@ export function fitCategorical(
   const firstCounts: number[] = [];
   let nulls = 0;
   for (let i = 0; i < n; i++) {
-    if (isMissing(col, i)) {
+    if (isNull(col, i)) {
       nulls++;
       continue;
     }
@@ -238,10 +238,6 @@ function prepare(spec: CategoricalColumnSpec): Prepared {
   return p;
 }
 
-function isMissing(col: Column, i: number): boolean {
-  return col.type === "string" ? col.values[i] === null : col.nulls !== null && col.nulls[i] === 1;
-}
-
 /**
  * Index of every row: 0…C−1 a category, C the "other" slot (unseen "other"), MODE_NULL missing.
  * A column of another type than `spec.dtype` is matched through canonical text (an int64 5 finds
@@ -254,7 +250,7 @@ function encodeIndices(spec: CategoricalColumnSpec, col: Column, ctx: EncodeCont
   const C = spec.categories.length;
   const sameType = col.type === spec.dtype;
   for (let i = 0; i < n; i++) {
-    if (isMissing(col, i)) {
+    if (isNull(col, i)) {
       out[i] = MODE_NULL;
       continue;
     }

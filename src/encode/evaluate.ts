@@ -2,7 +2,7 @@
  * Round-trip evaluation: encode, decode, and compare every value with the input, for both layouts.
  */
 import { InvalidInputError } from "../core/errors.js";
-import { type Column, isNull, type Table } from "../core/table.js";
+import { type Column, isNull, nullCount, type Table } from "../core/table.js";
 import { CLIP, modesLogLikelihood } from "./mixture-column.js";
 import { MODE_LITERAL, type ModelSpec } from "./spec.js";
 import { checkDtype, codecOf, findColumn } from "./table-codec.js";
@@ -168,8 +168,7 @@ export function evaluateTable(
       meanLogLikelihood =
         vals.length > 0 ? modesLogLikelihood(spec.modes, Float64Array.from(vals)) : null;
     }
-    let nulls = 0;
-    for (let i = 0; i < n; i++) if (isNull(input, i)) nulls++;
+    const nulls = nullCount(input);
     return {
       name: spec.name,
       kind: spec.kind,

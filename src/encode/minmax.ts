@@ -13,7 +13,7 @@
  * exact for every int64.
  */
 import { InvalidInputError } from "../core/errors.js";
-import { type Column, numericValue } from "../core/table.js";
+import { type Column, isNull, numericValue } from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { MAX_ULP_STEPS, nextDown, nextUp } from "./exact.js";
 import { type MinMaxColumnSpec, MODE_LITERAL, MODE_NULL } from "./spec.js";
@@ -23,10 +23,6 @@ const INT64_MIN = -(2n ** 63n);
 
 /** Code of `<name>.mode` for a row whose alpha is v (not a literal, not missing). */
 export const MODE_NORMAL = 0;
-
-function isMissing(col: Column, i: number): boolean {
-  return col.type === "string" ? col.values[i] === null : col.nulls !== null && col.nulls[i] === 1;
-}
 
 /**
  * Fits a min–max column: min and max over the finite, non-missing values (int64 and timestamps
@@ -45,7 +41,7 @@ export function fitMinMax(col: Column): MinMaxColumnSpec {
   let max = Number.NEGATIVE_INFINITY;
   let nulls = 0;
   for (let i = 0; i < n; i++) {
-    if (isMissing(col, i)) {
+    if (isNull(col, i)) {
       nulls++;
       continue;
     }
@@ -58,7 +54,7 @@ export function fitMinMax(col: Column): MinMaxColumnSpec {
     min = Number.POSITIVE_INFINITY;
     max = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
-      if (isMissing(col, i)) continue;
+      if (isNull(col, i)) continue;
       const x = numericValue(col, i);
       if (!Number.isFinite(x)) continue;
       if (x < min) min = x;
@@ -215,7 +211,7 @@ function encodeArrays(spec: MinMaxColumnSpec, col: Column, firstRow: number): Co
   const residual = big ? new BigInt64Array(n) : null;
   const residualNulls = big ? new Uint8Array(n).fill(1) : null;
   for (let i = 0; i < n; i++) {
-    if (isMissing(col, i)) {
+    if (isNull(col, i)) {
       mode[i] = MODE_NULL;
       continue;
     }
@@ -432,7 +428,7 @@ export const minMaxCodec: ColumnCodec<MinMaxColumnSpec> = {
     const present = spec.nullable ? new Float32Array(n) : null;
     const isNullSlot = spec.nullable ? new Float32Array(n) : null;
     for (let i = 0; i < n; i++) {
-      if (isMissing(col, i)) {
+      if (isNull(col, i)) {
         if (isNullSlot === null) throw nullError(spec, ctx.firstRow + i);
         isNullSlot[i] = 1;
         continue;

@@ -106,53 +106,89 @@ export function fitMixtureColumn(
     );
   }
   const n = col.values.length;
-  const nulls = nullCount(col);
-  if (n > 0 && nulls === n) {
-    throw new InvalidInputError(
-      `column "${col.name}": all ${n} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
-    );
-  }
-  if (n === 0)
-    throw new InvalidInputError(`column "${col.name}" has no rows; fit on a non-empty table.`);
-  const modalValues = kind === "mixed" ? [...(options.modalValues ?? [0])] : [];
-  let offset: number | undefined;
-  if (kind === "log") {
+  const minOf = () => {
     let min = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       if (isNull(col, i)) continue;
       const x = numericValue(col, i);
       if (Number.isFinite(x) && x < min) min = x;
     }
+    return min;
+  };
+  const meta = {
+    name: col.name,
+    dtype: col.type,
+    unit: col.type === "timestamp" ? col.unit : undefined,
+    rows: n,
+    nulls: nullCount(col),
+  };
+  return mixtureSpec(meta, kind, minOf, options, (modalValues, offset) => {
+    const t = new Float64Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (isNull(col, i)) continue;
+      const x = numericValue(col, i);
+      if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
+      const v = offset === undefined ? x : Math.log(x - offset);
+      if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
+    }
+    return { values: t.subarray(0, m), weights: null };
+  });
+}
+
+/**
+ * What both ways of fitting a mixture column share: the checks, the modal values and log offset,
+ * the fit of the transformed values `valuesOf` returns, and the spec.
+ */
+function mixtureSpec(
+  meta: {
+    name: string;
+    dtype: ColumnType;
+    unit: TimeUnit | undefined;
+    rows: number;
+    nulls: number;
+  },
+  kind: MixtureKind,
+  minOf: () => number,
+  options: MixtureFitOptions,
+  valuesOf: (
+    modalValues: number[],
+    offset: number | undefined,
+  ) => { values: Float64Array; weights: Float64Array | null },
+): MixtureColumnSpec {
+  const { name, rows, nulls } = meta;
+  if (rows === 0)
+    throw new InvalidInputError(`column "${name}" has no rows; fit on a non-empty table.`);
+  if (nulls === rows) {
+    throw new InvalidInputError(
+      `column "${name}": all ${rows} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
+    );
+  }
+  const modalValues = kind === "mixed" ? [...(options.modalValues ?? [0])] : [];
+  let offset: number | undefined;
+  if (kind === "log") {
+    const min = minOf();
     offset = options.offset ?? (min > 0 ? 0 : min - 1);
     if (!Number.isFinite(offset)) offset = 0;
   }
-  const t = new Float64Array(n);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    if (isNull(col, i)) continue;
-    const x = numericValue(col, i);
-    if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
-    const v = offset === undefined ? x : Math.log(x - offset);
-    if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
-  }
-  const values = t.subarray(0, m);
   const scale = options.scale ?? 4;
   if (!(scale > 0 && Number.isFinite(scale)))
     throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
-  const { modes, meanLogLikelihood } = fitModes(values, null, options);
+  const { values, weights } = valuesOf(modalValues, offset);
+  const { modes, meanLogLikelihood } = fitModes(values, weights, options);
   const spec: MixtureColumnSpec = {
-    name: col.name,
+    name,
     kind,
-    dtype: col.type,
+    dtype: meta.dtype,
     modes,
     scale,
     modeChoice: options.modeChoice ?? "sample",
     nullable: nulls > 0,
-    rows: n,
+    rows,
     nullCount: nulls,
     meanLogLikelihood,
   };
-  if (col.type === "timestamp") spec.unit = col.unit;
+  if (meta.unit !== undefined) spec.unit = meta.unit;
   if (offset !== undefined) spec.offset = offset;
   if (kind === "mixed") spec.modalValues = modalValues;
   return spec;
@@ -661,40 +697,18 @@ export function fitMixtureFromSummary(
   unit: TimeUnit | undefined,
   options: MixtureFitOptions = {},
 ): { spec: MixtureColumnSpec; fittedOn: "counts" | "sample" } {
-  const { name, rows, nulls } = summary;
-  if (rows === 0)
-    throw new InvalidInputError(`column "${name}" has no rows; fit on a non-empty table.`);
-  if (nulls === rows) {
-    throw new InvalidInputError(
-      `column "${name}": all ${rows} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
-    );
-  }
-  const modalValues = kind === "mixed" ? [...(options.modalValues ?? [0])] : [];
-  let offset: number | undefined;
-  if (kind === "log") {
-    offset = options.offset ?? (summary.min > 0 ? 0 : summary.min - 1);
-    if (!Number.isFinite(offset)) offset = 0;
-  }
-  const data = summaryFitData(summary);
-  const { values, weights } = transformFitData(data, kind, modalValues, offset, FIT_LIMIT);
-  const scale = options.scale ?? 4;
-  if (!(scale > 0 && Number.isFinite(scale)))
-    throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
-  const { modes, meanLogLikelihood } = fitModes(values, weights, options);
-  const spec: MixtureColumnSpec = {
-    name,
+  const meta = { name: summary.name, dtype, unit, rows: summary.rows, nulls: summary.nulls };
+  let exact = false;
+  const spec = mixtureSpec(
+    meta,
     kind,
-    dtype,
-    modes,
-    scale,
-    modeChoice: options.modeChoice ?? "sample",
-    nullable: nulls > 0,
-    rows,
-    nullCount: nulls,
-    meanLogLikelihood,
-  };
-  if (unit !== undefined) spec.unit = unit;
-  if (offset !== undefined) spec.offset = offset;
-  if (kind === "mixed") spec.modalValues = modalValues;
-  return { spec, fittedOn: data.exact ? "counts" : "sample" };
+    () => summary.min,
+    options,
+    (modalValues, offset) => {
+      const data = summaryFitData(summary);
+      exact = data.exact;
+      return transformFitData(data, kind, modalValues, offset, FIT_LIMIT);
+    },
+  );
+  return { spec, fittedOn: exact ? "counts" : "sample" };
 }

@@ -18,11 +18,9 @@
  * accumulate in lane 0 and odd rows in lane 1, each lane in row order (an odd last row goes to
  * lane 0 alone); `out[q] = lane0[q] + lane1[q]` at the end. (The module computes four rows at a
  * time, two per lane, and adds them to each lane in row order, so this is exactly the two-lane
- * sum.) The TypeScript kernel sums all rows in one sequence, so the two kernels' sums differ by
- * rounding: within 1e-13 relative for the sums of one-signed terms (Σw, N_k, Q_k, Σ w r log r) and
- * 1e-13 × Σ|term| for Σ w log p and S_k in the tests. Determinism holds per kernel: the same rows
- * give bit-identical sums whatever the chunking, and if the reference summed in the same two lanes
- * the two kernels would agree bit for bit.
+ * sum.) The TypeScript kernel sums in the same two lanes, so {@link estep1dWasm} and
+ * {@link estep1d} agree bit for bit under V8; the same rows give the same sums whatever the
+ * chunking.
  *
  * Memory. Inputs are copied into the module's linear memory in chunks of at most
  * {@link WASM_CHUNK_ROWS} rows (posterior: at most 2^20 responsibilities), so memory depends on K,
@@ -230,8 +228,8 @@ function runExp(fn: ExpFn, ex: ModuleExports, input: Float64Array, out: Float64A
 
 /**
  * {@link estep1d} in WebAssembly SIMD: same arguments, same `out` (length 3 + 3K, overwritten),
- * bit-identical per-row values; sums in two interleaved lanes (see the module comment), so the
- * result differs from the TypeScript kernel's by summation rounding only. `scratch` is used only
+ * bit-identical per-row values and the same two-lane sums (see the module comment), so the result
+ * equals the TypeScript kernel's bit for bit under V8. `scratch` is used only
  * by the fallback to {@link estep1d} (when {@link wasmSimdAvailable} is false).
  */
 export function estep1dWasm(
