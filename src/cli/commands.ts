@@ -1,21 +1,29 @@
 /** The table commands: fit, transform, inverse, evaluate, inspect. */
-import type { ColumnType, Table } from "../core/table.js";
-import { evaluateTable } from "../encode/evaluate.js";
-import { inspectModel } from "../encode/model-file.js";
-import type { ColumnKind, ModeChoice, PruneRule, UnseenPolicy } from "../encode/spec.js";
+import { createHash } from "node:crypto";
+import { InvalidInputError } from "../core/errors.js";
+import type { ColumnType } from "../core/table.js";
+import { inspectModel, modelToJson } from "../encode/model-file.js";
+import type { ColumnKind, ModeChoice, ModelSpec, PruneRule, UnseenPolicy } from "../encode/spec.js";
+import { denseSpans, type Layout, layoutFields } from "../encode/table-codec.js";
 import {
-  denseSpans,
-  fitTable,
-  inverseTable,
-  type Layout,
-  layoutFields,
-  transformTable,
-} from "../encode/table-codec.js";
-import { readTable, writeTable } from "../io/index.js";
+  DEFAULT_BLOCK_ROWS,
+  openTableSink,
+  openTableStream,
+  type ShardFormat,
+  type SinkResult,
+  type TableSink,
+  type TableStream,
+} from "../io/index.js";
 import type { NonNumericPolicy, TextEncoding } from "../io/options.js";
-import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import {
-  aboutFile,
+  decodeStream,
+  encodeStream,
+  evaluateStream,
+  fitStream,
+  type StreamRunResult,
+} from "../run/stream-codec.js";
+import { startProgress } from "./progress.js";
+import {
   aboutFileAsync,
   checkOutputPath,
   out,
@@ -63,8 +71,36 @@ const FORCED_TYPE: Partial<Record<ColumnKind, ColumnType>> = {
   integer: "int64",
 };
 
-/** `modenorm fit`. */
-export async function fitCommand(data: string, o: FitCommandOptions): Promise<void> {
+/** Options of the streaming commands. */
+export interface StreamOptions {
+  blockRows?: number;
+  progress?: boolean;
+  json?: boolean;
+}
+
+/** Options of the commands that write a table. */
+export interface SinkOptions extends StreamOptions {
+  output: string;
+  threads?: number;
+  format?: ShardFormat;
+  shardRows?: number;
+  overwrite?: boolean;
+  resume?: boolean;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Where a command's own report goes: stderr when the table itself goes to stdout. */
+function report(o: SinkOptions, line: string): void {
+  if (o.output === "-") process.stderr.write(`${line}\n`);
+  else out(line);
+}
+
+/** `modenorm fit`: one streaming pass of mergeable summaries, then the fit. */
+export async function fitCommand(
+  data: string,
+  o: FitCommandOptions & StreamOptions,
+): Promise<void> {
   checkOutputPath(o.output, o.overwrite);
   const kinds: Record<string, ColumnKind> = {};
   const lists: [ColumnKind, string[] | undefined][] = [
@@ -84,38 +120,57 @@ export async function fitCommand(data: string, o: FitCommandOptions): Promise<vo
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
-  const table = await readTable(data, {
+  const stream = await openTableStream(data, {
     columns: o.columns,
     types,
     encoding: o.encoding,
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
+    blockRows: o.blockRows,
   });
-  const model = aboutFile(data, () =>
-    fitTable(table, {
-      columns: o.columns,
-      kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
-      mixed: o.mixed,
-      seed: o.seed,
-      mixture: {
-        maxModes: o.maxModes,
-        weightThreshold: o.weightThreshold,
-        weightConcentrationPrior: o.prior,
-        priors: o.priors,
-        modeChoice: o.modeChoice,
-        prune: o.prune,
-        scale: o.scale,
-      },
-      unseen: o.unseen,
-      categoryOrder: o.categoryOrder,
-    }),
-  );
+  const progress = startProgress("fit", stream.totalRows, o.progress !== false && !o.json);
+  let fit: Awaited<ReturnType<typeof fitStream>>;
+  try {
+    fit = await aboutFileAsync(data, () =>
+      fitStream(stream, {
+        columns: o.columns,
+        kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
+        mixed: o.mixed,
+        seed: o.seed,
+        mixture: {
+          maxModes: o.maxModes,
+          weightThreshold: o.weightThreshold,
+          weightConcentrationPrior: o.prior,
+          priors: o.priors,
+          modeChoice: o.modeChoice,
+          prune: o.prune,
+          scale: o.scale,
+        },
+        unseen: o.unseen,
+        categoryOrder: o.categoryOrder,
+        onProgress: (r) => progress.update(r),
+      }),
+    );
+  } finally {
+    progress.stop();
+  }
+  const { model } = fit;
   await writeModel(o.output, model, o.overwrite);
   if (o.json) {
-    out(JSON.stringify({ model: o.output, rows: table.rows, ...inspectModel(model) }));
+    out(
+      JSON.stringify({
+        model: o.output,
+        rows: fit.rows,
+        seconds: fit.seconds,
+        fittedOn: fit.fittedOn,
+        ...inspectModel(model),
+      }),
+    );
     return;
   }
-  out(`fitted ${model.columns.length} column(s) on ${table.rows} rows → ${o.output}`);
+  out(
+    `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${fit.seconds.toFixed(1)} s → ${o.output}`,
+  );
   printInspect(model);
 }
 
@@ -136,114 +191,206 @@ function printInspect(model: Parameters<typeof inspectModel>[0]): void {
   }
 }
 
-export interface TransformCommandOptions extends ReadOptions {
+export interface TransformCommandOptions extends ReadOptions, SinkOptions {
   model: string;
-  output: string;
   layout: Layout;
-  threads?: number;
-  overwrite?: boolean;
-  json?: boolean;
 }
 
-async function readForModel(data: string, modelPath: string, o: ReadOptions) {
-  const model = await readModel(modelPath);
-  const table = await readTable(data, {
+/** The run identity of a sink: what must match for `--resume`. */
+function runIdentity(command: string, model: ModelSpec, stream: TableStream, extra: object) {
+  return {
+    command,
+    model: sha256(modelToJson(model)),
+    input: stream.files,
+    inputRows: stream.totalRows,
+    ...extra,
+  };
+}
+
+/** Refuses an existing output before any work (a complete directory may be `--resume`d). */
+function checkSinkPath(o: SinkOptions): void {
+  if (o.output !== "-" && !o.resume) checkOutputPath(o.output, o.overwrite);
+}
+
+async function openSink(o: SinkOptions, run: Record<string, unknown>): Promise<TableSink> {
+  return openTableSink(o.output, o.blockRows ?? DEFAULT_BLOCK_ROWS, {
+    format: o.format,
+    shardRows: o.shardRows,
+    overwrite: o.overwrite,
+    resume: o.resume,
+    run,
+  });
+}
+
+/** Prints what a sink wrote. */
+function reportSink(
+  o: SinkOptions,
+  verb: string,
+  result: SinkResult,
+  run: StreamRunResult,
+  extra: Record<string, unknown>,
+): void {
+  const rowsPerSecond = run.seconds > 0 ? (run.rows - run.skippedRows) / run.seconds : 0;
+  if (o.json) {
+    report(
+      o,
+      JSON.stringify({
+        output: result.path,
+        kind: result.kind,
+        rows: result.rows,
+        skippedRows: run.skippedRows,
+        seconds: run.seconds,
+        rowsPerSecond,
+        shards: result.manifest?.shards.length,
+        ...extra,
+      }),
+    );
+    return;
+  }
+  const where =
+    result.kind === "shards"
+      ? `${result.path} (${result.manifest?.shards.length} shard(s) and a manifest)`
+      : result.path === "-"
+        ? "standard output"
+        : result.path;
+  const resumed = run.skippedRows > 0 ? `, ${run.skippedRows} already done before` : "";
+  report(
+    o,
+    `${verb} ${result.rows} rows in ${run.seconds.toFixed(1)} s (${(rowsPerSecond / 1e6).toFixed(2)}M rows/s${resumed}) → ${where}`,
+  );
+}
+
+/** `modenorm transform`: streams the input through the model on worker threads. */
+export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
+  checkSinkPath(o);
+  const model = await readModel(o.model);
+  const stream = await openTableStream(data, {
     columns: model.columns.map((c) => c.name),
     types: typesFromModel(model),
     encoding: o.encoding,
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
+    blockRows: o.blockRows,
   });
-  return { model, table };
-}
-
-/** `modenorm transform`. */
-export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
-  checkOutputPath(o.output, o.overwrite);
-  const { model, table } = await readForModel(data, o.model, o);
-  const t0 = performance.now();
-  // Worker threads give the same bits as one thread: blocks and per-row randomness are keyed by
-  // the global row index, never by the thread count.
-  const encoded = await aboutFileAsync(data, () =>
-    o.threads === 1
-      ? Promise.resolve(transformTable(model, table, { layout: o.layout }))
-      : encodeParallel(model, table, { layout: o.layout, threads: o.threads }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  await writeTable(o.output, encoded, { overwrite: o.overwrite });
-  const summary = {
-    output: o.output,
-    layout: o.layout,
-    rows: table.rows,
-    columns: encoded.columns.length,
-    encodeSeconds: seconds,
-    ...(o.layout === "dense" ? { spans: denseSpans(model) } : {}),
-  };
-  if (o.json) out(JSON.stringify(summary));
-  else
-    out(
-      `encoded ${table.rows} rows into ${encoded.columns.length} ${o.layout} column(s) → ${o.output}`,
+  const run = runIdentity("transform", model, stream, { layout: o.layout });
+  const sink = await openSink(o, run);
+  const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
+  const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
+  if (sink.alreadyComplete) {
+    await stream.close();
+    report(o, `${o.output}: already complete (nothing to resume)`);
+    return;
+  }
+  const progress = startProgress("transform", stream.totalRows, o.progress !== false && !o.json);
+  let result: StreamRunResult;
+  try {
+    // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
+    // row index, never by the thread count or the block.
+    result = await aboutFileAsync(data, () =>
+      encodeStream(model, stream, sink, {
+        layout: o.layout,
+        threads: o.threads,
+        onProgress: (r) => progress.update(r),
+      }),
     );
+  } finally {
+    progress.stop();
+  }
+  const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
+  reportSink(o, "encoded", written, result, { layout: o.layout, columns: fields.length, ...spans });
 }
 
-export interface InverseCommandOptions extends ReadOptions {
+export interface InverseCommandOptions extends ReadOptions, SinkOptions {
   model: string;
-  output: string;
-  threads?: number;
-  overwrite?: boolean;
-  json?: boolean;
 }
 
-/** `modenorm inverse`. */
-export async function inverseCommand(encodedPath: string, o: InverseCommandOptions): Promise<void> {
-  checkOutputPath(o.output, o.overwrite);
-  const model = await readModel(o.model);
-  // Read the layout's columns with their exact types (an all-integer alpha column must not turn
-  // into int64, and residuals beyond 2^53 must stay int64).
-  let encoded: Table | null = null;
-  let lastError: unknown = null;
+/**
+ * The columns and exact types to read from an encoded table: those of the layout whose columns are
+ * all there (an all-integer alpha column must not turn into int64, and residuals beyond 2^53 must
+ * stay int64).
+ */
+function encodedSelection(model: ModelSpec, names: string[]) {
+  const have = new Set(names);
   for (const layout of ["compact", "dense"] as const) {
     const fields = layoutFields(model, layout);
-    try {
-      encoded = await readTable(encodedPath, {
+    if (fields.every((f) => have.has(f.name))) {
+      return {
         columns: fields.map((f) => f.name),
         types: Object.fromEntries(
           fields.map((f) => [f.name, f.type === "float32" ? "float64" : f.type]),
-        ),
-        encoding: o.encoding,
-        escapeChar: o.escapeChar ?? null,
-      });
-      break;
-    } catch (err) {
-      lastError = err;
+        ) as Record<string, ColumnType>,
+      };
     }
   }
-  if (encoded === null) {
-    // Neither layout's columns are all there: say what is missing for both.
-    const header = await readTable(encodedPath, { encoding: o.encoding }).catch(() => null);
-    if (header !== null) aboutFile(encodedPath, () => inverseTable(model, header)); // the detailed layout error
-    throw lastError;
-  }
-  const enc = encoded;
-  const decoded = await aboutFileAsync(encodedPath, () =>
-    o.threads === 1
-      ? Promise.resolve(inverseTable(model, enc))
-      : decodeParallel(model, enc, { threads: o.threads }),
+  const missing = layoutFields(model, "compact")
+    .filter((f) => !have.has(f.name))
+    .map((f) => JSON.stringify(f.name));
+  throw new InvalidInputError(
+    `holds neither layout of this model: the compact layout needs ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""} (and the dense layout's columns are not all there either). Was it encoded with another model?`,
   );
-  await writeTable(o.output, decoded, { overwrite: o.overwrite });
-  if (o.json) out(JSON.stringify({ output: o.output, rows: decoded.rows }));
-  else out(`decoded ${decoded.rows} rows → ${o.output}`);
 }
 
-export interface EvaluateCommandOptions extends ReadOptions {
+/** `modenorm inverse`: streams an encoded table back to the original columns. */
+export async function inverseCommand(encodedPath: string, o: InverseCommandOptions): Promise<void> {
+  checkSinkPath(o);
+  const model = await readModel(o.model);
+  const stream = await aboutFileAsync(encodedPath, () =>
+    openTableStream(encodedPath, {
+      encoding: o.encoding,
+      escapeChar: o.escapeChar ?? null,
+      blockRows: o.blockRows,
+      select: (names) => encodedSelection(model, names),
+    }),
+  );
+  const sink = await openSink(o, runIdentity("inverse", model, stream, {}));
+  if (sink.alreadyComplete) {
+    await stream.close();
+    report(o, `${o.output}: already complete (nothing to resume)`);
+    return;
+  }
+  const progress = startProgress("inverse", stream.totalRows, o.progress !== false && !o.json);
+  let result: StreamRunResult;
+  try {
+    result = await aboutFileAsync(encodedPath, () =>
+      decodeStream(model, stream, sink, {
+        threads: o.threads,
+        onProgress: (r) => progress.update(r),
+      }),
+    );
+  } finally {
+    progress.stop();
+  }
+  const columns = model.columns.map((c) => ({ name: c.name, type: c.dtype }));
+  reportSink(o, "decoded", await sink.finish({ columns }), result, {});
+}
+
+export interface EvaluateCommandOptions extends ReadOptions, StreamOptions {
   model: string;
-  json?: boolean;
+  threads?: number;
 }
 
-/** `modenorm evaluate`. */
+/** `modenorm evaluate`: encodes and decodes every row (both layouts) and compares. */
 export async function evaluateCommand(data: string, o: EvaluateCommandOptions): Promise<void> {
-  const { model, table } = await readForModel(data, o.model, o);
-  const result = aboutFile(data, () => evaluateTable(model, table));
+  const model = await readModel(o.model);
+  const stream = await openTableStream(data, {
+    columns: model.columns.map((c) => c.name),
+    types: typesFromModel(model),
+    encoding: o.encoding,
+    nonNumeric: o.nonNumeric,
+    escapeChar: o.escapeChar ?? null,
+    blockRows: o.blockRows,
+  });
+  const progress = startProgress("evaluate", stream.totalRows, o.progress !== false && !o.json);
+  let result: Awaited<ReturnType<typeof evaluateStream>>;
+  try {
+    result = await aboutFileAsync(data, () =>
+      evaluateStream(model, stream, { threads: o.threads, onProgress: (r) => progress.update(r) }),
+    );
+  } finally {
+    progress.stop();
+  }
+  const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
+  if (lost > 0) process.exitCode = 1;
   if (o.json) {
     out(JSON.stringify(result));
     return;
@@ -265,13 +412,11 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
       ].join(" "),
     );
   }
-  const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
   out(
     lost === 0
       ? "every value came back bit for bit (compact layout)"
       : `${lost} value(s) did not come back exactly`,
   );
-  if (lost > 0) process.exitCode = 1;
 }
 
 /** `modenorm inspect`. */

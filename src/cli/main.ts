@@ -31,6 +31,51 @@ const threadsOption = (v: string): number => {
   return n;
 };
 
+const positiveInt =
+  (name: string) =>
+  (v: string): number => {
+    const n = intOption(name)(v);
+    if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1, got ${n}.`);
+    return n;
+  };
+
+const INPUT_HELP =
+  "input: a .csv, .csv.gz or .parquet file, a directory of part files, a glob (data/part-*.parquet), or - for CSV on standard input";
+const OUTPUT_HELP =
+  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz file (held in memory until written), or - for CSV on standard output";
+
+/** Options every streaming command shares. */
+function streamOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--block-rows <n>",
+      "rows per block read and encoded at once (default 1048576)",
+      positiveInt("--block-rows"),
+    )
+    .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)");
+}
+
+/** Options of the commands that write a table. */
+function sinkOptions(cmd: Command): Command {
+  return streamOptions(cmd)
+    .addOption(
+      new Option("--format <f>", "shard format of a directory output")
+        .choices(["parquet", "csv", "csv.gz"])
+        .default("parquet"),
+    )
+    .option(
+      "--shard-rows <n>",
+      "rows per shard of a directory output, a multiple of --block-rows (default 4 blocks)",
+      positiveInt("--shard-rows"),
+    )
+    .option("--resume", "continue an interrupted run into the same output, keeping finished shards")
+    .option(
+      "--threads <n>",
+      "worker threads (default: all cores; the output is the same for any number)",
+      threadsOption,
+    );
+}
+
 const program = new Command();
 program
   .name("modenorm")
@@ -56,10 +101,11 @@ const nonNumericOption = () =>
     .choices(["error", "null"])
     .default("error");
 
-program
-  .command("fit")
-  .description("Fit a model (one spec per column) and write it as JSON.")
-  .argument("<data>", "input table (.csv, .csv.gz, .parquet)")
+streamOptions(program.command("fit"))
+  .description(
+    "Fit a model (one spec per column) in one streaming pass and write it as JSON. Mixture columns are fitted on exact value counts while a column has at most 2^20 distinct values, else on a uniform 2^20-row sample.",
+  )
+  .argument("<data>", INPUT_HELP)
   .requiredOption("-o, --output <model.json>", "model file to write")
   .option("--columns <a,b,...>", "columns to fit (default: all)", list)
   .option("--categorical <cols>", "fit these columns as categorical", list)
@@ -123,25 +169,20 @@ program
 Examples:
   modenorm fit creditcard.csv --columns Amount -o model.json
   modenorm fit imdb_movies.csv --escape-char '\\' --columns imdbRating,ratingCount,year,type -o movies.json
-  modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json`,
+  modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json
+  modenorm fit 'parts/part-*.parquet' --columns Amount -o model.json --json`,
   )
   .action((data: string, o) => fitCommand(data, o));
 
-program
-  .command("transform")
-  .description("Encode a table with a model.")
-  .argument("<data>", "input table")
+sinkOptions(program.command("transform"))
+  .description("Encode a table with a model, streaming, on worker threads.")
+  .argument("<data>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
-  .requiredOption("-o, --output <file>", "encoded table to write (.csv or .parquet)")
+  .requiredOption("-o, --output <path>", OUTPUT_HELP)
   .addOption(
     new Option("--layout <layout>", "compact (exact) or dense (GAN, float32)")
       .choices(["compact", "dense"])
       .default("compact"),
-  )
-  .option(
-    "--threads <n>",
-    "worker threads (default: all cores; the output is the same for any number)",
-    threadsOption,
   )
   .addOption(encodingOption())
   .addOption(escapeOption())
@@ -153,38 +194,39 @@ program
     `
 Examples:
   modenorm transform creditcard.csv -m model.json -o encoded.parquet
+  modenorm transform parts/ -m model.json -o encoded/            # shards + manifest
+  modenorm transform parts/ -m model.json -o encoded/ --resume   # after a killed run
+  cat rows.csv | modenorm transform - -m model.json -o - > encoded.csv
   modenorm transform creditcard.csv -m model.json -o gan-input.parquet --layout dense --json`,
   )
   .action((data: string, o) => transformCommand(data, o));
 
-program
-  .command("inverse")
-  .description("Decode an encoded table (either layout) back to the original columns.")
-  .argument("<encoded>", "encoded table")
+sinkOptions(program.command("inverse"))
+  .description("Decode an encoded table (either layout) back to the original columns, streaming.")
+  .argument("<encoded>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
-  .requiredOption("-o, --output <file>", "decoded table to write")
-  .option(
-    "--threads <n>",
-    "worker threads (default: all cores; the output is the same for any number)",
-    threadsOption,
-  )
+  .requiredOption("-o, --output <path>", OUTPUT_HELP)
   .addOption(encodingOption())
   .addOption(escapeOption())
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
   .addHelpText(
     "after",
-    "\nExamples:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv",
+    "\nExamples:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv\n  modenorm inverse encoded/ -m model.json -o decoded/",
   )
   .action((data: string, o) => inverseCommand(data, o));
 
-program
-  .command("evaluate")
+streamOptions(program.command("evaluate"))
   .description(
-    "Encode, decode and compare every value; report exactness and fit quality per column.",
+    "Encode, decode and compare every value (streaming); report exactness and fit quality per column. Exits 1 when a value does not come back.",
   )
-  .argument("<data>", "input table")
+  .argument("<data>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
+  .option(
+    "--threads <n>",
+    "worker threads (default: all cores; the result is the same for any number)",
+    threadsOption,
+  )
   .addOption(encodingOption())
   .addOption(escapeOption())
   .addOption(nonNumericOption())

@@ -160,6 +160,98 @@ export function isCanonicalCategory(dtype: ColumnType, text: string): boolean {
 }
 
 /**
+ * Running counts of a categorical column's values over consecutive row ranges: the mergeable
+ * summary behind {@link fitCategorical} and streaming fits. Categories keep the order of their
+ * first appearance, so {@link mergeCategoryTallies}(a, b) with a's rows before b's gives the tally
+ * of all rows, and {@link categoricalFromTally} the same spec as a fit on all rows at once.
+ */
+export interface CategoryTally {
+  name: string;
+  dtype: ColumnType;
+  index: Map<Key, number>;
+  keys: Key[];
+  counts: number[];
+  rows: number;
+  nulls: number;
+}
+
+/**
+ * An empty tally for a column of type `dtype`.
+ * @throws InvalidInputError for a timestamp column (fit timestamps as datetime or minmax).
+ */
+export function createCategoryTally(name: string, dtype: ColumnType): CategoryTally {
+  if (dtype === "timestamp") {
+    throw new InvalidInputError(
+      `column "${name}" holds timestamps, which categorical columns do not support. Fit it as datetime or minmax, or convert it to strings first.`,
+    );
+  }
+  return { name, dtype, index: new Map(), keys: [], counts: [], rows: 0, nulls: 0 };
+}
+
+/** Counts the rows of `col` (of the tally's type) into the tally. */
+export function addToCategoryTally(t: CategoryTally, col: Column): void {
+  const n = col.values.length;
+  t.rows += n;
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i)) {
+      t.nulls++;
+      continue;
+    }
+    const k = keyAt(col, i);
+    const j = t.index.get(k);
+    if (j === undefined) {
+      t.index.set(k, t.keys.length);
+      t.keys.push(k);
+      t.counts.push(1);
+    } else t.counts[j]!++;
+  }
+}
+
+/** The tally of a's rows followed by b's (a is left unchanged). */
+export function mergeCategoryTallies(a: CategoryTally, b: CategoryTally): CategoryTally {
+  const out: CategoryTally = {
+    ...a,
+    index: new Map(a.index),
+    keys: [...a.keys],
+    counts: [...a.counts],
+    rows: a.rows + b.rows,
+    nulls: a.nulls + b.nulls,
+  };
+  b.keys.forEach((k, jb) => {
+    const j = out.index.get(k);
+    if (j === undefined) {
+      out.index.set(k, out.keys.length);
+      out.keys.push(k);
+      out.counts.push(b.counts[jb]!);
+    } else out.counts[j]! += b.counts[jb]!;
+  });
+  return out;
+}
+
+/** The spec of a tally (see {@link fitCategorical}). */
+export function categoricalFromTally(
+  t: CategoryTally,
+  options: CategoricalFitOptions = {},
+): CategoricalColumnSpec {
+  const o = resolveCategoricalOptions(options);
+  const perm = t.keys.map((_, j) => j);
+  // Array.prototype.sort is stable, and the tie-break on j makes that explicit anyway.
+  if (o.order === "frequency") perm.sort((a, b) => t.counts[b]! - t.counts[a]! || a - b);
+  return {
+    name: t.name,
+    kind: "categorical",
+    dtype: t.dtype,
+    categories: perm.map((j) => keyText(t.dtype, t.keys[j]!)),
+    order: o.order,
+    counts: perm.map((j) => t.counts[j]!),
+    unseen: o.unseen,
+    nullable: t.nulls > 0,
+    rows: t.rows,
+    nullCount: t.nulls,
+  };
+}
+
+/**
  * Fits a categorical column: the distinct non-missing values, their counts, and their order.
  *
  * @param col any column type but `timestamp` (fit timestamps as datetime or minmax).
@@ -172,45 +264,10 @@ export function fitCategorical(
   col: Column,
   options: CategoricalFitOptions = {},
 ): CategoricalColumnSpec {
-  const o = resolveCategoricalOptions(options);
-  if (col.type === "timestamp") {
-    throw new InvalidInputError(
-      `column "${col.name}" holds timestamps, which categorical columns do not support. Fit it as datetime or minmax, or convert it to strings first.`,
-    );
-  }
-  const n = col.values.length;
-  const index = new Map<Key, number>();
-  const keys: Key[] = [];
-  const firstCounts: number[] = [];
-  let nulls = 0;
-  for (let i = 0; i < n; i++) {
-    if (isNull(col, i)) {
-      nulls++;
-      continue;
-    }
-    const k = keyAt(col, i);
-    const j = index.get(k);
-    if (j === undefined) {
-      index.set(k, keys.length);
-      keys.push(k);
-      firstCounts.push(1);
-    } else firstCounts[j]!++;
-  }
-  const perm = keys.map((_, j) => j);
-  // Array.prototype.sort is stable, and the tie-break on j makes that explicit anyway.
-  if (o.order === "frequency") perm.sort((a, b) => firstCounts[b]! - firstCounts[a]! || a - b);
-  return {
-    name: col.name,
-    kind: "categorical",
-    dtype: col.type,
-    categories: perm.map((j) => keyText(col.type, keys[j]!)),
-    order: o.order,
-    counts: perm.map((j) => firstCounts[j]!),
-    unseen: o.unseen,
-    nullable: nulls > 0,
-    rows: n,
-    nullCount: nulls,
-  };
+  resolveCategoricalOptions(options);
+  const t = createCategoryTally(col.name, col.type);
+  addToCategoryTally(t, col);
+  return categoricalFromTally(t, options);
 }
 
 /** Per-spec lookup tables, built once per spec object (specs are treated as immutable). */

@@ -38,6 +38,14 @@ export interface ColumnEvaluation {
   dense: LayoutErrors;
   /** Mixture kinds: mean log-likelihood per fitted-domain value under the kept modes. */
   meanLogLikelihood: number | null;
+  /** How many values `meanLogLikelihood` averages (0 for other kinds). */
+  logLikelihoodValues: number;
+}
+
+/** The evaluation of a table (or of a range of its rows). */
+export interface TableEvaluation {
+  rows: number;
+  columns: ColumnEvaluation[];
 }
 
 function numberOrNull(c: Column, i: number): number | bigint | string | null {
@@ -107,13 +115,15 @@ const DENSE_CHUNK_VALUES = 1 << 20;
 export function evaluateTable(
   model: ModelSpec,
   table: Table,
-): { rows: number; columns: ColumnEvaluation[] } {
+  options: { firstRow?: number } = {},
+): TableEvaluation {
+  const firstRow = options.firstRow ?? 0;
   const columns = model.columns.map((spec, j) => {
     const input = findColumn(table, spec.name, "the data (the model has this column)");
     checkDtype(spec, input);
     const codec = codecOf(spec);
     const n = input.values.length;
-    const enc = codec.encodeCompact(spec, input, { seed: model.seed, columnIndex: j, firstRow: 0 });
+    const enc = codec.encodeCompact(spec, input, { seed: model.seed, columnIndex: j, firstRow });
     const compact = compare(input, codec.decodeCompact(spec, enc));
     const alphaCol = enc.find((c) => c.name === `${spec.name}.alpha`);
     const modeCol = enc.find((c) => c.name === `${spec.name}.mode`);
@@ -145,7 +155,7 @@ export function evaluateTable(
         const outs = codec.encodeDense(spec, part, {
           seed: model.seed,
           columnIndex: j,
-          firstRow: s,
+          firstRow: firstRow + s,
         });
         mergeErrors(dense, compare(part, codec.decodeDense(spec, outs)));
       }
@@ -156,6 +166,7 @@ export function evaluateTable(
       dense = { exact: 0, lost: n, maxAbsError: Number.NaN, maxRelError: Number.NaN };
     }
     let meanLogLikelihood: number | null = null;
+    let logLikelihoodValues = 0;
     if ("modes" in spec && input.type !== "string") {
       const vals: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -165,6 +176,7 @@ export function evaluateTable(
         const t = spec.kind === "log" ? Math.log(x - (spec.offset ?? 0)) : x;
         if (Number.isFinite(t)) vals.push(t);
       }
+      logLikelihoodValues = vals.length;
       meanLogLikelihood =
         vals.length > 0 ? modesLogLikelihood(spec.modes, Float64Array.from(vals)) : null;
     }
@@ -179,7 +191,40 @@ export function evaluateTable(
       compact,
       dense,
       meanLogLikelihood,
+      logLikelihoodValues,
     };
   });
   return { rows: table.rows, columns };
+}
+
+/** The evaluation of two disjoint row ranges of the same table and model. */
+export function mergeEvaluations(a: TableEvaluation, b: TableEvaluation): TableEvaluation {
+  return {
+    rows: a.rows + b.rows,
+    columns: a.columns.map((ca, j) => {
+      const cb = b.columns[j]!;
+      const compact = { ...ca.compact };
+      const dense = { ...ca.dense };
+      mergeErrors(compact, cb.compact);
+      mergeErrors(dense, cb.dense);
+      const n = ca.logLikelihoodValues + cb.logLikelihoodValues;
+      const meanLogLikelihood =
+        n === 0
+          ? null
+          : ((ca.meanLogLikelihood ?? 0) * ca.logLikelihoodValues +
+              (cb.meanLogLikelihood ?? 0) * cb.logLikelihoodValues) /
+            n;
+      return {
+        ...ca,
+        rows: ca.rows + cb.rows,
+        nulls: ca.nulls + cb.nulls,
+        literals: ca.literals + cb.literals,
+        clipped: ca.clipped + cb.clipped,
+        compact,
+        dense,
+        meanLogLikelihood,
+        logLikelihoodValues: n,
+      };
+    }),
+  };
 }

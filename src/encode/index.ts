@@ -7,4 +7,6 @@ export * from "./minmax.js";
 export * from "./mixture-column.js";
 export * from "./model-file.js";
 export * from "./spec.js";
+export * from "./summary.js";
 export * from "./table-codec.js";
+export * from "./table-summary.js";

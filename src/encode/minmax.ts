@@ -13,7 +13,13 @@
  * exact for every int64.
  */
 import { InvalidInputError } from "../core/errors.js";
-import { type Column, isNull, numericValue } from "../core/table.js";
+import {
+  type Column,
+  type ColumnType,
+  isNull,
+  numericValue,
+  type TimeUnit,
+} from "../core/table.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { MAX_ULP_STEPS, nextDown, nextUp } from "./exact.js";
 import { type MinMaxColumnSpec, MODE_LITERAL, MODE_NULL } from "./spec.js";
@@ -25,55 +31,98 @@ const INT64_MIN = -(2n ** 63n);
 export const MODE_NORMAL = 0;
 
 /**
+ * Running bounds of a min–max column over row ranges (mergeable in any order): finite bounds, and
+ * whether any value was finite at all.
+ */
+export interface MinMaxTally {
+  name: string;
+  dtype: ColumnType;
+  unit?: TimeUnit;
+  min: number;
+  max: number;
+  rows: number;
+  nulls: number;
+}
+
+/**
+ * An empty tally.
+ * @throws InvalidInputError for a string column.
+ */
+export function createMinMaxTally(name: string, dtype: ColumnType, unit?: TimeUnit): MinMaxTally {
+  if (dtype === "string") {
+    throw new InvalidInputError(
+      `column "${name}" holds text, so it cannot be fitted as minmax. Fit it as categorical, or convert it to numbers first.`,
+    );
+  }
+  const t: MinMaxTally = {
+    name,
+    dtype,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    rows: 0,
+    nulls: 0,
+  };
+  if (unit !== undefined) t.unit = unit;
+  return t;
+}
+
+/** Adds the rows of `col` to the tally: ±∞ and NaN never become bounds. */
+export function addToMinMaxTally(t: MinMaxTally, col: Column): void {
+  const n = col.values.length;
+  t.rows += n;
+  let { min, max } = t;
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i)) {
+      t.nulls++;
+      continue;
+    }
+    const x = numericValue(col, i);
+    if (!Number.isFinite(x)) continue;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  t.min = min;
+  t.max = max;
+}
+
+/** The tally of both row ranges. */
+export function mergeMinMaxTallies(a: MinMaxTally, b: MinMaxTally): MinMaxTally {
+  return {
+    ...a,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    rows: a.rows + b.rows,
+    nulls: a.nulls + b.nulls,
+  };
+}
+
+/** The spec of a tally (see {@link fitMinMax}). */
+export function minMaxFromTally(t: MinMaxTally): MinMaxColumnSpec {
+  const empty = t.min > t.max;
+  const spec: MinMaxColumnSpec = {
+    name: t.name,
+    kind: "minmax",
+    dtype: t.dtype,
+    min: empty ? 0 : t.min + 0, // −0 → 0: JSON-stable, and a −0 bound never helps exactness
+    max: empty ? 0 : t.max + 0,
+    nullable: t.nulls > 0,
+    rows: t.rows,
+    nullCount: t.nulls,
+  };
+  if (t.dtype === "timestamp") spec.unit = t.unit;
+  return spec;
+}
+
+/**
  * Fits a min–max column: min and max over the finite, non-missing values (int64 and timestamps
  * through `Number()`; exactness is restored by the residual column). −0 is stored as 0. A column
  * with no finite value gets min = max = 0 (its values are then stored as literals).
  * @throws InvalidInputError for a string column.
  */
 export function fitMinMax(col: Column): MinMaxColumnSpec {
-  if (col.type === "string") {
-    throw new InvalidInputError(
-      `column "${col.name}" holds text, so it cannot be fitted as minmax. Fit it as categorical, or convert it to numbers first.`,
-    );
-  }
-  const n = col.values.length;
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let nulls = 0;
-  for (let i = 0; i < n; i++) {
-    if (isNull(col, i)) {
-      nulls++;
-      continue;
-    }
-    const x = numericValue(col, i);
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  // ±∞ took part above only as bounds; drop them (and the empty case) to finite values.
-  if (!Number.isFinite(min) || !Number.isFinite(max)) {
-    min = Number.POSITIVE_INFINITY;
-    max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      if (isNull(col, i)) continue;
-      const x = numericValue(col, i);
-      if (!Number.isFinite(x)) continue;
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-    if (min > max) min = max = 0;
-  }
-  const spec: MinMaxColumnSpec = {
-    name: col.name,
-    kind: "minmax",
-    dtype: col.type,
-    min: min + 0, // −0 → 0: JSON-stable, and a −0 bound never helps exactness
-    max: max + 0,
-    nullable: nulls > 0,
-    rows: n,
-    nullCount: nulls,
-  };
-  if (col.type === "timestamp") spec.unit = col.unit;
-  return spec;
+  const t = createMinMaxTally(col.name, col.type, col.type === "timestamp" ? col.unit : undefined);
+  addToMinMaxTally(t, col);
+  return minMaxFromTally(t);
 }
 
 /** Constants of the affine map, computed once per spec. */

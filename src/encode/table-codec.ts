@@ -69,12 +69,20 @@ export function findColumn(table: Table, name: string, where = "the data"): Colu
   return c;
 }
 
+/** A column chosen for fitting, with its kind. */
+export interface FitColumn {
+  name: string;
+  column: Column;
+  kind: ColumnKind;
+}
+
 /**
- * Fits one spec per chosen column.
- * @throws InvalidInputError for unknown columns, an empty table, a column of only missing values,
- *   or a kind that does not fit the column's type.
+ * The columns to fit and their kinds (given, or inferred from `table`'s rows), after checking the
+ * options against the table.
+ * @throws InvalidInputError for an empty table, no columns, a column listed twice, an unknown
+ *   column, or an option on a column that is not fitted.
  */
-export function fitTable(table: Table, options: FitTableOptions = {}): ModelSpec {
+export function resolveFitColumns(table: Table, options: FitTableOptions = {}): FitColumn[] {
   if (table.rows === 0) {
     throw new InvalidInputError("the data has no rows; fit on a table with at least one row.");
   }
@@ -92,18 +100,32 @@ export function fitTable(table: Table, options: FitTableOptions = {}): ModelSpec
         `column "${n}" has an option but is not among the fitted columns.`,
       );
   }
-  const seed = options.seed ?? 0;
-  const columns = names.map((name) => {
-    const col = findColumn(table, name);
-    const missing = nullCount(col);
-    if (missing === table.rows) {
-      throw new InvalidInputError(
-        `column "${name}": all ${missing} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
-      );
-    }
-    const mixedValues = options.mixed?.[name];
+  return names.map((name) => {
+    const column = findColumn(table, name);
     const kind: ColumnKind =
-      mixedValues !== undefined ? "mixed" : (options.kinds?.[name] ?? inferKind(col));
+      options.mixed?.[name] !== undefined ? "mixed" : (options.kinds?.[name] ?? inferKind(column));
+    return { name, column, kind };
+  });
+}
+
+/** Throws when every one of a column's `rows` values is missing. */
+export function checkNotAllMissing(name: string, rows: number, missing: number): void {
+  if (missing === rows) {
+    throw new InvalidInputError(
+      `column "${name}": all ${missing} values are missing, so there is nothing to fit. Leave the column out (--columns) or fill it.`,
+    );
+  }
+}
+
+/**
+ * Fits one spec per chosen column.
+ * @throws InvalidInputError for unknown columns, an empty table, a column of only missing values,
+ *   or a kind that does not fit the column's type.
+ */
+export function fitTable(table: Table, options: FitTableOptions = {}): ModelSpec {
+  const seed = options.seed ?? 0;
+  const columns = resolveFitColumns(table, options).map(({ name, column: col, kind }) => {
+    checkNotAllMissing(name, table.rows, nullCount(col));
     switch (kind) {
       case "categorical":
         return fitCategorical(col, {
@@ -117,7 +139,11 @@ export function fitTable(table: Table, options: FitTableOptions = {}): ModelSpec
       case "datetime":
       case "log":
       case "mixed":
-        return fitMixtureColumn(col, kind, { ...options.mixture, seed, modalValues: mixedValues });
+        return fitMixtureColumn(col, kind, {
+          ...options.mixture,
+          seed,
+          modalValues: options.mixed?.[name],
+        });
       default:
         return assertUnreachable(kind);
     }

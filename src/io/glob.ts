@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 import { checkReadableFile, formatOf, SUPPORTED_EXTENSIONS, type TableFormat } from "./format.js";
+import { checkShardDirectory } from "./shards.js";
 
 /** The input files and their format family (`csv` covers `.csv` and `.csv.gz`). */
 export interface ResolvedInputs {
@@ -117,7 +118,9 @@ export async function resolveInputs(input: string | readonly string[]): Promise<
     info = null;
   }
   if (info?.isDirectory()) {
-    const names = (await listDir(path)).filter(isPartFile).sort(byName);
+    const all = await listDir(path);
+    await checkShardDirectory(path, all);
+    const names = all.filter(isPartFile).sort(byName);
     const files: string[] = [];
     for (const n of names) {
       const f = join(path, n);

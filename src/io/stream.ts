@@ -36,6 +36,12 @@ export const DEFAULT_BLOCK_ROWS = 1_048_576;
 export interface TableStreamOptions extends ReadTableOptions {
   /** Rows per block, an integer ≥ 1. Default `DEFAULT_BLOCK_ROWS` (1,048,576). */
   blockRows?: number;
+  /**
+   * Called once with the column names of the input (of its first part) before any row is read;
+   * the columns and types it returns replace `columns` and `types`. For choosing what to read
+   * from what is there, e.g. which encoded layout a file holds, even on standard input.
+   */
+  select?: (names: string[]) => Pick<ReadTableOptions, "columns" | "types">;
 }
 
 /** One block of a stream. */
@@ -245,9 +251,12 @@ export async function openCsvReadableStream(
   options: TableStreamOptions = {},
 ): Promise<TableStream> {
   const blockRows = checkBlockRows(name, options.blockRows ?? DEFAULT_BLOCK_ROWS);
-  const opts = resolveReadOptions(name, options);
+  let opts = resolveReadOptions(name, options);
   const replay = new ReplaySource(name, readable);
   const header = await readCsvHeader(name, replay.source, opts);
+  if (options.select !== undefined) {
+    opts = resolveReadOptions(name, { ...options, ...options.select(header.names) });
+  }
   return openCsvStream([{ path: name, source: replay.source, header }], opts, blockRows, replay);
 }
 
@@ -280,13 +289,29 @@ export async function openTableStream(
   if (files.length === 1 && files[0] === STDIN_NAME) {
     return openCsvReadableStream(STDIN_NAME, process.stdin, options);
   }
-  const opts = resolveReadOptions(what, options);
-  if (family === "parquet") return openParquetStream(files, opts, blockRows);
+  let opts = resolveReadOptions(what, options);
+  if (family === "parquet") {
+    if (options.select !== undefined) {
+      const all = resolveReadOptions(what, { ...options, columns: undefined, types: undefined });
+      const con = await connectDuckDb();
+      let names: string[];
+      try {
+        names = (await planParquet(con, files[0]!, all)).plans.map((p) => p.spec.name);
+      } finally {
+        con.closeSync();
+      }
+      opts = resolveReadOptions(what, { ...options, ...options.select(names) });
+    }
+    return openParquetStream(files, opts, blockRows);
+  }
   const parts: CsvPart[] = [];
   for (const path of files) {
     const gzip = formatOf(path) === "csv.gz";
     const header = await readPartHeader(path, gzip, opts);
     parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header });
+  }
+  if (options.select !== undefined) {
+    opts = resolveReadOptions(what, { ...options, ...options.select(parts[0]!.header.names) });
   }
   return openCsvStream(parts, opts, blockRows, null);
 }

@@ -2,4 +2,5 @@ export * from "./encode-parallel.js";
 export * from "./errors.js";
 export * from "./pool.js";
 export * from "./protocol.js";
+export * from "./stream-codec.js";
 export * from "./thread-source.js";

@@ -7,6 +7,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { MomentKind } from "../core/stats.js";
 import type { Table } from "../core/table.js";
 import type { ComponentTerms } from "../core/terms.js";
+import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { SerializedError } from "./errors.js";
@@ -59,6 +60,14 @@ export interface DecodeTask {
   table: Table;
 }
 
+/** `evaluateTable(model, table, { firstRow })` with a loaded model. */
+export interface EvaluateTask {
+  kind: "evaluate";
+  key: number;
+  table: Table;
+  firstRow: number;
+}
+
 /**
  * Fault injection, for tests of the pool's error paths: `throw` throws `errorName(message)` in the
  * task, `exit` calls process.exit(1), `uncaught` throws outside any task.
@@ -76,6 +85,7 @@ export type Task =
   | UnloadModelTask
   | EncodeTask
   | DecodeTask
+  | EvaluateTask
   | FaultTask;
 
 export type TaskKind = Task["kind"];
@@ -87,6 +97,7 @@ export interface TaskResults {
   "unload-model": null;
   encode: Table;
   decode: Table;
+  evaluate: TableEvaluation;
   fault: null;
 }
 

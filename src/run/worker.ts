@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
 import { summarizeBlocks } from "../core/terms.js";
+import { evaluateTable } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, transformTable } from "../encode/table-codec.js";
 import { deserializeError, serializeError } from "./errors.js";
@@ -104,6 +105,8 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
       transfer.push(...transferablesOf(out));
       return out;
     }
+    case "evaluate":
+      return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
     case "fault":
       switch (task.mode) {
         case "throw":

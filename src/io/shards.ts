@@ -1,0 +1,309 @@
+/**
+ * Sharded output that is safe to trust. A run writes into `<out>.partial/`:
+ *
+ * - `_INCOMPLETE`: the run's identity (command, model checksum, options, input), written first;
+ * - `part-000000.<ext>`, …: each shard written to a hidden temporary name, flushed, and renamed
+ *   when complete;
+ * - `_progress.jsonl`: one line per finished shard (index, rows, bytes), appended after its rename.
+ *
+ * When every shard is done, `_manifest.json` (rows per shard, columns, the run's identity) is
+ * written, `_INCOMPLETE` and `_progress.jsonl` are removed, and the directory is renamed to
+ * `<out>` in one step. So `<out>` exists only when complete; a run killed at any moment leaves
+ * `<out>.partial/`, which readers refuse (it holds `_INCOMPLETE`) and `--resume` continues: a
+ * shard counts as done when its file exists and its progress line was written; the others are
+ * redone.
+ */
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidInputError } from "../core/errors.js";
+import type { Table } from "../core/table.js";
+import { errorCode, errorMessage, IoError } from "./errors.js";
+import { writeAtomically } from "./safe-write.js";
+import { writeTable } from "./table-io.js";
+
+/** Name of the manifest of a complete sharded output. */
+export const MANIFEST_NAME = "_manifest.json";
+/** Name of the marker of an output still being written (or killed). */
+export const INCOMPLETE_NAME = "_INCOMPLETE";
+const PROGRESS_NAME = "_progress.jsonl";
+/** Written into every manifest. */
+export const MANIFEST_FORMAT = "modenorm.shards";
+
+/** Formats a shard can be written in. */
+export type ShardFormat = "parquet" | "csv" | "csv.gz";
+
+/** One shard in a manifest. */
+export interface ShardEntry {
+  file: string;
+  firstRow: number;
+  rows: number;
+  bytes: number;
+}
+
+/** The manifest of a complete sharded output. */
+export interface ShardManifest {
+  format: typeof MANIFEST_FORMAT;
+  version: 1;
+  complete: true;
+  rows: number;
+  columns: { name: string; type: string }[];
+  shards: ShardEntry[];
+  /** The run's identity, as given to {@link openShardedOutput}. */
+  run: Record<string, unknown>;
+  /** Extra facts the caller adds at the end (timings, layout spans, …). */
+  info: Record<string, unknown>;
+}
+
+/** Options of {@link openShardedOutput}. */
+export interface ShardedOutputOptions {
+  format: ShardFormat;
+  /** Replace an existing output (and discard an interrupted run's files). */
+  overwrite?: boolean;
+  /** Continue an interrupted run of the same identity, keeping its finished shards. */
+  resume?: boolean;
+  /** What makes two runs the same (compared on resume); JSON data. */
+  run: Record<string, unknown>;
+}
+
+/** A sharded output being written. */
+export interface ShardedOutput {
+  /** The output directory (created when complete). */
+  path: string;
+  /** Shards an interrupted run finished: index → entry (resume only). */
+  done: Map<number, ShardEntry>;
+  /** True when `--resume` found the output already complete: nothing to do. */
+  alreadyComplete: boolean;
+  /** Writes shard `index` (rows `firstRow`…) atomically and records it. */
+  writeShard(index: number, firstRow: number, table: Table): Promise<ShardEntry>;
+  /** Writes the manifest and moves the directory into place. */
+  finish(info: Record<string, unknown>): Promise<ShardManifest>;
+}
+
+/** The file name of shard `index`. */
+export function shardName(index: number, format: ShardFormat): string {
+  return `part-${String(index).padStart(6, "0")}.${format}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return false;
+    throw new IoError(`${path}: cannot check: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new InvalidInputError(`${path}: cannot read it as JSON: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Finished shards of an interrupted run: those with a file and a progress line. */
+async function finishedShards(partial: string): Promise<Map<number, ShardEntry>> {
+  const done = new Map<number, ShardEntry>();
+  let text = "";
+  try {
+    text = await readFile(join(partial, PROGRESS_NAME), "utf8");
+  } catch (err) {
+    if (errorCode(err) !== "ENOENT") throw err;
+  }
+  // The last line may be cut short by a kill: only whole lines count.
+  for (const line of text.split("\n").slice(0, -1)) {
+    let e: ShardEntry & { index: number };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (await exists(join(partial, e.file))) {
+      const size = (await stat(join(partial, e.file))).size;
+      if (size === e.bytes)
+        done.set(e.index, { file: e.file, firstRow: e.firstRow, rows: e.rows, bytes: e.bytes });
+    }
+  }
+  return done;
+}
+
+/**
+ * Opens `path` for sharded output (see the module comment).
+ *
+ * @throws IoError `path` exists and neither `overwrite` nor (for a complete output) `resume` is
+ *   set; `<path>.partial` exists and neither `resume` nor `overwrite` is set; the directory cannot
+ *   be created.
+ * @throws InvalidInputError `resume` of a run whose identity differs (another model, input or
+ *   options).
+ */
+export async function openShardedOutput(
+  path: string,
+  options: ShardedOutputOptions,
+): Promise<ShardedOutput> {
+  // "out/" and "out" are the same directory; the partial one is its sibling "out.partial".
+  path = path.length > 1 ? path.replace(/[/\\]+$/, "") : path;
+  const partial = `${path}.partial`;
+  const overwrite = options.overwrite === true;
+  const resume = options.resume === true;
+  const runText = JSON.stringify(options.run);
+  let done = new Map<number, ShardEntry>();
+  if (await exists(path)) {
+    if (resume && !overwrite && (await exists(join(path, MANIFEST_NAME)))) {
+      const m = (await readJson(join(path, MANIFEST_NAME))) as ShardManifest;
+      if (JSON.stringify(m.run) === runText) {
+        return {
+          path,
+          done,
+          alreadyComplete: true,
+          writeShard: () => Promise.reject(new Error(`${path}: already complete`)),
+          finish: () => Promise.resolve(m),
+        };
+      }
+    }
+    if (!overwrite) {
+      throw new IoError(
+        `${path}: already exists; pass --overwrite to replace it, or choose another name`,
+      );
+    }
+  }
+  if (await exists(partial)) {
+    if (resume) {
+      const marker = join(partial, INCOMPLETE_NAME);
+      const before = (await exists(marker)) ? JSON.stringify(await readJson(marker)) : null;
+      if (before !== runText) {
+        throw new InvalidInputError(
+          `${partial}: was left by a different run (another model, input or options), so it cannot be resumed by this one; rerun that command with --resume, or pass --overwrite to start over`,
+        );
+      }
+      done = await finishedShards(partial);
+    } else if (overwrite) {
+      await rm(partial, { recursive: true, force: true });
+    } else {
+      throw new IoError(
+        `${partial}: an interrupted run left this incomplete output; continue it with --resume (same command), or pass --overwrite to start over`,
+      );
+    }
+  }
+  try {
+    await mkdir(partial, { recursive: true });
+    if (done.size === 0) {
+      await writeAtomically(join(partial, INCOMPLETE_NAME), true, async (tmp) => {
+        await writeFile(tmp, `${runText}\n`, { flag: "wx" });
+      });
+      await rm(join(partial, PROGRESS_NAME), { force: true });
+    }
+  } catch (err) {
+    if (err instanceof IoError) throw err;
+    throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
+  }
+  const written = new Map<number, ShardEntry>(done);
+  return {
+    path,
+    done,
+    alreadyComplete: false,
+    async writeShard(index, firstRow, table) {
+      const file = shardName(index, options.format);
+      const full = join(partial, file);
+      await writeTable(full, table, { overwrite: true });
+      const entry: ShardEntry = {
+        file,
+        firstRow,
+        rows: table.rows,
+        bytes: (await stat(full)).size,
+      };
+      await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
+      written.set(index, entry);
+      return entry;
+    },
+    async finish(info) {
+      const shards = [...written.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+      let rows = 0;
+      for (const [j, s] of shards.entries()) {
+        if (s.firstRow !== rows || s.file !== shardName(j, options.format)) {
+          throw new IoError(
+            `${partial}: shard ${j} is missing or out of place; rerun with --resume to redo it`,
+          );
+        }
+        rows += s.rows;
+      }
+      const columns = (info.columns as ShardManifest["columns"] | undefined) ?? [];
+      const manifest: ShardManifest = {
+        format: MANIFEST_FORMAT,
+        version: 1,
+        complete: true,
+        rows,
+        columns,
+        shards,
+        run: options.run,
+        info,
+      };
+      // Files of earlier attempts beyond the last shard (e.g. a run with other shard sizes).
+      for (const name of await readdir(partial)) {
+        if (name.startsWith("part-") && !shards.some((s) => s.file === name)) {
+          await rm(join(partial, name), { force: true });
+        }
+      }
+      await writeAtomically(join(partial, MANIFEST_NAME), true, async (tmp) => {
+        await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`, { flag: "wx" });
+      });
+      await rm(join(partial, INCOMPLETE_NAME), { force: true });
+      await rm(join(partial, PROGRESS_NAME), { force: true });
+      if (await exists(path)) {
+        // --overwrite: move the old output aside first, so a crash never leaves neither.
+        const old = `${path}.old-${process.pid}`;
+        await rename(path, old);
+        await rename(partial, path);
+        await rm(old, { recursive: true, force: true });
+      } else {
+        await rename(partial, path);
+      }
+      return manifest;
+    },
+  };
+}
+
+/**
+ * Checks a directory about to be read as input: refuses an incomplete output, and one whose part
+ * files differ from its manifest's.
+ * @throws InvalidInputError naming the directory and what is wrong.
+ */
+export async function checkShardDirectory(dir: string, names: readonly string[]): Promise<void> {
+  if (names.includes(INCOMPLETE_NAME)) {
+    throw new InvalidInputError(
+      `${dir}: is an incomplete output of an interrupted run (it holds ${INCOMPLETE_NAME}); finish it by rerunning the command with --resume, or delete it`,
+    );
+  }
+  if (!names.includes(MANIFEST_NAME)) return;
+  const m = (await readJson(join(dir, MANIFEST_NAME))) as Partial<ShardManifest>;
+  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.shards)) {
+    throw new InvalidInputError(`${dir}/${MANIFEST_NAME}: not a modenorm shard manifest`);
+  }
+  const listed = new Set(m.shards.map((s) => s.file));
+  for (const s of m.shards) {
+    const size = names.includes(s.file) ? (await stat(join(dir, s.file))).size : -1;
+    if (size !== s.bytes) {
+      throw new InvalidInputError(
+        `${dir}: shard ${s.file} ${size < 0 ? "is missing" : `has ${size} bytes, but ${MANIFEST_NAME} says ${s.bytes}`}; the output is damaged — regenerate it`,
+      );
+    }
+  }
+  for (const n of names) {
+    if (n.startsWith("part-") && !listed.has(n)) {
+      throw new InvalidInputError(
+        `${dir}: ${n} is not listed in ${MANIFEST_NAME}; remove it or regenerate the output`,
+      );
+    }
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Where a stream of blocks goes: standard output (CSV), one file, or a directory of shards.
+ *
+ * - `-`: CSV on standard output, block by block, honouring back-pressure.
+ * - a path ending in `.parquet`, `.csv` or `.csv.gz`: one file, written when the input ends
+ *   through a temporary name (so it appears only when complete). It holds the whole output in
+ *   memory until then: use a directory for outputs larger than memory.
+ * - any other path: a directory of shards of `shardRows` rows with a manifest
+ *   ({@link openShardedOutput}), in bounded memory, resumable.
+ */
+import { once } from "node:events";
+import { InvalidInputError } from "../core/errors.js";
+import type { Column, Table } from "../core/table.js";
+import { csvBlocks } from "./csv-write.js";
+import { SUPPORTED_EXTENSIONS } from "./format.js";
+import { checkWritable } from "./safe-write.js";
+import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
+import type { TableBlock } from "./stream.js";
+import { writeTable } from "./table-io.js";
+
+/** Options of {@link openTableSink}. */
+export interface TableSinkOptions {
+  /** Shard format of a directory output; default `parquet`. */
+  format?: ShardFormat;
+  /** Rows per shard of a directory output; a multiple of the block size. Default 4,194,304. */
+  shardRows?: number;
+  overwrite?: boolean;
+  resume?: boolean;
+  /** The run's identity, recorded in a directory output's manifest and compared on resume. */
+  run?: Record<string, unknown>;
+}
+
+/** Default rows per shard: 4 blocks of 2^20 rows. */
+export const DEFAULT_SHARD_ROWS = 4_194_304;
+
+/** What a sink wrote. */
+export interface SinkResult {
+  kind: "stdout" | "file" | "shards";
+  path: string;
+  rows: number;
+  /** Directory outputs: the manifest. */
+  manifest?: ShardManifest;
+}
+
+/** A destination of blocks, written in row order. */
+export interface TableSink {
+  /** True when `--resume` found the whole output complete already. */
+  alreadyComplete: boolean;
+  /** True when an interrupted run already wrote the rows of this block (skip it). */
+  done(firstRow: number): boolean;
+  /** Writes a block (blocks come in row order; skipped ones are not passed). */
+  write(block: TableBlock): Promise<void>;
+  /** Completes the output (for directories: the manifest, then the rename). */
+  finish(info?: Record<string, unknown>): Promise<SinkResult>;
+}
+
+function concat(parts: Table[]): Table {
+  if (parts.length === 1) return parts[0]!;
+  const rows = parts.reduce((s, p) => s + p.rows, 0);
+  const columns = parts[0]!.columns.map((c0, j): Column => {
+    if (c0.type === "string") {
+      return { ...c0, values: parts.flatMap((p) => (p.columns[j] as typeof c0).values) };
+    }
+    const values = new (c0.values.constructor as new (n: number) => typeof c0.values)(rows);
+    const anyNulls = parts.some((p) => (p.columns[j] as typeof c0).nulls !== null);
+    const nulls = anyNulls ? new Uint8Array(rows) : null;
+    let at = 0;
+    for (const p of parts) {
+      const c = p.columns[j] as typeof c0;
+      (values as { set(a: ArrayLike<unknown>, o: number): void }).set(c.values, at);
+      if (nulls !== null && c.nulls !== null) nulls.set(c.nulls, at);
+      at += c.values.length;
+    }
+    return { ...c0, values, nulls } as Column;
+  });
+  return { rows, columns };
+}
+
+function isFilePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return SUPPORTED_EXTENSIONS.some(([ext]) => lower.endsWith(ext) && lower.length > ext.length);
+}
+
+function stdoutSink(): TableSink {
+  let rows = 0;
+  let first = true;
+  return {
+    alreadyComplete: false,
+    done: () => false,
+    async write(block) {
+      let header = true;
+      for (const text of csvBlocks(block.table)) {
+        // csvBlocks starts with the header line: written for the first block only.
+        const skip = header && !first;
+        header = false;
+        if (skip) continue;
+        if (!process.stdout.write(text)) await once(process.stdout, "drain");
+      }
+      first = false;
+      rows += block.table.rows;
+    },
+    async finish() {
+      return { kind: "stdout", path: "-", rows };
+    },
+  };
+}
+
+/**
+ * Opens the sink `path` names (see the module comment).
+ * @throws IoError an output that exists (without `overwrite`) or an interrupted run's directory
+ *   (without `resume` or `overwrite`).
+ * @throws InvalidInputError a `shardRows` that is not a positive integer.
+ */
+export async function openTableSink(
+  path: string,
+  blockRows: number,
+  options: TableSinkOptions = {},
+): Promise<TableSink> {
+  if (path === "-") return stdoutSink();
+  if (isFilePath(path)) {
+    await checkWritable(path, options.overwrite === true);
+    const parts: Table[] = [];
+    let empty: Table | null = null;
+    return {
+      alreadyComplete: false,
+      done: () => false,
+      async write(block) {
+        if (block.table.rows > 0) parts.push(block.table);
+        else empty = block.table;
+      },
+      async finish() {
+        const table = parts.length > 0 ? concat(parts) : empty;
+        if (table === null) throw new InvalidInputError(`${path}: no rows to write`);
+        await writeTable(path, table, { overwrite: options.overwrite });
+        return { kind: "file", path, rows: table.rows };
+      },
+    };
+  }
+  const shardRows = options.shardRows ?? DEFAULT_SHARD_ROWS;
+  if (!Number.isInteger(shardRows) || shardRows < blockRows || shardRows % blockRows !== 0) {
+    throw new InvalidInputError(
+      `${path}: shard rows must be a positive multiple of the block size ${blockRows}; got ${shardRows}`,
+    );
+  }
+  const out = await openShardedOutput(path, {
+    format: options.format ?? "parquet",
+    overwrite: options.overwrite,
+    resume: options.resume,
+    run: { ...options.run, blockRows, shardRows },
+  });
+  let pending: Table[] = [];
+  let pendingRows = 0;
+  let shardFirst = 0;
+  let columns: { name: string; type: string }[] = [];
+  const flush = async () => {
+    if (pendingRows === 0) return;
+    await out.writeShard(Math.floor(shardFirst / shardRows), shardFirst, concat(pending));
+    pending = [];
+    pendingRows = 0;
+  };
+  return {
+    alreadyComplete: out.alreadyComplete,
+    done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
+    async write(block) {
+      columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));
+      if (pendingRows === 0) shardFirst = block.firstRow;
+      pending.push(block.table);
+      pendingRows += block.table.rows;
+      if (pendingRows >= shardRows) await flush();
+    },
+    async finish(info = {}) {
+      await flush();
+      const manifest = await out.finish({ columns, ...info });
+      return { kind: "shards", path, rows: manifest.rows, manifest };
+    },
+  };
+}

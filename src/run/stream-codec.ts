@@ -1,0 +1,233 @@
+/**
+ * Whole streams through the model in bounded memory: fit (one pass of mergeable summaries),
+ * encode, decode and evaluate (each block of the stream a task on the worker pool, results
+ * consumed in block order).
+ *
+ * Output is bit-identical for any thread count: a block's encoding depends only on its rows and
+ * the global index of its first row (per-row randomness is keyed by the row), and blocks are
+ * written and merged in row order.
+ *
+ * Memory: at most `threads + 1` blocks in flight, plus the block being written.
+ */
+import type { Table } from "../core/table.js";
+import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
+import type { ModelSpec } from "../encode/spec.js";
+import type { Layout } from "../encode/table-codec.js";
+import {
+  addToTableSummary,
+  createTableSummary,
+  type FittedOn,
+  fitFromTableSummary,
+  type TableSummary,
+  type TableSummaryOptions,
+} from "../encode/table-summary.js";
+import type { TableSink } from "../io/sink.js";
+import type { TableBlock, TableStream } from "../io/stream.js";
+import { WorkerPool } from "./pool.js";
+import type { Task } from "./protocol.js";
+import { transferablesOf } from "./table-blocks.js";
+
+/** Options of the stream runners. */
+export interface StreamRunOptions {
+  /** Worker threads; default `os.availableParallelism()`. Ignored when `pool` is given. */
+  threads?: number;
+  /** A pool to use (and leave open). */
+  pool?: WorkerPool;
+  /** Called after each block with the rows done so far (skipped rows included). */
+  onProgress?: (rows: number) => void;
+}
+
+/** What a stream run did. */
+export interface StreamRunResult {
+  rows: number;
+  /** Rows of blocks an interrupted run had already written (skipped on resume). */
+  skippedRows: number;
+  seconds: number;
+}
+
+/** Never an unhandled rejection while a promise waits in a queue; its awaiter still sees it. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * Runs `work` on the blocks of `stream` with up to `width` in flight, and `consume`s the results in
+ * block order. Blocks for which `skip` is true are not worked on.
+ */
+async function orderedMap<R>(
+  stream: TableStream,
+  width: number,
+  skip: (b: TableBlock) => boolean,
+  work: (b: TableBlock) => Promise<R>,
+  consume: (r: R, b: TableBlock) => Promise<void>,
+  onSkip: (b: TableBlock) => void,
+): Promise<void> {
+  const blocks = stream.blocks();
+  const queue: { block: TableBlock; result: Promise<R> }[] = [];
+  let ended = false;
+  try {
+    for (;;) {
+      while (!ended && queue.length < width) {
+        const r = await blocks.next();
+        if (r.done) {
+          ended = true;
+          break;
+        }
+        if (skip(r.value)) {
+          if (queue.length === 0) onSkip(r.value);
+          else queue.push({ block: r.value, result: Promise.resolve(null as R) });
+          continue;
+        }
+        queue.push({ block: r.value, result: quiet(work(r.value)) });
+      }
+      const head = queue.shift();
+      if (head === undefined) break;
+      const result = await head.result;
+      if (result === null && skip(head.block)) onSkip(head.block);
+      else await consume(result, head.block);
+    }
+  } finally {
+    await Promise.allSettled(queue.map((q) => q.result));
+    await stream.close();
+  }
+}
+
+async function withPool<T>(
+  options: StreamRunOptions,
+  model: ModelSpec,
+  body: (pool: WorkerPool, key: number) => Promise<T>,
+): Promise<T> {
+  const pool = options.pool ?? new WorkerPool({ size: options.threads });
+  const key = ++streamKeys;
+  try {
+    await pool.broadcast({ kind: "load-model", key, model });
+    const out = await body(pool, key);
+    await pool.broadcast({ kind: "unload-model", key });
+    return out;
+  } finally {
+    if (options.pool === undefined) await pool.close();
+  }
+}
+
+let streamKeys = 1 << 20;
+
+async function codecStream(
+  model: ModelSpec,
+  stream: TableStream,
+  sink: TableSink,
+  options: StreamRunOptions,
+  task: (key: number, b: TableBlock) => Task,
+): Promise<StreamRunResult> {
+  const t0 = performance.now();
+  let rows = 0;
+  let skippedRows = 0;
+  await withPool(options, model, (pool, key) =>
+    orderedMap<Table>(
+      stream,
+      pool.size + 1,
+      (b) => sink.done(b.firstRow),
+      async (b) => (await pool.run(task(key, b), transferablesOf(b.table))) as Table,
+      async (table, b) => {
+        await sink.write({ firstRow: b.firstRow, table });
+        rows += table.rows;
+        options.onProgress?.(rows);
+      },
+      (b) => {
+        rows += b.table.rows;
+        skippedRows += b.table.rows;
+        options.onProgress?.(rows);
+      },
+    ),
+  );
+  return { rows, skippedRows, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Encodes every block of `stream` into `sink` (see the module comment). */
+export function encodeStream(
+  model: ModelSpec,
+  stream: TableStream,
+  sink: TableSink,
+  options: StreamRunOptions & { layout?: Layout } = {},
+): Promise<StreamRunResult> {
+  const layout = options.layout ?? "compact";
+  return codecStream(model, stream, sink, options, (key, b) => ({
+    kind: "encode",
+    key,
+    table: b.table,
+    layout,
+    firstRow: b.firstRow,
+  }));
+}
+
+/** Decodes every block of an encoded `stream` (either layout) into `sink`. */
+export function decodeStream(
+  model: ModelSpec,
+  stream: TableStream,
+  sink: TableSink,
+  options: StreamRunOptions = {},
+): Promise<StreamRunResult> {
+  return codecStream(model, stream, sink, options, (key, b) => ({
+    kind: "decode",
+    key,
+    table: b.table,
+  }));
+}
+
+/** Evaluates the round trip of every row of `stream`, merging block results in row order. */
+export async function evaluateStream(
+  model: ModelSpec,
+  stream: TableStream,
+  options: StreamRunOptions = {},
+): Promise<TableEvaluation & { seconds: number }> {
+  const t0 = performance.now();
+  let total: TableEvaluation | null = null;
+  await withPool(options, model, (pool, key) =>
+    orderedMap<TableEvaluation>(
+      stream,
+      pool.size + 1,
+      () => false,
+      async (b) =>
+        (await pool.run(
+          { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
+          transferablesOf(b.table),
+        )) as TableEvaluation,
+      async (e) => {
+        total = total === null ? e : mergeEvaluations(total, e);
+        options.onProgress?.(total.rows);
+      },
+      () => undefined,
+    ),
+  );
+  const result: TableEvaluation = total ?? { rows: 0, columns: [] };
+  return { ...result, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Fits a model in one pass over `stream`: a {@link TableSummary} built block by block (kinds not
+ * given are inferred from the first block), then the specs fitted from it.
+ * @throws InvalidInputError as `fitTable` (an empty stream: no rows).
+ */
+export async function fitStream(
+  stream: TableStream,
+  options: TableSummaryOptions & { onProgress?: (rows: number) => void } = {},
+): Promise<{ model: ModelSpec; fittedOn: FittedOn; rows: number; seconds: number }> {
+  const t0 = performance.now();
+  let summary: TableSummary | null = null;
+  const expectedRows = stream.totalRows ?? undefined;
+  try {
+    for await (const b of stream.blocks()) {
+      summary ??= createTableSummary(b.table, {
+        ...options,
+        summary: { expectedRows, ...options.summary },
+      });
+      addToTableSummary(summary, b.table, b.firstRow);
+      options.onProgress?.(summary.rows);
+    }
+  } finally {
+    await stream.close();
+  }
+  const s: TableSummary = summary ?? { rows: 0, columns: [] };
+  const { model, fittedOn } = fitFromTableSummary(s, options);
+  return { model, fittedOn, rows: s.rows, seconds: (performance.now() - t0) / 1000 };
+}
