@@ -222,6 +222,15 @@ async function openSink(o: SinkOptions, run: Record<string, unknown>): Promise<T
   });
 }
 
+/**
+ * Bad input (a malformed row, an unseen category) cannot be resumed past: drop the partial output
+ * so nothing of it is mistaken for a result. A crash or a failed write (disk full) keeps it for
+ * `--resume`.
+ */
+async function abortOnBadInput(sink: TableSink, err: unknown): Promise<void> {
+  if (err instanceof InvalidInputError) await sink.abort().catch(() => undefined);
+}
+
 /** Prints what a sink wrote. */
 function reportSink(
   o: SinkOptions,
@@ -293,6 +302,9 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
         onProgress: (r) => progress.update(r),
       }),
     );
+  } catch (err) {
+    await abortOnBadInput(sink, err);
+    throw err;
   } finally {
     progress.stop();
   }
@@ -357,6 +369,9 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
         onProgress: (r) => progress.update(r),
       }),
     );
+  } catch (err) {
+    await abortOnBadInput(sink, err);
+    throw err;
   } finally {
     progress.stop();
   }

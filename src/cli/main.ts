@@ -10,6 +10,7 @@ import {
 } from "./commands.js";
 import { runDemo } from "./demo.js";
 import {
+  EXIT_INPUT,
   EXIT_OK,
   EXIT_USAGE,
   intOption,
@@ -20,9 +21,13 @@ import {
 } from "./shared.js";
 
 // A reader that stops early (`modenorm inspect m.json --json | head`) is not an error.
+// Any other failure to write standard output (e.g. ENOSPC on a full disk) is bad output, not a bug.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);
-  throw err;
+  process.stderr.write(
+    `modenorm: standard output: cannot write (${err.code ?? "error"}: ${err.message}); the output is incomplete\n`,
+  );
+  process.exit(EXIT_INPUT);
 });
 
 const threadsOption = (v: string): number => {

@@ -86,6 +86,8 @@ export interface ShardedOutput {
   writeShard(index: number, firstRow: number, table: Table): Promise<ShardEntry>;
   /** Writes the manifest and moves the directory into place. */
   finish(info: Record<string, unknown>): Promise<ShardManifest>;
+  /** Removes the partial output (after bad input: there is nothing worth resuming). */
+  discard(): Promise<void>;
 }
 
 /** The file name of shard `index`. */
@@ -169,6 +171,7 @@ export async function openShardedOutput(
           alreadyComplete: true,
           writeShard: () => Promise.reject(new Error(`${path}: already complete`)),
           finish: () => Promise.resolve(m),
+          discard: () => Promise.resolve(),
         };
       }
     }
@@ -216,7 +219,15 @@ export async function openShardedOutput(
     async writeShard(index, firstRow, table) {
       const file = shardName(index, options.format);
       const full = join(partial, file);
-      await writeTable(full, table, { overwrite: true });
+      try {
+        await writeTable(full, table, { overwrite: true });
+      } catch (err) {
+        if (!(err instanceof IoError)) throw err;
+        throw new IoError(
+          `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
+          { cause: err },
+        );
+      }
       const entry: ShardEntry = {
         file,
         firstRow,
@@ -226,6 +237,9 @@ export async function openShardedOutput(
       await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
       written.set(index, entry);
       return entry;
+    },
+    async discard() {
+      await rm(partial, { recursive: true, force: true });
     },
     async finish(info) {
       const shards = [...written.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);

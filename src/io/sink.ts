@@ -52,6 +52,11 @@ export interface TableSink {
   write(block: TableBlock): Promise<void>;
   /** Completes the output (for directories: the manifest, then the rename). */
   finish(info?: Record<string, unknown>): Promise<SinkResult>;
+  /**
+   * Drops what was written (directories: the partial directory), for a run that failed on bad
+   * input; a crash or a failed write leaves the partial output for `--resume` instead.
+   */
+  abort(): Promise<void>;
 }
 
 function concat(parts: Table[]): Table {
@@ -102,6 +107,7 @@ function stdoutSink(): TableSink {
     async finish() {
       return { kind: "stdout", path: "-", rows };
     },
+    abort: async () => undefined,
   };
 }
 
@@ -133,6 +139,9 @@ export async function openTableSink(
         if (table === null) throw new InvalidInputError(`${path}: no rows to write`);
         await writeTable(path, table, { overwrite: options.overwrite });
         return { kind: "file", path, rows: table.rows };
+      },
+      async abort() {
+        parts.length = 0;
       },
     };
   }
@@ -173,5 +182,6 @@ export async function openTableSink(
       const manifest = await out.finish({ columns, ...info });
       return { kind: "shards", path, rows: manifest.rows, manifest };
     },
+    abort: () => out.discard(),
   };
 }
