@@ -121,3 +121,27 @@ export function checkTable(path: string, table: Table): void {
     }
   }
 }
+
+/** Concatenates tables of the same columns into one of `rows` rows. */
+export function concatTables(parts: readonly Table[], rows: number): Table {
+  if (parts.length === 1) return parts[0]!;
+  const columns = parts[0]!.columns.map((c0, j): Column => {
+    if (c0.type === "string") {
+      const values: (string | null)[] = [];
+      for (const p of parts) for (const v of (p.columns[j] as typeof c0).values) values.push(v);
+      return { ...c0, values };
+    }
+    const values = new (c0.values.constructor as new (n: number) => typeof c0.values)(rows);
+    const anyNulls = parts.some((p) => (p.columns[j] as typeof c0).nulls !== null);
+    const nulls = anyNulls ? new Uint8Array(rows) : null;
+    let at = 0;
+    for (const p of parts) {
+      const c = p.columns[j] as typeof c0;
+      (values as { set(a: ArrayLike<unknown>, o: number): void }).set(c.values, at);
+      if (nulls !== null && c.nulls !== null) nulls.set(c.nulls, at);
+      at += c.values.length;
+    }
+    return { ...c0, values, nulls } as Column;
+  });
+  return { rows, columns };
+}

@@ -288,30 +288,115 @@ function copyVector(
 }
 
 /**
- * Reads the selected columns of a Parquet file in batches of up to `batchRows` rows (the last
- * may be shorter; a file with no rows gives one empty batch). The connection is closed when the
- * generator finishes or is abandoned. `firstBatchRows` (default `batchRows`) sizes the first
- * batch only, so that a reader of several files can complete a block the previous file began.
+ * The schema of each file as DuckDB's `parquet_schema` sees it (names, physical, converted and
+ * logical types, root element excluded), in one query over all files: cheap even for thousands of
+ * parts. Null when the query fails (a file that is not Parquet): the caller then plans files one
+ * by one to name it.
+ */
+async function schemaSignatures(
+  con: DuckDBConnection,
+  files: readonly string[],
+): Promise<Map<string, { signature: string; rows: number }> | null> {
+  const list = `[${files.map(sqlPathLiteral).join(", ")}]`;
+  try {
+    const out = new Map<string, { signature: string; rows: number }>();
+    const meta = await con.runAndReadAll(
+      `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
+    );
+    for (const [file, rows] of meta.getRows()) {
+      out.set(String(file), { signature: "", rows: Number(rows) });
+    }
+    const schema = await con.runAndReadAll(
+      `SELECT file_name, name, type, converted_type, logical_type, num_children FROM parquet_schema(${list})`,
+    );
+    const seenRoot = new Set<string>();
+    for (const [file, name, type, converted, logical] of schema.getRows()) {
+      const f = String(file);
+      if (!seenRoot.has(f)) {
+        seenRoot.add(f); // the first element of each file is the schema root
+        continue;
+      }
+      const e = out.get(f);
+      if (e !== undefined) e.signature += `${String(name)}:${type}:${converted}:${logical};`;
+    }
+    return out.size === files.length ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Row counts of Parquet parts that all have the first part's columns and types. */
+export interface ParquetParts {
+  plans: ColumnPlan[];
+  rows: number[];
+}
+
+/**
+ * Plans reading `files` as one table: the first file is planned in full ({@link planParquet}), the
+ * others are checked against it in two queries over all of them (row counts and schemas). A file
+ * whose schema differs is planned alone and passed to `onDiffers` with the first file's plans, to
+ * say how they differ (it throws when they do).
+ * @throws InvalidInputError a file that is not Parquet or truncated (naming it).
+ */
+export async function planParquetParts(
+  con: DuckDBConnection,
+  files: readonly string[],
+  opts: ResolvedReadOptions,
+  onDiffers: (path: string, plans: ColumnPlan[], firstPlans: ColumnPlan[]) => void,
+): Promise<ParquetParts> {
+  const first = await planParquet(con, files[0]!, opts);
+  const sigs = files.length > 1 ? await schemaSignatures(con, files) : null;
+  if (sigs === null) {
+    // One file, or the batched query failed: plan each file (naming the bad one).
+    const rows = [first.rows];
+    for (let i = 1; i < files.length; i++) {
+      const plan = await planParquet(con, files[i]!, opts);
+      onDiffers(files[i]!, plan.plans, first.plans);
+      rows.push(plan.rows);
+    }
+    return { plans: first.plans, rows };
+  }
+  const base = sigs.get(files[0]!)?.signature;
+  const rows: number[] = [];
+  for (const f of files) {
+    const e = sigs.get(f)!;
+    if (e.signature !== base) onDiffers(f, (await planParquet(con, f, opts)).plans, first.plans);
+    rows.push(e.rows);
+  }
+  return { plans: first.plans, rows };
+}
+
+/**
+ * Reads the planned columns of Parquet `files` (all with the same schema, see
+ * {@link planParquetParts}) as one table, in batches of exactly `batchRows` rows (the last may be
+ * shorter; no rows at all gives one empty batch). All files are scanned by one DuckDB query, in
+ * file order, so DuckDB's threads decode ahead. The connection is closed when the generator
+ * finishes or is abandoned.
+ * @throws InvalidInputError a file that is truncated, corrupt or holds more or fewer rows than its
+ *   metadata says (naming it when DuckDB does, else the files read).
  */
 export async function* readParquetBatches(
-  path: string,
-  opts: ResolvedReadOptions,
+  files: readonly string[],
+  parts: ParquetParts,
   batchRows: number,
-  firstBatchRows: number = batchRows,
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
+  const what = files.length === 1 ? files[0]! : `${files[0]} … ${files[files.length - 1]}`;
   try {
-    const { rows, plans, from } = await planParquet(con, path, opts);
+    const { plans } = parts;
+    const rows = parts.rows.reduce((a, b) => a + b, 0);
     const specs = plans.map((p) => p.spec);
-    const sql = `SELECT ${plans.map((p) => p.expr).join(", ")} FROM ${from}`;
+    const list =
+      files.length === 1 ? sqlPathLiteral(files[0]!) : `[${files.map(sqlPathLiteral).join(", ")}]`;
+    const sql = `SELECT ${plans.map((p) => p.expr).join(", ")} FROM read_parquet(${list})`;
     let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
     try {
       result = await con.stream(sql);
     } catch (err) {
-      throw scanError(path, err);
+      throw scanError(what, err);
     }
     let emitted = 0;
-    let capacity = Math.min(firstBatchRows, rows - emitted);
+    let capacity = Math.min(batchRows, rows);
     let columns = specs.map((s) => allocateColumn(s, capacity));
     let filled = 0;
     if (rows === 0) {
@@ -323,14 +408,14 @@ export async function* readParquetBatches(
       try {
         chunk = await result.fetchChunk();
       } catch (err) {
-        throw scanError(path, err);
+        throw scanError(what, err);
       }
       if (chunk === null || chunk.rowCount === 0) break;
       const n = chunk.rowCount;
       let used = 0;
       while (used < n) {
         if (filled === capacity) {
-          throw new InvalidInputError(`${path}: has more rows than its metadata says (${rows})`);
+          throw new InvalidInputError(`${what}: has more rows than its metadata says (${rows})`);
         }
         const take = Math.min(n - used, capacity - filled);
         for (let j = 0; j < columns.length; j++)
@@ -348,7 +433,7 @@ export async function* readParquetBatches(
     }
     if (emitted + filled !== rows) {
       throw new InvalidInputError(
-        `${path}: truncated or corrupt Parquet file: read ${emitted + filled} of ${rows} rows`,
+        `${what}: truncated or corrupt Parquet file: read ${emitted + filled} of ${rows} rows`,
       );
     }
   } finally {
@@ -369,8 +454,16 @@ function scanError(path: string, err: unknown): InvalidInputError {
 
 /** Reads the selected columns of a whole Parquet file into memory. */
 export async function readParquet(path: string, opts: ResolvedReadOptions): Promise<Table> {
+  const con = await connectDuckDb();
+  let plan: Awaited<ReturnType<typeof planParquet>>;
+  try {
+    plan = await planParquet(con, path, opts);
+  } finally {
+    con.closeSync();
+  }
   let table: Table | null = null;
-  for await (const batch of readParquetBatches(path, opts, Number.MAX_SAFE_INTEGER)) {
+  const parts = { plans: plan.plans, rows: [plan.rows] };
+  for await (const batch of readParquetBatches([path], parts, Number.MAX_SAFE_INTEGER)) {
     table = batch;
   }
   return table!;

@@ -10,7 +10,8 @@
  */
 import { once } from "node:events";
 import { InvalidInputError } from "../core/errors.js";
-import type { Column, Table } from "../core/table.js";
+import type { Table } from "../core/table.js";
+import { concatTables } from "./columns.js";
 import { csvBlocks } from "./csv-write.js";
 import { SUPPORTED_EXTENSIONS } from "./format.js";
 import { checkWritable } from "./safe-write.js";
@@ -57,28 +58,6 @@ export interface TableSink {
    * input; a crash or a failed write leaves the partial output for `--resume` instead.
    */
   abort(): Promise<void>;
-}
-
-function concat(parts: Table[]): Table {
-  if (parts.length === 1) return parts[0]!;
-  const rows = parts.reduce((s, p) => s + p.rows, 0);
-  const columns = parts[0]!.columns.map((c0, j): Column => {
-    if (c0.type === "string") {
-      return { ...c0, values: parts.flatMap((p) => (p.columns[j] as typeof c0).values) };
-    }
-    const values = new (c0.values.constructor as new (n: number) => typeof c0.values)(rows);
-    const anyNulls = parts.some((p) => (p.columns[j] as typeof c0).nulls !== null);
-    const nulls = anyNulls ? new Uint8Array(rows) : null;
-    let at = 0;
-    for (const p of parts) {
-      const c = p.columns[j] as typeof c0;
-      (values as { set(a: ArrayLike<unknown>, o: number): void }).set(c.values, at);
-      if (nulls !== null && c.nulls !== null) nulls.set(c.nulls, at);
-      at += c.values.length;
-    }
-    return { ...c0, values, nulls } as Column;
-  });
-  return { rows, columns };
 }
 
 function isFilePath(path: string): boolean {
@@ -135,7 +114,13 @@ export async function openTableSink(
         else empty = block.table;
       },
       async finish() {
-        const table = parts.length > 0 ? concat(parts) : empty;
+        const table =
+          parts.length > 0
+            ? concatTables(
+                parts,
+                parts.reduce((n, p) => n + p.rows, 0),
+              )
+            : empty;
         if (table === null) throw new InvalidInputError(`${path}: no rows to write`);
         await writeTable(path, table, { overwrite: options.overwrite });
         return { kind: "file", path, rows: table.rows };
@@ -163,7 +148,11 @@ export async function openTableSink(
   let columns: { name: string; type: string }[] = [];
   const flush = async () => {
     if (pendingRows === 0) return;
-    await out.writeShard(Math.floor(shardFirst / shardRows), shardFirst, concat(pending));
+    await out.writeShard(
+      Math.floor(shardFirst / shardRows),
+      shardFirst,
+      concatTables(pending, pendingRows),
+    );
     pending = [];
     pendingRows = 0;
   };

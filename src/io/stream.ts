@@ -10,14 +10,19 @@
  */
 import type { Readable } from "node:stream";
 import { InvalidInputError } from "../core/errors.js";
-import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
+import type { ColumnType, Table, TimeUnit } from "../core/table.js";
 import type { ColumnSpec } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
 import { type ReadTableOptions, type ResolvedReadOptions, resolveReadOptions } from "./options.js";
-import { planParquet, readParquetBatches } from "./parquet-read.js";
+import {
+  type ParquetParts,
+  planParquet,
+  planParquetParts,
+  readParquetBatches,
+} from "./parquet-read.js";
 import {
   type CsvPart,
   checkSameHeader,
@@ -120,80 +125,40 @@ function checkSameSpecs(
   }
 }
 
-/** Concatenates tables of the same columns into one of `rows` rows. */
-function concatTables(parts: readonly Table[], rows: number): Table {
-  if (parts.length === 1) return parts[0]!;
-  const columns = parts[0]!.columns.map((c0, j): Column => {
-    if (c0.type === "string") {
-      const values: (string | null)[] = [];
-      for (const p of parts) for (const v of (p.columns[j] as typeof c0).values) values.push(v);
-      return { ...c0, values };
-    }
-    const values = new (c0.values.constructor as new (n: number) => typeof c0.values)(rows);
-    const anyNulls = parts.some((p) => (p.columns[j] as typeof c0).nulls !== null);
-    const nulls = anyNulls ? new Uint8Array(rows) : null;
-    let at = 0;
-    for (const p of parts) {
-      const c = p.columns[j] as typeof c0;
-      (values as { set(a: ArrayLike<unknown>, o: number): void }).set(c.values, at);
-      if (nulls !== null && c.nulls !== null) nulls.set(c.nulls, at);
-      at += c.values.length;
-    }
-    return { ...c0, values, nulls } as Column;
-  });
-  return { rows, columns };
-}
-
-/** Parquet parts: schemas and row counts from the metadata, then DuckDB's batches re-cut. */
+/** Parquet parts: schemas and row counts from the metadata, then one scan over all parts. */
 async function openParquetStream(
   files: string[],
   opts: ResolvedReadOptions,
   blockRows: number,
 ): Promise<TableStream> {
   const con = await connectDuckDb();
-  let specs: ColumnSpec[] = [];
-  let totalRows = 0;
+  let parts: ParquetParts;
   try {
-    for (let i = 0; i < files.length; i++) {
-      const plan = await planParquet(con, files[i]!, opts);
-      const s = plan.plans.map((p) => p.spec);
-      if (i === 0) specs = s;
-      else checkSameSpecs(files[0]!, specs, files[i]!, s);
-      totalRows += plan.rows;
-    }
+    parts = await planParquetParts(con, files, opts, (path, plans, first) => {
+      checkSameSpecs(
+        files[0]!,
+        first.map((p) => p.spec),
+        path,
+        plans.map((p) => p.spec),
+      );
+    });
   } finally {
     con.closeSync();
   }
+  const specs = parts.plans.map((p) => p.spec);
   let active: AsyncGenerator<TableBlock> | null = null;
   async function* blocks(): AsyncGenerator<TableBlock> {
-    let pending: Table[] = [];
-    let pendingRows = 0;
     let firstRow = 0;
-    for (const file of files) {
-      const first = pendingRows > 0 ? blockRows - pendingRows : blockRows;
-      for await (const batch of readParquetBatches(file, opts, blockRows, first)) {
-        if (batch.rows === 0) continue;
-        if (pendingRows === 0 && batch.rows === blockRows) {
-          yield { firstRow, table: batch };
-          firstRow += blockRows;
-          continue;
-        }
-        pending.push(batch);
-        pendingRows += batch.rows;
-        if (pendingRows === blockRows) {
-          yield { firstRow, table: concatTables(pending, pendingRows) };
-          firstRow += blockRows;
-          pending = [];
-          pendingRows = 0;
-        }
-      }
+    for await (const batch of readParquetBatches(files, parts, blockRows)) {
+      if (batch.rows === 0) continue;
+      yield { firstRow, table: batch };
+      firstRow += batch.rows;
     }
-    if (pendingRows > 0) yield { firstRow, table: concatTables(pending, pendingRows) };
   }
   return {
     schema: schemaOf(specs),
     files,
-    totalRows,
+    totalRows: parts.rows.reduce((a, b) => a + b, 0),
     blocks() {
       active = blocks();
       return active;
