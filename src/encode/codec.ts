@@ -20,6 +20,11 @@ export interface EncodeContext {
   columnIndex: number;
   /** Global index of the first row of this chunk. */
   firstRow: number;
+  /**
+   * `auto` (default): the WebAssembly encoder where it applies, else TypeScript; `js`: always the
+   * TypeScript reference. Both give the same bits; `js` exists to test that.
+   */
+  kernel?: "auto" | "js";
 }
 
 /** One output column of a layout. */

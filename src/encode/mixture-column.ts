@@ -22,6 +22,7 @@
  */
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../core/errors.js";
+import { encodeSample1dWasm } from "../core/kernels/estep-1d-wasm.js";
 import { uniformAt } from "../core/rng.js";
 import {
   type Column,
@@ -370,11 +371,37 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
   const residualNulls = new Uint8Array(n).fill(1);
   const prob = new Float64Array(K);
   if (col.type === "string") numericValue(col, 0); // throws the typed-column error
+  // The common case at scale runs in WebAssembly with the same result bit for bit; rows it marks
+  // with mode −1 (non-finite, no exact alpha) take the loop below like every row otherwise.
+  const fast =
+    ctx.kernel !== "js" &&
+    col.type === "float64" &&
+    spec.kind === "continuous" &&
+    spec.modeChoice === "sample" &&
+    p.modal.length === 0 &&
+    p.g === null &&
+    encodeSample1dWasm(
+      col.values,
+      0,
+      n,
+      K,
+      p.logConst,
+      p.mu,
+      p.halfPrec,
+      p.s,
+      ctx.seed,
+      ctx.columnIndex,
+      ctx.firstRow,
+      alpha,
+      mode,
+    );
   for (let i = 0; i < n; i++) {
     if (isNull(col, i)) {
       mode[i] = MODE_NULL;
+      alpha[i] = 0;
       continue;
     }
+    if (fast && mode[i]! >= 0) continue;
     const x = numericValue(col, i);
     if (p.modal.length > 0) {
       const j = isModal(x, p.modal);

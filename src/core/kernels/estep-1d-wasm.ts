@@ -72,6 +72,23 @@ interface KernelExports {
     logPtr: number,
   ): void;
   expArray(inPtr: number, outPtr: number, n: number): void;
+  encodeSample(
+    xPtr: number,
+    n: number,
+    K: number,
+    params: number,
+    muPtr: number,
+    sPtr: number,
+    scr: number,
+    seedLo: number,
+    seedHi: number,
+    streamLo: number,
+    streamHi: number,
+    rowLo: number,
+    rowHi: number,
+    aPtr: number,
+    mPtr: number,
+  ): void;
 }
 type EstepFn = KernelExports["estep"];
 type PosteriorFn = KernelExports["posterior"];
@@ -351,4 +368,82 @@ export function expWasmFast(input: Float64Array, out: Float64Array): void {
   }
   const ex = kernel!;
   runExp(ex.expFastArray, ex, input, out);
+}
+
+const TWO32 = 4294967296;
+
+/**
+ * The WebAssembly part of the mixture-column encoder (`encodeArrays` in
+ * src/encode/mixture-column.ts, float columns without transform, sampled modes): for rows
+ * `[start, end)` of `x` (global rows `firstRow + i`), the posterior over the K modes (this
+ * module's exp, bit-identical to V8's `Math.exp`), the mode drawn with `uniformAt(seed, stream,
+ * row)` (Philox in integer arithmetic, identical), the admissible-mode rule and the exact alpha,
+ * evaluated in the reference's order, so `alpha[i]` and `mode[i]` equal the reference's bit for
+ * bit. `mode[i] = -1` marks rows the caller must encode with the reference (non-finite values,
+ * rows with no exact alpha). Constants: a_k = log w_k − log σ_k, b_k = 1/(2σ_k²), mu_k, s_k = scale·σ_k.
+ *
+ * @returns false (and writes nothing) when WebAssembly SIMD is not available.
+ */
+export function encodeSample1dWasm(
+  x: Float64Array,
+  start: number,
+  end: number,
+  K: number,
+  a: Float64Array,
+  mu: Float64Array,
+  b: Float64Array,
+  s: Float64Array,
+  seed: number,
+  stream: number,
+  firstRow: number,
+  alpha: Float64Array,
+  mode: Int32Array,
+): boolean {
+  if (!wasmSimdAvailable()) return false;
+  const ex = kernel!;
+  // Byte layout: params 3K v128 | mu K f64 | s K f64 (16-aligned) | scratch 4K + 4 v128 | x | alpha | mode.
+  const params = base;
+  const muOff = params + 48 * K;
+  const sOff = muOff + 8 * K;
+  const scr = (sOff + 8 * K + 15) & ~15;
+  const xOff = scr + 16 * (4 * K + 4);
+  const aOff = xOff + 8 * WASM_CHUNK_ROWS;
+  const mOff = aOff + 8 * WASM_CHUNK_ROWS;
+  const f = memoryF64(ex, mOff + 4 * WASM_CHUNK_ROWS);
+  const m32 = new Int32Array(ex.memory.buffer);
+  writeParams(f, params / 8, K, a, mu, b);
+  f.set(mu.subarray(0, K), muOff / 8);
+  f.set(s.subarray(0, K), sOff / 8);
+  const seedLo = seed >>> 0;
+  const seedHi = Math.floor(seed / TWO32) >>> 0;
+  const streamLo = stream >>> 0;
+  const streamHi = Math.floor(stream / TWO32) >>> 0;
+  for (let i = start; i < end; ) {
+    const row = firstRow + i;
+    const rowLo = row >>> 0;
+    // A chunk never crosses a multiple of 2^32 rows: the kernel adds to the low word only.
+    const c = Math.min(WASM_CHUNK_ROWS, end - i, TWO32 - rowLo);
+    f.set(x.subarray(i, i + c), xOff / 8);
+    ex.encodeSample(
+      xOff,
+      c,
+      K,
+      params,
+      muOff,
+      sOff,
+      scr,
+      seedLo,
+      seedHi,
+      streamLo,
+      streamHi,
+      rowLo,
+      Math.floor(row / TWO32) >>> 0,
+      aOff,
+      mOff,
+    );
+    alpha.set(f.subarray(aOff / 8, aOff / 8 + c), i);
+    mode.set(m32.subarray(mOff / 4, mOff / 4 + c), i);
+    i += c;
+  }
+  return true;
 }
