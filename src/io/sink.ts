@@ -146,15 +146,17 @@ export async function openTableSink(
   let pendingRows = 0;
   let shardFirst = 0;
   let columns: { name: string; type: string }[] = [];
+  // One shard is written while the next one fills: the caller goes on encoding meanwhile.
+  let writing: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (pendingRows === 0) return;
-    await out.writeShard(
-      Math.floor(shardFirst / shardRows),
-      shardFirst,
-      concatTables(pending, pendingRows),
-    );
+    const table = concatTables(pending, pendingRows);
+    const first = shardFirst;
     pending = [];
     pendingRows = 0;
+    await writing;
+    writing = out.writeShard(Math.floor(first / shardRows), first, table);
+    writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
   return {
     alreadyComplete: out.alreadyComplete,
@@ -168,9 +170,13 @@ export async function openTableSink(
     },
     async finish(info = {}) {
       await flush();
+      await writing;
       const manifest = await out.finish({ columns, ...info });
       return { kind: "shards", path, rows: manifest.rows, manifest };
     },
-    abort: () => out.discard(),
+    async abort() {
+      await writing.catch(() => undefined);
+      await out.discard();
+    },
   };
 }
