@@ -1,148 +1,134 @@
-/** `modenorm demo`: fit both estimators on a generated column and print what they found. */
-import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
+/**
+ * `modenorm demo`: the main job end to end on a generated table (see `pipeline.ts`), with a short
+ * table of what each stage took, and the peer's numbers on the same column when it can run.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
-import { GaussianMixture } from "../core/gaussian-mixture.js";
-import type { BaseMixture, ComponentParameters } from "../core/mixture.js";
-import { generateMultimodal } from "../core/synthetic.js";
-import type { Column } from "../core/table.js";
-import { CLIP, fitMixtureColumn, mixtureCodec } from "../encode/mixture-column.js";
-import { MODE_LITERAL } from "../encode/spec.js";
+import { machine, peerAvailable } from "./peer.js";
+import { type PipelineResult, runPipeline } from "./pipeline.js";
+import { startProgress } from "./progress.js";
 
 interface DemoOptions {
   rows: number;
   seed: number;
+  threads?: number;
+  peer: "auto" | "off";
+  peerFitRows: number;
+  keep?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
-function describeFit(
-  name: string,
-  m: BaseMixture<ComponentParameters>,
-  x: Float64Array,
-  seconds: number,
-) {
-  const modes = [];
-  for (let k = 0; k < m.nComponents; k++) {
-    modes.push({
-      weight: m.weights[k]!,
-      mean: m.means[k]!,
-      std: Math.sqrt(m.covariances[m.covarianceType === "tied" ? 0 : k]!),
-    });
-  }
-  return {
-    model: name,
-    seconds,
-    rowsPerSecond: x.length / seconds,
-    nIter: m.nIter,
-    converged: m.converged,
-    lowerBound: m.lowerBound,
-    modes: modes.filter((c) => c.weight > 0.005).sort((a, b) => a.mean - b.mean),
-  };
-}
+const fmtRate = (r: number) => (r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(0)}k`);
+const num = (x: unknown) => (typeof x === "number" ? x : Number.NaN);
 
-/** Fits the column encoder, encodes, decodes and counts what did not come back. */
-function runEncoder(x: Float64Array, seed: number) {
-  const col: Column = { name: "value", type: "float64", values: x, nulls: null };
-  let t = performance.now();
-  const spec = fitMixtureColumn(col, "continuous", { seed });
-  const fitSeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  const enc = mixtureCodec.encodeCompact(spec, col, { seed, columnIndex: 0, firstRow: 0 });
-  const encodeSeconds = (performance.now() - t) / 1000;
-  t = performance.now();
-  const dec = mixtureCodec.decodeCompact(spec, enc);
-  const decodeSeconds = (performance.now() - t) / 1000;
-  let failed = 0;
-  let clipped = 0;
-  const alpha = enc[0]!.values as Float64Array;
-  const mode = enc[1]!.values as Int32Array;
-  for (let i = 0; i < x.length; i++) {
-    if (!Object.is(dec.values[i], x[i])) failed++;
-    if (mode[i] === MODE_LITERAL || Math.abs(alpha[i]!) > CLIP) clipped++;
-  }
-  return { modes: spec.modes.length, fitSeconds, encodeSeconds, decodeSeconds, failed, clipped };
-}
-
-export function runDemo(o: DemoOptions): void {
-  if (!Number.isInteger(o.rows) || o.rows < 20)
-    throw new InvalidInputError(`--rows must be an integer >= 20, got ${o.rows}.`);
-  if (!Number.isInteger(o.seed) || o.seed < 0)
-    throw new InvalidInputError(`--seed must be a non-negative integer, got ${o.seed}.`);
-  const t0 = performance.now();
-  const x = generateMultimodal(o.rows, o.seed);
-  const genSeconds = (performance.now() - t0) / 1000;
-  const fits = [];
-  for (const [name, make] of [
-    [
-      "BayesianGaussianMixture(K=10, dirichlet_process, prior=0.001), scikit-learn's default mean/covariance priors",
-      () =>
-        new BayesianGaussianMixture({
-          nComponents: 10,
-          weightConcentrationPrior: 0.001,
-          randomState: o.seed,
-        }),
-    ],
-    [
-      "BayesianGaussianMixture(K=10, dirichlet_process, prior=0.001), weak priors (the encoder's)",
-      () =>
-        new BayesianGaussianMixture({
-          nComponents: 10,
-          weightConcentrationPrior: 0.001,
-          meanPrecisionPrior: 1e-9,
-          covariancePrior: 1e-12,
-          randomState: o.seed,
-        }),
-    ],
-    ["GaussianMixture(K=6)", () => new GaussianMixture({ nComponents: 6, randomState: o.seed })],
-  ] as const) {
-    const t = performance.now();
-    const m = make().fit(x);
-    fits.push(
-      describeFit(name, m as BaseMixture<ComponentParameters>, x, (performance.now() - t) / 1000),
-    );
-  }
-  const encoder = runEncoder(x, o.seed);
-  // The demo's promise is that every value comes back: say so in the exit code too.
-  if (encoder.failed > 0) process.exitCode = 1;
-  const out = {
-    rows: o.rows,
-    seed: o.seed,
-    generateSeconds: genSeconds,
-    fits,
-    encoder,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-  };
-  if (o.json) {
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-    return;
-  }
-  process.stdout.write(
-    `Generated ${o.rows.toLocaleString("en")} rows (5 modes + 0.1% outliers, seed ${o.seed}) in ${genSeconds.toFixed(2)} s\n`,
+function printResult(r: PipelineResult, dir: string | null): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  w(
+    `modenorm demo: ${r.rows.toLocaleString("en")} rows × 3 columns (value: 5 modes + 0.1% outliers to 1e9; amount: prices in cents + outliers, 0.5% missing; channel: text)`,
   );
-  for (const f of fits) {
-    process.stdout.write(
-      `\n${f.model}\n  fit ${f.seconds.toFixed(2)} s (${(f.rowsPerSecond / 1e6).toFixed(2)}M rows/s), ${f.nIter} iterations, converged ${f.converged}, lower bound ${f.lowerBound.toPrecision(8)}\n`,
+  w("");
+  w("stage        rows           seconds     rows/s   peak RSS");
+  for (const s of r.stages) {
+    w(
+      `${s.stage.padEnd(12)} ${s.rows.toLocaleString("en").padStart(12)}  ${s.seconds.toFixed(2).padStart(8)}  ${fmtRate(s.rowsPerSecond).padStart(9)}  ${s.peakRssMB.toFixed(0).padStart(6)} MB`,
     );
-    process.stdout.write("  weight      mean             std\n");
-    for (const c of f.modes) {
-      process.stdout.write(
-        `  ${c.weight.toFixed(4).padEnd(10)}  ${c.mean.toPrecision(6).padEnd(15)}  ${c.std.toPrecision(6)}\n`,
+  }
+  w("");
+  const fitted = Object.entries(r.fittedOn)
+    .map(([c, how]) => `${c} on ${how === "counts" ? "exact value counts" : "a 2^20-row sample"}`)
+    .join(", ");
+  w(`fit: ${fitted}`);
+  for (const c of r.model.columns) {
+    if ("modes" in c) w(`  ${c.name}: ${c.modes.length} modes`);
+    else if (c.kind === "categorical") w(`  ${c.name}: ${c.categories.length} categories`);
+  }
+  w(
+    `values that failed to come back (inverse output vs input, bit for bit, every column): ${r.failed}`,
+  );
+  w(`  (evaluate's in-memory round trip: ${r.evaluateFailed}; GAN layout clips ${r.ganClipped})`);
+  if (r.peer !== null) {
+    const p = r.peer;
+    const ours = (stage: string) => r.stages.find((s) => s.stage === stage)!;
+    w("");
+    w(
+      `peer (scikit-learn ${String((p.versions as Record<string, unknown>)?.sklearn)}, ${String(p.sampler)} sampler) on the same value column:`,
+    );
+    w(
+      `  fit on ${num(p.fit_rows).toLocaleString("en")} rows: ${num(p.fit_s).toFixed(1)} s, ${String(p.n_iter)} iterations, converged ${String(p.converged)}, ${String(p.n_valid_modes)} modes`,
+    );
+    w(
+      `  transform ${fmtRate(num(p.transform_rows_per_s))} rows/s, inverse ${fmtRate(num(p.inverse_rows_per_s))} rows/s (in memory, one column)`,
+    );
+    w(
+      `  values that failed to come back (rel. error > 1e-9): ${num(p["n_rel_err_gt_1e-9"]).toLocaleString("en")}; peak RSS ${num(p.peak_rss_mb).toFixed(0)} MB`,
+    );
+    if (r.valueLogLikelihood !== null && r.peerValueLogLikelihood !== null) {
+      w(
+        `  mean log-likelihood of value over all rows: ours ${r.valueLogLikelihood.toFixed(4)}, peer ${r.peerValueLogLikelihood.toFixed(4)}`,
       );
     }
-  }
-  const e = encoder;
-  process.stdout.write("\nColumn encoder (mode-specific normalization, compact layout)\n");
-  process.stdout.write("  stage       seconds   rows/s\n");
-  for (const [stage, sec] of [
-    ["fit", e.fitSeconds],
-    ["encode", e.encodeSeconds],
-    ["decode", e.decodeSeconds],
-  ] as const) {
-    process.stdout.write(
-      `  ${stage.padEnd(10)}  ${sec.toFixed(3).padStart(7)}   ${(o.rows / sec / 1e6).toFixed(2)}M\n`,
+    const m = r.valueInMemory;
+    if (m !== null) {
+      w(
+        `  ours on the same column in memory: encode ${fmtRate(m.encodeRowsPerSecond)} rows/s (${(m.encodeRowsPerSecond / num(p.transform_rows_per_s)).toFixed(1)}× the peer), decode ${fmtRate(m.decodeRowsPerSecond)} rows/s (exact; the peer's inverse is one multiply-add and loses values), ${m.failed} values failed`,
+      );
+    }
+    w(
+      `  fit: ours ${ours("fit").seconds.toFixed(1)} s for all ${r.rows.toLocaleString("en")} rows and 3 columns (one pass, then EM on the summary) vs the peer's ${num(p.fit_s).toFixed(1)} s for ${num(p.fit_rows).toLocaleString("en")} rows of one column`,
     );
   }
-  process.stdout.write(
-    `  ${e.modes} modes kept; values that failed to come back: ${e.failed} of ${o.rows}; clipped in the GAN layout: ${e.clipped}\n`,
+  const m = machine();
+  w("");
+  w(
+    `machine: ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memGiB)} GiB, Node ${String(m.node)}`,
   );
-  process.stdout.write(`\npeak RSS ${out.peakRssMB.toFixed(0)} MB\n`);
+  if (dir !== null) w(`files kept in ${dir}`);
+}
+
+/** Runs the demo; exit code 1 when a value failed to come back. */
+export async function runDemo(o: DemoOptions): Promise<void> {
+  if (!Number.isInteger(o.rows) || o.rows < 1000)
+    throw new InvalidInputError(`--rows must be an integer >= 1000, got ${o.rows}.`);
+  if (!Number.isInteger(o.seed) || o.seed < 0)
+    throw new InvalidInputError(`--seed must be a non-negative integer, got ${o.seed}.`);
+  const usePeer = o.peer !== "off" && o.peerFitRows > 0 && peerAvailable();
+  const dir = await mkdtemp(join(tmpdir(), "modenorm-demo-"));
+  let result: PipelineResult;
+  try {
+    result = await runPipeline({
+      rows: o.rows,
+      seed: o.seed,
+      dir,
+      threads: o.threads,
+      peerFitRows: usePeer ? o.peerFitRows : 0,
+      onStage: (stage, rows) => {
+        const bar = startProgress(stage.padEnd(9), rows, o.progress !== false && !o.json);
+        let last = 0;
+        return (done) => {
+          bar.update(done);
+          last = done;
+          if (last >= (rows ?? Number.POSITIVE_INFINITY)) bar.stop();
+        };
+      },
+    });
+  } finally {
+    if (!o.keep) await rm(dir, { recursive: true, force: true });
+  }
+  if (!(result.failed === 0 && result.evaluateFailed === 0)) process.exitCode = 1;
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ ...result, machine: machine(), dir: o.keep ? dir : null })}\n`,
+    );
+    return;
+  }
+  printResult(result, o.keep ? dir : null);
+  if (o.peer !== "off" && !usePeer) {
+    process.stdout.write(
+      "(peer not run: ../shared/bench/peer_gmm_encoder.py or /usr/bin/python3 with scikit-learn is missing; apt-get install -y python3-sklearn)\n",
+    );
+  }
+  if (result.peerError !== null) process.stdout.write(`(peer failed: ${result.peerError})\n`);
 }

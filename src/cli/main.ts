@@ -70,7 +70,7 @@ function sinkOptions(cmd: Command): Command {
     )
     .option(
       "--shard-rows <n>",
-      "rows per shard of a directory output, a multiple of --block-rows (default 4 blocks)",
+      "rows per shard of a directory output, a multiple of --block-rows (default 2097152, 2 blocks)",
       positiveInt("--shard-rows"),
     )
     .option("--resume", "continue an interrupted run into the same output, keeping finished shards")
@@ -252,15 +252,31 @@ program
 
 program
   .command("demo")
-  .description("Generate a multi-modal column with outliers, fit mixtures to it and print them.")
-  .option("--rows <n>", "rows to generate", intOption("--rows"), 1_000_000)
+  .description(
+    "The main job on a generated table: write Parquet parts, fit, transform, inverse, compare every value, evaluate; print time, rows/s and peak memory per stage, and the peer's numbers (scikit-learn) on the same column when it can run.",
+  )
+  .option("--rows <n>", "rows to generate", positiveInt("--rows"), 5_000_000)
   .option("--seed <n>", "random seed", intOption("--seed"), 7)
-  .option("--json", "print one JSON object instead of tables")
+  .option("--threads <n>", "worker threads (default: all cores)", threadsOption)
+  .addOption(
+    new Option("--peer <mode>", "run the peer on the value column when available")
+      .choices(["auto", "off"])
+      .default("auto"),
+  )
+  .option(
+    "--peer-fit-rows <n>",
+    "rows the peer fits on (it needs ~45 s per million here)",
+    positiveInt("--peer-fit-rows"),
+    500_000,
+  )
+  .option("--keep", "keep the generated and encoded files (their directory is printed)")
+  .option("--no-progress", "no progress bars")
+  .option("--json", "print one JSON object instead of the table")
   .addHelpText(
     "after",
-    "\nExamples:\n  modenorm demo\n  modenorm demo --rows 200000 --seed 1 --json\n",
+    "\nExamples:\n  modenorm demo\n  modenorm demo --rows 1000000 --peer off --json\n",
   )
-  .action((o: { rows: number; seed: number; json?: boolean }) => runDemo(o));
+  .action((o) => runDemo(o));
 
 program.parseAsync(process.argv).then(
   () => {

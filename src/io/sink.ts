@@ -23,7 +23,7 @@ import { writeTable } from "./table-io.js";
 export interface TableSinkOptions {
   /** Shard format of a directory output; default `parquet`. */
   format?: ShardFormat;
-  /** Rows per shard of a directory output; a multiple of the block size. Default 4,194,304. */
+  /** Rows per shard of a directory output; a multiple of the block size. Default 2,097,152. */
   shardRows?: number;
   overwrite?: boolean;
   resume?: boolean;
@@ -31,8 +31,8 @@ export interface TableSinkOptions {
   run?: Record<string, unknown>;
 }
 
-/** Default rows per shard: 4 blocks of 2^20 rows. */
-export const DEFAULT_SHARD_ROWS = 4_194_304;
+/** Default rows per shard: 2 blocks of 2^20 rows (memory: about three shards of output at once). */
+export const DEFAULT_SHARD_ROWS = 2_097_152;
 
 /** What a sink wrote. */
 export interface SinkResult {
