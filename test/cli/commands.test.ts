@@ -27,22 +27,36 @@ describe("modenorm CLI commands", () => {
     });
   });
 
-  test("demo --rows 20000 --json prints one JSON object with the fits", async () => {
+  test("demo --rows 20000 --json runs every stage and every value comes back", async () => {
     await inTempDir((dir) => {
-      const out = ok(dir, ["demo", "--rows", "20000", "--json"]);
+      const out = ok(dir, ["demo", "--rows", "20000", "--peer", "off", "--json"]);
       assert.equal(out.trim().split("\n").length, 1);
       const r = JSON.parse(out) as {
         rows: number;
-        fits: { model: string; converged: boolean; modes: { weight: number; std: number }[] }[];
+        failed: number;
+        evaluateFailed: number;
+        stages: { stage: string; rows: number; seconds: number; peakRssMB: number }[];
+        model: { columns: { name: string }[] };
+        peer: unknown;
+        dir: string | null;
       };
       assert.equal(r.rows, 20000);
-      assert.ok(Array.isArray(r.fits) && r.fits.length >= 1, "fits");
-      for (const f of r.fits) {
-        assert.equal(typeof f.model, "string");
-        assert.equal(typeof f.converged, "boolean");
-        assert.ok(f.modes.length >= 1, `${f.model}: modes`);
-        for (const m of f.modes) assert.ok(m.weight > 0 && m.std > 0, JSON.stringify(m));
+      assert.deepEqual(
+        r.stages.map((s) => s.stage),
+        ["generate", "fit", "transform", "inverse", "compare", "evaluate"],
+      );
+      for (const s of r.stages) {
+        assert.equal(s.rows, 20000);
+        assert.ok(s.seconds > 0 && s.peakRssMB > 0, JSON.stringify(s));
       }
+      assert.deepEqual(
+        r.model.columns.map((c) => c.name),
+        ["value", "amount", "channel"],
+      );
+      assert.equal(r.failed, 0);
+      assert.equal(r.evaluateFailed, 0);
+      assert.equal(r.peer, null);
+      assert.equal(r.dir, null, "the generated files are removed");
       const bad = run(dir, ["demo", "--rows", "5"]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /--rows/);
