@@ -15,6 +15,7 @@ import {
   type TableStream,
 } from "../io/index.js";
 import type { NonNumericPolicy, TextEncoding } from "../io/options.js";
+import { compareTables } from "../run/compare.js";
 import {
   decodeStream,
   encodeStream,
@@ -87,6 +88,9 @@ export interface SinkOptions extends StreamOptions {
   overwrite?: boolean;
   resume?: boolean;
 }
+
+/** Peak resident memory of the process so far (main thread and workers), in MB. */
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -162,6 +166,7 @@ export async function fitCommand(
         model: o.output,
         rows: fit.rows,
         seconds: fit.seconds,
+        peakRssMB: peakRssMB(),
         fittedOn: fit.fittedOn,
         ...inspectModel(model),
       }),
@@ -250,6 +255,7 @@ function reportSink(
         skippedRows: run.skippedRows,
         seconds: run.seconds,
         rowsPerSecond,
+        peakRssMB: peakRssMB(),
         shards: result.manifest?.shards.length,
         ...extra,
       }),
@@ -407,7 +413,7 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
   if (lost > 0) process.exitCode = 1;
   if (o.json) {
-    out(JSON.stringify(result));
+    out(JSON.stringify({ ...result, peakRssMB: peakRssMB() }));
     return;
   }
   out(`rows ${result.rows}`);
@@ -443,4 +449,34 @@ export async function inspectCommand(modelPath: string, o: { json?: boolean }): 
   }
   out(`${modelPath}: ${model.columns.length} column(s), seed ${model.seed}`);
   printInspect(model);
+}
+
+/** `modenorm compare`: are two tables equal value for value (bit for bit, nulls included)? */
+export async function compareCommand(
+  a: string,
+  b: string,
+  o: ReadOptions & StreamOptions,
+): Promise<void> {
+  const progress = startProgress("compare", null, o.progress !== false && !o.json);
+  let r: Awaited<ReturnType<typeof compareTables>>;
+  try {
+    r = await compareTables(a, b, {
+      blockRows: o.blockRows,
+      encoding: o.encoding,
+      escapeChar: o.escapeChar ?? null,
+      onProgress: (n) => progress.update(n),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (r.differences > 0) process.exitCode = 1;
+  if (o.json) {
+    out(JSON.stringify({ ...r, peakRssMB: peakRssMB() }));
+    return;
+  }
+  out(
+    r.differences === 0
+      ? `${a} and ${b}: ${r.rows} rows × ${r.columns.length} columns, every value equal bit for bit (${r.seconds.toFixed(1)} s)`
+      : `${a} and ${b}: ${r.differences} value(s) differ in ${r.rows} rows; first at row ${r.firstDifference?.row} column "${r.firstDifference?.column}": ${r.firstDifference?.a} vs ${r.firstDifference?.b}`,
+  );
 }

@@ -2,6 +2,7 @@
 /** The `modenorm` command line. */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import {
+  compareCommand,
   evaluateCommand,
   fitCommand,
   inspectCommand,
@@ -238,6 +239,18 @@ streamOptions(program.command("evaluate"))
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
   .action((data: string, o) => evaluateCommand(data, o));
+
+streamOptions(program.command("compare"))
+  .description(
+    "Compare two tables value by value (bit for bit, nulls included), e.g. an inverse output with the original. Exits 1 when a value differs.",
+  )
+  .argument("<a>", INPUT_HELP)
+  .argument("<b>", "the other table (same kinds of input)")
+  .addOption(encodingOption())
+  .addOption(escapeOption())
+  .option("--json", "print JSON")
+  .addHelpText("after", "\nExamples:\n  modenorm compare parts/ decoded/\n")
+  .action((a: string, b: string, o) => compareCommand(a, b, o));
 
 program
   .command("inspect")

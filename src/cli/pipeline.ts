@@ -18,6 +18,7 @@ import type { Column, Table } from "../core/table.js";
 import { modesLogLikelihood } from "../encode/mixture-column.js";
 import type { ModelSpec, ModeSpec } from "../encode/spec.js";
 import { openTableSink, openTableStream, writeTable } from "../io/index.js";
+import { compareTables } from "../run/compare.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream, fitStream } from "../run/stream-codec.js";
@@ -117,45 +118,6 @@ export function demoPart(seed: number, part: number, n: number): Table {
     { name: "channel", type: "string", values: channel },
   ];
   return { rows: n, columns };
-}
-
-function sameValue(a: Column, b: Column, i: number): boolean {
-  if (a.type === "string" || b.type === "string") return a.values[i] === b.values[i];
-  const an = a.nulls !== null && a.nulls[i] === 1;
-  const bn = b.nulls !== null && b.nulls[i] === 1;
-  if (an || bn) return an === bn;
-  return Object.is(a.values[i], b.values[i]);
-}
-
-/** Decoded values that differ from the input's, streaming both side by side. */
-async function countDifferences(input: string, decoded: string, blockRows: number) {
-  const a = await openTableStream(input, { blockRows });
-  const b = await openTableStream(decoded, { blockRows });
-  let failed = 0;
-  let rows = 0;
-  const ib = b.blocks();
-  try {
-    for await (const x of a.blocks()) {
-      const next = await ib.next();
-      if (next.done === true || next.value.table.rows !== x.table.rows) {
-        return { rows, failed: Number.NaN };
-      }
-      const y: Table = next.value.table;
-      for (const cx of x.table.columns) {
-        const cy = y.columns.find((c) => c.name === cx.name);
-        if (cy === undefined) {
-          failed += x.table.rows;
-          continue;
-        }
-        for (let i = 0; i < x.table.rows; i++) if (!sameValue(cx, cy, i)) failed++;
-      }
-      rows += x.table.rows;
-    }
-  } finally {
-    await a.close();
-    await b.close();
-  }
-  return { rows, failed };
 }
 
 /** Mean log-likelihood of the finite values of a float64 file under `modes`, in chunks. */
@@ -285,8 +247,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       );
       await sink.finish();
     });
-    const diff = await stage("compare", o.rows, async () =>
-      countDifferences(input, join(o.dir, "decoded"), blockRows),
+    const diff = await stage("compare", o.rows, async (tick) =>
+      compareTables(input, join(o.dir, "decoded"), { blockRows, onProgress: tick }),
     );
     const evaluation = await stage("evaluate", o.rows, async (tick) =>
       evaluateStream(model, await openTableStream(input, { blockRows }), {
@@ -323,7 +285,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     return {
       rows: o.rows,
       stages,
-      failed: diff.rows === o.rows ? diff.failed : Number.NaN,
+      failed: diff.differences,
       ganClipped: evaluation.columns.reduce((s, c) => s + c.clipped, 0),
       model,
       fittedOn: fit.fittedOn,
