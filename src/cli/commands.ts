@@ -103,7 +103,7 @@ function report(o: SinkOptions, line: string): void {
 /** `modenorm fit`: one streaming pass of mergeable summaries, then the fit. */
 export async function fitCommand(
   data: string,
-  o: FitCommandOptions & StreamOptions,
+  o: FitCommandOptions & StreamOptions & { refinePasses?: number },
 ): Promise<void> {
   checkOutputPath(o.output, o.overwrite);
   const kinds: Record<string, ColumnKind> = {};
@@ -132,7 +132,7 @@ export async function fitCommand(
     escapeChar: o.escapeChar ?? null,
     blockRows: o.blockRows,
   });
-  const progress = startProgress("fit", stream.totalRows, o.progress !== false && !o.json);
+  let progress = startProgress("fit", stream.totalRows, o.progress !== false && !o.json);
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {
     fit = await aboutFileAsync(data, () =>
@@ -152,7 +152,13 @@ export async function fitCommand(
         },
         unseen: o.unseen,
         categoryOrder: o.categoryOrder,
+        refinePasses: o.refinePasses,
         onProgress: (r) => progress.update(r),
+        onRefinePass: (pass) => {
+          progress.stop();
+          const on = o.progress !== false && !o.json;
+          progress = startProgress(`refine ${pass}`, stream.totalRows, on);
+        },
       }),
     );
   } finally {
@@ -168,13 +174,15 @@ export async function fitCommand(
         seconds: fit.seconds,
         peakRssMB: peakRssMB(),
         fittedOn: fit.fittedOn,
+        refinePasses: fit.refinePasses,
         ...inspectModel(model),
       }),
     );
     return;
   }
+  const refined = fit.refinePasses > 0 ? ` (+${fit.refinePasses} refinement pass(es))` : "";
   out(
-    `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${fit.seconds.toFixed(1)} s → ${o.output}`,
+    `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${fit.seconds.toFixed(1)} s${refined} → ${o.output}`,
   );
   printInspect(model);
 }

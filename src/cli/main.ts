@@ -123,6 +123,11 @@ streamOptions(program.command("fit"))
   .option("--mixed <col=v1,v2>", "a mixed column and its modal values (repeatable)", mixedOption)
   .option("--seed <n>", "seed of the per-row mode sampling", intOption("--seed"), 0)
   .option(
+    "--refine-passes <n>",
+    "EM passes over all rows for mixture columns fitted on a sample (0: none; default 1)",
+    intOption("--refine-passes"),
+  )
+  .option(
     "--max-modes <n>",
     "mixture components before pruning (default 10)",
     intOption("--max-modes"),

@@ -6,6 +6,7 @@ export * from "./infer.js";
 export * from "./minmax.js";
 export * from "./mixture-column.js";
 export * from "./model-file.js";
+export * from "./refine.js";
 export * from "./spec.js";
 export * from "./summary.js";
 export * from "./table-codec.js";

@@ -11,8 +11,9 @@
  */
 import type { Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
-import type { ModelSpec } from "../encode/spec.js";
-import type { Layout } from "../encode/table-codec.js";
+import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
+import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
+import { findColumn, type Layout } from "../encode/table-codec.js";
 import {
   addToTableSummary,
   createTableSummary,
@@ -203,15 +204,35 @@ export async function evaluateStream(
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Options of {@link fitStream}. */
+export interface FitStreamOptions extends TableSummaryOptions {
+  onProgress?: (rows: number) => void;
+  /**
+   * EM passes over every row for the mixture columns that were fitted on a sample (see
+   * `refine.ts`); columns fitted on exact counts need none. Not possible on standard input (read
+   * once). Default 1.
+   */
+  refinePasses?: number;
+  /** Called when a refinement pass starts (1-based). */
+  onRefinePass?: (pass: number) => void;
+}
+
 /**
  * Fits a model in one pass over `stream`: a {@link TableSummary} built block by block (kinds not
- * given are inferred from the first block), then the specs fitted from it.
+ * given are inferred from the first block), then the specs fitted from it; then, for columns
+ * fitted on a sample, `refinePasses` EM passes over all rows.
  * @throws InvalidInputError as `fitTable` (an empty stream: no rows).
  */
 export async function fitStream(
   stream: TableStream,
-  options: TableSummaryOptions & { onProgress?: (rows: number) => void } = {},
-): Promise<{ model: ModelSpec; fittedOn: FittedOn; rows: number; seconds: number }> {
+  options: FitStreamOptions = {},
+): Promise<{
+  model: ModelSpec;
+  fittedOn: FittedOn;
+  refinePasses: number;
+  rows: number;
+  seconds: number;
+}> {
   const t0 = performance.now();
   let summary: TableSummary | null = null;
   const expectedRows = stream.totalRows ?? undefined;
@@ -224,10 +245,32 @@ export async function fitStream(
       addToTableSummary(summary, b.table, b.firstRow);
       options.onProgress?.(summary.rows);
     }
+    const s: TableSummary = summary ?? { rows: 0, columns: [] };
+    const { model, fittedOn } = fitFromTableSummary(s, options);
+    const sampled = model.columns.flatMap((c, j) =>
+      "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
+    );
+    const passes =
+      stream.files[0] === "-" || sampled.length === 0 ? 0 : (options.refinePasses ?? 1);
+    for (let pass = 1; pass <= passes; pass++) {
+      options.onRefinePass?.(pass);
+      const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
+      for await (const b of stream.blocks()) {
+        for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
+        options.onProgress?.(b.firstRow + b.table.rows);
+      }
+      sampled.forEach((j, i) => {
+        model.columns[j] = refinedSpec(refiners[i]!);
+      });
+    }
+    return {
+      model,
+      fittedOn,
+      refinePasses: passes,
+      rows: s.rows,
+      seconds: (performance.now() - t0) / 1000,
+    };
   } finally {
     await stream.close();
   }
-  const s: TableSummary = summary ?? { rows: 0, columns: [] };
-  const { model, fittedOn } = fitFromTableSummary(s, options);
-  return { model, fittedOn, rows: s.rows, seconds: (performance.now() - t0) / 1000 };
 }
