@@ -33,6 +33,7 @@ for (const rows of sizes) {
       dir,
       threads,
       peerFitRows: usePeer ? Math.min(rows, peerFitRows) : 0,
+      inMemoryFit: usePeer,
     });
     for (const s of r.stages) emit({ bench: "pipeline", ...s, machine: m });
     const byStage = Object.fromEntries(r.stages.map((s) => [s.stage, s]));
@@ -46,6 +47,7 @@ for (const rows of sizes) {
       fittedOn: r.fittedOn,
       valueInMemory: r.valueInMemory,
       valueLogLikelihood: r.valueLogLikelihood,
+      inMemoryFit: r.inMemoryFit,
       peer:
         p === null
           ? null
@@ -71,6 +73,9 @@ for (const rows of sizes) {
               encodeInMemory: r.valueInMemory.encodeRowsPerSecond / num(p.transform_rows_per_s),
               transformEndToEndVsPeerInMemory:
                 byStage.transform!.rowsPerSecond / num(p.transform_rows_per_s),
+              logLikelihoodOursMinusInMemoryFit:
+                (r.valueLogLikelihood ?? Number.NaN) -
+                (r.inMemoryFit?.valueLogLikelihood ?? Number.NaN),
               logLikelihoodDifference:
                 (r.valueLogLikelihood ?? Number.NaN) - (r.peerValueLogLikelihood ?? Number.NaN),
               failedPeerMinusOurs: num(p["n_rel_err_gt_1e-9"]) - r.failed,

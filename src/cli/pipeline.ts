@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { Random } from "../core/rng.js";
 import { generateMultimodal } from "../core/synthetic.js";
 import type { Column, Table } from "../core/table.js";
-import { modesLogLikelihood } from "../encode/mixture-column.js";
+import { fitMixtureColumn, modesLogLikelihood } from "../encode/mixture-column.js";
 import type { ModelSpec, ModeSpec } from "../encode/spec.js";
 import { openTableSink, openTableStream, writeTable } from "../io/index.js";
 import { compareTables } from "../run/compare.js";
@@ -35,6 +35,11 @@ export interface PipelineOptions {
   threads?: number;
   /** Run the peer on the `value` column, fitting on this many rows (0: do not run it). */
   peerFitRows: number;
+  /**
+   * Also fit the `value` column on all its rows in memory (`fitMixtureColumn`), to compare the
+   * streaming fit's quality with it. Default false.
+   */
+  inMemoryFit?: boolean;
   /** Called when a stage starts, e.g. to show progress. */
   onStage?: (stage: string, rows: number | null) => (done: number) => void;
 }
@@ -69,6 +74,8 @@ export interface PipelineResult {
   } | null;
   /** `value` column: mean log-likelihood under our kept modes. */
   valueLogLikelihood: number | null;
+  /** `value` column: the in-memory fit on all rows ({@link PipelineOptions.inMemoryFit}). */
+  inMemoryFit: { seconds: number; valueLogLikelihood: number } | null;
   /** `value` column: mean log-likelihood under the peer's valid modes (weights renormalised). */
   peerValueLogLikelihood: number | null;
   peer: Record<string, unknown> | null;
@@ -144,10 +151,15 @@ async function fileLogLikelihood(path: string, modes: ModeSpec[]): Promise<numbe
 }
 
 /** Encodes and decodes the `value` column (from the peer's input file) in memory on the pool. */
-async function valueColumnInMemory(model: ModelSpec, f64Path: string, pool: WorkerPool) {
-  const bytes = await readFile(f64Path);
+async function readF64(path: string): Promise<Float64Array> {
+  const bytes = await readFile(path);
   const x = new Float64Array(bytes.length / 8);
   new Uint8Array(x.buffer).set(bytes);
+  return x;
+}
+
+async function valueColumnInMemory(model: ModelSpec, f64Path: string, pool: WorkerPool) {
+  const x = await readF64(f64Path);
   const valueModel = { ...model, columns: model.columns.filter((c) => c.name === "value") };
   const table: Table = {
     rows: x.length,
@@ -275,6 +287,18 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       }
     }
     const valueEval = evaluation.columns.find((c) => c.name === "value");
+    let inMemoryFit: PipelineResult["inMemoryFit"] = null;
+    if (o.inMemoryFit === true && o.peerFitRows > 0) {
+      const x = await readF64(peerInput);
+      const t = performance.now();
+      const spec = fitMixtureColumn(
+        { name: "value", type: "float64", values: x, nulls: null },
+        "continuous",
+        { seed: o.seed },
+      );
+      const seconds = (performance.now() - t) / 1000;
+      inMemoryFit = { seconds, valueLogLikelihood: await fileLogLikelihood(peerInput, spec.modes) };
+    }
     let peerValueLogLikelihood: number | null = null;
     const peerModes = peer?.valid_modes as ModeSpec[] | undefined;
     if (Array.isArray(peerModes) && peerModes.length > 0) {
@@ -290,6 +314,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       model,
       fittedOn: fit.fittedOn,
       valueInMemory,
+      inMemoryFit,
       evaluateFailed: evaluation.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0),
       valueLogLikelihood: valueEval?.meanLogLikelihood ?? null,
       peerValueLogLikelihood,

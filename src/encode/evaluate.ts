@@ -168,17 +168,18 @@ export function evaluateTable(
     let meanLogLikelihood: number | null = null;
     let logLikelihoodValues = 0;
     if ("modes" in spec && input.type !== "string") {
-      const vals: number[] = [];
+      const vals = new Float64Array(n);
+      const modal = spec.modalValues ?? [];
+      let m = 0;
       for (let i = 0; i < n; i++) {
         if (isNull(input, i)) continue;
         const x = Number(input.values[i]!);
-        if (spec.modalValues?.some((v) => Object.is(v, x))) continue;
+        if (modal.length > 0 && modal.some((v) => Object.is(v, x))) continue;
         const t = spec.kind === "log" ? Math.log(x - (spec.offset ?? 0)) : x;
-        if (Number.isFinite(t)) vals.push(t);
+        if (Number.isFinite(t)) vals[m++] = t;
       }
-      logLikelihoodValues = vals.length;
-      meanLogLikelihood =
-        vals.length > 0 ? modesLogLikelihood(spec.modes, Float64Array.from(vals)) : null;
+      logLikelihoodValues = m;
+      meanLogLikelihood = m > 0 ? modesLogLikelihood(spec.modes, vals.subarray(0, m)) : null;
     }
     const nulls = nullCount(input);
     return {

@@ -22,7 +22,7 @@
  */
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../core/errors.js";
-import { encodeSample1dWasm } from "../core/kernels/estep-1d-wasm.js";
+import { encodeSample1dWasm, estep1dWasm } from "../core/kernels/estep-1d-wasm.js";
 import { uniformAt } from "../core/rng.js";
 import {
   type Column,
@@ -50,6 +50,7 @@ export const CLIP = 0.99;
 export const PROB_FLOOR = 1e-6;
 /** Values beyond this magnitude are not used to fit the mixture (they are still encoded). */
 export const FIT_LIMIT = 1e100;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export type MixtureKind = MixtureColumnSpec["kind"];
 
@@ -273,32 +274,13 @@ export function modesLogLikelihood(
   weights: Float64Array | null = null,
 ): number {
   const K = modes.length;
-  const c = modes.map((m) => Math.log(m.weight) - Math.log(m.std) - 0.5 * Math.log(2 * Math.PI));
-  let s = 0;
-  let wsum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const t = values[i]!;
-    const w = weights === null ? 1 : weights[i]!;
-    wsum += w;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < K; k++) {
-      const z = (t - modes[k]!.mean) / modes[k]!.std;
-      const lp = c[k]! - 0.5 * z * z;
-      if (lp > max) max = lp;
-    }
-    if (max === Number.NEGATIVE_INFINITY) {
-      // So far from every mode that each density underflows: the honest mean is −∞.
-      s = Number.NEGATIVE_INFINITY;
-      continue;
-    }
-    let e = 0;
-    for (let k = 0; k < K; k++) {
-      const z = (t - modes[k]!.mean) / modes[k]!.std;
-      e += Math.exp(c[k]! - 0.5 * z * z - max);
-    }
-    s += w * (max + Math.log(e));
-  }
-  return s / wsum;
+  const a = Float64Array.from(modes, (m) => Math.log(m.weight) - Math.log(m.std) - HALF_LOG_2PI);
+  const mu = Float64Array.from(modes, (m) => m.mean);
+  const b = Float64Array.from(modes, (m) => 0.5 / (m.std * m.std));
+  const out = new Float64Array(3 + 3 * K);
+  // The E-step kernel's Σ w log p is exactly the mixture's log density summed (WebAssembly SIMD).
+  estep1dWasm(values, 0, values.length, weights, K, a, mu, b, out, new Float64Array(7 * K + 3));
+  return out[1]! / out[0]!;
 }
 
 /** Per-spec constants of the encode and decode loops. */
