@@ -736,123 +736,118 @@ const PROB_FLOOR: f64 = 1e-6;
 const CLIP: f64 = 0.99;
 const MAX_ULP_STEPS: i32 = 4;
 
-/**
- * The uniform of `uniformAt(seed, stream, row)` (src/core/rng.ts): Philox4x32-10 with key = seed
- * and counter = (row, stream) as 64-bit words, first two output words joined into 53 bits.
- * Integer arithmetic only, so identical to the TypeScript version on every input.
- */
-@inline function philoxUniform(
-  key0: u32,
-  key1: u32,
-  c0: u32,
-  c1: u32,
-  c2: u32,
-  c3: u32,
-): f64 {
-  let k0 = key0;
-  let k1 = key1;
-  let x0 = c0;
-  let x1 = c1;
-  let x2 = c2;
-  let x3 = c3;
-  for (let round = 0; round < 10; round++) {
-    const p0 = M0 * <u64>x0;
-    const p1 = M1 * <u64>x2;
-    x0 = (<u32>(p1 >> 32)) ^ x1 ^ k0;
-    x1 = <u32>p1;
-    x2 = (<u32>(p0 >> 32)) ^ x3 ^ k1;
-    x3 = <u32>p0;
-    k0 += W0;
-    k1 += W1;
-  }
-  return (<f64>(x0 >>> 5) * 67108864.0 + <f64>(x1 >>> 6)) / 9007199254740992.0;
-}
-
-/** The next double above x (x for NaN and +Infinity), as `nextUp` in src/encode/exact.ts. */
-@inline function nextUpF(x: f64): f64 {
-  if (x !== x || x === Infinity) return x;
-  if (x === 0.0) return 5e-324;
-  const b = reinterpret<i64>(x);
-  return reinterpret<f64>(x > 0.0 ? b + 1 : b - 1);
-}
-
-/** `exactAlpha` of src/encode/exact.ts: an alpha with alpha * s + mu === x bit for bit, or NaN. */
-@inline function exactAlphaF(x: f64, mu: f64, s: f64): f64 {
-  let a = (x - mu) / s;
-  if (!(a - a === 0.0)) return NaN;
-  let dir = 0;
-  for (let step = 0; step <= MAX_ULP_STEPS; step++) {
-    const d = a * s + mu;
-    if (d === x) {
-      if (d !== 0.0 || reinterpret<u64>(d) === reinterpret<u64>(x)) return a;
-      return NaN;
+// biome-ignore lint/complexity/noStaticOnlyClass: AssemblyScript accepts @inline only on methods here.
+class E {
+  /**
+   * The uniform of `uniformAt(seed, stream, row)` (src/core/rng.ts): Philox4x32-10 with key = seed
+   * and counter = (row, stream) as 64-bit words, first two output words joined into 53 bits.
+   * Integer arithmetic only, so identical to the TypeScript version on every input.
+   */
+  @inline static philoxUniform(key0: u32, key1: u32, c0: u32, c1: u32, c2: u32, c3: u32): f64 {
+    let k0 = key0;
+    let k1 = key1;
+    let x0 = c0;
+    let x1 = c1;
+    let x2 = c2;
+    let x3 = c3;
+    for (let round = 0; round < 10; round++) {
+      const p0 = M0 * <u64>x0;
+      const p1 = M1 * <u64>x2;
+      x0 = <u32>(p1 >> 32) ^ x1 ^ k0;
+      x1 = <u32>p1;
+      x2 = <u32>(p0 >> 32) ^ x3 ^ k1;
+      x3 = <u32>p0;
+      k0 += W0;
+      k1 += W1;
     }
-    const want = d < x ? 1 : -1;
-    if (dir !== 0 && want !== dir) return NaN;
-    dir = want;
-    a = dir > 0 ? nextUpF(a) : -nextUpF(-a);
+    return (<f64>(x0 >>> 5) * 67108864.0 + <f64>(x1 >>> 6)) / 9007199254740992.0;
   }
-  return NaN;
-}
 
-/**
- * One row after its posterior: e_k at e + 16k (stride 16: one lane of the scratch), their sum s.
- * Writes alpha and the mode, or mode -1 when the reference path must take the row.
- */
-@inline function encodeRow(
-  x: f64,
-  e: usize,
-  s: f64,
-  K: i32,
-  muPtr: usize,
-  sPtr: usize,
-  u: f64,
-  aOut: usize,
-  mOut: usize,
-): void {
-  if (!(x - x === 0.0)) {
-    store<i32>(mOut, -1);
-    return;
+  /** The next double above x (x for NaN and +Infinity), as `nextUp` in src/encode/exact.ts. */
+  @inline static nextUpF(x: f64): f64 {
+    if (x !== x || x === Infinity) return x;
+    if (x === 0.0) return 5e-324;
+    const b = reinterpret<i64>(x);
+    return reinterpret<f64>(x > 0.0 ? b + 1 : b - 1);
   }
-  const uu = u * (1.0 + <f64>K * PROB_FLOOR);
-  let acc: f64 = 0.0;
-  let k0 = K - 1;
-  for (let k = 0; k < K; k++) {
-    acc += load<f64>(e + ((<usize>k) << 4)) / s + PROB_FLOOR;
-    if (uu < acc) {
-      k0 = k;
-      break;
+
+  /** `exactAlpha` of src/encode/exact.ts: an alpha with alpha * s + mu === x bit for bit, or NaN. */
+  @inline static exactAlphaF(x: f64, mu: f64, s: f64): f64 {
+    let a = (x - mu) / s;
+    if (!(a - a === 0.0)) return NaN;
+    let dir = 0;
+    for (let step = 0; step <= MAX_ULP_STEPS; step++) {
+      const d = a * s + mu;
+      if (d === x) {
+        if (d !== 0.0 || reinterpret<u64>(d) === reinterpret<u64>(x)) return a;
+        return NaN;
+      }
+      const want = d < x ? 1 : -1;
+      if (dir !== 0 && want !== dir) return NaN;
+      dir = want;
+      a = dir > 0 ? E.nextUpF(a) : -E.nextUpF(-a);
     }
+    return NaN;
   }
-  let k = k0;
-  const m0 = load<f64>(muPtr + ((<usize>k0) << 3));
-  const s0 = load<f64>(sPtr + ((<usize>k0) << 3));
-  if (!(Math.abs((x - m0) / s0) <= CLIP)) {
-    let best = -1;
-    for (let c = 0; c < K; c++) {
-      const mc = load<f64>(muPtr + ((<usize>c) << 3));
-      const sc = load<f64>(sPtr + ((<usize>c) << 3));
-      if (
-        Math.abs((x - mc) / sc) <= CLIP &&
-        (best < 0 ||
-          load<f64>(e + ((<usize>c) << 4)) > load<f64>(e + ((<usize>best) << 4)))
-      ) {
-        best = c;
+
+  /**
+   * One row after its posterior: e_k at e + 16k (stride 16: one lane of the scratch), their sum s.
+   * Writes alpha and the mode, or mode -1 when the reference path must take the row.
+   */
+  @inline static encodeRow(
+    x: f64,
+    e: usize,
+    s: f64,
+    K: i32,
+    muPtr: usize,
+    sPtr: usize,
+    u: f64,
+    aOut: usize,
+    mOut: usize,
+  ): void {
+    if (!(x - x === 0.0)) {
+      store<i32>(mOut, -1);
+      return;
+    }
+    const uu = u * (1.0 + <f64>K * PROB_FLOOR);
+    let acc: f64 = 0.0;
+    let k0 = K - 1;
+    for (let k = 0; k < K; k++) {
+      acc += load<f64>(e + ((<usize>k) << 4)) / s + PROB_FLOOR;
+      if (uu < acc) {
+        k0 = k;
+        break;
       }
     }
-    if (best >= 0) k = best;
+    let k = k0;
+    const m0 = load<f64>(muPtr + ((<usize>k0) << 3));
+    const s0 = load<f64>(sPtr + ((<usize>k0) << 3));
+    if (!(Math.abs((x - m0) / s0) <= CLIP)) {
+      let best = -1;
+      for (let c = 0; c < K; c++) {
+        const mc = load<f64>(muPtr + ((<usize>c) << 3));
+        const sc = load<f64>(sPtr + ((<usize>c) << 3));
+        if (
+          Math.abs((x - mc) / sc) <= CLIP &&
+          (best < 0 || load<f64>(e + ((<usize>c) << 4)) > load<f64>(e + ((<usize>best) << 4)))
+        ) {
+          best = c;
+        }
+      }
+      if (best >= 0) k = best;
+    }
+    const a = E.exactAlphaF(
+      x,
+      load<f64>(muPtr + ((<usize>k) << 3)),
+      load<f64>(sPtr + ((<usize>k) << 3)),
+    );
+    if (a !== a) {
+      store<i32>(mOut, -1);
+      return;
+    }
+    store<f64>(aOut, a);
+    store<i32>(mOut, k);
   }
-  const a = exactAlphaF(
-    x,
-    load<f64>(muPtr + ((<usize>k) << 3)),
-    load<f64>(sPtr + ((<usize>k) << 3)),
-  );
-  if (a !== a) {
-    store<i32>(mOut, -1);
-    return;
-  }
-  store<f64>(aOut, a);
-  store<i32>(mOut, k);
 }
 
 /**
@@ -889,14 +884,14 @@ export function encodeSample(
       const base = j < 2 ? scr : scrB;
       const lane = (<usize>(j & 1)) << 3;
       const row = i + j;
-      encodeRow(
+      E.encodeRow(
         load<f64>(xp + ((<usize>j) << 3)),
         base + K16 + lane,
         load<f64>(base + K16 + K16 + lane),
         K,
         muPtr,
         sPtr,
-        philoxUniform(seedLo, seedHi, rowLo + <u32>row, rowHi, streamLo, streamHi),
+        E.philoxUniform(seedLo, seedHi, rowLo + <u32>row, rowHi, streamLo, streamHi),
         aPtr + ((<usize>row) << 3),
         mPtr + ((<usize>row) << 2),
       );
@@ -905,14 +900,14 @@ export function encodeSample(
   for (; i < n; i++) {
     const xp = xPtr + ((<usize>i) << 3);
     M.lpExp(v128.load64_splat(xp), K, params, scr, scr + ((<usize>K) << 5), false);
-    encodeRow(
+    E.encodeRow(
       load<f64>(xp),
       scr + K16,
       load<f64>(scr + K16 + K16),
       K,
       muPtr,
       sPtr,
-      philoxUniform(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi),
+      E.philoxUniform(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi),
       aPtr + ((<usize>i) << 3),
       mPtr + ((<usize>i) << 2),
     );
