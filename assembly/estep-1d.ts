@@ -765,7 +765,8 @@ class E {
 
   /** The next double above x (x for NaN and +Infinity), as `nextUp` in src/encode/exact.ts. */
   @inline static nextUpF(x: f64): f64 {
-    if (x !== x || x === Infinity) return x;
+    // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f64> is typed, no coercion.
+    if (isNaN(x) || x === Infinity) return x;
     if (x === 0.0) return 5e-324;
     const b = reinterpret<i64>(x);
     return reinterpret<f64>(x > 0.0 ? b + 1 : b - 1);
@@ -841,7 +842,8 @@ class E {
       load<f64>(muPtr + ((<usize>k) << 3)),
       load<f64>(sPtr + ((<usize>k) << 3)),
     );
-    if (a !== a) {
+    // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f64> is typed, no coercion.
+    if (isNaN(a)) {
       store<i32>(mOut, -1);
       return;
     }
