@@ -250,6 +250,34 @@ async function abortOnBadInput(sink: TableSink, err: unknown): Promise<void> {
   if (err instanceof InvalidInputError) await sink.abort().catch(() => undefined);
 }
 
+/**
+ * Runs `work` into `sink` with a progress bar; null (and a message) when `--resume` found the
+ * output complete already. Bad input drops the partial output ({@link abortOnBadInput}).
+ */
+async function streamIntoSink(
+  label: string,
+  input: string,
+  o: SinkOptions,
+  stream: TableStream,
+  sink: TableSink,
+  work: (onProgress: (rows: number) => void) => Promise<StreamRunResult>,
+): Promise<StreamRunResult | null> {
+  if (sink.alreadyComplete) {
+    await stream.close();
+    report(o, `${o.output}: already complete (nothing to resume)`);
+    return null;
+  }
+  const progress = startProgress(label, stream.totalRows, o.progress !== false && !o.json);
+  try {
+    return await aboutFileAsync(input, () => work((r) => progress.update(r)));
+  } catch (err) {
+    await abortOnBadInput(sink, err);
+    throw err;
+  } finally {
+    progress.stop();
+  }
+}
+
 /** Prints what a sink wrote. */
 function reportSink(
   o: SinkOptions,
@@ -305,29 +333,12 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   const sink = await openSink(o, run);
   const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
   const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
-  if (sink.alreadyComplete) {
-    await stream.close();
-    report(o, `${o.output}: already complete (nothing to resume)`);
-    return;
-  }
-  const progress = startProgress("transform", stream.totalRows, o.progress !== false && !o.json);
-  let result: StreamRunResult;
-  try {
+  const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
     // row index, never by the thread count or the block.
-    result = await aboutFileAsync(data, () =>
-      encodeStream(model, stream, sink, {
-        layout: o.layout,
-        threads: o.threads,
-        onProgress: (r) => progress.update(r),
-      }),
-    );
-  } catch (err) {
-    await abortOnBadInput(sink, err);
-    throw err;
-  } finally {
-    progress.stop();
-  }
+    encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+  );
+  if (result === null) return;
   const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
   reportSink(o, "encoded", written, result, { layout: o.layout, columns: fields.length, ...spans });
 }
@@ -375,26 +386,10 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
     }),
   );
   const sink = await openSink(o, runIdentity("inverse", model, stream, {}));
-  if (sink.alreadyComplete) {
-    await stream.close();
-    report(o, `${o.output}: already complete (nothing to resume)`);
-    return;
-  }
-  const progress = startProgress("inverse", stream.totalRows, o.progress !== false && !o.json);
-  let result: StreamRunResult;
-  try {
-    result = await aboutFileAsync(encodedPath, () =>
-      decodeStream(model, stream, sink, {
-        threads: o.threads,
-        onProgress: (r) => progress.update(r),
-      }),
-    );
-  } catch (err) {
-    await abortOnBadInput(sink, err);
-    throw err;
-  } finally {
-    progress.stop();
-  }
+  const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
+    decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+  );
+  if (result === null) return;
   const columns = model.columns.map((c) => ({ name: c.name, type: c.dtype }));
   reportSink(o, "decoded", await sink.finish({ columns }), result, {});
 }
