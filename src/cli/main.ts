@@ -46,9 +46,9 @@ const positiveInt =
   };
 
 const INPUT_HELP =
-  "input: a .csv, .csv.gz or .parquet file, a directory of part files, a glob (data/part-*.parquet), or - for CSV on standard input";
+  "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
 const OUTPUT_HELP =
-  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz file (held in memory until written), or - for CSV on standard output";
+  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (held in memory until written), or - for standard output (CSV, or --format arrow)";
 
 /** Options every streaming command shares. */
 function streamOptions(cmd: Command): Command {
@@ -65,9 +65,10 @@ function streamOptions(cmd: Command): Command {
 function sinkOptions(cmd: Command): Command {
   return streamOptions(cmd)
     .addOption(
-      new Option("--format <f>", "shard format of a directory output")
-        .choices(["parquet", "csv", "csv.gz"])
-        .default("parquet"),
+      new Option(
+        "--format <f>",
+        "format of a directory's shards (default parquet) or of standard output (default csv; arrow: an Arrow IPC stream)",
+      ).choices(["parquet", "csv", "csv.gz", "arrow"]),
     )
     .option(
       "--shard-rows <n>",
@@ -208,6 +209,7 @@ Examples:
   modenorm transform parts/ -m model.json -o encoded/            # shards + manifest
   modenorm transform parts/ -m model.json -o encoded/ --resume   # after a killed run
   cat rows.csv | modenorm transform - -m model.json -o - > encoded.csv
+  producer | modenorm transform - -m model.json -o - --format arrow | consumer   # Arrow IPC stream
   modenorm transform creditcard.csv -m model.json -o gan-input.parquet --layout dense --json`,
   )
   .action((data: string, o) => transformCommand(data, o));

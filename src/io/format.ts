@@ -4,16 +4,19 @@ import { InvalidInputError } from "../core/errors.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 
 /** File formats `readTable` / `writeTable` know. */
-export type TableFormat = "csv" | "csv.gz" | "parquet";
+export type TableFormat = "csv" | "csv.gz" | "parquet" | "arrow" | "arrows";
 
 /** Extensions (case-insensitive) and their formats, longest first so `.csv.gz` wins over `.gz`. */
 export const SUPPORTED_EXTENSIONS: readonly (readonly [string, TableFormat])[] = [
   [".csv.gz", "csv.gz"],
   [".csv", "csv"],
   [".parquet", "parquet"],
+  [".arrow", "arrow"],
+  [".feather", "arrow"],
+  [".arrows", "arrows"],
 ];
 
-const supportedList = () => ".csv, .csv.gz, .parquet";
+const supportedList = () => ".csv, .csv.gz, .parquet, .arrow (.feather), .arrows";
 
 /** The format of `path` by its extension; an `InvalidInputError` listing the supported ones. */
 export function formatOf(path: string): TableFormat {

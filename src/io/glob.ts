@@ -14,7 +14,7 @@ import { checkShardDirectory } from "./shards.js";
 /** The input files and their format family (`csv` covers `.csv` and `.csv.gz`). */
 export interface ResolvedInputs {
   files: string[];
-  family: "csv" | "parquet";
+  family: "csv" | "parquet" | "arrow";
 }
 
 /** The name standing for standard input (CSV only). */
@@ -65,9 +65,12 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-function familyOf(format: TableFormat): "csv" | "parquet" {
+function familyOf(format: TableFormat): "csv" | "parquet" | "arrow" {
+  if (format === "arrow" || format === "arrows") return "arrow";
   return format === "parquet" ? "parquet" : "csv";
 }
+
+const FAMILY_NAMES = { csv: "CSV", parquet: "Parquet", arrow: "Arrow IPC" } as const;
 
 /** Checks that every file has one format family; `what` names the input in the message. */
 function oneFamily(what: string, files: string[]): ResolvedInputs {
@@ -76,7 +79,7 @@ function oneFamily(what: string, files: string[]): ResolvedInputs {
   for (const f of files) {
     if (familyOf(formatOf(f)) !== family) {
       throw new InvalidInputError(
-        `${what}: mixes formats: ${first} is ${family === "csv" ? "CSV" : "Parquet"} but ${f} is not; read parts of one format together (move the others elsewhere)`,
+        `${what}: mixes formats: ${first} is ${FAMILY_NAMES[family]} but ${f} is not; read parts of one format together (move the others elsewhere)`,
       );
     }
   }
@@ -128,7 +131,7 @@ export async function resolveInputs(input: string | readonly string[]): Promise<
     }
     if (files.length === 0) {
       throw new InvalidInputError(
-        `${path}: directory has no part files ending in .parquet, .csv or .csv.gz`,
+        `${path}: directory has no part files ending in .parquet, .csv, .csv.gz, .arrow, .feather or .arrows`,
       );
     }
     return oneFamily(path, files);

@@ -39,7 +39,7 @@ const PROGRESS_NAME = "_progress.jsonl";
 export const MANIFEST_FORMAT = "modenorm.shards";
 
 /** Formats a shard can be written in. */
-export type ShardFormat = "parquet" | "csv" | "csv.gz";
+export type ShardFormat = "parquet" | "csv" | "csv.gz" | "arrow";
 
 /** One shard in a manifest. */
 export interface ShardEntry {

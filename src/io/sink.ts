@@ -9,8 +9,10 @@
  *   ({@link openShardedOutput}), in bounded memory, resumable.
  */
 import { once } from "node:events";
+import { RecordBatchStreamWriter } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
+import { batchOfTable } from "./arrow.js";
 import { concatTables } from "./columns.js";
 import { csvBlocks } from "./csv-write.js";
 import { SUPPORTED_EXTENSIONS } from "./format.js";
@@ -21,7 +23,10 @@ import { writeTable } from "./table-io.js";
 
 /** Options of {@link openTableSink}. */
 export interface TableSinkOptions {
-  /** Shard format of a directory output; default `parquet`. */
+  /**
+   * Shard format of a directory output (default `parquet`), or of standard output (`csv`, the
+   * default, or `arrow` for an Arrow IPC stream).
+   */
   format?: ShardFormat;
   /** Rows per shard of a directory output; a multiple of the block size. Default 2,097,152. */
   shardRows?: number;
@@ -65,6 +70,41 @@ function isFilePath(path: string): boolean {
   return SUPPORTED_EXTENSIONS.some(([ext]) => lower.endsWith(ext) && lower.length > ext.length);
 }
 
+/** An Arrow IPC stream on standard output, one record batch per block. */
+function stdoutArrowSink(): TableSink {
+  let rows = 0;
+  let writer: RecordBatchStreamWriter | null = null;
+  let piped: Promise<void> | null = null;
+  return {
+    alreadyComplete: false,
+    done: () => false,
+    async write(block) {
+      if (writer === null) {
+        writer = new RecordBatchStreamWriter();
+        const node = writer.toNodeStream();
+        piped = new Promise<void>((resolve, reject) => {
+          node.on("end", () => resolve());
+          node.on("error", reject);
+        });
+        node.pipe(process.stdout, { end: false });
+      }
+      writer.write(batchOfTable(block.table));
+      rows += block.table.rows;
+      // Back-pressure: wait while standard output is behind (bounded memory).
+      if (process.stdout.writableNeedDrain) await once(process.stdout, "drain");
+    },
+    async finish() {
+      if (writer !== null) {
+        writer.finish();
+        writer.close();
+        await piped;
+      }
+      return { kind: "stdout", path: "-", rows };
+    },
+    abort: async () => undefined,
+  };
+}
+
 function stdoutSink(): TableSink {
   let rows = 0;
   let first = true;
@@ -101,7 +141,15 @@ export async function openTableSink(
   blockRows: number,
   options: TableSinkOptions = {},
 ): Promise<TableSink> {
-  if (path === "-") return stdoutSink();
+  if (path === "-") {
+    if (options.format === "arrow") return stdoutArrowSink();
+    if (options.format !== undefined && options.format !== "csv") {
+      throw new InvalidInputError(
+        `-: standard output can carry CSV or an Arrow IPC stream (--format csv or arrow), not ${options.format}`,
+      );
+    }
+    return stdoutSink();
+  }
   if (isFilePath(path)) {
     await checkWritable(path, options.overwrite === true);
     const parts: Table[] = [];

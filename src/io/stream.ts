@@ -8,10 +8,13 @@
  * Memory is about one block (`blockRows` × row width) plus one read chunk (CSV, 4 MiB) or
  * DuckDB's working set (Parquet, read in vectors of 2,048 rows), whatever the size of the input.
  */
-import type { Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType, Table, TimeUnit } from "../core/table.js";
-import type { ColumnSpec } from "./columns.js";
+import { openArrowReader, tableFromBatch } from "./arrow.js";
+import { selectArrowSpecs } from "./arrow-file.js";
+import { type ColumnSpec, concatTables } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
 import { formatOf } from "./format.js";
@@ -170,6 +173,123 @@ async function openParquetStream(
   };
 }
 
+/** Rows [start, end) of a table (copies). */
+function sliceTable(t: Table, start: number, end: number): Table {
+  const columns = t.columns.map((c) => {
+    if (c.type === "string") return { ...c, values: c.values.slice(start, end) };
+    const nulls = c.nulls === null ? null : c.nulls.slice(start, end);
+    return { ...c, values: c.values.slice(start, end), nulls } as typeof c;
+  });
+  return { rows: end - start, columns };
+}
+
+/** Re-cuts tables of any sizes into blocks of exactly `blockRows` rows (the last may be shorter). */
+async function* reblock(
+  tables: AsyncIterable<Table>,
+  blockRows: number,
+): AsyncGenerator<TableBlock> {
+  let pending: Table[] = [];
+  let pendingRows = 0;
+  let firstRow = 0;
+  for await (const t of tables) {
+    for (let start = 0; start < t.rows; ) {
+      const take = Math.min(blockRows - pendingRows, t.rows - start);
+      pending.push(start === 0 && take === t.rows ? t : sliceTable(t, start, start + take));
+      pendingRows += take;
+      start += take;
+      if (pendingRows === blockRows) {
+        yield { firstRow, table: concatTables(pending, pendingRows) };
+        firstRow += pendingRows;
+        pending = [];
+        pendingRows = 0;
+      }
+    }
+  }
+  if (pendingRows > 0) yield { firstRow, table: concatTables(pending, pendingRows) };
+}
+
+/** Arrow IPC parts (files, or one standard-input stream read once). */
+async function openArrowStream(
+  files: string[],
+  options: TableStreamOptions,
+  blockRows: number,
+  stdin: Readable | null,
+): Promise<TableStream> {
+  const what = files[0]!;
+  const open = (path: string) =>
+    openArrowReader(path, path === STDIN_NAME ? stdin! : createReadStream(path));
+  // The first part's reader is opened once for its schema, and read by the first pass.
+  let head: Awaited<ReturnType<typeof open>> | null = await open(what);
+  let opts = resolveReadOptions(what, options);
+  if (options.select !== undefined) {
+    opts = resolveReadOptions(what, {
+      ...options,
+      ...options.select(head.specs.map((c) => c.name)),
+    });
+  }
+  const specs = selectArrowSpecs(what, head.specs, opts);
+  let passes = 0;
+  let active: AsyncGenerator<TableBlock> | null = null;
+  async function* tables(): AsyncGenerator<Table> {
+    for (const path of files) {
+      const part = head ?? (await open(path));
+      head = null;
+      checkSameSpecs(what, specs, path, selectArrowSpecs(path, part.specs, opts));
+      try {
+        for await (const batch of part.batches) yield tableFromBatch(batch, specs);
+      } catch (err) {
+        if (err instanceof InvalidInputError) throw err;
+        throw new InvalidInputError(
+          `${path}: truncated or corrupt Arrow IPC data (${err instanceof Error ? err.message : String(err)})`,
+          { cause: err },
+        );
+      }
+    }
+  }
+  return {
+    schema: schemaOf(specs),
+    files,
+    totalRows: null,
+    blocks() {
+      if (passes > 0 && stdin !== null) {
+        throw new InvalidInputError(
+          "-: standard input can be read once; save it to a file for another pass",
+        );
+      }
+      passes++;
+      active = reblock(tables(), blockRows);
+      return active;
+    },
+    async close() {
+      await active?.return(undefined);
+      active = null;
+    },
+  };
+}
+
+/**
+ * Standard input, with its first bytes looked at: an Arrow IPC stream starts with the
+ * continuation marker 0xFFFFFFFF (an IPC file with "ARROW1"), which no CSV text does.
+ */
+async function sniffStdin(): Promise<{ arrow: boolean; readable: Readable }> {
+  const it = process.stdin[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done === true) return { arrow: false, readable: Readable.from([]) };
+  const head = first.value as Buffer;
+  const arrow =
+    (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff) ||
+    head.subarray(0, 6).toString("latin1") === "ARROW1";
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) return;
+      yield r.value as Buffer;
+    }
+  }
+  return { arrow, readable: Readable.from(all(), { objectMode: false }) };
+}
+
 /** CSV parts (files, or one standard-input stream). */
 async function openCsvStream(
   parts: CsvPart[],
@@ -252,8 +372,11 @@ export async function openTableStream(
   const blockRows = checkBlockRows(what, options.blockRows ?? DEFAULT_BLOCK_ROWS);
   const { files, family } = await resolveInputs(input);
   if (files.length === 1 && files[0] === STDIN_NAME) {
-    return openCsvReadableStream(STDIN_NAME, process.stdin, options);
+    const { arrow, readable } = await sniffStdin();
+    if (arrow) return openArrowStream(files, options, blockRows, readable);
+    return openCsvReadableStream(STDIN_NAME, readable, options);
   }
+  if (family === "arrow") return openArrowStream(files, options, blockRows, null);
   let opts = resolveReadOptions(what, options);
   if (family === "parquet") {
     if (options.select !== undefined) {

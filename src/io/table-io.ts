@@ -4,6 +4,7 @@
  */
 import { assertUnreachable } from "../core/errors.js";
 import type { Table } from "../core/table.js";
+import { readArrowFile, writeArrowFile } from "./arrow-file.js";
 import { checkTable } from "./columns.js";
 import { readCsv } from "./csv-read.js";
 import { writeCsv } from "./csv-write.js";
@@ -37,6 +38,9 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
       return readCsv(path, size, true, opts);
     case "parquet":
       return readParquet(path, opts);
+    case "arrow":
+    case "arrows":
+      return readArrowFile(path, opts);
     default:
       return assertUnreachable(format);
   }
@@ -67,6 +71,9 @@ export async function writeTable(
     case "parquet":
       checkParquetNames(path, table);
       return writeAtomically(path, overwrite, (tmp) => writeParquet(tmp, table, path));
+    case "arrow":
+    case "arrows":
+      return writeAtomically(path, overwrite, (tmp) => writeArrowFile(tmp, table, format));
     default:
       return assertUnreachable(format);
   }

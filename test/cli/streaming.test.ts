@@ -132,6 +132,38 @@ describe("streaming CLI", () => {
     });
   });
 
+  test("Arrow IPC: stream on standard input and output, and Arrow shards, give every value back", async () => {
+    await inTempDir(async (dir) => {
+      const table = await writeParts(dir, "in", [20000, 15000]);
+      ok(dir, ["fit", "in", "-o", "m.json"]);
+      await writeTable(join(dir, "in.arrows"), table);
+      const enc = spawnSync(
+        process.execPath,
+        [
+          CLI,
+          "transform",
+          "-",
+          "-m",
+          "m.json",
+          "-o",
+          "-",
+          "--format",
+          "arrow",
+          "--block-rows",
+          "8192",
+        ],
+        { cwd: dir, input: readFileSync(join(dir, "in.arrows")), maxBuffer: 1 << 28 },
+      );
+      assert.equal(enc.status, 0, String(enc.stderr));
+      assert.equal(enc.stdout.readUInt32LE(0), 0xffffffff, "an Arrow IPC stream");
+      writeFileSync(join(dir, "enc.arrows"), enc.stdout);
+      ok(dir, ["inverse", "enc.arrows", "-m", "m.json", "-o", "dec", "--format", "arrow"]);
+      assert.ok(readdirSync(join(dir, "dec")).includes("part-000000.arrow"));
+      assertTablesEqual(await readAll(join(dir, "dec")), table, "decoded");
+      ok(dir, ["compare", "in", "dec"]);
+    });
+  });
+
   test("a killed run leaves only <out>.partial, which readers refuse and --resume finishes bit for bit", async () => {
     await inTempDir(async (dir) => {
       await writeParts(dir, "in", [400000, 400000]);
