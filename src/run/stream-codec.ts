@@ -11,8 +11,10 @@
  */
 import type { Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
+import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
 import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
+import { summaryFitData, transformFitData } from "../encode/summary.js";
 import { findColumn, type Layout } from "../encode/table-codec.js";
 import {
   addToTableSummary,
@@ -204,6 +206,21 @@ export async function evaluateStream(
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Recomputes a mixture spec's `meanLogLikelihood` on its column's summary data. */
+function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
+  const c = s.columns.find((t) => t.type === "mixture" && t.summary.name === spec.name);
+  if (c === undefined || c.type !== "mixture") return;
+  const { values, weights } = transformFitData(
+    summaryFitData(c.summary),
+    spec.kind,
+    spec.modalValues ?? [],
+    spec.offset,
+    FIT_LIMIT,
+  );
+  spec.meanLogLikelihood =
+    values.length > 0 ? modesLogLikelihood(spec.modes, values, weights) : null;
+}
+
 /** Options of {@link fitStream}. */
 export interface FitStreamOptions extends TableSummaryOptions {
   onProgress?: (rows: number) => void;
@@ -263,6 +280,9 @@ export async function fitStream(
         model.columns[j] = refinedSpec(refiners[i]!);
       });
     }
+    // The refined modes' mean log-likelihood on the data the fit saw (the summary's sample).
+    if (passes > 0)
+      for (const j of sampled) relogLikelihood(s, model.columns[j] as MixtureColumnSpec);
     return {
       model,
       fittedOn,
