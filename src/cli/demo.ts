@@ -38,7 +38,7 @@ function printResult(r: PipelineResult, dir: string | null): void {
   }
   w("");
   const fitted = Object.entries(r.fittedOn)
-    .map(([c, how]) => `${c} on ${how === "counts" ? "exact value counts" : "a 2^20-row sample"}`)
+    .map(([c, how]) => `${c} on ${how === "counts" ? "exact value counts" : "a 2^22-row sample"}`)
     .join(", ");
   w(`fit: ${fitted}`);
   for (const c of r.model.columns) {

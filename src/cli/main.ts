@@ -110,7 +110,7 @@ const nonNumericOption = () =>
 
 streamOptions(program.command("fit"))
   .description(
-    "Fit a model (one spec per column) in one streaming pass and write it as JSON. Mixture columns are fitted on exact value counts while a column has at most 2^20 distinct values, else on a uniform 2^20-row sample.",
+    "Fit a model (one spec per column) in one streaming pass and write it as JSON. Mixture columns are fitted on exact value counts while a column has at most 2^20 distinct values, else on a uniform 2^22-row sample, then refined by EM passes over all rows.",
   )
   .argument("<data>", INPUT_HELP)
   .requiredOption("-o, --output <model.json>", "model file to write")

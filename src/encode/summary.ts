@@ -20,6 +20,9 @@
 import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull, numericValue } from "../core/table.js";
 
+/** Rows in a summary's uniform sample by default (2^22). */
+export const DEFAULT_SAMPLE_SIZE = 1 << 22;
+
 /** A mergeable summary of one numeric column. */
 export interface ColumnSummary {
   name: string;
@@ -43,7 +46,10 @@ export interface ColumnSummary {
 export interface SummaryOptions {
   /** Distinct values counted exactly before switching to the sample. Default 2^20. */
   maxDistinct?: number;
-  /** Rows in the uniform sample. Default 2^20. */
+  /**
+   * Rows in the uniform sample. Default 2^22: on 10M rows of a 5-mode column with 0.1 % outliers,
+   * a fit on 2^20 sampled rows found 6 modes and one on 2^22 the 8 of a fit on every row.
+   */
   sampleSize?: number;
   /** Seed of the row hash. Default 0. */
   seed?: number;
@@ -153,11 +159,12 @@ export function createSummary(name: string, options: SummaryOptions = {}): Colum
         : Math.min(
             2 ** 32,
             Math.ceil(
-              (2 ** 32 * 2 * (options.sampleSize ?? 1 << 20)) / Math.max(1, options.expectedRows),
+              (2 ** 32 * 2 * (options.sampleSize ?? DEFAULT_SAMPLE_SIZE)) /
+                Math.max(1, options.expectedRows),
             ),
           ),
     maxDistinct: options.maxDistinct ?? 1 << 20,
-    sampleSize: options.sampleSize ?? 1 << 20,
+    sampleSize: options.sampleSize ?? DEFAULT_SAMPLE_SIZE,
     seed: options.seed ?? 0,
   };
 }
