@@ -33,8 +33,10 @@ export interface ColumnSummary {
   /** Exact counts of each finite value, or null once there were more than `maxDistinct`. */
   counts: ValueCounts | null;
   /** Bottom-k sample: hashes and values of the rows with the smallest row hashes. */
-  sampleHash: number[];
-  sampleValue: number[];
+  sampleHash: Uint32Array;
+  sampleValue: Float64Array;
+  /** Rows held in the sample buffers (their capacity grows up to 2 · sampleSize). */
+  sampleCount: number;
   /** Rows with a hash >= this are never kept (it only decreases). */
   threshold: number;
   readonly maxDistinct: number;
@@ -151,8 +153,9 @@ export function createSummary(name: string, options: SummaryOptions = {}): Colum
     nulls: 0,
     min: Number.POSITIVE_INFINITY,
     counts: new ValueCounts(),
-    sampleHash: [],
-    sampleValue: [],
+    sampleHash: new Uint32Array(0),
+    sampleValue: new Float64Array(0),
+    sampleCount: 0,
     threshold:
       options.expectedRows === undefined
         ? 2 ** 32
@@ -192,21 +195,40 @@ export function rowHash(seed: number, row: number): number {
  * `sampleSize` rows, the same ones whatever order they arrived in.
  */
 function prune(s: ColumnSummary): void {
-  const n = s.sampleHash.length;
+  const n = s.sampleCount;
   if (n <= s.sampleSize) return;
-  const sorted = Uint32Array.from(s.sampleHash).sort();
+  const sorted = s.sampleHash.slice(0, n).sort();
   const t = sorted[s.sampleSize]!;
-  const hash: number[] = [];
-  const value: number[] = [];
+  let m = 0;
   for (let i = 0; i < n; i++) {
     if (s.sampleHash[i]! < t) {
-      hash.push(s.sampleHash[i]!);
-      value.push(s.sampleValue[i]!);
+      s.sampleHash[m] = s.sampleHash[i]!;
+      s.sampleValue[m] = s.sampleValue[i]!;
+      m++;
     }
   }
   s.threshold = t;
-  s.sampleHash = hash;
-  s.sampleValue = value;
+  s.sampleCount = m;
+}
+
+/**
+ * Appends a row to the sample (typed buffers, grown by doubling up to 2 · sampleSize, so a
+ * summary's memory is bounded: 24 MiB per 2^20 sampled rows), pruning when full.
+ */
+function pushSample(s: ColumnSummary, h: number, x: number): void {
+  if (s.sampleCount === s.sampleHash.length) {
+    const cap = Math.max(1024, Math.min(2 * s.sampleSize, 2 * s.sampleHash.length));
+    const hash = new Uint32Array(cap);
+    const value = new Float64Array(cap);
+    hash.set(s.sampleHash.subarray(0, s.sampleCount));
+    value.set(s.sampleValue.subarray(0, s.sampleCount));
+    s.sampleHash = hash;
+    s.sampleValue = value;
+  }
+  s.sampleHash[s.sampleCount] = h;
+  s.sampleValue[s.sampleCount] = x;
+  s.sampleCount++;
+  if (s.sampleCount >= 2 * s.sampleSize) prune(s);
 }
 
 /**
@@ -229,11 +251,7 @@ export function addToSummary(s: ColumnSummary, col: Column, firstRow: number): v
       if (s.counts.size > s.maxDistinct) s.counts = null;
     }
     const h = rowHash(s.seed, firstRow + i);
-    if (h < s.threshold) {
-      s.sampleHash.push(h);
-      s.sampleValue.push(x);
-      if (s.sampleHash.length >= 2 * s.sampleSize) prune(s);
-    }
+    if (h < s.threshold) pushSample(s, h, x);
   }
 }
 
@@ -259,16 +277,15 @@ export function mergeSummaries(a: ColumnSummary, b: ColumnSummary): ColumnSummar
     nulls: a.nulls + b.nulls,
     min: Math.min(a.min, b.min),
     counts,
-    sampleHash: [],
-    sampleValue: [],
+    sampleHash: new Uint32Array(0),
+    sampleValue: new Float64Array(0),
+    sampleCount: 0,
     threshold,
   };
   for (const src of [a, b]) {
-    for (let i = 0; i < src.sampleHash.length; i++) {
-      if (src.sampleHash[i]! < threshold) {
-        out.sampleHash.push(src.sampleHash[i]!);
-        out.sampleValue.push(src.sampleValue[i]!);
-      }
+    for (let i = 0; i < src.sampleCount; i++) {
+      if (src.sampleHash[i]! < out.threshold)
+        pushSample(out, src.sampleHash[i]!, src.sampleValue[i]!);
     }
   }
   prune(out);
@@ -286,9 +303,9 @@ export interface SummaryFitData {
 /** The fit data of a summary, in value order (independent of how the summary was built). */
 export function summaryFitData(s: ColumnSummary): SummaryFitData {
   if (s.counts !== null) return { ...s.counts.sorted(), exact: true };
-  const t = { ...s, sampleHash: [...s.sampleHash], sampleValue: [...s.sampleValue] };
+  const t = { ...s, sampleHash: s.sampleHash.slice(), sampleValue: s.sampleValue.slice() };
   prune(t);
-  const values = Float64Array.from(t.sampleValue).sort();
+  const values = t.sampleValue.slice(0, t.sampleCount).sort();
   return { values, weights: null, exact: false };
 }
 
