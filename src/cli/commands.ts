@@ -92,6 +92,26 @@ export interface SinkOptions extends StreamOptions {
 /** Peak resident memory of the process so far (main thread and workers), in MB. */
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
+/** Opens a command's input as a stream of blocks with the reading options every command shares. */
+function openInput(
+  data: string,
+  o: ReadOptions & StreamOptions,
+  columns: string[] | undefined,
+  types: Record<string, ColumnType>,
+): Promise<TableStream> {
+  return openTableStream(data, {
+    columns,
+    types,
+    encoding: o.encoding,
+    nonNumeric: o.nonNumeric,
+    escapeChar: o.escapeChar ?? null,
+    blockRows: o.blockRows,
+  });
+}
+
+/** Whether to show progress bars (never with --json; only on a terminal, see progress.ts). */
+const wantsProgress = (o: StreamOptions): boolean => o.progress !== false && !o.json;
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Where a command's own report goes: stderr when the table itself goes to stdout. */
@@ -124,15 +144,8 @@ export async function fitCommand(
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
-  const stream = await openTableStream(data, {
-    columns: o.columns,
-    types,
-    encoding: o.encoding,
-    nonNumeric: o.nonNumeric,
-    escapeChar: o.escapeChar ?? null,
-    blockRows: o.blockRows,
-  });
-  let progress = startProgress("fit", stream.totalRows, o.progress !== false && !o.json);
+  const stream = await openInput(data, o, o.columns, types);
+  let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {
     fit = await aboutFileAsync(data, () =>
@@ -156,7 +169,7 @@ export async function fitCommand(
         onProgress: (r) => progress.update(r),
         onRefinePass: (pass) => {
           progress.stop();
-          const on = o.progress !== false && !o.json;
+          const on = wantsProgress(o);
           progress = startProgress(`refine ${pass}`, stream.totalRows, on);
         },
       }),
@@ -267,7 +280,7 @@ async function streamIntoSink(
     report(o, `${o.output}: already complete (nothing to resume)`);
     return null;
   }
-  const progress = startProgress(label, stream.totalRows, o.progress !== false && !o.json);
+  const progress = startProgress(label, stream.totalRows, wantsProgress(o));
   try {
     return await aboutFileAsync(input, () => work((r) => progress.update(r)));
   } catch (err) {
@@ -321,14 +334,12 @@ function reportSink(
 export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
-  const stream = await openTableStream(data, {
-    columns: model.columns.map((c) => c.name),
-    types: typesFromModel(model),
-    encoding: o.encoding,
-    nonNumeric: o.nonNumeric,
-    escapeChar: o.escapeChar ?? null,
-    blockRows: o.blockRows,
-  });
+  const stream = await openInput(
+    data,
+    o,
+    model.columns.map((c) => c.name),
+    typesFromModel(model),
+  );
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run);
   const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
@@ -402,15 +413,13 @@ export interface EvaluateCommandOptions extends ReadOptions, StreamOptions {
 /** `modenorm evaluate`: encodes and decodes every row (both layouts) and compares. */
 export async function evaluateCommand(data: string, o: EvaluateCommandOptions): Promise<void> {
   const model = await readModel(o.model);
-  const stream = await openTableStream(data, {
-    columns: model.columns.map((c) => c.name),
-    types: typesFromModel(model),
-    encoding: o.encoding,
-    nonNumeric: o.nonNumeric,
-    escapeChar: o.escapeChar ?? null,
-    blockRows: o.blockRows,
-  });
-  const progress = startProgress("evaluate", stream.totalRows, o.progress !== false && !o.json);
+  const stream = await openInput(
+    data,
+    o,
+    model.columns.map((c) => c.name),
+    typesFromModel(model),
+  );
+  const progress = startProgress("evaluate", stream.totalRows, wantsProgress(o));
   let result: Awaited<ReturnType<typeof evaluateStream>>;
   try {
     result = await aboutFileAsync(data, () =>
@@ -466,7 +475,7 @@ export async function compareCommand(
   b: string,
   o: ReadOptions & StreamOptions,
 ): Promise<void> {
-  const progress = startProgress("compare", null, o.progress !== false && !o.json);
+  const progress = startProgress("compare", null, wantsProgress(o));
   let r: Awaited<ReturnType<typeof compareTables>>;
   try {
     r = await compareTables(a, b, {
