@@ -39,6 +39,7 @@ import {
   createSummary,
   mergeSummaries,
   type SummaryOptions,
+  ValueCounts,
 } from "./summary.js";
 import {
   checkNotAllMissing,
@@ -193,4 +194,17 @@ export function fitFromTableSummary(
     }
   });
   return { model: { format: MODEL_FORMAT, version: MODEL_VERSION, seed, columns }, fittedOn };
+}
+
+/**
+ * A summary that crossed a thread boundary (structured clone keeps the data but not the class of
+ * the value-count tables) made usable again, in place.
+ */
+export function reviveTableSummary(s: TableSummary): TableSummary {
+  for (const c of s.columns) {
+    if (c.type === "mixture" && c.summary.counts !== null) {
+      Object.setPrototypeOf(c.summary.counts, ValueCounts.prototype);
+    }
+  }
+  return s;
 }

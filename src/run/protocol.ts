@@ -10,6 +10,7 @@ import type { ComponentTerms } from "../core/terms.js";
 import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
+import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
 import type { SerializedError } from "./errors.js";
 
 /**
@@ -69,6 +70,24 @@ export interface EvaluateTask {
 }
 
 /**
+ * Adds a block to the table summary kept in the worker under `key`, creating it from this first
+ * block when absent (`options` then decide the columns and kinds). Blocks must come in row order.
+ */
+export interface SummaryAddTask {
+  kind: "summary-add";
+  key: number;
+  options: TableSummaryOptions;
+  table: Table;
+  firstRow: number;
+}
+
+/** Returns (and forgets) the table summary kept under `key`, or null when none was made. */
+export interface SummaryTakeTask {
+  kind: "summary-take";
+  key: number;
+}
+
+/**
  * Fault injection, for tests of the pool's error paths: `throw` throws `errorName(message)` in the
  * task, `exit` calls process.exit(1), `uncaught` throws outside any task.
  */
@@ -86,6 +105,8 @@ export type Task =
   | EncodeTask
   | DecodeTask
   | EvaluateTask
+  | SummaryAddTask
+  | SummaryTakeTask
   | FaultTask;
 
 export type TaskKind = Task["kind"];
@@ -98,6 +119,8 @@ export interface TaskResults {
   encode: Table;
   decode: Table;
   evaluate: TableEvaluation;
+  "summary-add": null;
+  "summary-take": TableSummary | null;
   fault: null;
 }
 

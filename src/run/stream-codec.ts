@@ -21,6 +21,7 @@ import {
   createTableSummary,
   type FittedOn,
   fitFromTableSummary,
+  reviveTableSummary,
   type TableSummary,
   type TableSummaryOptions,
 } from "../encode/table-summary.js";
@@ -221,8 +222,55 @@ function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
     values.length > 0 ? modesLogLikelihood(spec.modes, values, weights) : null;
 }
 
+/**
+ * The summary pass with the summaries built in one worker thread while this thread reads the
+ * next block (reading and summarising overlap). One worker, blocks in row order: the same
+ * summary as on this thread.
+ */
+async function summarizeInWorker(
+  stream: TableStream,
+  options: TableSummaryOptions,
+  onProgress: ((rows: number) => void) | undefined,
+): Promise<TableSummary | null> {
+  const pool = new WorkerPool({ size: 1 });
+  const key = ++streamKeys;
+  try {
+    const inFlight: { rows: number; done: Promise<unknown> }[] = [];
+    let rows = 0;
+    for await (const b of stream.blocks()) {
+      const done = quiet(
+        pool.run(
+          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
+          transferablesOf(b.table),
+        ),
+      );
+      inFlight.push({ rows: b.table.rows, done });
+      while (inFlight.length >= 2) {
+        const head = inFlight.shift()!;
+        await head.done;
+        rows += head.rows;
+        onProgress?.(rows);
+      }
+    }
+    for (const f of inFlight) {
+      await f.done;
+      rows += f.rows;
+      onProgress?.(rows);
+    }
+    const s = (await pool.run({ kind: "summary-take", key })) as TableSummary | null;
+    return s === null ? null : reviveTableSummary(s);
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Options of {@link fitStream}. */
 export interface FitStreamOptions extends TableSummaryOptions {
+  /**
+   * Where the summaries are built: `worker` (default; one worker thread, overlapping with reading)
+   * or `main` (this thread). The same summary either way.
+   */
+  summarizeIn?: "worker" | "main";
   onProgress?: (rows: number) => void;
   /**
    * EM passes over every row for the mixture columns that were fitted on a sample (see
@@ -252,15 +300,26 @@ export async function fitStream(
 }> {
   const t0 = performance.now();
   let summary: TableSummary | null = null;
-  const expectedRows = stream.totalRows ?? undefined;
+  // Only data crosses to the worker (no callbacks).
+  const summaryOptions: TableSummaryOptions = {
+    columns: options.columns,
+    kinds: options.kinds,
+    mixed: options.mixed,
+    seed: options.seed,
+    mixture: options.mixture,
+    categoryOrder: options.categoryOrder,
+    unseen: options.unseen,
+    summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
+  };
   try {
-    for await (const b of stream.blocks()) {
-      summary ??= createTableSummary(b.table, {
-        ...options,
-        summary: { expectedRows, ...options.summary },
-      });
-      addToTableSummary(summary, b.table, b.firstRow);
-      options.onProgress?.(summary.rows);
+    if (options.summarizeIn === "main") {
+      for await (const b of stream.blocks()) {
+        summary ??= createTableSummary(b.table, summaryOptions);
+        addToTableSummary(summary, b.table, b.firstRow);
+        options.onProgress?.(summary.rows);
+      }
+    } else {
+      summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
     const { model, fittedOn } = fitFromTableSummary(s, options);

@@ -11,6 +11,11 @@ import { summarizeBlocks } from "../core/terms.js";
 import { evaluateTable } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, transformTable } from "../encode/table-codec.js";
+import {
+  addToTableSummary,
+  createTableSummary,
+  type TableSummary,
+} from "../encode/table-summary.js";
 import { deserializeError, serializeError } from "./errors.js";
 import {
   type CrashNotice,
@@ -28,6 +33,7 @@ import { transferablesOf } from "./table-blocks.js";
 const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
 const models = new Map<number, ModelSpec>();
+const summaries = new Map<number, TableSummary>();
 let lastUncaught: unknown = null;
 
 process.on("uncaughtExceptionMonitor", (err) => {
@@ -107,6 +113,20 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
     }
     case "evaluate":
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
+    case "summary-add": {
+      let summary = summaries.get(task.key);
+      if (summary === undefined) {
+        summary = createTableSummary(task.table, task.options);
+        summaries.set(task.key, summary);
+      }
+      addToTableSummary(summary, task.table, task.firstRow);
+      return null;
+    }
+    case "summary-take": {
+      const summary = summaries.get(task.key) ?? null;
+      summaries.delete(task.key);
+      return summary;
+    }
     case "fault":
       switch (task.mode) {
         case "throw":

@@ -100,6 +100,40 @@ describe("fitStream", () => {
     });
   });
 
+  test("summaries built in a worker give the same model as on the main thread", async () => {
+    const n = 150_000;
+    const x = generateMultimodal(n, 9, 0.001);
+    const cents = new Float64Array(n);
+    const cat: (string | null)[] = [];
+    const nulls = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      cents[i] = Math.round(((i * 7919) % 50000) ** 1.3) / 100;
+      cat.push(i % 97 === 0 ? null : ["a", "b", "c", "dd"][(i * 31) % 4]!);
+      nulls[i] = i % 101 === 0 ? 1 : 0;
+    }
+    const table: Table = {
+      rows: n,
+      columns: [
+        { name: "x", type: "float64", values: x, nulls: null },
+        { name: "price", type: "float64", values: cents, nulls },
+        { name: "c", type: "string", values: cat },
+      ],
+    };
+    await withParquet(table, async (path) => {
+      const models: string[] = [];
+      for (const summarizeIn of ["main", "worker"] as const) {
+        const fit = await fitStream(await openTableStream(path, { blockRows: 20_000 }), {
+          seed: 4,
+          kinds: { price: "minmax" },
+          summary: { sampleSize: 30_000 },
+          summarizeIn,
+        });
+        models.push(JSON.stringify(fit.model));
+      }
+      assert.equal(models[1], models[0]);
+    });
+  });
+
   test("an empty input is an error that says there are no rows", async () => {
     const table: Table = {
       rows: 0,
