@@ -115,3 +115,18 @@ export function nullCount(c: Column): number {
   for (let i = 0; i < c.nulls.length; i++) n += c.nulls[i]!;
   return n;
 }
+
+/**
+ * Rows [start, end) of the given columns, each copied into a buffer of its own (so it can be
+ * transferred to another thread or kept after the source is dropped).
+ */
+export function copyRows(columns: readonly Column[], start: number, end: number): Table {
+  return {
+    rows: end - start,
+    columns: columns.map((c): Column => {
+      if (c.type === "string") return { ...c, values: c.values.slice(start, end) };
+      const nulls = c.nulls === null ? null : c.nulls.slice(start, end);
+      return { ...c, values: c.values.slice(start, end), nulls } as Column;
+    }),
+  };
+}

@@ -11,7 +11,7 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { InvalidInputError } from "../core/errors.js";
-import type { ColumnType, Table, TimeUnit } from "../core/table.js";
+import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { openArrowReader, tableFromBatch } from "./arrow.js";
 import { selectArrowSpecs } from "./arrow-file.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
@@ -173,16 +173,6 @@ async function openParquetStream(
   };
 }
 
-/** Rows [start, end) of a table (copies). */
-function sliceTable(t: Table, start: number, end: number): Table {
-  const columns = t.columns.map((c) => {
-    if (c.type === "string") return { ...c, values: c.values.slice(start, end) };
-    const nulls = c.nulls === null ? null : c.nulls.slice(start, end);
-    return { ...c, values: c.values.slice(start, end), nulls } as typeof c;
-  });
-  return { rows: end - start, columns };
-}
-
 /** Re-cuts tables of any sizes into blocks of exactly `blockRows` rows (the last may be shorter). */
 async function* reblock(
   tables: AsyncIterable<Table>,
@@ -194,7 +184,7 @@ async function* reblock(
   for await (const t of tables) {
     for (let start = 0; start < t.rows; ) {
       const take = Math.min(blockRows - pendingRows, t.rows - start);
-      pending.push(start === 0 && take === t.rows ? t : sliceTable(t, start, start + take));
+      pending.push(start === 0 && take === t.rows ? t : copyRows(t.columns, start, start + take));
       pendingRows += take;
       start += take;
       if (pendingRows === blockRows) {

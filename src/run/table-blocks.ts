@@ -4,33 +4,10 @@
  * as arrays (structured clone).
  */
 import { assertUnreachable } from "../core/errors.js";
-import type { Column, Table } from "../core/table.js";
+import { type Column, copyRows, type Table } from "../core/table.js";
 
 /** Rows [start, end) of the given columns, each in a fresh, transferable buffer. */
-export function sliceColumns(columns: readonly Column[], start: number, end: number): Table {
-  return { rows: end - start, columns: columns.map((c) => sliceColumn(c, start, end)) };
-}
-
-function sliceColumn(c: Column, start: number, end: number): Column {
-  if (c.type === "string") return { ...c, values: c.values.slice(start, end) };
-  const nulls = c.nulls === null ? null : c.nulls.slice(start, end);
-  switch (c.type) {
-    case "float64":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    case "float32":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    case "int64":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    case "int32":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    case "bool":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    case "timestamp":
-      return { ...c, values: c.values.slice(start, end), nulls };
-    default:
-      return assertUnreachable(c);
-  }
-}
+export const sliceColumns = copyRows;
 
 /** The distinct, detachable buffers under a table's typed columns: its transfer list. */
 export function transferablesOf(table: Table): ArrayBuffer[] {
