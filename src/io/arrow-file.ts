@@ -40,15 +40,7 @@ export async function readArrowFile(path: string, opts: ResolvedReadOptions): Pr
   const reader = await openArrowReader(path, createReadStream(path));
   const specs = selectArrowSpecs(path, reader.specs, opts);
   const parts: Table[] = [];
-  try {
-    for await (const batch of reader.batches) parts.push(tableFromBatch(batch, specs));
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    throw new InvalidInputError(
-      `${path}: truncated or corrupt Arrow IPC data (${err instanceof Error ? err.message : String(err)})`,
-      { cause: err },
-    );
-  }
+  for await (const batch of reader.batches) parts.push(tableFromBatch(batch, specs));
   if (parts.length === 0) return { rows: 0, columns: specs.map((s) => allocateColumn(s, 0)) };
   return concatTables(
     parts,

@@ -244,6 +244,22 @@ export function batchOfTable(table: Table): RecordBatch {
   return new RecordBatch(new Schema(fields), struct);
 }
 
+/** The reader's batches, with a failure while reading them reported as bad input naming `what`. */
+async function* namedErrors(
+  what: string,
+  reader: AsyncIterable<RecordBatch>,
+): AsyncGenerator<RecordBatch> {
+  try {
+    yield* reader;
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
+    throw new InvalidInputError(
+      `${what}: truncated or corrupt Arrow IPC data (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
+  }
+}
+
 /** An Arrow IPC reader over a file's or stream's bytes (file or stream format, detected). */
 export async function openArrowReader(
   what: string,
@@ -275,7 +291,7 @@ export async function openArrowReader(
     }
     specs.push(s);
   }
-  return { specs, batches: reader[Symbol.asyncIterator]() };
+  return { specs, batches: namedErrors(what, reader) };
 }
 
 /** A writer of an Arrow IPC stream of batches to a Node stream (standard output). */

@@ -225,15 +225,7 @@ async function openArrowStream(
       const part = head ?? (await open(path));
       head = null;
       checkSameSpecs(what, specs, path, selectArrowSpecs(path, part.specs, opts));
-      try {
-        for await (const batch of part.batches) yield tableFromBatch(batch, specs);
-      } catch (err) {
-        if (err instanceof InvalidInputError) throw err;
-        throw new InvalidInputError(
-          `${path}: truncated or corrupt Arrow IPC data (${err instanceof Error ? err.message : String(err)})`,
-          { cause: err },
-        );
-      }
+      for await (const batch of part.batches) yield tableFromBatch(batch, specs);
     }
   }
   return {
