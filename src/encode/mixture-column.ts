@@ -126,16 +126,33 @@ export function fitMixtureColumn(
   };
   return mixtureSpec(meta, kind, minOf, options, (modalValues, offset) => {
     const t = new Float64Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (isNull(col, i)) continue;
-      const x = numericValue(col, i);
-      if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
-      const v = offset === undefined ? x : Math.log(x - offset);
-      if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) t[m++] = v;
-    }
+    const m = fittedValues(col, modalValues, offset, t);
     return { values: t.subarray(0, m), weights: null };
   });
+}
+
+/**
+ * The values of `col` a mixture fit sees, written to `out` (length ≥ the column's): rows that are
+ * not missing and not modal, through t = log(x − offset) when `offset` is given (log columns),
+ * kept when t is finite and |t| <= FIT_LIMIT.
+ * @returns how many values were written.
+ */
+export function fittedValues(
+  col: Column,
+  modalValues: readonly number[],
+  offset: number | undefined,
+  out: Float64Array,
+): number {
+  const n = col.values.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i)) continue;
+    const x = numericValue(col, i);
+    if (modalValues.length > 0 && isModal(x, modalValues) >= 0) continue;
+    const v = offset === undefined ? x : Math.log(x - offset);
+    if (Number.isFinite(v) && Math.abs(v) <= FIT_LIMIT) out[m++] = v;
+  }
+  return m;
 }
 
 /**

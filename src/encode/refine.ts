@@ -13,8 +13,8 @@
  * Statistics are added block by block in block order, so the result depends only on the rows.
  */
 import { estep1dWasm } from "../core/kernels/estep-1d-wasm.js";
-import { type Column, isNull, numericValue } from "../core/table.js";
-import { FIT_LIMIT } from "./mixture-column.js";
+import type { Column } from "../core/table.js";
+import { fittedValues } from "./mixture-column.js";
 import type { MixtureColumnSpec, ModeSpec } from "./spec.js";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -71,17 +71,13 @@ export function addToRefiner(r: ModeRefiner, col: Column): void {
   const n = col.values.length;
   if (r.values.length < n) r.values = new Float64Array(n);
   const { spec } = r;
-  const modal = spec.modalValues ?? [];
-  const offset = spec.offset ?? 0;
+  const offset = spec.kind === "log" ? (spec.offset ?? 0) : undefined;
+  const fitted = fittedValues(col, spec.modalValues ?? [], offset, r.values);
+  // Trimmed: a value more than TRIM σ from every mode is an outlier to the modes (the encoder
+  // stores it exactly all the same); letting it in would stretch the nearest mode over it.
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    if (isNull(col, i)) continue;
-    const x = numericValue(col, i);
-    if (modal.length > 0 && modal.some((v) => Object.is(v, x))) continue;
-    const t = spec.kind === "log" ? Math.log(x - offset) : x;
-    if (!(Number.isFinite(t) && Math.abs(t) <= FIT_LIMIT)) continue;
-    // Trimmed: a value more than TRIM σ from every mode is an outlier to the modes (the encoder
-    // stores it exactly all the same); letting it in would stretch the nearest mode over it.
+  for (let i = 0; i < fitted; i++) {
+    const t = r.values[i]!;
     let near = false;
     for (let k = 0; k < r.K && !near; k++) {
       near = Math.abs(t - r.mu[k]!) <= TRIM * r.sd[k]!;
