@@ -23,6 +23,7 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import {
   aboutFileAsync,
@@ -88,9 +89,6 @@ export interface SinkOptions extends StreamOptions {
   overwrite?: boolean;
   resume?: boolean;
 }
-
-/** Peak resident memory of the process so far (main thread and workers), in MB. */
-const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /** Opens a command's input as a stream of blocks with the reading options every command shares. */
 function openInput(

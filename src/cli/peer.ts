@@ -3,7 +3,7 @@
  * mode-specific normalization today), run with Debian's python on the same data for comparison.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,19 @@ export function machine(): Record<string, unknown> {
     memGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
+}
+
+/** Peak resident memory of this process so far (all its threads), in MB. */
+export function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Reads a file of little-endian float64 values (the peer's `.f64` input format). */
+export function readF64(path: string): Float64Array {
+  const b = readFileSync(path);
+  const out = new Float64Array(b.length / 8);
+  new Uint8Array(out.buffer).set(b);
+  return out;
 }
 
 /** Whether the peer can run here (script present and scikit-learn importable). */

@@ -10,7 +10,7 @@
  * four categories).
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { Random } from "../core/rng.js";
 import { generateMultimodal } from "../core/synthetic.js";
@@ -22,7 +22,7 @@ import { compareTables } from "../run/compare.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream, fitStream } from "../run/stream-codec.js";
-import { runPeerAsync } from "./peer.js";
+import { peakRssMB, readF64, runPeerAsync } from "./peer.js";
 
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions {
@@ -151,15 +151,8 @@ async function fileLogLikelihood(path: string, modes: ModeSpec[]): Promise<numbe
 }
 
 /** Encodes and decodes the `value` column (from the peer's input file) in memory on the pool. */
-async function readF64(path: string): Promise<Float64Array> {
-  const bytes = await readFile(path);
-  const x = new Float64Array(bytes.length / 8);
-  new Uint8Array(x.buffer).set(bytes);
-  return x;
-}
-
 async function valueColumnInMemory(model: ModelSpec, f64Path: string, pool: WorkerPool) {
-  const x = await readF64(f64Path);
+  const x = readF64(f64Path);
   const valueModel = { ...model, columns: model.columns.filter((c) => c.name === "value") };
   const table: Table = {
     rows: x.length,
@@ -180,8 +173,6 @@ async function valueColumnInMemory(model: ModelSpec, f64Path: string, pool: Work
     failed,
   };
 }
-
-const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /**
  * Runs every stage (see the module comment) in `o.dir`.
@@ -289,7 +280,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const valueEval = evaluation.columns.find((c) => c.name === "value");
     let inMemoryFit: PipelineResult["inMemoryFit"] = null;
     if (o.inMemoryFit === true && o.peerFitRows > 0) {
-      const x = await readF64(peerInput);
+      const x = readF64(peerInput);
       const t = performance.now();
       const spec = fitMixtureColumn(
         { name: "value", type: "float64", values: x, nulls: null },
