@@ -87,10 +87,13 @@ function formatColumn(col: Column, start: number, end: number, cells: string[]):
   if (nulls !== null) for (let r = 0; r < n; r++) if (nulls[start + r] === 1) cells[r] = "";
 }
 
-/** The CSV text of a table, in blocks of `BLOCK_ROWS` rows (the header comes first). */
-export function* csvBlocks(table: Table): Generator<string> {
+/**
+ * The CSV text of a table, in blocks of `BLOCK_ROWS` rows, after the header line unless `header`
+ * is false (e.g. for the later blocks of one stream).
+ */
+export function* csvBlocks(table: Table, header = true): Generator<string> {
   const { columns } = table;
-  yield `${columns.map((c) => csvQuote(c.name)).join(",")}\n`;
+  if (header) yield `${columns.map((c) => csvQuote(c.name)).join(",")}\n`;
   const cells = columns.map(() => new Array<string>(Math.min(BLOCK_ROWS, table.rows)));
   const m = columns.length;
   for (let start = 0; start < table.rows; start += BLOCK_ROWS) {

@@ -18,12 +18,19 @@ export const SUPPORTED_EXTENSIONS: readonly (readonly [string, TableFormat])[] =
 
 const supportedList = () => ".csv, .csv.gz, .parquet, .arrow (.feather), .arrows";
 
-/** The format of `path` by its extension; an `InvalidInputError` listing the supported ones. */
-export function formatOf(path: string): TableFormat {
+/** The format of `path` by its extension, or null when it has none of the supported ones. */
+export function tableFormatOf(path: string): TableFormat | null {
   const lower = path.toLowerCase();
   for (const [ext, format] of SUPPORTED_EXTENSIONS) {
     if (lower.endsWith(ext) && lower.length > ext.length) return format;
   }
+  return null;
+}
+
+/** The format of `path` by its extension; an `InvalidInputError` listing the supported ones. */
+export function formatOf(path: string): TableFormat {
+  const format = tableFormatOf(path);
+  if (format !== null) return format;
   throw new InvalidInputError(
     `${path}: unknown file extension; supported: ${supportedList()} (choose the format by renaming the file)`,
   );

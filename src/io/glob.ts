@@ -8,7 +8,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
-import { checkReadableFile, formatOf, SUPPORTED_EXTENSIONS, type TableFormat } from "./format.js";
+import { checkReadableFile, formatOf, type TableFormat, tableFormatOf } from "./format.js";
 import { checkShardDirectory } from "./shards.js";
 
 /** The input files and their format family (`csv` covers `.csv` and `.csv.gz`). */
@@ -41,8 +41,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function isPartFile(name: string): boolean {
   // Hidden files and Spark/Hive markers (`_SUCCESS`, `.part-0.crc`) are not parts.
   if (name.startsWith(".") || name.startsWith("_")) return false;
-  const lower = name.toLowerCase();
-  return SUPPORTED_EXTENSIONS.some(([ext]) => lower.endsWith(ext) && lower.length > ext.length);
+  return tableFormatOf(name) !== null;
 }
 
 async function listDir(dir: string): Promise<string[]> {

@@ -15,7 +15,7 @@ import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
 import { concatTables } from "./columns.js";
 import { csvBlocks } from "./csv-write.js";
-import { SUPPORTED_EXTENSIONS } from "./format.js";
+import { tableFormatOf } from "./format.js";
 import { checkWritable } from "./safe-write.js";
 import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
 import type { TableBlock } from "./stream.js";
@@ -65,11 +65,6 @@ export interface TableSink {
   abort(): Promise<void>;
 }
 
-function isFilePath(path: string): boolean {
-  const lower = path.toLowerCase();
-  return SUPPORTED_EXTENSIONS.some(([ext]) => lower.endsWith(ext) && lower.length > ext.length);
-}
-
 /** An Arrow IPC stream on standard output, one record batch per block. */
 function stdoutArrowSink(): TableSink {
   let rows = 0;
@@ -112,12 +107,8 @@ function stdoutSink(): TableSink {
     alreadyComplete: false,
     done: () => false,
     async write(block) {
-      let header = true;
-      for (const text of csvBlocks(block.table)) {
-        // csvBlocks starts with the header line: written for the first block only.
-        const skip = header && !first;
-        header = false;
-        if (skip) continue;
+      // The header line comes with the first block only.
+      for (const text of csvBlocks(block.table, first)) {
         if (!process.stdout.write(text)) await once(process.stdout, "drain");
       }
       first = false;
@@ -150,7 +141,7 @@ export async function openTableSink(
     }
     return stdoutSink();
   }
-  if (isFilePath(path)) {
+  if (tableFormatOf(path) !== null) {
     await checkWritable(path, options.overwrite === true);
     const parts: Table[] = [];
     let empty: Table | null = null;
