@@ -106,11 +106,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       peerFitRows: usePeer ? o.peerFitRows : 0,
       onStage: (stage, rows) => {
         const bar = startProgress(stage.padEnd(9), rows, o.progress !== false && !o.json);
-        let last = 0;
         return (done) => {
           bar.update(done);
-          last = done;
-          if (last >= (rows ?? Number.POSITIVE_INFINITY)) bar.stop();
+          if (done >= (rows ?? Number.POSITIVE_INFINITY)) bar.stop();
         };
       },
     });

@@ -132,10 +132,12 @@ async function finishedShards(partial: string): Promise<Map<number, ShardEntry>>
     } catch {
       continue;
     }
-    if (await exists(join(partial, e.file))) {
-      const size = (await stat(join(partial, e.file))).size;
-      if (size === e.bytes)
-        done.set(e.index, { file: e.file, firstRow: e.firstRow, rows: e.rows, bytes: e.bytes });
+    const size = await stat(join(partial, e.file)).then(
+      (st) => st.size,
+      () => -1, // missing: redo the shard
+    );
+    if (size === e.bytes) {
+      done.set(e.index, { file: e.file, firstRow: e.firstRow, rows: e.rows, bytes: e.bytes });
     }
   }
   return done;

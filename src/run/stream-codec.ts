@@ -68,28 +68,20 @@ async function orderedMap<R>(
   onSkip: (b: TableBlock) => void,
 ): Promise<void> {
   const blocks = stream.blocks();
-  const queue: { block: TableBlock; result: Promise<R> }[] = [];
+  // A skipped block has no work (null) but keeps its place, so blocks are seen in row order.
+  const queue: { block: TableBlock; result: Promise<R> | null }[] = [];
   let ended = false;
   try {
     for (;;) {
       while (!ended && queue.length < width) {
         const r = await blocks.next();
-        if (r.done) {
-          ended = true;
-          break;
-        }
-        if (skip(r.value)) {
-          if (queue.length === 0) onSkip(r.value);
-          else queue.push({ block: r.value, result: Promise.resolve(null as R) });
-          continue;
-        }
-        queue.push({ block: r.value, result: quiet(work(r.value)) });
+        if (r.done) ended = true;
+        else queue.push({ block: r.value, result: skip(r.value) ? null : quiet(work(r.value)) });
       }
       const head = queue.shift();
       if (head === undefined) break;
-      const result = await head.result;
-      if (result === null && skip(head.block)) onSkip(head.block);
-      else await consume(result, head.block);
+      if (head.result === null) onSkip(head.block);
+      else await consume(await head.result, head.block);
     }
   } finally {
     await Promise.allSettled(queue.map((q) => q.result));
