@@ -34,11 +34,6 @@ export interface ParallelCodecOptions {
   blockRows?: number;
   /** A pool to use (and leave open); default: a pool for this call only. */
   pool?: WorkerPool;
-  /**
-   * Global index of the table's first row, when the table is one block of a larger stream (per-row
-   * randomness is keyed by it). Default 0.
-   */
-  firstRow?: number;
 }
 
 let modelKeys = 0;
@@ -71,10 +66,7 @@ async function runBlocks(
         const start = next++ * blockRows;
         const block = sliceColumns(columns, start, Math.min(n, start + blockRows));
         try {
-          const part = (await pool.run(
-            task(key, block, (options.firstRow ?? 0) + start),
-            transferablesOf(block),
-          )) as Table;
+          const part = (await pool.run(task(key, block, start), transferablesOf(block))) as Table;
           out.add(start, part);
         } catch (err) {
           failed = true;
