@@ -14,7 +14,7 @@ import {
   type TableSink,
   type TableStream,
 } from "../io/index.js";
-import type { NonNumericPolicy, TextEncoding } from "../io/options.js";
+import type { NonNumericPolicy, ParquetCompression, TextEncoding } from "../io/options.js";
 import { compareTables } from "../run/compare.js";
 import {
   decodeStream,
@@ -86,6 +86,7 @@ export interface SinkOptions extends StreamOptions {
   threads?: number;
   format?: ShardFormat;
   shardRows?: number;
+  compression?: ParquetCompression;
   overwrite?: boolean;
   resume?: boolean;
 }
@@ -246,6 +247,7 @@ async function openSink(o: SinkOptions, run: Record<string, unknown>): Promise<T
   return openTableSink(o.output, o.blockRows ?? DEFAULT_BLOCK_ROWS, {
     format: o.format,
     shardRows: o.shardRows,
+    compression: o.compression,
     overwrite: o.overwrite,
     resume: o.resume,
     run,

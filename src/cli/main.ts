@@ -70,6 +70,12 @@ function sinkOptions(cmd: Command): Command {
         "format of a directory's shards (default parquet) or of standard output (default csv; arrow: an Arrow IPC stream)",
       ).choices(["parquet", "csv", "csv.gz", "arrow"]),
     )
+    .addOption(
+      new Option(
+        "--compression <c>",
+        "Parquet compression: none (default, fastest) or zstd (smaller files, several times slower to write)",
+      ).choices(["none", "zstd"]),
+    )
     .option(
       "--shard-rows <n>",
       "rows per shard of a directory output, a multiple of --block-rows (default 2097152, 2 blocks)",

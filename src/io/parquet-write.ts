@@ -1,5 +1,6 @@
 /**
- * Writing a `Table` as Parquet (zstd) through DuckDB: the columns' typed-array memory is copied
+ * Writing a `Table` as Parquet through DuckDB (zstd or uncompressed; uncompressed tables of
+ * fixed-width columns take `parquet-fixed.ts` instead): the columns' typed-array memory is copied
  * into DuckDB data chunks (2,048 rows), appended to a temporary in-memory table, and written by
  * `COPY … TO … (FORMAT parquet)`.
  *
@@ -30,6 +31,8 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
 import { IoError } from "./errors.js";
+import type { ParquetCompression } from "./options.js";
+import { isFixedWidthTable, writeFixedParquet } from "./parquet-fixed.js";
 import { TIMESTAMP_UNITS_KEY } from "./parquet-read.js";
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
@@ -132,11 +135,25 @@ export function checkParquetNames(path: string, table: Table): void {
 }
 
 /**
- * Writes `table` as a zstd-compressed Parquet file at `tmpPath` (a new file); messages name
- * `path`, the file the caller asked for.
+ * Writes `table` as a Parquet file at `tmpPath` (a new file); messages name `path`, the file the
+ * caller asked for. Uncompressed fixed-width tables take the fast writer (`parquet-fixed.ts`),
+ * everything else DuckDB.
  */
-export async function writeParquet(tmpPath: string, table: Table, path = tmpPath): Promise<void> {
+export async function writeParquet(
+  tmpPath: string,
+  table: Table,
+  path = tmpPath,
+  compression: ParquetCompression = "none",
+): Promise<void> {
   checkParquetNames(path, table);
+  if (compression === "none" && isFixedWidthTable(table)) {
+    try {
+      await writeFixedParquet(tmpPath, table);
+    } catch (err) {
+      throw new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
+    }
+    return;
+  }
   const types = table.columns.map(duckType);
   const units: Record<string, string> = {};
   for (const c of table.columns) if (c.type === "timestamp") units[c.name] = c.unit;
@@ -160,7 +177,7 @@ export async function writeParquet(tmpPath: string, table: Table, path = tmpPath
         ? `, KV_METADATA {'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}}`
         : "";
     await con.run(
-      `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION zstd${kv})`,
+      `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${compression === "zstd" ? "zstd" : "uncompressed"}${kv})`,
     );
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;

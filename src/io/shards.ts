@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
+import type { ParquetCompression } from "./options.js";
 import { writeAtomically } from "./safe-write.js";
 import { writeTable } from "./table-io.js";
 
@@ -70,6 +71,8 @@ export interface ShardedOutputOptions {
   overwrite?: boolean;
   /** Continue an interrupted run of the same identity, keeping its finished shards. */
   resume?: boolean;
+  /** Compression of Parquet shards (default `none`). */
+  compression?: ParquetCompression;
   /** What makes two runs the same (compared on resume); JSON data. */
   run: Record<string, unknown>;
 }
@@ -222,7 +225,7 @@ export async function openShardedOutput(
       const file = shardName(index, options.format);
       const full = join(partial, file);
       try {
-        await writeTable(full, table, { overwrite: true });
+        await writeTable(full, table, { overwrite: true, compression: options.compression });
       } catch (err) {
         if (!(err instanceof IoError)) throw err;
         throw new IoError(

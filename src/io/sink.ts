@@ -16,6 +16,7 @@ import { batchOfTable } from "./arrow.js";
 import { concatTables } from "./columns.js";
 import { csvBlocks } from "./csv-write.js";
 import { tableFormatOf } from "./format.js";
+import type { ParquetCompression } from "./options.js";
 import { checkWritable } from "./safe-write.js";
 import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
 import type { TableBlock } from "./stream.js";
@@ -32,6 +33,8 @@ export interface TableSinkOptions {
   shardRows?: number;
   overwrite?: boolean;
   resume?: boolean;
+  /** Parquet compression of a `.parquet` file or of Parquet shards (default `none`). */
+  compression?: ParquetCompression;
   /** The run's identity, recorded in a directory output's manifest and compared on resume. */
   run?: Record<string, unknown>;
 }
@@ -161,7 +164,10 @@ export async function openTableSink(
               )
             : empty;
         if (table === null) throw new InvalidInputError(`${path}: no rows to write`);
-        await writeTable(path, table, { overwrite: options.overwrite });
+        await writeTable(path, table, {
+          overwrite: options.overwrite,
+          compression: options.compression,
+        });
         return { kind: "file", path, rows: table.rows };
       },
       async abort() {
@@ -179,7 +185,8 @@ export async function openTableSink(
     format: options.format ?? "parquet",
     overwrite: options.overwrite,
     resume: options.resume,
-    run: { ...options.run, blockRows, shardRows },
+    compression: options.compression,
+    run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
   let pending: Table[] = [];
   let pendingRows = 0;

@@ -47,8 +47,9 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
 }
 
 /**
- * Writes a table to a `.csv`, `.csv.gz` or `.parquet` file (zstd), through a temporary file in the
- * same directory that is renamed into place when complete.
+ * Writes a table to a `.csv`, `.csv.gz`, `.parquet` (uncompressed, or zstd with
+ * `compression: "zstd"`) or Arrow file, through a temporary file in the same directory that is
+ * renamed into place when complete.
  *
  * @throws IoError the path exists and `overwrite` is not set, its directory is missing, or the
  *   write fails (the temporary file is removed).
@@ -70,7 +71,9 @@ export async function writeTable(
       return writeAtomically(path, overwrite, (tmp) => writeCsv(tmp, table, true));
     case "parquet":
       checkParquetNames(path, table);
-      return writeAtomically(path, overwrite, (tmp) => writeParquet(tmp, table, path));
+      return writeAtomically(path, overwrite, (tmp) =>
+        writeParquet(tmp, table, path, options.compression ?? "none"),
+      );
     case "arrow":
     case "arrows":
       return writeAtomically(path, overwrite, (tmp) => writeArrowFile(tmp, table, format));

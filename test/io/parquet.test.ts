@@ -58,7 +58,7 @@ describe("Parquet round trips", () => {
 
   test("writeTable maps types to DOUBLE, FLOAT, BIGINT, INTEGER, BOOLEAN, VARCHAR, TIMESTAMP_* with zstd", async () => {
     const out = join(dir, "types.parquet");
-    await writeTable(out, edgeTable());
+    await writeTable(out, edgeTable(), { compression: "zstd" });
     const schema = await sql(
       `SELECT name, type, logical_type FROM parquet_schema('${out}') WHERE name <> 'duckdb_schema'`,
     );
