@@ -793,7 +793,9 @@ class E {
 
   /**
    * One row after its posterior: e_k at e + 16k (stride 16: one lane of the scratch), their sum s.
-   * Writes alpha and the mode, or mode -1 when the reference path must take the row.
+   * Writes alpha, the mode and the residual (r, and rn = 1 when there is none); returns 1 for a
+   * row the reference path must take (mode -1: non-finite x, or neither an exact alpha nor an
+   * exact residual), else 0.
    */
   @inline static encodeRow(
     x: f64,
@@ -805,17 +807,23 @@ class E {
     u: f64,
     aOut: usize,
     mOut: usize,
-  ): void {
+    rOut: usize,
+    rnOut: usize,
+  ): i32 {
+    store<f64>(rOut, 0.0);
+    store<u8>(rnOut, 1);
     if (!(x - x === 0.0)) {
       store<i32>(mOut, -1);
-      return;
+      return 1;
     }
-    const uu = u * (1.0 + <f64>K * PROB_FLOOR);
+    // The first k with u (1 + K floor) s < sum_{j <= k} (e_j + floor s): no division.
+    const threshold = u * (1.0 + <f64>K * PROB_FLOOR) * s;
+    const floor = s * PROB_FLOOR;
     let acc: f64 = 0.0;
     let k0 = K - 1;
     for (let k = 0; k < K; k++) {
-      acc += load<f64>(e + ((<usize>k) << 4)) / s + PROB_FLOOR;
-      if (uu < acc) {
+      acc += load<f64>(e + ((<usize>k) << 4)) + floor;
+      if (threshold < acc) {
         k0 = k;
         break;
       }
@@ -823,13 +831,13 @@ class E {
     let k = k0;
     const m0 = load<f64>(muPtr + ((<usize>k0) << 3));
     const s0 = load<f64>(sPtr + ((<usize>k0) << 3));
-    if (!(Math.abs((x - m0) / s0) <= CLIP)) {
+    if (!(Math.abs(x - m0) <= CLIP * s0)) {
       let best = -1;
       for (let c = 0; c < K; c++) {
         const mc = load<f64>(muPtr + ((<usize>c) << 3));
         const sc = load<f64>(sPtr + ((<usize>c) << 3));
         if (
-          Math.abs((x - mc) / sc) <= CLIP &&
+          Math.abs(x - mc) <= CLIP * sc &&
           (best < 0 || load<f64>(e + ((<usize>c) << 4)) > load<f64>(e + ((<usize>best) << 4)))
         ) {
           best = c;
@@ -837,27 +845,36 @@ class E {
       }
       if (best >= 0) k = best;
     }
-    const a = E.exactAlphaF(
-      x,
-      load<f64>(muPtr + ((<usize>k) << 3)),
-      load<f64>(sPtr + ((<usize>k) << 3)),
-    );
+    const mu = load<f64>(muPtr + ((<usize>k) << 3));
+    const sk = load<f64>(sPtr + ((<usize>k) << 3));
+    let a = E.exactAlphaF(x, mu, sk);
     // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f64> is typed, no coercion.
     if (isNaN(a)) {
-      store<i32>(mOut, -1);
-      return;
+      // The plain alpha and the residual x - decode(alpha), when the two sum back to x exactly.
+      a = (x - mu) / sk;
+      const d = a * sk + mu;
+      const r = x - d;
+      if (a - a === 0.0 && r !== 0.0 && reinterpret<u64>(d + r) === reinterpret<u64>(x)) {
+        store<f64>(rOut, r);
+        store<u8>(rnOut, 0);
+      } else {
+        store<i32>(mOut, -1);
+        return 1;
+      }
     }
     store<f64>(aOut, a);
     store<i32>(mOut, k);
+    return 0;
   }
 }
 
 /**
- * Encodes rows [0, n) of x (f64 at xPtr; rows rowLo/rowHi … of the column): alpha (f64 at aPtr)
- * and mode (i32 at mPtr; -1: the caller's reference path must encode the row). params as for
- * `posterior` with a = log w_k - log sigma_k, b = 1 / (2 sigma_k^2); mu and s = scale sigma as
- * plain f64 arrays at muPtr and sPtr; scr: 2 x (2K + 2) v128 of scratch. The row counter
- * (rowLo, rowHi) must not wrap within the call (the caller keeps chunks inside 2^32 rows).
+ * Encodes rows [0, n) of x (f64 at xPtr; rows rowLo/rowHi … of the column): alpha (f64 at aPtr),
+ * mode (i32 at mPtr; -1: the caller's reference path must encode the row), residual (f64 at rPtr)
+ * and its null flag (u8 at rnPtr, 1: no residual). params as for `posterior` with
+ * a = log w_k - log sigma_k, b = 1 / (2 sigma_k^2); mu and s = scale sigma as plain f64 arrays at
+ * muPtr and sPtr; scr: 2 x (2K + 2) v128 of scratch. The row counter (rowLo, rowHi) must not wrap
+ * within the call (the caller keeps chunks inside 2^32 rows). Returns the number of rows marked -1.
  */
 export function encodeSample(
   xPtr: usize,
@@ -875,18 +892,21 @@ export function encodeSample(
   rowHi: u32,
   aPtr: usize,
   mPtr: usize,
-): void {
+  rPtr: usize,
+  rnPtr: usize,
+): i32 {
   const K16 = (<usize>K) << 4;
   const scrB = scr + (((<usize>K) << 5) + 32);
+  let flagged = 0;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const xp = xPtr + ((<usize>i) << 3);
-    M.lpExp2(v128.load(xp), v128.load(xp, 16), K, params, scr, scrB, false);
+    M.lpExp2(v128.load(xp), v128.load(xp, 16), K, params, scr, scrB, true);
     for (let j = 0; j < 4; j++) {
       const base = j < 2 ? scr : scrB;
       const lane = (<usize>(j & 1)) << 3;
       const row = i + j;
-      E.encodeRow(
+      flagged += E.encodeRow(
         load<f64>(xp + ((<usize>j) << 3)),
         base + K16 + lane,
         load<f64>(base + K16 + K16 + lane),
@@ -896,13 +916,15 @@ export function encodeSample(
         E.philoxUniform(seedLo, seedHi, rowLo + <u32>row, rowHi, streamLo, streamHi),
         aPtr + ((<usize>row) << 3),
         mPtr + ((<usize>row) << 2),
+        rPtr + ((<usize>row) << 3),
+        rnPtr + <usize>row,
       );
     }
   }
   for (; i < n; i++) {
     const xp = xPtr + ((<usize>i) << 3);
-    M.lpExp(v128.load64_splat(xp), K, params, scr, scr + ((<usize>K) << 5), false);
-    E.encodeRow(
+    M.lpExp(v128.load64_splat(xp), K, params, scr, scr + ((<usize>K) << 5), true);
+    flagged += E.encodeRow(
       load<f64>(xp),
       scr + K16,
       load<f64>(scr + K16 + K16),
@@ -912,6 +934,9 @@ export function encodeSample(
       E.philoxUniform(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi),
       aPtr + ((<usize>i) << 3),
       mPtr + ((<usize>i) << 2),
+      rPtr + ((<usize>i) << 3),
+      rnPtr + <usize>i,
     );
   }
+  return flagged;
 }

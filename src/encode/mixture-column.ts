@@ -23,6 +23,7 @@
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../core/errors.js";
 import { encodeSample1dWasm, estep1dWasm } from "../core/kernels/estep-1d-wasm.js";
+import { expFast } from "../core/kernels/exp-fast.js";
 import { uniformAt } from "../core/rng.js";
 import {
   type Column,
@@ -371,33 +372,41 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
   const prob = new Float64Array(K);
   if (col.type === "string") numericValue(col, 0); // throws the typed-column error
   // The common case at scale runs in WebAssembly with the same result bit for bit; rows it marks
-  // with mode −1 (non-finite, no exact alpha) take the loop below like every row otherwise.
-  const fast =
+  // with mode −1 (non-finite, no exact alpha or residual) take the loop below like every row
+  // otherwise, and so do null rows. With neither, the loop is skipped.
+  const flagged =
     ctx.kernel !== "js" &&
     col.type === "float64" &&
     spec.kind === "continuous" &&
     spec.modeChoice === "sample" &&
     p.modal.length === 0 &&
-    p.g === null &&
-    encodeSample1dWasm(
-      col.values,
-      0,
-      n,
-      K,
-      p.logConst,
-      p.mu,
-      p.halfPrec,
-      p.s,
-      ctx.seed,
-      ctx.columnIndex,
-      ctx.firstRow,
-      alpha,
-      mode,
-    );
+    p.g === null
+      ? encodeSample1dWasm(
+          col.values,
+          0,
+          n,
+          K,
+          p.logConst,
+          p.mu,
+          p.halfPrec,
+          p.s,
+          ctx.seed,
+          ctx.columnIndex,
+          ctx.firstRow,
+          { alpha, mode, residual: residual as Float64Array, residualNulls },
+        )
+      : -1;
+  const fast = flagged >= 0;
+  if (fast && flagged === 0 && col.type !== "string" && col.nulls === null)
+    return { alpha, mode, residual, residualNulls, fallback };
   for (let i = 0; i < n; i++) {
     if (isNull(col, i)) {
       mode[i] = MODE_NULL;
       alpha[i] = 0;
+      if (fast) {
+        residual[i] = 0;
+        residualNulls[i] = 1;
+      }
       continue;
     }
     if (fast && mode[i]! >= 0) continue;
@@ -428,20 +437,25 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
       prob[k] = lp;
       if (lp > max) max = lp;
     }
+    // e_k = exp(lp_k − max) with the division-free exp the WebAssembly kernel shares bit for bit.
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      const e = Math.exp(prob[k]! - max);
+      const e = expFast(prob[k]! - max);
       prob[k] = e;
       sum += e;
     }
     let k0 = 0;
     if (spec.modeChoice === "sample") {
-      const u = uniformAt(ctx.seed, ctx.columnIndex, ctx.firstRow + i) * (1 + K * PROB_FLOOR);
+      // The first k with u (1 + K floor) < Σ_{j<=k} (e_j / sum + floor), multiplied through by
+      // sum so that no division is needed: threshold u (1 + K floor) · sum, steps e_j + floor · sum.
+      const threshold =
+        uniformAt(ctx.seed, ctx.columnIndex, ctx.firstRow + i) * (1 + K * PROB_FLOOR) * sum;
+      const floor = sum * PROB_FLOOR;
       let acc = 0;
       k0 = K - 1;
       for (let k = 0; k < K; k++) {
-        acc += prob[k]! / sum + PROB_FLOOR;
-        if (u < acc) {
+        acc += prob[k]! + floor;
+        if (threshold < acc) {
           k0 = k;
           break;
         }
@@ -452,10 +466,10 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
     // Admissible: |α| <= CLIP, inside the GAN layout's tanh range. The sampled mode when it is,
     // else the most probable admissible mode, else the sampled mode all the same.
     let k = k0;
-    if (!(Math.abs((t - p.mu[k0]!) / p.s[k0]!) <= CLIP)) {
+    if (!(Math.abs(t - p.mu[k0]!) <= CLIP * p.s[k0]!)) {
       let best = -1;
       for (let c = 0; c < K; c++) {
-        if (Math.abs((t - p.mu[c]!) / p.s[c]!) <= CLIP && (best < 0 || prob[c]! > prob[best]!)) {
+        if (Math.abs(t - p.mu[c]!) <= CLIP * p.s[c]! && (best < 0 || prob[c]! > prob[best]!)) {
           best = c;
         }
       }

@@ -26,6 +26,7 @@ import {
   WASM_CHUNK_ROWS,
   wasmSimdAvailable,
 } from "../../src/core/kernels/estep-1d-wasm.js";
+import { expFast } from "../../src/core/kernels/exp-fast.js";
 
 const RTOL = 1e-13;
 const FAST_RTOL = 1e-11;
@@ -238,6 +239,41 @@ describe("estep-1d-wasm", () => {
     expWasmFast(edge, e);
     assert.deepEqual(Array.from(e.subarray(0, 4)), [0, 0, 0, 0]);
     assert.ok(Number.isNaN(e[4]!));
+  });
+
+  it("the TypeScript expFast gives the WebAssembly fast exp's bits on every input", () => {
+    const u = rng(7);
+    const n = 300_000;
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = u();
+      // Uniform over the domain, near 0, and at the half-integer multiples of ln 2 where k rounds.
+      y[i] =
+        i % 3 === 0
+          ? -710 * r
+          : i % 3 === 1
+            ? -r * 1e-3
+            : -(Math.floor(r * 1022) + 0.5) / Math.LOG2E;
+    }
+    y.set([
+      0,
+      -0,
+      -1e-300,
+      -5e-324,
+      -708.3964185322641,
+      -708.396418532264,
+      -708.4,
+      -745,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+    ]);
+    const got = new Float64Array(n);
+    expWasmFast(y, got);
+    for (let i = 0; i < n; i++) {
+      const want = expFast(y[i]!);
+      if (!Object.is(got[i], want))
+        assert.fail(`expFast(${y[i]}) = ${want}, WebAssembly ${got[i]}`);
+    }
   });
 
   it("estep1dWasm equals the two-lane sum of the reference's rows and its sums within 1e-13", () => {

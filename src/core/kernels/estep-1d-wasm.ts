@@ -33,6 +33,7 @@
  * never throw.
  */
 import { estep1d, posterior1d } from "./estep-1d.js";
+import { expFast } from "./exp-fast.js";
 import { ESTEP_1D_WASM_BASE64 } from "./generated/estep-1d-wasm.js";
 
 /** Rows copied into WebAssembly memory per call of the E-step kernel (even). */
@@ -88,7 +89,9 @@ interface KernelExports {
     rowHi: number,
     aPtr: number,
     mPtr: number,
-  ): void;
+    rPtr: number,
+    rnPtr: number,
+  ): number;
 }
 type EstepFn = KernelExports["estep"];
 type PosteriorFn = KernelExports["posterior"];
@@ -360,10 +363,14 @@ export function expWasm(input: Float64Array, out: Float64Array): void {
   runExp(ex.expArray, ex, input, out);
 }
 
-/** {@link expWasm} with the fast exp of {@link estep1dWasmFast} (same domain). */
+/**
+ * {@link expWasm} with the fast exp of {@link estep1dWasmFast} (same domain); without WebAssembly
+ * SIMD, the TypeScript `expFast`, which gives the same bits.
+ */
 export function expWasmFast(input: Float64Array, out: Float64Array): void {
   if (!wasmSimdAvailable()) {
-    expWasm(input, out);
+    const n = Math.min(input.length, out.length);
+    for (let i = 0; i < n; i++) out[i] = expFast(input[i]!);
     return;
   }
   const ex = kernel!;
@@ -372,17 +379,30 @@ export function expWasmFast(input: Float64Array, out: Float64Array): void {
 
 const TWO32 = 4294967296;
 
+/** Outputs of {@link encodeSample1dWasm}, each indexed like `x`. */
+export interface EncodedRows {
+  alpha: Float64Array;
+  /** The mode, or −1 for a row the caller must encode with the reference. */
+  mode: Int32Array;
+  /** x − decode(alpha) where that is needed for an exact round trip, else 0. */
+  residual: Float64Array;
+  /** 1 where there is no residual (0 stored), 0 where `residual` holds one. */
+  residualNulls: Uint8Array;
+}
+
 /**
  * The WebAssembly part of the mixture-column encoder (`encodeArrays` in
  * src/encode/mixture-column.ts, float columns without transform, sampled modes): for rows
- * `[start, end)` of `x` (global rows `firstRow + i`), the posterior over the K modes (this
- * module's exp, bit-identical to V8's `Math.exp`), the mode drawn with `uniformAt(seed, stream,
- * row)` (Philox in integer arithmetic, identical), the admissible-mode rule and the exact alpha,
- * evaluated in the reference's order, so `alpha[i]` and `mode[i]` equal the reference's bit for
- * bit. `mode[i] = -1` marks rows the caller must encode with the reference (non-finite values,
- * rows with no exact alpha). Constants: a_k = log w_k − log σ_k, b_k = 1/(2σ_k²), mu_k, s_k = scale·σ_k.
+ * `[start, end)` of `x` (global rows `firstRow + i`), the posterior over the K modes (the
+ * division-free exp of `exp-fast.ts`, bit-identical), the mode drawn with `uniformAt(seed, stream,
+ * row)` (Philox in integer arithmetic, identical), the admissible-mode rule, the exact alpha and
+ * otherwise the exact residual, evaluated in the reference's order, so every output equals the
+ * reference's bit for bit. `mode[i] = -1` marks rows the caller must encode with the reference
+ * (non-finite values, rows with neither an exact alpha nor an exact residual). Constants:
+ * a_k = log w_k − log σ_k, b_k = 1/(2σ_k²), mu_k, s_k = scale·σ_k.
  *
- * @returns false (and writes nothing) when WebAssembly SIMD is not available.
+ * @returns the number of rows marked −1, or −1 (and nothing written) when WebAssembly SIMD is
+ *   not available.
  */
 export function encodeSample1dWasm(
   x: Float64Array,
@@ -396,21 +416,24 @@ export function encodeSample1dWasm(
   seed: number,
   stream: number,
   firstRow: number,
-  alpha: Float64Array,
-  mode: Int32Array,
-): boolean {
-  if (!wasmSimdAvailable()) return false;
+  out: EncodedRows,
+): number {
+  if (!wasmSimdAvailable()) return -1;
   const ex = kernel!;
-  // Byte layout: params 3K v128 | mu K f64 | s K f64 (16-aligned) | scratch 4K + 4 v128 | x | alpha | mode.
+  // Byte layout: params 3K v128 | mu K f64 | s K f64 (16-aligned) | scratch 4K + 4 v128 | x |
+  // alpha | residual | mode | residual flags.
   const params = base;
   const muOff = params + 48 * K;
   const sOff = muOff + 8 * K;
   const scr = (sOff + 8 * K + 15) & ~15;
   const xOff = scr + 16 * (4 * K + 4);
   const aOff = xOff + 8 * WASM_CHUNK_ROWS;
-  const mOff = aOff + 8 * WASM_CHUNK_ROWS;
-  const f = memoryF64(ex, mOff + 4 * WASM_CHUNK_ROWS);
+  const rOff = aOff + 8 * WASM_CHUNK_ROWS;
+  const mOff = rOff + 8 * WASM_CHUNK_ROWS;
+  const rnOff = mOff + 4 * WASM_CHUNK_ROWS;
+  const f = memoryF64(ex, rnOff + WASM_CHUNK_ROWS);
   const m32 = new Int32Array(ex.memory.buffer);
+  const u8 = new Uint8Array(ex.memory.buffer);
   writeParams(f, params / 8, K, a, mu, b);
   f.set(mu.subarray(0, K), muOff / 8);
   f.set(s.subarray(0, K), sOff / 8);
@@ -418,13 +441,14 @@ export function encodeSample1dWasm(
   const seedHi = Math.floor(seed / TWO32) >>> 0;
   const streamLo = stream >>> 0;
   const streamHi = Math.floor(stream / TWO32) >>> 0;
+  let flagged = 0;
   for (let i = start; i < end; ) {
     const row = firstRow + i;
     const rowLo = row >>> 0;
     // A chunk never crosses a multiple of 2^32 rows: the kernel adds to the low word only.
     const c = Math.min(WASM_CHUNK_ROWS, end - i, TWO32 - rowLo);
     f.set(x.subarray(i, i + c), xOff / 8);
-    ex.encodeSample(
+    flagged += ex.encodeSample(
       xOff,
       c,
       K,
@@ -440,10 +464,14 @@ export function encodeSample1dWasm(
       Math.floor(row / TWO32) >>> 0,
       aOff,
       mOff,
+      rOff,
+      rnOff,
     );
-    alpha.set(f.subarray(aOff / 8, aOff / 8 + c), i);
-    mode.set(m32.subarray(mOff / 4, mOff / 4 + c), i);
+    out.alpha.set(f.subarray(aOff / 8, aOff / 8 + c), i);
+    out.mode.set(m32.subarray(mOff / 4, mOff / 4 + c), i);
+    out.residual.set(f.subarray(rOff / 8, rOff / 8 + c), i);
+    out.residualNulls.set(u8.subarray(rnOff, rnOff + c), i);
     i += c;
   }
-  return true;
+  return flagged;
 }
