@@ -14,7 +14,12 @@
  * LIST, STRUCT, …) is an `InvalidInputError`.
  */
 
-import { type DuckDBConnection, type DuckDBDataChunk, DuckDBTypeId } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBMaterializedResult,
+  DuckDBTypeId,
+} from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
@@ -366,14 +371,82 @@ export async function planParquetParts(
   return { plans: first.plans, rows };
 }
 
+/** Bytes of column data a scan query materializes at most (two are in memory at once). */
+const QUERY_BYTES = 64 * 1024 * 1024;
+/** Rows a scan query materializes at most, whatever the row width. */
+const QUERY_MAX_ROWS = 1 << 21;
+
+/** One scan query: whole files, or rows [from, to) of one file larger than a query. */
+interface ScanQuery {
+  files: readonly string[];
+  range: [number, number] | null;
+  rows: number;
+}
+
+/**
+ * Splits the scan of `files` (row counts `rows`) into queries of at most `limit` rows, in file
+ * and row order: consecutive whole files together, and a file of more than `limit` rows in
+ * ranges of its rows (DuckDB skips the row groups outside a `file_row_number` range).
+ */
+function planScanQueries(
+  files: readonly string[],
+  rows: readonly number[],
+  limit: number,
+): ScanQuery[] {
+  const out: ScanQuery[] = [];
+  let group: string[] = [];
+  let groupRows = 0;
+  const flush = () => {
+    if (group.length > 0) out.push({ files: group, range: null, rows: groupRows });
+    group = [];
+    groupRows = 0;
+  };
+  for (const [i, f] of files.entries()) {
+    const r = rows[i]!;
+    if (r > limit) {
+      flush();
+      for (let a = 0; a < r; a += limit) {
+        const b = Math.min(r, a + limit);
+        out.push({ files: [f], range: [a, b], rows: b - a });
+      }
+      continue;
+    }
+    if (groupRows + r > limit) flush();
+    group.push(f);
+    groupRows += r;
+  }
+  flush();
+  return out;
+}
+
+function scanSql(select: string, q: ScanQuery): string {
+  if (q.range !== null) {
+    const [a, b] = q.range;
+    return `SELECT ${select} FROM read_parquet(${sqlPathLiteral(q.files[0]!)}, file_row_number = true) WHERE file_row_number >= ${a} AND file_row_number < ${b}`;
+  }
+  const list =
+    q.files.length === 1
+      ? sqlPathLiteral(q.files[0]!)
+      : `[${q.files.map(sqlPathLiteral).join(", ")}]`;
+  return `SELECT ${select} FROM read_parquet(${list})`;
+}
+
+function filesOf(files: readonly string[]): string {
+  return files.length === 1 ? files[0]! : `${files[0]} … ${files[files.length - 1]}`;
+}
+
 /**
  * Reads the planned columns of Parquet `files` (all with the same schema, see
  * {@link planParquetParts}) as one table, in batches of exactly `batchRows` rows (the last may be
- * shorter; no rows at all gives one empty batch). All files are scanned by one DuckDB query, in
- * file order, so DuckDB's threads decode ahead. The connection is closed when the generator
- * finishes or is abandoned.
+ * shorter; no rows at all gives one empty batch).
+ *
+ * The files are read by materialized DuckDB queries of up to 2^21 rows (fewer for wide rows: about
+ * 64 MB each), in file order, the next query running on DuckDB's threads while this one's chunks
+ * are copied out synchronously. Measured here, that reads 70–90M rows/s of one double column,
+ * against 16–19M for one streaming query, whose per-chunk asynchronous fetch dominated.
+ * The connection is closed when the generator finishes or is abandoned.
  * @throws InvalidInputError a file that is truncated, corrupt or holds more or fewer rows than its
- *   metadata says (naming it when DuckDB does, else the files read).
+ *   metadata says (naming it when DuckDB does, else the files of the query).
  */
 export async function* readParquetBatches(
   files: readonly string[],
@@ -381,20 +454,16 @@ export async function* readParquetBatches(
   batchRows: number,
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
-  const what = files.length === 1 ? files[0]! : `${files[0]} … ${files[files.length - 1]}`;
+  let next: Promise<DuckDBMaterializedResult> | null = null;
   try {
     const { plans } = parts;
     const rows = parts.rows.reduce((a, b) => a + b, 0);
     const specs = plans.map((p) => p.spec);
-    const list =
-      files.length === 1 ? sqlPathLiteral(files[0]!) : `[${files.map(sqlPathLiteral).join(", ")}]`;
-    const sql = `SELECT ${plans.map((p) => p.expr).join(", ")} FROM read_parquet(${list})`;
-    let result: Awaited<ReturnType<DuckDBConnection["stream"]>>;
-    try {
-      result = await con.stream(sql);
-    } catch (err) {
-      throw scanError(what, err);
-    }
+    const rowBytes = specs.reduce((b, s) => b + BYTES[s.type] + (s.type === "string" ? 16 : 0), 1);
+    const limit = Math.max(1, Math.min(QUERY_MAX_ROWS, Math.floor(QUERY_BYTES / rowBytes)));
+    const queries = planScanQueries(files, parts.rows, limit);
+    const select = plans.map((p) => p.expr).join(", ");
+    const run = (q: ScanQuery) => quiet(con.run(scanSql(select, q)));
     let emitted = 0;
     let capacity = Math.min(batchRows, rows);
     let columns = specs.map((s) => allocateColumn(s, capacity));
@@ -403,42 +472,58 @@ export async function* readParquetBatches(
       yield { rows: 0, columns };
       return;
     }
-    for (;;) {
-      let chunk: DuckDBDataChunk | null;
+    next = run(queries[0]!);
+    for (const [qi, q] of queries.entries()) {
+      let result: DuckDBMaterializedResult;
       try {
-        chunk = await result.fetchChunk();
+        result = await next!;
       } catch (err) {
-        throw scanError(what, err);
+        throw scanError(filesOf(q.files), err);
       }
-      if (chunk === null || chunk.rowCount === 0) break;
-      const n = chunk.rowCount;
-      let used = 0;
-      while (used < n) {
-        if (filled === capacity) {
-          throw new InvalidInputError(`${what}: has more rows than its metadata says (${rows})`);
+      next = qi + 1 < queries.length ? run(queries[qi + 1]!) : null;
+      let got = 0;
+      for (let c = 0; c < result.chunkCount; c++) {
+        const chunk = result.getChunk(c);
+        const n = chunk.rowCount;
+        if (got + n > q.rows) {
+          throw new InvalidInputError(
+            `${filesOf(q.files)}: has more rows than its metadata says (${q.rows})`,
+          );
         }
-        const take = Math.min(n - used, capacity - filled);
-        for (let j = 0; j < columns.length; j++)
-          copyVector(chunk, j, used, take, columns[j]!, filled);
-        used += take;
-        filled += take;
-        if (filled === capacity) {
-          yield { rows: filled, columns };
-          emitted += filled;
-          filled = 0;
-          capacity = Math.min(batchRows, rows - emitted);
-          if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
+        got += n;
+        let used = 0;
+        while (used < n) {
+          const take = Math.min(n - used, capacity - filled);
+          for (let j = 0; j < columns.length; j++)
+            copyVector(chunk, j, used, take, columns[j]!, filled);
+          used += take;
+          filled += take;
+          if (filled === capacity) {
+            yield { rows: filled, columns };
+            emitted += filled;
+            filled = 0;
+            capacity = Math.min(batchRows, rows - emitted);
+            if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
+          }
         }
       }
-    }
-    if (emitted + filled !== rows) {
-      throw new InvalidInputError(
-        `${what}: truncated or corrupt Parquet file: read ${emitted + filled} of ${rows} rows`,
-      );
+      if (got !== q.rows) {
+        throw new InvalidInputError(
+          `${filesOf(q.files)}: truncated or corrupt Parquet file: read ${got} of ${q.rows} rows`,
+        );
+      }
     }
   } finally {
+    // A query still running when the reader stops early (or fails) must end before the close.
+    await next?.catch(() => undefined);
     con.closeSync();
   }
+}
+
+/** Never an unhandled rejection while a query's promise waits; its awaiter still sees it. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function scanError(path: string, err: unknown): InvalidInputError {

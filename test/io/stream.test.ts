@@ -217,6 +217,34 @@ describe("openTableStream blocks", () => {
     );
   });
 
+  test("a Parquet file larger than one scan query (2^21 rows) and small parts around it read back in order", async () => {
+    // Files of more than 2^21 rows are read in row ranges; smaller ones are grouped into queries.
+    const sizes = [5, 2_097_152 + 3_001, 70_000, 1];
+    const files: string[] = [];
+    let first = 0;
+    for (const [i, n] of sizes.entries()) {
+      const x = new Float64Array(n);
+      for (let r = 0; r < n; r++) x[r] = first + r;
+      const f = join(dir, `big-${i}.parquet`);
+      await writeTable(f, {
+        rows: n,
+        columns: [{ name: "x", type: "float64", values: x, nulls: null }],
+      });
+      files.push(f);
+      first += n;
+    }
+    const s = await openTableStream(files, { blockRows: 1_000_003 });
+    let next = 0;
+    for await (const b of s.blocks()) {
+      const x = b.table.columns[0]!.values as Float64Array;
+      for (let r = 0; r < x.length; r++) {
+        if (x[r] !== next + r) assert.fail(`row ${next + r} read as ${x[r]}`);
+      }
+      next += x.length;
+    }
+    assert.equal(next, first);
+  });
+
   test("openTableStream reads .csv.gz in blocks and names a truncated gzip part", async () => {
     const gz = join(dir, "whole.csv.gz");
     await writeTable(gz, table);
