@@ -206,23 +206,6 @@ function physicalType(c: FixedColumn): number {
   }
 }
 
-/** Bit-packs `n` values of `src` (each below 2^bw, bw <= 24), LSB first, into `out` at `o`. */
-function packBits(src: Int32Array, n: number, bw: number, out: Uint8Array, o: number): number {
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < n; i++) {
-    acc |= src[i]! << bits;
-    bits += bw;
-    while (bits >= 8) {
-      out[o++] = acc & 255;
-      acc >>>= 8;
-      bits -= 8;
-    }
-  }
-  if (bits > 0) out[o++] = acc & 255;
-  return o;
-}
-
 /** Writes an unsigned varint into `out` at `o`; returns the new offset. */
 function putVarint(out: Uint8Array, o: number, v: number): number {
   while (v >= 128) {
@@ -241,18 +224,6 @@ interface ChunkPages {
   /** Byte size of the dictionary page (header + body), 0 without one. */
   dictionaryBytes: number;
   bytes: number;
-}
-
-/** Scratch memory reused across chunks (grown on demand). */
-class Scratch {
-  ids = new Int32Array(0);
-  slot = new Int32Array(DICT_RANGE).fill(-1);
-  bytes = new Uint8Array(0);
-
-  idsOf(n: number): Int32Array {
-    if (this.ids.length < n) this.ids = new Int32Array(n);
-    return this.ids;
-  }
 }
 
 function pageHeader(
@@ -289,12 +260,24 @@ function definitionLevels(
   const groups = Math.ceil(n / 8);
   const out = new Uint8Array(4 + 10 + groups);
   let o = putVarint(out, 4, groups * 2 + 1);
-  const masks = nulls!;
-  for (let g = 0; g < groups; g++) {
+  const m = nulls!;
+  const full = Math.floor(n / 8);
+  for (let g = 0; g < full; g++) {
+    // Null flags are 0 or 1: level = 1 - flag, bit j of the byte for row 8g + j.
+    const i = start + g * 8;
+    out[o++] =
+      (m[i]! ^ 1) |
+      ((m[i + 1]! ^ 1) << 1) |
+      ((m[i + 2]! ^ 1) << 2) |
+      ((m[i + 3]! ^ 1) << 3) |
+      ((m[i + 4]! ^ 1) << 4) |
+      ((m[i + 5]! ^ 1) << 5) |
+      ((m[i + 6]! ^ 1) << 6) |
+      ((m[i + 7]! ^ 1) << 7);
+  }
+  if (full < groups) {
     let b = 0;
-    const base = start + g * 8;
-    const m = Math.min(8, n - g * 8);
-    for (let j = 0; j < m; j++) if (masks[base + j] !== 1) b |= 1 << j;
+    for (let j = 0; j < n - full * 8; j++) b |= (m[start + full * 8 + j]! ^ 1) << j;
     out[o++] = b;
   }
   new DataView(out.buffer).setUint32(0, o - 4, true);
@@ -312,13 +295,13 @@ function viewOf(
 }
 
 /** Column chunk of rows [start, start + n) of `col`. */
-function columnChunk(col: FixedColumn, start: number, n: number, scratch: Scratch): ChunkPages {
+function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
   const nulls = col.nulls;
   let nonNull = n;
   if (nulls !== null) for (let i = start; i < start + n; i++) nonNull -= nulls[i]!;
   const levels = definitionLevels(nulls, start, n, nonNull);
   const dictionary =
-    col.type === "int32" && nonNull > 0 ? dictionaryEncoded(col, start, n, nonNull, scratch) : null;
+    col.type === "int32" && nonNull > 0 ? dictionaryEncoded(col, start, n, nonNull) : null;
   const dictPage = dictionary?.page ?? [];
   const encoding = dictionary !== null ? ENC_RLE_DICTIONARY : ENC_PLAIN;
   let values: Uint8Array;
@@ -380,64 +363,68 @@ function columnChunk(col: FixedColumn, start: number, n: number, scratch: Scratc
 }
 
 /**
- * Dictionary encoding of an int32 chunk whose present values span fewer than DICT_RANGE
- * integers: the dictionary page and the data page's values (bit width byte + one bit-packed
- * run), or null when the range is too wide.
+ * Dictionary encoding of an int32 chunk whose present values lie in a range [min, max] of at most
+ * DICT_RANGE integers: the dictionary is that whole range (entries no row uses are allowed), so a
+ * value's index is v − min, bit-packed straight from the column in one run. Returns the
+ * dictionary page and the data page's values (bit width byte + the run), or null when the range
+ * is too wide.
  */
 function dictionaryEncoded(
   col: Extract<Column, { type: "int32" }>,
   start: number,
   n: number,
   nonNull: number,
-  scratch: Scratch,
 ): { page: Uint8Array[]; values: Uint8Array } | null {
   const v = col.values;
   const nulls = col.nulls;
+  const end = start + n;
   let min = 2147483647;
   let max = -2147483648;
-  for (let i = start; i < start + n; i++) {
+  for (let i = start; i < end; i++) {
     if (nulls !== null && nulls[i] === 1) continue;
     const x = v[i]!;
     if (x < min) min = x;
     if (x > max) max = x;
   }
   if (max - min >= DICT_RANGE) return null;
-  const slot = scratch.slot;
-  const ids = scratch.idsOf(nonNull);
-  const dict: number[] = [];
-  let k = 0;
-  for (let i = start; i < start + n; i++) {
-    if (nulls !== null && nulls[i] === 1) continue;
-    const j = v[i]! - min;
-    let id = slot[j]!;
-    if (id < 0) {
-      id = dict.length;
-      slot[j] = id;
-      dict.push(v[i]!);
-    }
-    ids[k++] = id;
-  }
-  for (const d of dict) slot[d - min] = -1;
+  const size = max - min + 1;
   let bw = 1;
-  while (1 << bw < dict.length) bw++;
+  while (1 << bw < size) bw++;
+  // One bit-packed run of groups of 8 indices; the last group is padded with index 0 (readers
+  // stop at the page's value count).
   const groups = Math.ceil(nonNull / 8);
   const out = new Uint8Array(1 + 10 + groups * bw);
   out[0] = bw;
-  let o = putVarint(out, 1, groups * 2 + 1);
-  // The last group is padded with id 0 (ignored by readers: the page says how many values).
-  for (let i = nonNull; i < groups * 8; i++) ids[i] = 0;
-  o = packBits(ids, groups * 8, bw, out, o);
-  const body = new Uint8Array(Int32Array.from(dict).buffer);
+  const dataStart = putVarint(out, 1, groups * 2 + 1);
+  let o = dataStart;
+  let acc = 0;
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    if (nulls !== null && nulls[i] === 1) continue;
+    acc |= (v[i]! - min) << bits;
+    bits += bw;
+    while (bits >= 8) {
+      out[o++] = acc & 255;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[o] = acc & 255;
+  // The rest of the last group is zero bytes (the array starts zeroed): bw bytes per 8 indices.
+  const end8 = dataStart + groups * bw;
+  const dict = new Int32Array(size);
+  for (let k = 0; k < size; k++) dict[k] = min + k;
+  const body = new Uint8Array(dict.buffer);
   const header = pageHeader(
     PAGE_DICTIONARY,
     body.length,
     (t) => {
-      t.i32(1, dict.length);
+      t.i32(1, size);
       t.i32(2, ENC_PLAIN);
     },
     7,
   );
-  return { page: [header, body], values: out.subarray(0, o) };
+  return { page: [header, body], values: out.subarray(0, end8) };
 }
 
 /** Where a column chunk landed, for the footer. */
@@ -449,7 +436,11 @@ interface ChunkMeta {
   rows: number;
 }
 
-function footer(table: Table, groups: { rows: number; chunks: ChunkMeta[] }[]): Uint8Array {
+function footer(
+  table: Table,
+  rows: number,
+  groups: { rows: number; chunks: ChunkMeta[] }[],
+): Uint8Array {
   const t = new ThriftWriter();
   const cols = table.columns as FixedColumn[];
   t.begin();
@@ -464,7 +455,7 @@ function footer(table: Table, groups: { rows: number; chunks: ChunkMeta[] }[]): 
     t.i32(3, OPTIONAL);
     t.string(4, c.name);
   });
-  t.i64(3, table.rows);
+  t.i64(3, rows);
   t.structList(4, groups, (g) => {
     t.structList(1, g.chunks, (ch, j) => {
       const c = cols[j]!;
@@ -500,18 +491,18 @@ function footer(table: Table, groups: { rows: number; chunks: ChunkMeta[] }[]): 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 /**
- * Writes `table` (fixed-width columns only, see {@link isFixedWidthTable}) as an uncompressed
- * Parquet file at `path`, which must not exist, in row groups of `rowGroupRows` rows.
+ * Writes the table made of `parts` (consecutive rows, the same fixed-width columns, see
+ * {@link isFixedWidthTable}) as an uncompressed Parquet file at `path`, which must not exist, in
+ * row groups of at most `rowGroupRows` rows (a row group never spans two parts).
  */
 export async function writeFixedParquet(
   path: string,
-  table: Table,
+  parts: readonly Table[],
   rowGroupRows = ROW_GROUP_ROWS,
 ): Promise<void> {
-  const cols = table.columns as FixedColumn[];
+  const first = parts[0]!;
   const fh = await open(path, "wx");
   try {
-    const scratch = new Scratch();
     let offset = 0;
     let pending: Uint8Array[] = [];
     const flush = async () => {
@@ -525,24 +516,29 @@ export async function writeFixedParquet(
     };
     push(MAGIC);
     const groups: { rows: number; chunks: ChunkMeta[] }[] = [];
-    for (let start = 0; start < table.rows; start += rowGroupRows) {
-      const n = Math.min(rowGroupRows, table.rows - start);
-      const chunks: ChunkMeta[] = [];
-      for (const c of cols) {
-        const pages = columnChunk(c, start, n, scratch);
-        chunks.push({
-          offset,
-          dataOffset: offset + pages.dictionaryBytes,
-          dictionaryOffset: pages.dictionary ? offset : null,
-          bytes: pages.bytes,
-          rows: n,
-        });
-        for (const p of pages.parts) push(p);
+    let rows = 0;
+    for (const part of parts) {
+      const cols = part.columns as FixedColumn[];
+      for (let start = 0; start < part.rows; start += rowGroupRows) {
+        const n = Math.min(rowGroupRows, part.rows - start);
+        const chunks: ChunkMeta[] = [];
+        for (const c of cols) {
+          const pages = columnChunk(c, start, n);
+          chunks.push({
+            offset,
+            dataOffset: offset + pages.dictionaryBytes,
+            dictionaryOffset: pages.dictionary ? offset : null,
+            bytes: pages.bytes,
+            rows: n,
+          });
+          for (const p of pages.parts) push(p);
+        }
+        groups.push({ rows: n, chunks });
+        if (pending.length >= 256) await flush();
       }
-      groups.push({ rows: n, chunks });
-      if (pending.length >= 256) await flush();
+      rows += part.rows;
     }
-    const meta = footer(table, groups);
+    const meta = footer(first, rows, groups);
     push(meta);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);

@@ -29,6 +29,7 @@ import {
 import duckdb from "@duckdb/node-bindings";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
+import { concatTables } from "./columns.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
 import { IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
@@ -135,25 +136,29 @@ export function checkParquetNames(path: string, table: Table): void {
 }
 
 /**
- * Writes `table` as a Parquet file at `tmpPath` (a new file); messages name `path`, the file the
- * caller asked for. Uncompressed fixed-width tables take the fast writer (`parquet-fixed.ts`),
+ * Writes the table made of `parts` (consecutive rows, the same columns) as a Parquet file at
+ * `tmpPath` (a new file); messages name `path`, the file the caller asked for. Uncompressed fixed-width tables take the fast writer (`parquet-fixed.ts`),
  * everything else DuckDB.
  */
 export async function writeParquet(
   tmpPath: string,
-  table: Table,
+  parts: readonly Table[],
   path = tmpPath,
   compression: ParquetCompression = "none",
 ): Promise<void> {
-  checkParquetNames(path, table);
-  if (compression === "none" && isFixedWidthTable(table)) {
+  checkParquetNames(path, parts[0]!);
+  if (compression === "none" && isFixedWidthTable(parts[0]!)) {
     try {
-      await writeFixedParquet(tmpPath, table);
+      await writeFixedParquet(tmpPath, parts);
     } catch (err) {
       throw new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
     }
     return;
   }
+  const table = concatTables(
+    parts,
+    parts.reduce((n, p) => n + p.rows, 0),
+  );
   const types = table.columns.map(duckType);
   const units: Record<string, string> = {};
   for (const c of table.columns) if (c.type === "timestamp") units[c.name] = c.unit;

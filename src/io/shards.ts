@@ -29,7 +29,7 @@ import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
 import { writeAtomically } from "./safe-write.js";
-import { writeTable } from "./table-io.js";
+import { writeTableParts } from "./table-io.js";
 
 /** Name of the manifest of a complete sharded output. */
 export const MANIFEST_NAME = "_manifest.json";
@@ -85,8 +85,11 @@ export interface ShardedOutput {
   done: Map<number, ShardEntry>;
   /** True when `--resume` found the output already complete: nothing to do. */
   alreadyComplete: boolean;
-  /** Writes shard `index` (rows `firstRow`…) atomically and records it. */
-  writeShard(index: number, firstRow: number, table: Table): Promise<ShardEntry>;
+  /**
+   * Writes shard `index` (rows `firstRow`…), given as consecutive parts with the same columns,
+   * atomically and records it.
+   */
+  writeShard(index: number, firstRow: number, parts: readonly Table[]): Promise<ShardEntry>;
   /** Writes the manifest and moves the directory into place. */
   finish(info: Record<string, unknown>): Promise<ShardManifest>;
   /** Removes the partial output (after bad input: there is nothing worth resuming). */
@@ -221,11 +224,11 @@ export async function openShardedOutput(
     path,
     done,
     alreadyComplete: false,
-    async writeShard(index, firstRow, table) {
+    async writeShard(index, firstRow, parts) {
       const file = shardName(index, options.format);
       const full = join(partial, file);
       try {
-        await writeTable(full, table, { overwrite: true, compression: options.compression });
+        await writeTableParts(full, parts, { overwrite: true, compression: options.compression });
       } catch (err) {
         if (!(err instanceof IoError)) throw err;
         throw new IoError(
@@ -236,7 +239,7 @@ export async function openShardedOutput(
       const entry: ShardEntry = {
         file,
         firstRow,
-        rows: table.rows,
+        rows: parts.reduce((n, p) => n + p.rows, 0),
         bytes: (await stat(full)).size,
       };
       await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);

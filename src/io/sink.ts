@@ -196,12 +196,12 @@ export async function openTableSink(
   let writing: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (pendingRows === 0) return;
-    const table = concatTables(pending, pendingRows);
+    const parts = pending;
     const first = shardFirst;
     pending = [];
     pendingRows = 0;
     await writing;
-    writing = out.writeShard(Math.floor(first / shardRows), first, table);
+    writing = out.writeShard(Math.floor(first / shardRows), first, parts);
     writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
   return {

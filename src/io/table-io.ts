@@ -5,7 +5,7 @@
 import { assertUnreachable } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { readArrowFile, writeArrowFile } from "./arrow-file.js";
-import { checkTable } from "./columns.js";
+import { checkTable, concatTables } from "./columns.js";
 import { readCsv } from "./csv-read.js";
 import { writeCsv } from "./csv-write.js";
 import { checkReadableFile, formatOf } from "./format.js";
@@ -61,19 +61,37 @@ export async function writeTable(
   table: Table,
   options: WriteTableOptions = {},
 ): Promise<void> {
+  return writeTableParts(path, [table], options);
+}
+
+/**
+ * {@link writeTable} for a table given as consecutive parts with the same columns. Uncompressed
+ * Parquet of fixed-width columns is written part by part (row groups never span parts); other
+ * outputs concatenate the parts first.
+ */
+export async function writeTableParts(
+  path: string,
+  parts: readonly Table[],
+  options: WriteTableOptions = {},
+): Promise<void> {
   const format = formatOf(path);
-  checkTable(path, table);
+  for (const p of parts) checkTable(path, p);
   const overwrite = options.overwrite === true;
+  if (format === "parquet") {
+    checkParquetNames(path, parts[0]!);
+    return writeAtomically(path, overwrite, (tmp) =>
+      writeParquet(tmp, parts, path, options.compression ?? "none"),
+    );
+  }
+  const table = concatTables(
+    parts,
+    parts.reduce((n, p) => n + p.rows, 0),
+  );
   switch (format) {
     case "csv":
       return writeAtomically(path, overwrite, (tmp) => writeCsv(tmp, table, false));
     case "csv.gz":
       return writeAtomically(path, overwrite, (tmp) => writeCsv(tmp, table, true));
-    case "parquet":
-      checkParquetNames(path, table);
-      return writeAtomically(path, overwrite, (tmp) =>
-        writeParquet(tmp, table, path, options.compression ?? "none"),
-      );
     case "arrow":
     case "arrows":
       return writeAtomically(path, overwrite, (tmp) => writeArrowFile(tmp, table, format));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
-import type { Column, Table } from "../../src/core/table.js";
+import { type Column, copyRows, type Table } from "../../src/core/table.js";
 import { isFixedWidthTable, writeFixedParquet } from "../../src/io/parquet-fixed.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
 import { assertTablesEqual, edgeTable, tempDir } from "./helpers.js";
@@ -66,7 +66,7 @@ describe("fixed-width Parquet writer", () => {
     );
     for (const groupRows of [1, 3, 8, 1000]) {
       const path = nextPath();
-      await writeFixedParquet(path, t, groupRows);
+      await writeFixedParquet(path, [t], groupRows);
       assertTablesEqual(await readTable(path), t, `row groups of ${groupRows}`);
     }
   });
@@ -87,7 +87,7 @@ describe("fixed-width Parquet writer", () => {
       ],
     };
     const path = nextPath();
-    await writeFixedParquet(path, t, 4096);
+    await writeFixedParquet(path, [t], 4096);
     assertTablesEqual(await readTable(path), t);
     const meta = await sql(
       `SELECT row_group_id, path_in_schema AS col, compression, encodings, num_values FROM parquet_metadata('${path}') ORDER BY 1, 2`,
@@ -119,7 +119,7 @@ describe("fixed-width Parquet writer", () => {
       ],
     };
     const path = nextPath();
-    await writeFixedParquet(path, t);
+    await writeFixedParquet(path, [t]);
     assertTablesEqual(await readTable(path), t);
   });
 
@@ -138,7 +138,7 @@ describe("fixed-width Parquet writer", () => {
     assertTablesEqual(await readTable(plain), await readTable(zstd));
   });
 
-  test("property: random fixed-width tables, null patterns and row-group sizes round-trip", async () => {
+  test("property: random fixed-width tables, null patterns, row-group sizes and parts round-trip", async () => {
     const value = {
       float64: fc.double(),
       float32: fc.float(),
@@ -161,11 +161,16 @@ describe("fixed-width Parquet writer", () => {
         fc.array(column, { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 0, max: 40 }),
         fc.integer({ min: 1, max: 50 }),
-        async (cols, rows, groupRows) => {
+        fc.integer({ min: 0, max: 40 }),
+        async (cols, rows, groupRows, cutAt) => {
           const columns = cols.map((c, j) => fixedColumn(`c${j}`, c.type, c.cells.slice(0, rows)));
           const t: Table = { rows, columns };
+          // Also written as two parts (row groups restart at the cut).
+          const cut = Math.min(cutAt, rows);
+          const parts =
+            cut > 0 && cut < rows ? [copyRows(columns, 0, cut), copyRows(columns, cut, rows)] : [t];
           const path = nextPath();
-          await writeFixedParquet(path, t, groupRows);
+          await writeFixedParquet(path, parts, groupRows);
           assertTablesEqual(await readTable(path), t);
         },
       ),
