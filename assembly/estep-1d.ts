@@ -63,6 +63,11 @@ const FAST_MIN: f64 = -708.3964185322641; // log(2^-1022): below, the fast exp f
 
 // Splatted constants in linear memory (byte offsets below): V8 rebuilds a v128.const at every use
 // (3-4 instructions), a load from memory is one.
+/** i32 lanes 0, 1, 2, 3 (the row offsets of `philoxUniform4`). */
+const LANES = memory.data<i32>([0, 1, 2, 3], 16);
+/** The four uniforms of a row quad. */
+const UNIFORMS = memory.data(32, 16);
+
 const CONSTS = memory.data<f64>(
   [
     0.0,
@@ -763,6 +768,64 @@ class E {
     return (<f64>(x0 >>> 5) * 67108864.0 + <f64>(x1 >>> 6)) / 9007199254740992.0;
   }
 
+  /**
+   * `philoxUniform` for the four counters (c0 + j, c1, c2, c3), j = 0…3, at once: Philox's 32 x 32
+   * -> 64-bit products four lanes at a time (i64x2.extmul), the same integer arithmetic, so the
+   * same four uniforms. Writes them as f64 at out, out + 8, out + 16, out + 24.
+   */
+  @inline static philoxUniform4(
+    key0: u32,
+    key1: u32,
+    c0: u32,
+    c1: u32,
+    c2: u32,
+    c3: u32,
+    out: usize,
+  ): void {
+    let x0 = i32x4.add(i32x4.splat(c0), v128.load(LANES));
+    let x1 = i32x4.splat(c1);
+    let x2 = i32x4.splat(c2);
+    let x3 = i32x4.splat(c3);
+    let k0 = key0;
+    let k1 = key1;
+    const m0 = i32x4.splat(<i32>M0);
+    const m1 = i32x4.splat(<i32>M1);
+    for (let round = 0; round < 10; round++) {
+      const p0a = i64x2.extmul_low_i32x4_u(x0, m0);
+      const p0b = i64x2.extmul_high_i32x4_u(x0, m0);
+      const p1a = i64x2.extmul_low_i32x4_u(x2, m1);
+      const p1b = i64x2.extmul_high_i32x4_u(x2, m1);
+      // Low and high 32-bit halves of the four 64-bit products, back in row order.
+      const lo0 = i32x4.shuffle(p0a, p0b, 0, 2, 4, 6);
+      const hi0 = i32x4.shuffle(p0a, p0b, 1, 3, 5, 7);
+      const lo1 = i32x4.shuffle(p1a, p1b, 0, 2, 4, 6);
+      const hi1 = i32x4.shuffle(p1a, p1b, 1, 3, 5, 7);
+      x0 = v128.xor(v128.xor(hi1, x1), i32x4.splat(k0));
+      x1 = lo1;
+      x2 = v128.xor(v128.xor(hi0, x3), i32x4.splat(k1));
+      x3 = lo0;
+      k0 += W0;
+      k1 += W1;
+    }
+    // (x0 >>> 5) * 2^26 + (x1 >>> 6), exact in f64, times 2^-53 (exact: the reference's division).
+    const a = i32x4.shr_u(x0, 5);
+    const b = i32x4.shr_u(x1, 6);
+    const two26 = f64x2.splat(67108864.0);
+    const inv53 = f64x2.splat(1.1102230246251565e-16);
+    const u01 = f64x2.mul(
+      f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(a), two26), f64x2.convert_low_i32x4_u(b)),
+      inv53,
+    );
+    const a23 = i32x4.shuffle(a, a, 2, 3, 0, 1);
+    const b23 = i32x4.shuffle(b, b, 2, 3, 0, 1);
+    const u23 = f64x2.mul(
+      f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_u(a23), two26), f64x2.convert_low_i32x4_u(b23)),
+      inv53,
+    );
+    v128.store(out, u01);
+    v128.store(out, u23, 16);
+  }
+
   /** The next double above x (x for NaN and +Infinity), as `nextUp` in src/encode/exact.ts. */
   @inline static nextUpF(x: f64): f64 {
     // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f64> is typed, no coercion.
@@ -902,6 +965,7 @@ export function encodeSample(
   for (; i + 4 <= n; i += 4) {
     const xp = xPtr + ((<usize>i) << 3);
     M.lpExp2(v128.load(xp), v128.load(xp, 16), K, params, scr, scrB, true);
+    E.philoxUniform4(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi, UNIFORMS);
     for (let j = 0; j < 4; j++) {
       const base = j < 2 ? scr : scrB;
       const lane = (<usize>(j & 1)) << 3;
@@ -913,7 +977,7 @@ export function encodeSample(
         K,
         muPtr,
         sPtr,
-        E.philoxUniform(seedLo, seedHi, rowLo + <u32>row, rowHi, streamLo, streamHi),
+        load<f64>(UNIFORMS + ((<usize>j) << 3)),
         aPtr + ((<usize>row) << 3),
         mPtr + ((<usize>row) << 2),
         rPtr + ((<usize>row) << 3),
