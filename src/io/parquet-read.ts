@@ -26,6 +26,7 @@ import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlPathLiteral } from "./duckdb.js";
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
+import { type FixedParquetFile, openFixedParquet, readFixedChunk } from "./parquet-fixed-read.js";
 
 /** Key of the Parquet key-value metadata entry holding `{ column: unit }` of timestamp columns. */
 export const TIMESTAMP_UNITS_KEY = "modenorm.timestamp_units";
@@ -281,14 +282,28 @@ function copyVector(
     validityBytes.byteOffset,
     validityBytes.byteLength / 4,
   );
-  for (let r = 0; r < n; r++) {
+  const zero = (col.type === "int64" || col.type === "timestamp" ? 0n : 0) as never;
+  for (let r = 0; r < n; ) {
     const bit = from + r;
-    if ((words[bit >>> 5]! & (1 << (bit & 31))) !== 0) continue;
-    const row = offset + r;
-    if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
-    col.nulls[row] = 1;
-    // The slot of a null is meaningless; zero it so that equal tables compare equal.
-    col.values[row] = (col.type === "int64" || col.type === "timestamp" ? 0n : 0) as never;
+    const word = words[bit >>> 5]!;
+    // Whole 32-row words at once when the word is aligned and all valid or all null.
+    if ((bit & 31) === 0 && r + 32 <= n && (word === 0xffffffff || word === 0)) {
+      if (word === 0) {
+        if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+        col.nulls.fill(1, offset + r, offset + r + 32);
+        // The slot of a null is meaningless; zero it so that equal tables compare equal.
+        col.values.fill(zero, offset + r, offset + r + 32);
+      }
+      r += 32;
+      continue;
+    }
+    if ((word & (1 << (bit & 31))) === 0) {
+      const row = offset + r;
+      if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+      col.nulls[row] = 1;
+      col.values[row] = zero;
+    }
+    r++;
   }
 }
 
@@ -455,13 +470,13 @@ export async function* readParquetBatches(
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
   let next: Promise<DuckDBMaterializedResult> | null = null;
+  let fixed: FixedParquetFile | null = null;
   try {
     const { plans } = parts;
     const rows = parts.rows.reduce((a, b) => a + b, 0);
     const specs = plans.map((p) => p.spec);
     const rowBytes = specs.reduce((b, s) => b + BYTES[s.type] + (s.type === "string" ? 16 : 0), 1);
     const limit = Math.max(1, Math.min(QUERY_MAX_ROWS, Math.floor(QUERY_BYTES / rowBytes)));
-    const queries = planScanQueries(files, parts.rows, limit);
     const select = plans.map((p) => p.expr).join(", ");
     const run = (q: ScanQuery) => quiet(con.run(scanSql(select, q)));
     let emitted = 0;
@@ -472,51 +487,127 @@ export async function* readParquetBatches(
       yield { rows: 0, columns };
       return;
     }
-    next = run(queries[0]!);
-    for (const [qi, q] of queries.entries()) {
-      let result: DuckDBMaterializedResult;
-      try {
-        result = await next!;
-      } catch (err) {
-        throw scanError(filesOf(q.files), err);
+    /** Puts `n` rows into the batches: `copy(j, from, take, col, offset)` fills column j. */
+    function* put(
+      n: number,
+      what: string,
+      copy: (j: number, from: number, take: number, col: Column, offset: number) => void,
+    ): Generator<Table> {
+      let used = 0;
+      while (used < n) {
+        if (capacity === 0) {
+          throw new InvalidInputError(`${what}: has more rows than its metadata says (${rows})`);
+        }
+        const take = Math.min(n - used, capacity - filled);
+        for (let j = 0; j < columns.length; j++) copy(j, used, take, columns[j]!, filled);
+        used += take;
+        filled += take;
+        if (filled === capacity) {
+          const batch = { rows: filled, columns };
+          emitted += filled;
+          filled = 0;
+          capacity = Math.min(batchRows, rows - emitted);
+          if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
+          yield batch;
+        }
       }
-      next = qi + 1 < queries.length ? run(queries[qi + 1]!) : null;
-      let got = 0;
-      for (let c = 0; c < result.chunkCount; c++) {
-        const chunk = result.getChunk(c);
-        const n = chunk.rowCount;
-        if (got + n > q.rows) {
-          throw new InvalidInputError(
-            `${filesOf(q.files)}: has more rows than its metadata says (${q.rows})`,
+    }
+    // Files this library wrote in the fixed-width layout are read without DuckDB, when every
+    // selected column is read as it is stored (tried when the first file is one).
+    const identity = plans.every((p) => p.expr === sqlIdent(p.spec.name));
+    let tryFixed = identity && files.length > 0;
+    let f = 0;
+    while (f < files.length) {
+      fixed = tryFixed ? await openFixedParquet(files[f]!) : null;
+      if (f === 0 && fixed === null) tryFixed = false;
+      if (fixed !== null) {
+        const file = fixed;
+        const index = specs.map((s) =>
+          file.columns.findIndex((c) => c.name === s.name && c.type === s.type),
+        );
+        if (index.every((k) => k >= 0) && file.rows === parts.rows[f]) {
+          for (let g = 0; g < file.groups.length; g++) {
+            const n = file.groups[g]!.rows;
+            if (n <= capacity - filled) {
+              // The row group fits in the batch being filled: read it in place.
+              for (let j = 0; j < columns.length; j++)
+                await readFixedChunk(file, g, index[j]!, columns[j]!, filled);
+              yield* put(n, file.path, () => undefined);
+              continue;
+            }
+            const piece = specs.map((s) => allocateColumn(s, n));
+            for (let j = 0; j < piece.length; j++)
+              await readFixedChunk(file, g, index[j]!, piece[j]!, 0);
+            yield* put(n, file.path, (j, from, take, col, offset) =>
+              copyColumnRange(piece[j]!, from, take, col, offset),
+            );
+          }
+          await file.handle.close();
+          fixed = null;
+          f++;
+          continue;
+        }
+        await file.handle.close();
+        fixed = null;
+      }
+      // DuckDB: this file, and (when no file is read directly) every file after it.
+      const upto = tryFixed ? f + 1 : files.length;
+      const queries = planScanQueries(files.slice(f, upto), parts.rows.slice(f, upto), limit);
+      next = run(queries[0]!);
+      for (const [qi, q] of queries.entries()) {
+        let result: DuckDBMaterializedResult;
+        try {
+          result = await next!;
+        } catch (err) {
+          throw scanError(filesOf(q.files), err);
+        }
+        next = qi + 1 < queries.length ? run(queries[qi + 1]!) : null;
+        let got = 0;
+        for (let c = 0; c < result.chunkCount; c++) {
+          const chunk = result.getChunk(c);
+          const n = chunk.rowCount;
+          if (got + n > q.rows) {
+            throw new InvalidInputError(
+              `${filesOf(q.files)}: has more rows than its metadata says (${q.rows})`,
+            );
+          }
+          got += n;
+          yield* put(n, filesOf(q.files), (j, from, take, col, offset) =>
+            copyVector(chunk, j, from, take, col, offset),
           );
         }
-        got += n;
-        let used = 0;
-        while (used < n) {
-          const take = Math.min(n - used, capacity - filled);
-          for (let j = 0; j < columns.length; j++)
-            copyVector(chunk, j, used, take, columns[j]!, filled);
-          used += take;
-          filled += take;
-          if (filled === capacity) {
-            yield { rows: filled, columns };
-            emitted += filled;
-            filled = 0;
-            capacity = Math.min(batchRows, rows - emitted);
-            if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
-          }
+        if (got !== q.rows) {
+          throw new InvalidInputError(
+            `${filesOf(q.files)}: truncated or corrupt Parquet file: read ${got} of ${q.rows} rows`,
+          );
         }
       }
-      if (got !== q.rows) {
-        throw new InvalidInputError(
-          `${filesOf(q.files)}: truncated or corrupt Parquet file: read ${got} of ${q.rows} rows`,
-        );
-      }
+      f = upto;
     }
   } finally {
     // A query still running when the reader stops early (or fails) must end before the close.
     await next?.catch(() => undefined);
+    await fixed?.handle.close();
     con.closeSync();
+  }
+}
+
+/** Copies rows [from, from + take) of `src` into `dst` at `offset` (same fixed-width type). */
+function copyColumnRange(
+  src: Column,
+  from: number,
+  take: number,
+  dst: Column,
+  offset: number,
+): void {
+  if (src.type === "string" || dst.type === "string") return;
+  (dst.values as Float64Array).set(
+    (src.values as Float64Array).subarray(from, from + take),
+    offset,
+  );
+  if (src.nulls !== null) {
+    if (dst.nulls === null) dst.nulls = new Uint8Array(dst.values.length);
+    dst.nulls.set(src.nulls.subarray(from, from + take), offset);
   }
 }
 

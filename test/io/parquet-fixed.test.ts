@@ -4,6 +4,7 @@
  * null patterns, dictionary and plain int32 chunks; the metadata says what was written.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -54,10 +55,40 @@ function fixedColumn(name: string, type: string, cells: unknown[]): Column {
   return { name, type: "bool", values: Uint8Array.from(cells, (v) => (v === true ? 1 : 0)), nulls };
 }
 
+/**
+ * Asserts DuckDB (independently of `readTable`, which reads these files itself) sees the rows of
+ * `t` in the file: every value, bit for bit where it is a float, and every null.
+ */
+async function assertDuckDbReads(path: string, t: Table): Promise<void> {
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    const rows = (await con.runAndReadAll(`SELECT * FROM read_parquet('${path}')`)).getRows();
+    assert.equal(rows.length, t.rows, `${path}: rows`);
+    for (const [j, c] of t.columns.entries()) {
+      if (c.type === "string" || c.type === "timestamp") continue;
+      for (let i = 0; i < t.rows; i++) {
+        const got = rows[i]![j];
+        const want: unknown =
+          c.nulls !== null && c.nulls[i] === 1
+            ? null
+            : c.type === "bool"
+              ? c.values[i] === 1
+              : c.values[i];
+        if (!Object.is(got, want))
+          assert.fail(`${c.name}[${i}]: DuckDB reads ${got}, wrote ${want}`);
+      }
+    }
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
 let fileNo = 0;
 const nextPath = () => join(dir, `f${fileNo++}.parquet`);
 
-describe("fixed-width Parquet writer", () => {
+describe("fixed-width Parquet writer and reader", () => {
   test("edge values and nulls of float64, float32, int64, int32 and bool come back bit for bit", async () => {
     const t = fixedEdgeTable();
     assert.deepEqual(
@@ -68,6 +99,7 @@ describe("fixed-width Parquet writer", () => {
       const path = nextPath();
       await writeFixedParquet(path, [t], groupRows);
       assertTablesEqual(await readTable(path), t, `row groups of ${groupRows}`);
+      await assertDuckDbReads(path, t);
     }
   });
 
@@ -138,6 +170,63 @@ describe("fixed-width Parquet writer", () => {
     assertTablesEqual(await readTable(plain), await readTable(zstd));
   });
 
+  test("the reader takes a subset of columns in any order; a forced type goes through DuckDB", async () => {
+    const t = fixedEdgeTable();
+    const path = nextPath();
+    await writeFixedParquet(path, [t], 3);
+    const some = await readTable(path, { columns: ["i32", "f64"] });
+    assert.deepEqual(
+      some.columns.map((c) => c.name),
+      ["i32", "f64"],
+    );
+    assertTablesEqual(some, { rows: t.rows, columns: [t.columns[3]!, t.columns[0]!] });
+    const forced = await readTable(path, { columns: ["i32"], types: { i32: "float64" } });
+    assert.equal(forced.columns[0]!.type, "float64");
+    assert.equal((forced.columns[0]!.values as Float64Array)[1], -2147483648);
+  });
+
+  test("a damaged page of a file of this layout is named: file, row group and column", async () => {
+    const n = 1000;
+    const x = new Float64Array(n).map((_, i) => i * 0.5);
+    const m = new Int32Array(n).map((_, i) => i % 7);
+    const t: Table = {
+      rows: n,
+      columns: [
+        { name: "x", type: "float64", values: x, nulls: null },
+        { name: "m", type: "int32", values: m, nulls: null },
+      ],
+    };
+    const path = nextPath();
+    await writeFixedParquet(path, [t], 400);
+    const bytes = readFileSync(path);
+    // The second row group's dictionary page header: overwrite its page type field's value.
+    const meta = await (async () => {
+      const db = await DuckDBInstance.create(":memory:");
+      const con = await db.connect();
+      try {
+        return (
+          await con.runAndReadAll(
+            `SELECT dictionary_page_offset AS o FROM parquet_metadata('${path}') WHERE row_group_id = 1 AND path_in_schema = 'm'`,
+          )
+        ).getRowObjects();
+      } finally {
+        con.closeSync();
+        db.closeSync();
+      }
+    })();
+    const at = Number(meta[0]!.o);
+    bytes[at + 1] = 0x7f; // page type: not a dictionary or data page
+    writeFileSync(path, bytes);
+    await assert.rejects(readTable(path), (err: Error) => {
+      assert.equal(err.name, "InvalidInputError");
+      assert.match(
+        err.message,
+        new RegExp(`^${path}: corrupt Parquet file \\(row group 1, column "m"\\)`),
+      );
+      return true;
+    });
+  });
+
   test("property: random fixed-width tables, null patterns, row-group sizes and parts round-trip", async () => {
     const value = {
       float64: fc.double(),
@@ -172,6 +261,7 @@ describe("fixed-width Parquet writer", () => {
           const path = nextPath();
           await writeFixedParquet(path, parts, groupRows);
           assertTablesEqual(await readTable(path), t);
+          await assertDuckDbReads(path, t);
         },
       ),
       { numRuns: 60 },
