@@ -67,6 +67,75 @@ const FAST_MIN: f64 = -708.3964185322641; // log(2^-1022): below, the fast exp f
 const LANES = memory.data<i32>([0, 1, 2, 3], 16);
 /** The four uniforms of a row quad. */
 const UNIFORMS = memory.data(32, 16);
+/** x of the last, partial row quad, padded by repeating its last row. */
+const XPAD = memory.data(32, 16);
+
+// The encoder's single-precision exp (`expF32x4`, TypeScript `expF32` in exp-fast.ts): float32
+// constants, each splatted to 4 lanes.
+const F_LOG2E: f32 = 1.4426950216293335;
+const F_LN2_HI: f32 = 0.693145751953125;
+const F_LN2_LO: f32 = 0.000001428606765330187;
+const F_P0: f32 = 0.5;
+const F_P1: f32 = 0.1666666716337204;
+const F_P2: f32 = 0.0416666679084301;
+const F_P3: f32 = 0.008333333767950535;
+const F_P4: f32 = 0.0013888889225199819;
+const F_MIN: f32 = -87.33654022216797;
+const FCONSTS = memory.data<f32>(
+  [
+    F_LOG2E,
+    F_LOG2E,
+    F_LOG2E,
+    F_LOG2E,
+    F_LN2_HI,
+    F_LN2_HI,
+    F_LN2_HI,
+    F_LN2_HI,
+    F_LN2_LO,
+    F_LN2_LO,
+    F_LN2_LO,
+    F_LN2_LO,
+    F_P0,
+    F_P0,
+    F_P0,
+    F_P0,
+    F_P1,
+    F_P1,
+    F_P1,
+    F_P1,
+    F_P2,
+    F_P2,
+    F_P2,
+    F_P2,
+    F_P3,
+    F_P3,
+    F_P3,
+    F_P3,
+    F_P4,
+    F_P4,
+    F_P4,
+    F_P4,
+    F_MIN,
+    F_MIN,
+    F_MIN,
+    F_MIN,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+  ],
+  16,
+);
+const FC_LOG2E: usize = 0;
+const FC_LN2_HI: usize = 16;
+const FC_LN2_LO: usize = 32;
+const FC_P0: usize = 48;
+const FC_P1: usize = 64;
+const FC_P2: usize = 80;
+const FC_P3: usize = 96;
+const FC_P4: usize = 112;
+const FC_MIN: usize = 128;
+const FC_ONE: usize = 144;
 
 const CONSTS = memory.data<f64>(
   [
@@ -728,6 +797,14 @@ export function expFastArray(inPtr: usize, outPtr: usize, n: i32): void {
   M.expArray(inPtr, outPtr, n, true);
 }
 
+/** out[i] = expF32x4 of in[i] (float32; n a multiple of 4, 16-byte aligned pointers), for tests. */
+export function expF32Array(inPtr: usize, outPtr: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = (<usize>i) << 2;
+    v128.store(outPtr + o, E.expF32x4(v128.load(inPtr + o)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Encoder of 1-D mixture columns: the reference is the float, no-transform path of
 // `encodeArrays` in src/encode/mixture-column.ts (mode sampled from the posterior, then the most
@@ -766,6 +843,70 @@ class E {
       k1 += W1;
     }
     return (<f64>(x0 >>> 5) * 67108864.0 + <f64>(x1 >>> 6)) / 9007199254740992.0;
+  }
+
+  /**
+   * exp of four float32 x <= 0 in float32 arithmetic (the TypeScript `expF32`, bit for bit):
+   * 2^k (1 + r + r^2 q(r)), k = nearest(x log2 e), r = x - k ln2 (two parts), q of degree 4;
+   * below F_MIN the result is 0.
+   */
+  @inline static expF32x4(x: v128): v128 {
+    const C = FCONSTS;
+    const under = f32x4.lt(x, v128.load(C, FC_MIN));
+    const kf = f32x4.nearest(f32x4.mul(x, v128.load(C, FC_LOG2E)));
+    const r = f32x4.sub(
+      f32x4.sub(x, f32x4.mul(kf, v128.load(C, FC_LN2_HI))),
+      f32x4.mul(kf, v128.load(C, FC_LN2_LO)),
+    );
+    let q = f32x4.add(v128.load(C, FC_P3), f32x4.mul(r, v128.load(C, FC_P4)));
+    q = f32x4.add(v128.load(C, FC_P2), f32x4.mul(r, q));
+    q = f32x4.add(v128.load(C, FC_P1), f32x4.mul(r, q));
+    q = f32x4.add(v128.load(C, FC_P0), f32x4.mul(r, q));
+    const p = f32x4.add(v128.load(C, FC_ONE), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q)));
+    // 2^k: k + 127 in the exponent field (k >= -126 here; NaN lanes give NaN through p).
+    const twopk = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(kf), i32x4.splat(127)), 23);
+    return v128.andnot(f32x4.mul(p, twopk), under);
+  }
+
+  /**
+   * The posterior terms of four rows (x0, x1 in xa; x2, x3 in xb): lp_k in float64 as the
+   * reference, max over k, then e_k = expF32(f32(lp_k - max)) as float32 for the four rows in one
+   * vector at e + 16k (row j at + 4j), and their float32 sums at s (row j at s + 4j).
+   */
+  @inline static posteriorQuad(
+    xa: v128,
+    xb: v128,
+    K: i32,
+    params: usize,
+    lp: usize,
+    e: usize,
+    s: usize,
+  ): void {
+    const K16 = (<usize>K) << 4;
+    let maxa = f64x2.splat(-Infinity);
+    let maxb = maxa;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const m = v128.load(params + K16 + k);
+      const a = v128.load(params + k);
+      const b = v128.load(params + K16 + K16 + k);
+      const da = f64x2.sub(xa, m);
+      const db = f64x2.sub(xb, m);
+      const lpa = f64x2.sub(a, f64x2.mul(f64x2.mul(b, da), da));
+      const lpb = f64x2.sub(a, f64x2.mul(f64x2.mul(b, db), db));
+      v128.store(lp + (k << 1), lpa);
+      v128.store(lp + (k << 1), lpb, 16);
+      maxa = f64x2.pmax(maxa, lpa);
+      maxb = f64x2.pmax(maxb, lpb);
+    }
+    let sum = f32x4.splat(0.0);
+    for (let k: usize = 0; k < K16; k += 16) {
+      const ga = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + (k << 1)), maxa));
+      const gb = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + (k << 1), 16), maxb));
+      const ev = E.expF32x4(i32x4.shuffle(ga, gb, 0, 1, 4, 5));
+      v128.store(e + k, ev);
+      sum = f32x4.add(sum, ev);
+    }
+    v128.store(s, sum);
   }
 
   /**
@@ -855,7 +996,8 @@ class E {
   }
 
   /**
-   * One row after its posterior: e_k at e + 16k (stride 16: one lane of the scratch), their sum s.
+   * One row after its posterior: e_k (float32) at e + 16k (one lane of a quad's vectors), their
+   * float32 sum s.
    * Writes alpha, the mode and the residual (r, and rn = 1 when there is none); returns 1 for a
    * row the reference path must take (mode -1: non-finite x, or neither an exact alpha nor an
    * exact residual), else 0.
@@ -885,7 +1027,7 @@ class E {
     let acc: f64 = 0.0;
     let k0 = K - 1;
     for (let k = 0; k < K; k++) {
-      acc += load<f64>(e + ((<usize>k) << 4)) + floor;
+      acc += <f64>load<f32>(e + ((<usize>k) << 4)) + floor;
       if (threshold < acc) {
         k0 = k;
         break;
@@ -901,7 +1043,7 @@ class E {
         const sc = load<f64>(sPtr + ((<usize>c) << 3));
         if (
           Math.abs(x - mc) <= CLIP * sc &&
-          (best < 0 || load<f64>(e + ((<usize>c) << 4)) > load<f64>(e + ((<usize>best) << 4)))
+          (best < 0 || load<f32>(e + ((<usize>c) << 4)) > load<f32>(e + ((<usize>best) << 4)))
         ) {
           best = c;
         }
@@ -959,21 +1101,29 @@ export function encodeSample(
   rnPtr: usize,
 ): i32 {
   const K16 = (<usize>K) << 4;
-  const scrB = scr + (((<usize>K) << 5) + 32);
+  // Scratch: lp_k of the quad (2 v128 a mode), e_k (1 v128 a mode), the four sums.
+  const eScr = scr + (K16 << 1);
+  const sScr = eScr + K16;
   let flagged = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const xp = xPtr + ((<usize>i) << 3);
-    M.lpExp2(v128.load(xp), v128.load(xp, 16), K, params, scr, scrB, true);
+  for (let i = 0; i < n; i += 4) {
+    const rows = min(4, n - i);
+    let xp = xPtr + ((<usize>i) << 3);
+    if (rows < 4) {
+      // The last, partial quad: its rows padded with the last one (the padding is not written).
+      for (let j = 0; j < 4; j++) {
+        store<f64>(XPAD + ((<usize>j) << 3), load<f64>(xp + ((<usize>min(j, rows - 1)) << 3)));
+      }
+      xp = XPAD;
+    }
+    E.posteriorQuad(v128.load(xp), v128.load(xp, 16), K, params, scr, eScr, sScr);
     E.philoxUniform4(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi, UNIFORMS);
-    for (let j = 0; j < 4; j++) {
-      const base = j < 2 ? scr : scrB;
-      const lane = (<usize>(j & 1)) << 3;
+    for (let j = 0; j < rows; j++) {
       const row = i + j;
+      const lane = (<usize>j) << 2;
       flagged += E.encodeRow(
         load<f64>(xp + ((<usize>j) << 3)),
-        base + K16 + lane,
-        load<f64>(base + K16 + K16 + lane),
+        eScr + lane,
+        <f64>load<f32>(sScr + lane),
         K,
         muPtr,
         sPtr,
@@ -984,23 +1134,6 @@ export function encodeSample(
         rnPtr + <usize>row,
       );
     }
-  }
-  for (; i < n; i++) {
-    const xp = xPtr + ((<usize>i) << 3);
-    M.lpExp(v128.load64_splat(xp), K, params, scr, scr + ((<usize>K) << 5), true);
-    flagged += E.encodeRow(
-      load<f64>(xp),
-      scr + K16,
-      load<f64>(scr + K16 + K16),
-      K,
-      muPtr,
-      sPtr,
-      E.philoxUniform(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi),
-      aPtr + ((<usize>i) << 3),
-      mPtr + ((<usize>i) << 2),
-      rPtr + ((<usize>i) << 3),
-      rnPtr + <usize>i,
-    );
   }
   return flagged;
 }

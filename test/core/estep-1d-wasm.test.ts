@@ -19,6 +19,7 @@ import { estep1d, posterior1d } from "../../src/core/kernels/estep-1d.js";
 import {
   estep1dWasm,
   estep1dWasmFast,
+  expF32Wasm,
   expWasm,
   expWasmFast,
   posterior1dWasm,
@@ -26,7 +27,7 @@ import {
   WASM_CHUNK_ROWS,
   wasmSimdAvailable,
 } from "../../src/core/kernels/estep-1d-wasm.js";
-import { expFast } from "../../src/core/kernels/exp-fast.js";
+import { EXP_F32_MIN, expF32, expFast } from "../../src/core/kernels/exp-fast.js";
 
 const RTOL = 1e-13;
 const FAST_RTOL = 1e-11;
@@ -274,6 +275,42 @@ describe("estep-1d-wasm", () => {
       if (!Object.is(got[i], want))
         assert.fail(`expFast(${y[i]}) = ${want}, WebAssembly ${got[i]}`);
     }
+  });
+
+  it("the TypeScript expF32 gives the WebAssembly float32 exp's bits, within 3e-7 of Math.exp", () => {
+    const u = rng(8);
+    const n = 300_000;
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = u();
+      y[i] =
+        i % 3 === 0 ? -90 * r : i % 3 === 1 ? -r * 1e-3 : -(Math.floor(r * 126) + 0.5) / Math.LOG2E;
+    }
+    y.set([
+      0,
+      -0,
+      -1e-30,
+      -1e-45,
+      EXP_F32_MIN,
+      -87.3365,
+      -87.34,
+      -100,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+    ]);
+    const got = new Float32Array(n);
+    expF32Wasm(y, got);
+    let maxRel = 0;
+    for (let i = 0; i < n; i++) {
+      const want = expF32(y[i]!);
+      if (!Object.is(got[i], want)) assert.fail(`expF32(${y[i]}) = ${want}, WebAssembly ${got[i]}`);
+      if (y[i]! >= EXP_F32_MIN)
+        maxRel = Math.max(maxRel, Math.abs(want - Math.exp(y[i]!)) / Math.exp(y[i]!));
+    }
+    assert.ok(maxRel <= 3e-7, `max relative error ${maxRel}`);
+    assert.equal(expF32(-87.34), 0);
+    assert.equal(expF32(Number.NEGATIVE_INFINITY), 0);
+    assert.ok(Number.isNaN(expF32(Number.NaN)));
   });
 
   it("estep1dWasm equals the two-lane sum of the reference's rows and its sums within 1e-13", () => {

@@ -33,7 +33,7 @@
  * never throw.
  */
 import { estep1d, posterior1d } from "./estep-1d.js";
-import { expFast } from "./exp-fast.js";
+import { expF32, expFast } from "./exp-fast.js";
 import { ESTEP_1D_WASM_BASE64 } from "./generated/estep-1d-wasm.js";
 
 /** Rows copied into WebAssembly memory per call of the E-step kernel (even). */
@@ -96,10 +96,12 @@ interface KernelExports {
 type EstepFn = KernelExports["estep"];
 type PosteriorFn = KernelExports["posterior"];
 type ExpFn = KernelExports["expArray"];
+type ExpF32Fn = (inPtr: number, outPtr: number, n: number) => void;
 interface ModuleExports extends KernelExports {
   estepFast: EstepFn;
   posteriorFast: PosteriorFn;
   expFastArray: ExpFn;
+  expF32Array: ExpF32Fn;
 }
 
 let kernel: ModuleExports | null = null;
@@ -394,7 +396,7 @@ export interface EncodedRows {
  * The WebAssembly part of the mixture-column encoder (`encodeArrays` in
  * src/encode/mixture-column.ts, float columns without transform, sampled modes): for rows
  * `[start, end)` of `x` (global rows `firstRow + i`), the posterior over the K modes (the
- * division-free exp of `exp-fast.ts`, bit-identical), the mode drawn with `uniformAt(seed, stream,
+ * float32 exp `expF32` of `exp-fast.ts`, bit-identical), the mode drawn with `uniformAt(seed, stream,
  * row)` (Philox in integer arithmetic, identical), the admissible-mode rule, the exact alpha and
  * otherwise the exact residual, evaluated in the reference's order, so every output equals the
  * reference's bit for bit. `mode[i] = -1` marks rows the caller must encode with the reference
@@ -474,4 +476,30 @@ export function encodeSample1dWasm(
     i += c;
   }
   return flagged;
+}
+
+/**
+ * The encoder's single-precision exp over `input` (float32, each <= 0, −Infinity or NaN) into
+ * `out`: the WebAssembly `expF32x4`, or without WebAssembly SIMD the TypeScript `expF32`, which
+ * gives the same bits. For tests and benchmarks.
+ */
+export function expF32Wasm(input: Float32Array, out: Float32Array): void {
+  const n = Math.min(input.length, out.length);
+  if (!wasmSimdAvailable()) {
+    for (let i = 0; i < n; i++) out[i] = expF32(input[i]!);
+    return;
+  }
+  const ex = kernel!;
+  const inOff = base;
+  const outOff = inOff + 4 * WASM_CHUNK_ROWS + 16;
+  memoryF64(ex, outOff + 4 * WASM_CHUNK_ROWS + 16);
+  const f = new Float32Array(ex.memory.buffer);
+  for (let i = 0; i < n; i += WASM_CHUNK_ROWS) {
+    const c = Math.min(WASM_CHUNK_ROWS, n - i);
+    const c4 = (c + 3) & ~3;
+    f.set(input.subarray(i, i + c), inOff / 4);
+    f.fill(0, inOff / 4 + c, inOff / 4 + c4);
+    ex.expF32Array(inOff, outOff, c4);
+    out.set(f.subarray(outOff / 4, outOff / 4 + c), i);
+  }
 }

@@ -54,3 +54,48 @@ export function expFast(x: number): number {
   // kf is an integer in [-1022, 0] here (or NaN, which indexes nothing and gives NaN).
   return p * (POW2_NEG[-kf] as number);
 }
+
+// Single-precision exp of the encoder's posterior (assembly/estep-1d.ts `expF32x4`): every step
+// is one float32 operation, emulated here with Math.fround after each double operation (exact
+// for +, −, ×: the double result rounded once to float32 is the float32 result).
+const f32 = Math.fround;
+const LOG2E_F = f32(Math.LOG2E);
+const LN2_HI_F = 0.693145751953125; // 0x3f317200: k · LN2_HI_F is exact for |k| <= 2^7
+const LN2_LO_F = f32(Math.LN2 - LN2_HI_F);
+const P0_F = 0.5;
+const P1_F = f32(1 / 6);
+const P2_F = f32(1 / 24);
+const P3_F = f32(1 / 120);
+const P4_F = f32(1 / 720);
+/** Below this float32, the single-precision exp flushes to 0 (2^k stays a normal float32). */
+export const EXP_F32_MIN = f32(-87.33654);
+/** 1.5 · 2^23: (y + MAGIC_F) − MAGIC_F rounds a float32 y half to even for |y| < 2^22. */
+const MAGIC_F = 12582912;
+const POW2_NEG_F = (() => {
+  const t = new Float64Array(127);
+  let v = 1;
+  for (let j = 0; j < 127; j++) {
+    t[j] = v;
+    v /= 2;
+  }
+  return t;
+})();
+
+/**
+ * exp(x) in float32 arithmetic for a float32 x <= 0: 2^k · (1 + r + r² q(r)), k = round-half-even
+ * (x · log2 e), r = x − k ln 2 (ln 2 in two float32 parts), q the Taylor polynomial of degree 4 of
+ * (e^r − 1 − r)/r². Relative error about 2e-7. Below {@link EXP_F32_MIN} the result is 0;
+ * −Infinity gives 0 and NaN gives NaN. Bit-identical to the WebAssembly `expF32x4`.
+ */
+export function expF32(x: number): number {
+  if (x < EXP_F32_MIN) return 0;
+  const kf = f32(f32(f32(x * LOG2E_F) + MAGIC_F) - MAGIC_F);
+  const r = f32(f32(x - f32(kf * LN2_HI_F)) - f32(kf * LN2_LO_F));
+  let q = f32(P3_F + f32(r * P4_F));
+  q = f32(P2_F + f32(r * q));
+  q = f32(P1_F + f32(r * q));
+  q = f32(P0_F + f32(r * q));
+  const p = f32(1 + f32(r + f32(f32(r * r) * q)));
+  // kf is an integer in [-126, 0] here (or NaN, which indexes nothing and gives NaN).
+  return f32(p * (POW2_NEG_F[-kf] as number));
+}
