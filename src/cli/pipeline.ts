@@ -207,7 +207,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const f64 = o.peerFitRows > 0 ? createWriteStream(peerInput) : null;
     for (let part = 0, at = 0; at < o.rows; part++, at += partRows) {
       const t = demoPart(o.seed, part, Math.min(partRows, o.rows - at));
-      await writeTable(join(input, `part-${String(part).padStart(5, "0")}.parquet`), t);
+      // Input parts as other tools write them (zstd, through DuckDB), not in modenorm's layout.
+      await writeTable(join(input, `part-${String(part).padStart(5, "0")}.parquet`), t, {
+        compression: "zstd",
+      });
       if (f64 !== null) {
         const v = t.columns[0]!.values as Float64Array;
         if (!f64.write(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))) {
