@@ -243,6 +243,14 @@ function decodeHybrid(
 /** Scratch memory reused across chunks (one reader at a time per thread: calls are awaited). */
 let chunkBytes = new Uint8Array(0);
 let ids: Int32Array = new Int32Array(0);
+let nullScratch = new Uint8Array(0);
+
+/** Set bits of each byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let c = 0;
+  for (let x = v; x > 0; x >>>= 1) c += x & 1;
+  return c;
+});
 
 /**
  * Definition levels of bit width 1 (hybrid runs from `pos` to `end`) for `n` rows, written as
@@ -278,10 +286,27 @@ function decodeLevels(
       const groups = (h - 1) / 2;
       if (pos + groups > end) throw new Error("levels end early");
       const m = Math.min(groups * 8, n - k);
-      for (let i = 0; i < m; i++) {
+      const o = offset + k;
+      const full = m >>> 3;
+      for (let g = 0; g < full; g++) {
+        const v = b[pos + g]!;
+        present += POPCOUNT[v]!;
+        if (nulls !== null) {
+          const at = o + g * 8;
+          nulls[at] = (v & 1) ^ 1;
+          nulls[at + 1] = ((v >>> 1) & 1) ^ 1;
+          nulls[at + 2] = ((v >>> 2) & 1) ^ 1;
+          nulls[at + 3] = ((v >>> 3) & 1) ^ 1;
+          nulls[at + 4] = ((v >>> 4) & 1) ^ 1;
+          nulls[at + 5] = ((v >>> 5) & 1) ^ 1;
+          nulls[at + 6] = ((v >>> 6) & 1) ^ 1;
+          nulls[at + 7] = ((v >>> 7) & 1) ^ 1;
+        }
+      }
+      for (let i = full * 8; i < m; i++) {
         const level = (b[pos + (i >>> 3)]! >>> (i & 7)) & 1;
         present += level;
-        if (nulls !== null) nulls[offset + k + i] = level ^ 1;
+        if (nulls !== null) nulls[o + i] = level ^ 1;
       }
       pos += groups;
       k += m;
@@ -344,14 +369,20 @@ export async function readFixedChunk(
     const levelBytes = new DataView(b.buffer, pos, 4).getUint32(0, true);
     const levelsEnd = pos + 4 + levelBytes;
     if (levelsEnd > end) throw new Error("levels end early");
-    let present = decodeLevels(b, pos + 4, levelsEnd, n, null, 0);
+    // Levels go to the column's null flags when it has them already, else to scratch first (a
+    // column without nulls gets no flags).
+    if (nullScratch.length < n) nullScratch = new Uint8Array(n);
+    const present =
+      col.nulls !== null
+        ? decodeLevels(b, pos + 4, levelsEnd, n, col.nulls, offset)
+        : decodeLevels(b, pos + 4, levelsEnd, n, nullScratch, 0);
     let nulls: Uint8Array | null = null;
     if (present < n) {
-      if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+      if (col.nulls === null) {
+        col.nulls = new Uint8Array(col.values.length);
+        col.nulls.set(nullScratch.subarray(0, n), offset);
+      }
       nulls = col.nulls;
-      present = decodeLevels(b, pos + 4, levelsEnd, n, nulls, offset);
-    } else if (col.nulls !== null) {
-      col.nulls.fill(0, offset, offset + n);
     }
     pos = levelsEnd;
     if (encoding === ENC_RLE_DICTIONARY) {
