@@ -295,10 +295,27 @@ function viewOf(
 }
 
 /** Column chunk of rows [start, start + n) of `col`. */
+/** The number of 1s among flags [start, start + n) (each 0 or 1), four bytes at a time. */
+function countFlags(flags: Uint8Array, start: number, n: number): number {
+  let c = 0;
+  let i = start;
+  const end = start + n;
+  for (; i < end && (flags.byteOffset + i) % 4 !== 0; i++) c += flags[i]!;
+  const quads = (end - i) >>> 2;
+  const w =
+    quads > 0 ? new Uint32Array(flags.buffer, flags.byteOffset + i, quads) : new Uint32Array(0);
+  for (let k = 0; k < w.length; k++) {
+    const v = w[k]!;
+    // The four bytes (each 0 or 1) summed into the top byte.
+    if (v !== 0) c += Math.imul(v, 0x01010101) >>> 24;
+  }
+  for (i += w.length * 4; i < end; i++) c += flags[i]!;
+  return c;
+}
+
 function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
   const nulls = col.nulls;
-  let nonNull = n;
-  if (nulls !== null) for (let i = start; i < start + n; i++) nonNull -= nulls[i]!;
+  const nonNull = nulls === null ? n : n - countFlags(nulls, start, n);
   const levels = definitionLevels(nulls, start, n, nonNull);
   const dictionary =
     col.type === "int32" && nonNull > 0 ? dictionaryEncoded(col, start, n, nonNull) : null;
@@ -318,7 +335,8 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
   } else if (nulls === null || nonNull === n) {
     values = viewOf(col.values, start, n);
   } else {
-    // Only the present values are stored, copied as 32-bit words (bit for bit, NaN payloads too).
+    // Only the present values are stored, copied as 32-bit words (bit for bit, NaN payloads too);
+    // four rows at a time are skipped while all four are null.
     const src = col.values;
     const words = src.BYTES_PER_ELEMENT / 4;
     const from = new Int32Array(
@@ -327,16 +345,21 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
       n * words,
     );
     const to = new Int32Array(nonNull * words);
+    const quads = (nulls.byteOffset + start) % 4 === 0 ? n >>> 2 : 0;
+    const flags =
+      quads > 0
+        ? new Uint32Array(nulls.buffer, nulls.byteOffset + start, quads)
+        : new Uint32Array(0);
     let o = 0;
-    if (words === 2) {
-      for (let i = 0; i < n; i++) {
-        if (nulls[start + i] === 1) continue;
-        to[o] = from[2 * i]!;
-        to[o + 1] = from[2 * i + 1]!;
-        o += 2;
+    for (let i = 0; i < n; i++) {
+      if ((i & 3) === 0 && i >>> 2 < quads && flags[i >>> 2] === 0x01010101) {
+        i += 3;
+        continue;
       }
-    } else {
-      for (let i = 0; i < n; i++) if (nulls[start + i] !== 1) to[o++] = from[i]!;
+      if (nulls[start + i] === 1) continue;
+      to[o] = from[words * i]!;
+      if (words === 2) to[o + 1] = from[2 * i + 1]!;
+      o += words;
     }
     const packed = new Uint8Array(to.buffer);
     values = packed;
@@ -397,19 +420,26 @@ function dictionaryEncoded(
   out[0] = bw;
   const dataStart = putVarint(out, 1, groups * 2 + 1);
   let o = dataStart;
-  let acc = 0;
-  let bits = 0;
-  for (let i = start; i < end; i++) {
-    if (nulls !== null && nulls[i] === 1) continue;
-    acc |= (v[i]! - min) << bits;
-    bits += bw;
-    while (bits >= 8) {
-      out[o++] = acc & 255;
-      acc >>>= 8;
-      bits -= 8;
+  if (nulls === null && bw === 4) {
+    // The common case (modes): two indices a byte.
+    let i = start;
+    for (; i + 1 < end; i += 2) out[o++] = (v[i]! - min) | ((v[i + 1]! - min) << 4);
+    if (i < end) out[o] = v[i]! - min;
+  } else {
+    let acc = 0;
+    let bits = 0;
+    for (let i = start; i < end; i++) {
+      if (nulls !== null && nulls[i] === 1) continue;
+      acc |= (v[i]! - min) << bits;
+      bits += bw;
+      while (bits >= 8) {
+        out[o++] = acc & 255;
+        acc >>>= 8;
+        bits -= 8;
+      }
     }
+    if (bits > 0) out[o] = acc & 255;
   }
-  if (bits > 0) out[o] = acc & 255;
   // The rest of the last group is zero bytes (the array starts zeroed): bw bytes per 8 indices.
   const end8 = dataStart + groups * bw;
   const dict = new Int32Array(size);
