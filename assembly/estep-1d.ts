@@ -67,6 +67,8 @@ const FAST_MIN: f64 = -708.3964185322641; // log(2^-1022): below, the fast exp f
 const LANES = memory.data<i32>([0, 1, 2, 3], 16);
 /** The four uniforms of a row quad. */
 const UNIFORMS = memory.data(32, 16);
+/** The second row pair's max of `M.lp2`. */
+const MAX_B = memory.data(16, 16);
 /** x of the last, partial row quad, padded by repeating its last row. */
 const XPAD = memory.data(32, 16);
 
@@ -441,19 +443,10 @@ class M {
   }
 
   /**
-   * `lpExp` for two row pairs at once (rows A = i, i + 1 and B = i + 2, i + 3): independent
-   * dependency chains side by side let the CPU overlap them (one pair alone is latency-bound).
-   * Scratch of pair B starts at scrB; each pair's s and max go to its scratch + 32K and + 32K + 16.
+   * lp_k = a_k - (b_k d) d, d = x - mu_k, of two row pairs (A = xa, B = xb) for every k, stored at
+   * scrA + 16k and scrB + 16k; returns max_k of A's and writes B's to MAX_B.
    */
-  @inline static lpExp2(
-    xa: v128,
-    xb: v128,
-    K: i32,
-    params: usize,
-    scrA: usize,
-    scrB: usize,
-    fast: bool,
-  ): void {
+  @inline static lp2(xa: v128, xb: v128, K: i32, params: usize, scrA: usize, scrB: usize): v128 {
     const K16 = (<usize>K) << 4;
     let maxa = f64x2.splat(-Infinity);
     let maxb = maxa;
@@ -470,6 +463,27 @@ class M {
       maxa = f64x2.pmax(maxa, lpa);
       maxb = f64x2.pmax(maxb, lpb);
     }
+    v128.store(MAX_B, maxb);
+    return maxa;
+  }
+
+  /**
+   * `lpExp` for two row pairs at once (rows A = i, i + 1 and B = i + 2, i + 3): independent
+   * dependency chains side by side let the CPU overlap them (one pair alone is latency-bound).
+   * Scratch of pair B starts at scrB; each pair's s and max go to its scratch + 32K and + 32K + 16.
+   */
+  @inline static lpExp2(
+    xa: v128,
+    xb: v128,
+    K: i32,
+    params: usize,
+    scrA: usize,
+    scrB: usize,
+    fast: bool,
+  ): void {
+    const K16 = (<usize>K) << 4;
+    const maxa = M.lp2(xa, xb, K, params, scrA, scrB);
+    const maxb = v128.load(MAX_B);
     let sa = f64x2.splat(0.0);
     let sb = sa;
     for (let k: usize = 0; k < K16; k += 16) {
@@ -883,25 +897,12 @@ class E {
     s: usize,
   ): void {
     const K16 = (<usize>K) << 4;
-    let maxa = f64x2.splat(-Infinity);
-    let maxb = maxa;
-    for (let k: usize = 0; k < K16; k += 16) {
-      const m = v128.load(params + K16 + k);
-      const a = v128.load(params + k);
-      const b = v128.load(params + K16 + K16 + k);
-      const da = f64x2.sub(xa, m);
-      const db = f64x2.sub(xb, m);
-      const lpa = f64x2.sub(a, f64x2.mul(f64x2.mul(b, da), da));
-      const lpb = f64x2.sub(a, f64x2.mul(f64x2.mul(b, db), db));
-      v128.store(lp + (k << 1), lpa);
-      v128.store(lp + (k << 1), lpb, 16);
-      maxa = f64x2.pmax(maxa, lpa);
-      maxb = f64x2.pmax(maxb, lpb);
-    }
+    const maxa = M.lp2(xa, xb, K, params, lp, lp + K16);
+    const maxb = v128.load(MAX_B);
     let sum = f32x4.splat(0.0);
     for (let k: usize = 0; k < K16; k += 16) {
-      const ga = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + (k << 1)), maxa));
-      const gb = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + (k << 1), 16), maxb));
+      const ga = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + k), maxa));
+      const gb = f32x4.demote_f64x2_zero(f64x2.sub(v128.load(lp + K16 + k), maxb));
       const ev = E.expF32x4(i32x4.shuffle(ga, gb, 0, 1, 4, 5));
       v128.store(e + k, ev);
       sum = f32x4.add(sum, ev);

@@ -188,6 +188,24 @@ export async function openFixedParquet(path: string): Promise<FixedParquetFile |
   }
 }
 
+/** Where the last {@link runHeader} ended. */
+let headerEnd = 0;
+
+/** The varint header of a hybrid run at b[pos] (its end goes to `headerEnd`). */
+function runHeader(b: Uint8Array, pos: number): number {
+  let h = 0;
+  let mul = 1;
+  for (;;) {
+    const c = b[pos++]!;
+    h += (c & 127) * mul;
+    if (c < 128) break;
+    mul *= 128;
+    if (mul > 2 ** 49) throw new Error("run header too long");
+  }
+  headerEnd = pos;
+  return h;
+}
+
 /** Decodes an RLE / bit-packed hybrid run sequence of `count` values of width `bw` into `out`. */
 function decodeHybrid(
   b: Uint8Array,
@@ -202,14 +220,8 @@ function decodeHybrid(
   const bytesPerValue = (bw + 7) >> 3;
   while (k < count) {
     if (pos >= end) throw new Error("levels end early");
-    let h = 0;
-    let mul = 1;
-    for (;;) {
-      const c = b[pos++]!;
-      h += (c & 127) * mul;
-      if (c < 128) break;
-      mul *= 128;
-    }
+    const h = runHeader(b, pos);
+    pos = headerEnd;
     if (h % 2 === 0) {
       // RLE run: h/2 repeats of one value in bytesPerValue bytes.
       let v = 0;
@@ -268,14 +280,8 @@ function decodeLevels(
   let present = 0;
   while (k < n) {
     if (pos >= end) throw new Error("levels end early");
-    let h = 0;
-    let mul = 1;
-    for (;;) {
-      const c = b[pos++]!;
-      h += (c & 127) * mul;
-      if (c < 128) break;
-      mul *= 128;
-    }
+    const h = runHeader(b, pos);
+    pos = headerEnd;
     if (h % 2 === 0) {
       const v = b[pos++]! & 1;
       const m = Math.min(h / 2, n - k);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
 import type { Column, Table } from "../../src/core/table.js";
 
 /** Repo root: tests run from dist/test/io, sources live in test/io. */
@@ -205,4 +206,16 @@ export function edgeTable(): Table {
       },
     ],
   };
+}
+
+/** Runs SQL on a private DuckDB instance (independent of the library's), returning row objects. */
+export async function sql(query: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    return (await con.runAndReadAll(query)).getRowObjects() as Record<string, unknown>[];
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
 }

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { type Column, copyRows, type Table } from "../../src/core/table.js";
 import { isFixedWidthTable, writeFixedParquet } from "../../src/io/parquet-fixed.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
-import { assertTablesEqual, edgeTable, tempDir } from "./helpers.js";
+import { assertTablesEqual, edgeTable, sql, tempDir } from "./helpers.js";
 
 let dir = "";
 let cleanup = () => {};
@@ -20,17 +20,6 @@ before(() => {
   ({ dir, cleanup } = tempDir());
 });
 after(() => cleanup());
-
-async function sql(query: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(query)).getRowObjects() as Record<string, unknown>[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
 
 /** The fixed-width columns of the edge table (every edge value, a null in each column). */
 function fixedEdgeTable(): Table {
@@ -200,20 +189,9 @@ describe("fixed-width Parquet writer and reader", () => {
     await writeFixedParquet(path, [t], 400);
     const bytes = readFileSync(path);
     // The second row group's dictionary page header: overwrite its page type field's value.
-    const meta = await (async () => {
-      const db = await DuckDBInstance.create(":memory:");
-      const con = await db.connect();
-      try {
-        return (
-          await con.runAndReadAll(
-            `SELECT dictionary_page_offset AS o FROM parquet_metadata('${path}') WHERE row_group_id = 1 AND path_in_schema = 'm'`,
-          )
-        ).getRowObjects();
-      } finally {
-        con.closeSync();
-        db.closeSync();
-      }
-    })();
+    const meta = await sql(
+      `SELECT dictionary_page_offset AS o FROM parquet_metadata('${path}') WHERE row_group_id = 1 AND path_in_schema = 'm'`,
+    );
     const at = Number(meta[0]!.o);
     bytes[at + 1] = 0x7f; // page type: not a dictionary or data page
     writeFileSync(path, bytes);

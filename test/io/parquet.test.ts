@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { Column, Table } from "../../src/core/table.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
-import { assertTablesEqual, edgeTable, tempDir } from "./helpers.js";
+import { assertTablesEqual, edgeTable, sql, tempDir } from "./helpers.js";
 
 let dir = "";
 let cleanup = () => {};
@@ -19,19 +18,6 @@ before(() => {
   ({ dir, cleanup } = tempDir());
 });
 after(() => cleanup());
-
-/** Runs SQL on a private DuckDB instance (independent of the library's), returning row objects. */
-async function sql(query: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const con = await db.connect();
-  try {
-    const r = await con.runAndReadAll(query);
-    return r.getRowObjects() as Record<string, unknown>[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
 
 function col(t: Table, name: string): Column {
   const c = t.columns.find((x) => x.name === name);
