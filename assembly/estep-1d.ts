@@ -67,6 +67,8 @@ const FAST_MIN: f64 = -708.3964185322641; // log(2^-1022): below, the fast exp f
 const LANES = memory.data<i32>([0, 1, 2, 3], 16);
 /** The four uniforms of a row quad. */
 const UNIFORMS = memory.data(32, 16);
+/** The four drawn modes of a row quad. */
+const DRAWN = memory.data(16, 16);
 /** The second row pair's max of `M.lp2`. */
 const MAX_B = memory.data(16, 16);
 /** x of the last, partial row quad, padded by repeating its last row. */
@@ -997,8 +999,49 @@ class E {
   }
 
   /**
-   * One row after its posterior: e_k (float32) at e + 16k (one lane of a quad's vectors), their
-   * float32 sum s.
+   * The drawn modes of a quad: for each row the first k with
+   * u (1 + K floor) s < sum_{j <= k} (e_j + floor s) (K - 1 when there is none), with u at
+   * UNIFORMS and e_k, s as `posteriorQuad` left them. The running sums never decrease (every
+   * term is >= 0), so that first k is the count of k whose sum is not above the threshold,
+   * counted here for four rows at once without a branch; a NaN sum (all lp_k infinite) counts
+   * every k, as the scalar walk ends at K - 1. Writes the four i32 modes at DRAWN.
+   */
+  @inline static drawQuad(e: usize, s: usize, K: i32): void {
+    const s4 = v128.load(s);
+    const sLo = f64x2.promote_low_f32x4(s4);
+    const sHi = f64x2.promote_low_f32x4(i32x4.shuffle(s4, s4, 2, 3, 0, 1));
+    const c = f64x2.splat(1.0 + <f64>K * PROB_FLOOR);
+    const pf = f64x2.splat(PROB_FLOOR);
+    const tLo = f64x2.mul(f64x2.mul(v128.load(UNIFORMS), c), sLo);
+    const tHi = f64x2.mul(f64x2.mul(v128.load(UNIFORMS, 16), c), sHi);
+    const fLo = f64x2.mul(sLo, pf);
+    const fHi = f64x2.mul(sHi, pf);
+    let accLo = f64x2.splat(0.0);
+    let accHi = accLo;
+    let aboveLo = i64x2.splat(0);
+    let aboveHi = aboveLo;
+    const K16 = (<usize>K) << 4;
+    for (let k: usize = 0; k < K16; k += 16) {
+      const e4 = v128.load(e + k);
+      accLo = f64x2.add(accLo, f64x2.add(f64x2.promote_low_f32x4(e4), fLo));
+      accHi = f64x2.add(
+        accHi,
+        f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(e4, e4, 2, 3, 0, 1)), fHi),
+      );
+      // Lanes where threshold < sum are all ones (-1): subtracting counts them.
+      aboveLo = i64x2.sub(aboveLo, f64x2.lt(tLo, accLo));
+      aboveHi = i64x2.sub(aboveHi, f64x2.lt(tHi, accHi));
+    }
+    const last = <i64>(K - 1);
+    store<i32>(DRAWN, <i32>min(last, <i64>K - i64x2.extract_lane(aboveLo, 0)));
+    store<i32>(DRAWN, <i32>min(last, <i64>K - i64x2.extract_lane(aboveLo, 1)), 4);
+    store<i32>(DRAWN, <i32>min(last, <i64>K - i64x2.extract_lane(aboveHi, 0)), 8);
+    store<i32>(DRAWN, <i32>min(last, <i64>K - i64x2.extract_lane(aboveHi, 1)), 12);
+  }
+
+  /**
+   * One row after its posterior and draw: e_k (float32) at e + 16k (one lane of a quad's vectors)
+   * and the drawn mode k0 (see `drawQuad`).
    * Writes alpha, the mode and the residual (r, and rn = 1 when there is none); returns 1 for a
    * row the reference path must take (mode -1: non-finite x, or neither an exact alpha nor an
    * exact residual), else 0.
@@ -1006,11 +1049,10 @@ class E {
   @inline static encodeRow(
     x: f64,
     e: usize,
-    s: f64,
+    k0: i32,
     K: i32,
     muPtr: usize,
     sPtr: usize,
-    u: f64,
     aOut: usize,
     mOut: usize,
     rOut: usize,
@@ -1021,18 +1063,6 @@ class E {
     if (!(x - x === 0.0)) {
       store<i32>(mOut, -1);
       return 1;
-    }
-    // The first k with u (1 + K floor) s < sum_{j <= k} (e_j + floor s): no division.
-    const threshold = u * (1.0 + <f64>K * PROB_FLOOR) * s;
-    const floor = s * PROB_FLOOR;
-    let acc: f64 = 0.0;
-    let k0 = K - 1;
-    for (let k = 0; k < K; k++) {
-      acc += <f64>load<f32>(e + ((<usize>k) << 4)) + floor;
-      if (threshold < acc) {
-        k0 = k;
-        break;
-      }
     }
     let k = k0;
     const m0 = load<f64>(muPtr + ((<usize>k0) << 3));
@@ -1118,17 +1148,17 @@ export function encodeSample(
     }
     E.posteriorQuad(v128.load(xp), v128.load(xp, 16), K, params, scr, eScr, sScr);
     E.philoxUniform4(seedLo, seedHi, rowLo + <u32>i, rowHi, streamLo, streamHi, UNIFORMS);
+    E.drawQuad(eScr, sScr, K);
     for (let j = 0; j < rows; j++) {
       const row = i + j;
       const lane = (<usize>j) << 2;
       flagged += E.encodeRow(
         load<f64>(xp + ((<usize>j) << 3)),
         eScr + lane,
-        <f64>load<f32>(sScr + lane),
+        load<i32>(DRAWN + lane),
         K,
         muPtr,
         sPtr,
-        load<f64>(UNIFORMS + ((<usize>j) << 3)),
         aPtr + ((<usize>row) << 3),
         mPtr + ((<usize>row) << 2),
         rPtr + ((<usize>row) << 3),
