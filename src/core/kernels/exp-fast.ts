@@ -23,7 +23,7 @@ const Q5 = 0.00019841224599656011;
 const Q6 = 0.000024867870179687727;
 const Q7 = 0.0000027617564785876086;
 /** log(2^-1022): below, the result is flushed to 0. */
-export const EXP_FAST_MIN = -708.3964185322641;
+const EXP_FAST_MIN = -708.3964185322641;
 /** 1.5 · 2^52: (y + MAGIC) − MAGIC rounds y half to even for |y| < 2^51. */
 const MAGIC = 6755399441055744;
 
