@@ -1,7 +1,8 @@
 /**
  * Worker-thread runner benchmark, in memory:
  * - encode (compact) rows/s of a single float64 column fitted with `fitTable` (continuous):
- *   `transformTable` on the calling thread vs `encodeParallel` with 1 and 2 threads;
+ *   `transformTable` on the calling thread vs `encodeParallel` with 1 and 2 threads, each with a
+ *   fresh result and written `into` an earlier one;
  * - E-step time per iteration (K = 10, 1-D): `matrixSource` vs `threadSource` with 1 and 2
  *   threads, plus the one-off copy of X into shared memory.
  * Every line carries the machine; best of `--reps` after one warm-up.
@@ -51,17 +52,26 @@ emit({
 for (const threads of [1, 2]) {
   const pool = new WorkerPool({ size: threads });
   const s = await best(() => encodeParallel(model, table, { pool }));
+  // The same with the output written into an earlier result (no fresh memory to allocate and
+  // first touch): the encoder's own speed.
+  const into = await encodeParallel(model, table, { pool });
+  const sInto = await best(() => encodeParallel(model, table, { pool, into }));
   await pool.close();
-  emit({
-    bench: "threads",
-    what: "encode",
-    runner: `encodeParallel(${threads})`,
-    rows,
-    rowsPerSec: rows / s,
-    speedup: base / s,
-    peakRssMB: peakRssMB(),
-    machine: machine(),
-  });
+  for (const [runner, t] of [
+    [`encodeParallel(${threads})`, s],
+    [`encodeParallel(${threads}, into)`, sInto],
+  ] as const) {
+    emit({
+      bench: "threads",
+      what: "encode",
+      runner,
+      rows,
+      rowsPerSec: rows / t,
+      speedup: base / t,
+      peakRssMB: peakRssMB(),
+      machine: machine(),
+    });
+  }
 }
 
 // E-step: K = 10 components spread over the data.

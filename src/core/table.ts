@@ -120,6 +120,19 @@ export function nullCount(c: Column): number {
  * Rows [start, end) of the given columns, each copied into a buffer of its own (so it can be
  * transferred to another thread or kept after the source is dropped).
  */
+/** Rows [start, end) of a typed column as views of its arrays (no copy). */
+export function viewRows<C extends Exclude<Column, { type: "string" }>>(
+  c: C,
+  start: number,
+  end: number,
+): C {
+  return {
+    ...c,
+    values: c.values.subarray(start, end),
+    nulls: c.nulls === null ? null : c.nulls.subarray(start, end),
+  };
+}
+
 export function copyRows(columns: readonly Column[], start: number, end: number): Table {
   return {
     rows: end - start,

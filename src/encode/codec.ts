@@ -25,6 +25,12 @@ export interface EncodeContext {
    * TypeScript reference. Both give the same bits; `js` exists to test that.
    */
   kernel?: "auto" | "js";
+  /**
+   * Where the compact layout's columns may be written: columns of exactly this chunk's rows (in
+   * `compactFields` order; null for a field the codec allocates). A codec may write into them and
+   * return them, or allocate its own; callers tell by the buffers. Not used by the dense layout.
+   */
+  outputs?: readonly (Column | null)[];
 }
 
 /** One output column of a layout. */

@@ -355,20 +355,36 @@ interface CompactArrays {
   residual: Float64Array | BigInt64Array;
   /** 1 where the residual is 0 (stored as null). */
   residualNulls: Uint8Array;
-  /** For literal rows: the mode the dense layout uses (−1 when x has no posterior). */
-  fallback: Int32Array;
+  /**
+   * For literal rows: the mode the dense layout uses (−1 when x has no posterior); null when no
+   * row is literal (all −1).
+   */
+  fallback: Int32Array | null;
+}
+
+/** `ctx.outputs[j]` when it is a column of `type` with exactly `n` rows, else null. */
+function givenOutput<T extends Column["type"]>(
+  ctx: EncodeContext,
+  j: number,
+  type: T,
+  n: number,
+): Extract<Column, { type: T }> | null {
+  const c = ctx.outputs?.[j];
+  if (c === null || c === undefined || c.type !== type || c.values.length !== n) return null;
+  return c as Extract<Column, { type: T }>;
 }
 
 function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext): CompactArrays {
   const p = prepare(spec);
   const { K } = p;
   const n = col.values.length;
-  const alpha = new Float64Array(n);
-  const mode = new Int32Array(n);
-  const fallback = new Int32Array(n).fill(-1);
+  const alpha = givenOutput(ctx, 0, "float64", n)?.values ?? new Float64Array(n);
+  const mode = givenOutput(ctx, 1, "int32", n)?.values ?? new Int32Array(n);
+  let fallback: Int32Array | null = null;
   const bigDtype = col.type === "int64" || col.type === "timestamp";
-  const residual = p.integer ? new BigInt64Array(n) : new Float64Array(n);
-  const residualNulls = new Uint8Array(n).fill(1);
+  const given = givenOutput(ctx, 2, p.integer ? "int64" : "float64", n);
+  const residual = given?.values ?? (p.integer ? new BigInt64Array(n) : new Float64Array(n));
+  const residualNulls = (given?.nulls?.length === n ? given.nulls : new Uint8Array(n)).fill(1);
   const prob = new Float64Array(K);
   if (col.type === "string") numericValue(col, 0); // throws the typed-column error
   // The common case at scale runs in WebAssembly with the same result bit for bit; rows it marks
@@ -397,6 +413,13 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
         )
       : -1;
   const fast = flagged >= 0;
+  // Given arrays may hold an earlier chunk: the loop below leaves some slots as they are (alpha of
+  // modal rows, residuals of rows without one), which must read 0 as in fresh arrays.
+  if (!fast && ctx.outputs !== undefined) {
+    alpha.fill(0);
+    if (residual instanceof BigInt64Array) residual.fill(0n);
+    else residual.fill(0);
+  }
   if (fast && flagged === 0 && col.type !== "string" && col.nulls === null)
     return { alpha, mode, residual, residualNulls, fallback };
   for (let i = 0; i < n; i++) {
@@ -484,6 +507,7 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
         // A non-integral or −0 value in an integer column cannot be rebuilt from a rounded one.
         mode[i] = MODE_LITERAL;
         alpha[i] = x;
+        fallback ??= new Int32Array(n).fill(-1);
         fallback[i] = k;
         continue;
       }
@@ -515,6 +539,7 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
     } else {
       mode[i] = MODE_LITERAL;
       alpha[i] = x;
+      fallback ??= new Int32Array(n).fill(-1);
       fallback[i] = k;
     }
   }
@@ -713,7 +738,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
         slots[K + M]![i] = 1;
       } else if (m === MODE_LITERAL) {
         // Not representable in the GAN layout: nearest mode, α clipped (documented loss).
-        const k = Math.max(a.fallback[i]!, 0);
+        const k = a.fallback === null ? 0 : Math.max(a.fallback[i]!, 0);
         const t = p.g === null ? a.alpha[i]! : Math.log(a.alpha[i]! - p.offset);
         const al = Number.isFinite(t) ? (t - p.mu[k]!) / p.s[k]! : 0;
         value[i] = Math.max(-CLIP, Math.min(CLIP, al));

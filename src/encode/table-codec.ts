@@ -3,7 +3,7 @@
  * either layout back, and evaluate the round trip.
  */
 import { assertUnreachable, InvalidInputError } from "../core/errors.js";
-import { type Column, type ColumnType, nullCount, type Table } from "../core/table.js";
+import { type Column, type ColumnType, nullCount, type Table, viewRows } from "../core/table.js";
 import { categoricalCodec, fitCategorical } from "./categorical.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { inferKind } from "./infer.js";
@@ -175,22 +175,45 @@ export function checkDtype(spec: ColumnSpec, col: Column): void {
 }
 
 /**
+ * Output columns `transformTable` may write into (compact layout): whole columns in the layout's
+ * order, the table's rows going to rows [offset, offset + rows); null for a column to allocate.
+ * The result's columns are views of them where a codec used them (compare the buffers).
+ */
+export interface TransformInto {
+  columns: readonly (Column | null)[];
+  offset: number;
+}
+
+/**
  * Encodes the model's columns of `table`. `firstRow` is the global index of the table's first row
  * (for chunked data), so that per-row randomness does not depend on chunking.
  */
 export function transformTable(
   model: ModelSpec,
   table: Table,
-  options: { layout?: Layout; firstRow?: number } = {},
+  options: { layout?: Layout; firstRow?: number; into?: TransformInto } = {},
 ): Table {
   const layout = options.layout ?? "compact";
   const out: Column[] = [];
+  let field = 0;
   model.columns.forEach((spec, columnIndex) => {
     const col = findColumn(table, spec.name, "the data (the model has this column)");
     checkDtype(spec, col);
     const ctx: EncodeContext = { seed: model.seed, columnIndex, firstRow: options.firstRow ?? 0 };
     const codec = codecOf(spec);
     if (layout === "compact") {
+      const into = options.into;
+      if (into !== undefined) {
+        const n = codec.compactFields(spec).length;
+        ctx.outputs = into.columns
+          .slice(field, field + n)
+          .map((c) =>
+            c === null || c.type === "string"
+              ? null
+              : viewRows(c, into.offset, into.offset + table.rows),
+          );
+        field += n;
+      }
       out.push(...codec.encodeCompact(spec, col, ctx));
     } else {
       const arrays = codec.encodeDense(spec, col, ctx);

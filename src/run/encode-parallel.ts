@@ -2,9 +2,11 @@
  * Encoding and decoding of whole tables on worker threads. Rows are cut into fixed blocks of
  * `blockRows` (never by thread count); each block is encoded in a worker with
  * `transformTable(model, block, { layout, firstRow })` — per-row randomness is keyed by the global
- * row — and written into place, so the output is bit-identical to `transformTable(model, table)`
- * for any number of threads. Inputs are validated on the calling thread first, with the same
- * messages the sequential functions give.
+ * row — so the output is bit-identical to `transformTable(model, table)` for any number of
+ * threads. Workers read their block from a staging buffer in shared memory (one copy on the
+ * calling thread, none when the input already is in shared memory) and write typed results
+ * straight into the output's columns, which are `SharedArrayBuffer`s. Inputs are validated on the
+ * calling thread first, with the same messages the sequential functions give.
  */
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
@@ -19,7 +21,14 @@ import {
   transformTable,
 } from "../encode/table-codec.js";
 import { WorkerPool } from "./pool.js";
-import { sliceColumns, TableAssembler, transferablesOf } from "./table-blocks.js";
+import type { Task } from "./protocol.js";
+import {
+  BlockStager,
+  type PlacedBlock,
+  SharedAssembler,
+  sharedOutput,
+  sliceColumns,
+} from "./table-blocks.js";
 
 /** Rows per encode block by default: large enough that messaging costs nothing, small enough to spread. */
 export const ENCODE_BLOCK_ROWS = 65536;
@@ -34,6 +43,12 @@ export interface ParallelCodecOptions {
   blockRows?: number;
   /** A pool to use (and leave open); default: a pool for this call only. */
   pool?: WorkerPool;
+  /**
+   * An earlier result to write this one into (same model, layout and row count): its columns are
+   * overwritten and shared by the result, which saves allocating and first touching the output
+   * (about 10 ns a row here). Columns that do not fit are allocated as usual.
+   */
+  into?: Table;
 }
 
 let modelKeys = 0;
@@ -43,7 +58,7 @@ async function runBlocks(
   table: Table,
   columns: Column[],
   options: ParallelCodecOptions,
-  task: (key: number, block: Table, firstRow: number) => Parameters<WorkerPool["run"]>[0],
+  task: (key: number, block: Table, firstRow: number, into: (Column | null)[]) => Task,
   empty: () => Table,
 ): Promise<Table> {
   const blockRows = options.blockRows ?? ENCODE_BLOCK_ROWS;
@@ -56,17 +71,21 @@ async function runBlocks(
   const key = ++modelKeys;
   try {
     await pool.broadcast({ kind: "load-model", key, model });
-    const out = new TableAssembler(n);
+    // One stager per lane: a lane's buffers are reused once its block is done.
+    const schema = empty();
+    const into = sharedOutput(schema, n, options.into ?? null);
+    const out = new SharedAssembler(n, into, schema);
     const nBlocks = Math.ceil(n / blockRows);
     let next = 0;
     let failed = false;
     // A few blocks in flight per worker: bounded memory, no idle worker between blocks.
     const lane = async (): Promise<void> => {
+      const stager = new BlockStager(columns, blockRows);
       while (!failed && next < nBlocks) {
         const start = next++ * blockRows;
-        const block = sliceColumns(columns, start, Math.min(n, start + blockRows));
+        const block = stager.stage(start, Math.min(n, start + blockRows));
         try {
-          const part = (await pool.run(task(key, block, start), transferablesOf(block))) as Table;
+          const part = (await pool.run(task(key, block, start, into))) as PlacedBlock;
           out.add(start, part);
         } catch (err) {
           failed = true;
@@ -76,7 +95,7 @@ async function runBlocks(
     };
     await Promise.all(Array.from({ length: Math.min(nBlocks, 2 * pool.size) }, lane));
     await pool.broadcast({ kind: "unload-model", key });
-    return out.finish(empty);
+    return out.finish();
   } finally {
     if (options.pool === undefined) await pool.close();
   }
@@ -102,7 +121,15 @@ export async function encodeParallel(
     table,
     columns,
     options,
-    (key, block, firstRow) => ({ kind: "encode", key, table: block, layout, firstRow }),
+    (key, block, firstRow, into) => ({
+      kind: "encode-into",
+      key,
+      table: block,
+      layout,
+      firstRow,
+      into,
+      offset: firstRow,
+    }),
     () =>
       transformTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }, { layout }),
   );
@@ -126,7 +153,14 @@ export async function decodeParallel(
     encoded,
     columns,
     options,
-    (key, block) => ({ kind: "decode", key, table: block }),
+    (key, block, firstRow, into) => ({
+      kind: "decode-into",
+      key,
+      table: block,
+      firstRow,
+      into,
+      offset: firstRow,
+    }),
     () => inverseTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }),
   );
 }

@@ -5,13 +5,14 @@
 
 import type { MessagePort } from "node:worker_threads";
 import type { MomentKind } from "../core/stats.js";
-import type { Table } from "../core/table.js";
+import type { Column, Table } from "../core/table.js";
 import type { ComponentTerms } from "../core/terms.js";
 import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
 import type { SerializedError } from "./errors.js";
+import type { PlacedBlock } from "./table-blocks.js";
 
 /**
  * The E-step over blocks [firstBlock, lastBlock) of a matrix held in shared memory. The result is
@@ -61,6 +62,31 @@ export interface DecodeTask {
   table: Table;
 }
 
+/**
+ * Fields of {@link EncodeIntoTask} and {@link DecodeIntoTask}: the block's typed output columns are
+ * written into `into` (columns in shared memory, see `sharedOutput`) at row `offset`; the reply carries the rest ({@link PlacedBlock}).
+ */
+interface IntoFields {
+  key: number;
+  table: Table;
+  /** Global index of the block's first row (its random streams). */
+  firstRow: number;
+  into: (Column | null)[];
+  /** Row of `into` where the block goes. */
+  offset: number;
+}
+
+/** An {@link EncodeTask} that writes into shared output columns. */
+export interface EncodeIntoTask extends IntoFields {
+  kind: "encode-into";
+  layout: Layout;
+}
+
+/** A {@link DecodeTask} that writes into shared output columns. */
+export interface DecodeIntoTask extends IntoFields {
+  kind: "decode-into";
+}
+
 /** `evaluateTable(model, table, { firstRow })` with a loaded model. */
 export interface EvaluateTask {
   kind: "evaluate";
@@ -104,6 +130,8 @@ export type Task =
   | UnloadModelTask
   | EncodeTask
   | DecodeTask
+  | EncodeIntoTask
+  | DecodeIntoTask
   | EvaluateTask
   | SummaryAddTask
   | SummaryTakeTask
@@ -118,6 +146,8 @@ export interface TaskResults {
   "unload-model": null;
   encode: Table;
   decode: Table;
+  "encode-into": PlacedBlock;
+  "decode-into": PlacedBlock;
   evaluate: TableEvaluation;
   "summary-add": null;
   "summary-take": TableSummary | null;

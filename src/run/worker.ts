@@ -28,7 +28,7 @@ import {
   type TaskResults,
   type WorkerInit,
 } from "./protocol.js";
-import { transferablesOf } from "./table-blocks.js";
+import { placeBlock, transferablesOf } from "./table-blocks.js";
 
 const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
@@ -110,6 +110,20 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
       const out = inverseTable(model(task.key), task.table);
       transfer.push(...transferablesOf(out));
       return out;
+    }
+    case "encode-into":
+    case "decode-into": {
+      const m = model(task.key);
+      const into = task.into as Parameters<typeof placeBlock>[1];
+      const out =
+        task.kind === "encode-into"
+          ? transformTable(m, task.table, {
+              layout: task.layout,
+              firstRow: task.firstRow,
+              into: { columns: into, offset: task.offset },
+            })
+          : inverseTable(m, task.table);
+      return placeBlock(out, into, task.offset);
     }
     case "evaluate":
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });

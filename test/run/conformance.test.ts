@@ -345,6 +345,69 @@ for (const runner of RUNNERS) {
   });
 }
 
+describe("encode and decode into an earlier result", () => {
+  /**
+   * TABLE with its rows reversed (modal values and residuals move) and missing values only in the
+   * first block: a mask left from the earlier result would show in the later blocks.
+   */
+  const reversed: Table = {
+    rows: TABLE.rows,
+    columns: TABLE.columns.map((c) => {
+      if (c.type === "string") return { ...c, values: [...c.values].reverse() };
+      const values = c.values.slice().reverse();
+      const nulls = c.nulls === null ? null : c.nulls.slice().reverse().fill(0, BLOCK);
+      return { ...c, values, nulls } as Column;
+    }),
+  };
+  let pool: WorkerPool;
+  before(() => {
+    pool = new WorkerPool({ size: 2 });
+  });
+  after(() => pool.close());
+
+  for (const layout of ["compact", "dense"] as const) {
+    it(`${layout}: the same bits as a fresh result, whatever the earlier one held`, async () => {
+      const opts = { pool, layout, blockRows: BLOCK };
+      const first = await encodeParallel(MODEL, TABLE, opts);
+      const dec = await decodeParallel(MODEL, first, { pool, blockRows: BLOCK });
+      const again = await encodeParallel(MODEL, reversed, { ...opts, into: first });
+      assertSameTable(again, transformTable(MODEL, reversed, { layout }), `${layout} into`);
+      // Typed columns were written in place, not allocated.
+      first.columns.forEach((c, j) => {
+        if (c.type !== "string")
+          assert.equal((again.columns[j]!.values as Float64Array).buffer, c.values.buffer);
+      });
+      const dec2 = await decodeParallel(MODEL, again, { pool, blockRows: BLOCK, into: dec });
+      assertSameTable(
+        dec2,
+        inverseTable(MODEL, transformTable(MODEL, reversed, { layout })),
+        `${layout} decode into`,
+      );
+      // A result that does not fit (other rows) is not used.
+      const short = await encodeParallel(
+        MODEL,
+        {
+          rows: 10,
+          columns: reversed.columns.map(
+            (c) =>
+              ({
+                ...c,
+                values: c.values.slice(0, 10),
+                nulls: "nulls" in c && c.nulls !== null ? c.nulls.slice(0, 10) : null,
+              }) as Column,
+          ),
+        },
+        { ...opts, into: first },
+      );
+      assert.equal(short.rows, 10);
+      short.columns.forEach((c, j) => {
+        if (c.type !== "string")
+          assert.notEqual(c.values.buffer, (first.columns[j]!.values as Float64Array).buffer);
+      });
+    });
+  }
+});
+
 describe("threads cleanup", () => {
   it("threadSource's own pool closes and a closed pool refuses work", async () => {
     const src = threadSource(oneD, null, { threads: 2, blockRows: BLOCK });
