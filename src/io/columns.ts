@@ -145,3 +145,56 @@ export function concatTables(parts: readonly Table[], rows: number): Table {
   });
   return { rows, columns };
 }
+
+type TypedValues = Exclude<Column, { type: "string" }>["values"];
+
+/**
+ * Block columns in shared memory, reused from block to block: `take(rows)` hands out columns of
+ * `rows` rows (views of a set of arrays of `capacity` rows), `give` takes them back once nobody
+ * reads them. They read like `allocateColumn`'s: zero where a reader leaves a value unset (a
+ * column whose earlier block had missing values is cleared), no null mask. String columns and
+ * blocks above the capacity are allocated as usual.
+ */
+export class ColumnRecycler {
+  private readonly free: Column[][] = [];
+  private readonly owner = new WeakMap<readonly Column[], Column[]>();
+
+  constructor(
+    private readonly specs: readonly ColumnSpec[],
+    private readonly capacity: number,
+  ) {}
+
+  take(rows: number): Column[] {
+    if (rows > this.capacity) return this.specs.map((s) => allocateColumn(s, rows));
+    const full =
+      this.free.pop() ??
+      this.specs.map((s) => {
+        const c = allocateColumn(s, 0);
+        if (c.type === "string") return c;
+        const ctor = c.values.constructor as new (b: SharedArrayBuffer) => TypedValues;
+        const bytes = this.capacity * c.values.BYTES_PER_ELEMENT;
+        return { ...c, values: new ctor(new SharedArrayBuffer(bytes)) } as Column;
+      });
+    const columns = full.map((c): Column => {
+      if (c.type === "string") return allocateColumn({ ...c, unit: "ms" }, rows);
+      return { ...c, values: c.values.subarray(0, rows), nulls: null } as Column;
+    });
+    this.owner.set(columns, full);
+    return columns;
+  }
+
+  give(columns: readonly Column[]): void {
+    const full = this.owner.get(columns);
+    if (full === undefined) return;
+    this.owner.delete(columns);
+    columns.forEach((c, j) => {
+      const f = full[j]!;
+      if (c.type !== "string" && c.nulls !== null && f.type !== "string") {
+        (f.values as { fill(v: never): unknown }).fill(
+          (f.type === "int64" || f.type === "timestamp" ? 0n : 0) as never,
+        );
+      }
+    });
+    this.free.push(full);
+  }
+}

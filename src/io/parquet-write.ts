@@ -67,6 +67,8 @@ function duckType(c: Column): DuckDBType {
 /** Scratch buffers reused across chunks. */
 const validity = new Uint8Array(CHUNK_ROWS / 8);
 const boolScratch = new Uint8Array(CHUNK_ROWS);
+/** Shared-memory values on their way to DuckDB (which reads only ordinary buffers). */
+let sharedScratch = new Uint8Array(0);
 
 /** Fills vector `j` of `chunk` with rows `[start, start + n)` of `col`. */
 function fillVector(
@@ -97,13 +99,15 @@ function fillVector(
       duckdb.copy_data_to_vector(vector, 0, boolScratch.buffer, 0, n);
     } else {
       const bytes = values.BYTES_PER_ELEMENT;
-      duckdb.copy_data_to_vector(
-        vector,
-        0,
-        values.buffer as ArrayBuffer,
-        values.byteOffset + start * bytes,
-        n * bytes,
-      );
+      const from = values.byteOffset + start * bytes;
+      if (values.buffer instanceof ArrayBuffer) {
+        duckdb.copy_data_to_vector(vector, 0, values.buffer, from, n * bytes);
+      } else {
+        // DuckDB takes no shared memory: through a private copy.
+        if (sharedScratch.length < n * bytes) sharedScratch = new Uint8Array(n * bytes);
+        sharedScratch.set(new Uint8Array(values.buffer, from, n * bytes));
+        duckdb.copy_data_to_vector(vector, 0, sharedScratch.buffer, 0, n * bytes);
+      }
     }
     const nulls = col.nulls;
     if (nulls !== null) {

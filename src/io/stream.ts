@@ -14,7 +14,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { openArrowReader, tableFromBatch } from "./arrow.js";
 import { selectArrowSpecs } from "./arrow-file.js";
-import { type ColumnSpec, concatTables } from "./columns.js";
+import { ColumnRecycler, type ColumnSpec, concatTables } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
 import { formatOf } from "./format.js";
@@ -57,6 +57,12 @@ export interface TableBlock {
   /** Global index (0-based, over all parts) of the block's first row. */
   firstRow: number;
   table: Table;
+  /**
+   * When present, whoever holds the block last may call this once it is done with it: the
+   * block's memory may then be used for a later block (the table must not be read afterwards).
+   * Never calling it is always safe (the memory is then left to the garbage collector).
+   */
+  release?: () => void;
 }
 
 /** Name, type and (timestamps only) unit of a stream's column. */
@@ -152,9 +158,11 @@ async function openParquetStream(
   let active: AsyncGenerator<TableBlock> | null = null;
   async function* blocks(): AsyncGenerator<TableBlock> {
     let firstRow = 0;
-    for await (const batch of readParquetBatches(files, parts, blockRows)) {
+    // Blocks given back by the consumer are filled again (no allocation per block).
+    const recycler = new ColumnRecycler(specs, blockRows);
+    for await (const batch of readParquetBatches(files, parts, blockRows, recycler)) {
       if (batch.rows === 0) continue;
-      yield { firstRow, table: batch };
+      yield { firstRow, table: batch, release: () => recycler.give(batch.columns) };
       firstRow += batch.rows;
     }
   }

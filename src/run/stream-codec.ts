@@ -15,7 +15,7 @@ import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
 import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import { summaryFitData, transformFitData } from "../encode/summary.js";
-import { findColumn, type Layout } from "../encode/table-codec.js";
+import { findColumn, inverseTable, type Layout, transformTable } from "../encode/table-codec.js";
 import {
   addToTableSummary,
   createTableSummary,
@@ -29,7 +29,7 @@ import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { WorkerPool } from "./pool.js";
 import type { Task } from "./protocol.js";
-import { transferablesOf } from "./table-blocks.js";
+import { OutputSlots, type PlacedBlock, sliceColumns, transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */
 export interface StreamRunOptions {
@@ -113,23 +113,57 @@ async function codecStream(
   stream: TableStream,
   sink: TableSink,
   options: StreamRunOptions,
-  task: (key: number, b: TableBlock) => Task,
+  kind: "encode" | "decode",
+  layout: Layout,
 ): Promise<StreamRunResult> {
   const t0 = performance.now();
   let rows = 0;
   let skippedRows = 0;
+  // Workers write each block's typed results into a reused set of shared columns (a slot), given
+  // back when the sink is done with the block; input blocks are given back to the stream as soon
+  // as their task is done. Neither is then allocated (and first touched) again for every block.
+  let slots: OutputSlots | null = null;
+  let slotRows = 0;
+  const zeroRows = (t: Table): Table => ({
+    rows: 0,
+    columns: sliceColumns(t.columns, 0, 0).columns,
+  });
   await withPool(options, model, (pool, key) =>
-    orderedMap<Table>(
+    orderedMap<TableBlock>(
       stream,
       pool.size + 1,
       (b) => sink.done(b.firstRow),
-      async (b) => (await pool.run(task(key, b), transferablesOf(b.table))) as Table,
-      async (table, b) => {
-        await sink.write({ firstRow: b.firstRow, table });
-        rows += table.rows;
+      async (b) => {
+        if (slots === null || b.table.rows > slotRows) {
+          const schema =
+            kind === "encode"
+              ? transformTable(model, zeroRows(b.table), { layout })
+              : inverseTable(model, zeroRows(b.table));
+          slots = new OutputSlots(schema, b.table.rows);
+          slotRows = b.table.rows;
+        }
+        const own = slots;
+        const slot = own.take();
+        const common = { key, table: b.table, firstRow: b.firstRow, into: slot, offset: 0 };
+        const task: Task =
+          kind === "encode"
+            ? { kind: "encode-into", layout, ...common }
+            : { kind: "decode-into", ...common };
+        const part = (await pool.run(task, transferablesOf(b.table))) as PlacedBlock;
+        b.release?.();
+        return {
+          firstRow: b.firstRow,
+          table: own.table(slot, part, b.table.rows),
+          release: () => own.give(slot),
+        };
+      },
+      async (out) => {
+        await sink.write(out);
+        rows += out.table.rows;
         options.onProgress?.(rows);
       },
       (b) => {
+        b.release?.();
         rows += b.table.rows;
         skippedRows += b.table.rows;
         options.onProgress?.(rows);
@@ -146,14 +180,7 @@ export function encodeStream(
   sink: TableSink,
   options: StreamRunOptions & { layout?: Layout } = {},
 ): Promise<StreamRunResult> {
-  const layout = options.layout ?? "compact";
-  return codecStream(model, stream, sink, options, (key, b) => ({
-    kind: "encode",
-    key,
-    table: b.table,
-    layout,
-    firstRow: b.firstRow,
-  }));
+  return codecStream(model, stream, sink, options, "encode", options.layout ?? "compact");
 }
 
 /** Decodes every block of an encoded `stream` (either layout) into `sink`. */
@@ -163,11 +190,7 @@ export function decodeStream(
   sink: TableSink,
   options: StreamRunOptions = {},
 ): Promise<StreamRunResult> {
-  return codecStream(model, stream, sink, options, (key, b) => ({
-    kind: "decode",
-    key,
-    table: b.table,
-  }));
+  return codecStream(model, stream, sink, options, "decode", "compact");
 }
 
 /** Evaluates the round trip of every row of `stream`, merging block results in row order. */

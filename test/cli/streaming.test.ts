@@ -89,7 +89,7 @@ describe("streaming CLI", () => {
     });
   });
 
-  test("the encoded bits do not depend on block size, shard size, thread count or output kind", async () => {
+  test("the encoded bits do not depend on block size, shard size, thread count, output kind or compression", async () => {
     await inTempDir(async (dir) => {
       await writeParts(dir, "in", [20000, 20001]);
       ok(dir, ["fit", "in", "-o", "m.json"]);
@@ -97,6 +97,8 @@ describe("streaming CLI", () => {
         ["-o", "a", "--block-rows", "4096", "--shard-rows", "8192", "--threads", "1"],
         ["-o", "b", "--block-rows", "65536", "--threads", "2"],
         ["-o", "c.parquet", "--block-rows", "1000", "--threads", "3"],
+        // DuckDB's writer (zstd) from the reused shared blocks.
+        ["-o", "d", "--block-rows", "4096", "--shard-rows", "8192", "--compression", "zstd"],
       ];
       const tables: Table[] = [];
       for (const v of variants) {
@@ -105,6 +107,7 @@ describe("streaming CLI", () => {
       }
       assertTablesEqual(tables[1]!, tables[0]!, "b vs a");
       assertTablesEqual(tables[2]!, tables[0]!, "c vs a");
+      assertTablesEqual(tables[3]!, tables[0]!, "d vs a");
     });
   });
 
