@@ -17,8 +17,9 @@
  * writes them), then the `FileMetaData` footer in the Thrift compact protocol, its length and
  * `PAR1`. No statistics are written.
  */
-import { open } from "node:fs/promises";
+
 import type { Column, Table } from "../core/table.js";
+import { createSequentialFile } from "./direct-write.js";
 
 /** Rows per row group (and per data page). */
 export const ROW_GROUP_ROWS = 131_072;
@@ -523,21 +524,23 @@ const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 /**
  * Writes the table made of `parts` (consecutive rows, the same fixed-width columns, see
  * {@link isFixedWidthTable}) as an uncompressed Parquet file at `path`, which must not exist, in
- * row groups of at most `rowGroupRows` rows (a row group never spans two parts).
+ * row groups of at most `rowGroupRows` rows (a row group never spans two parts). The file is written
+ * past the page cache where the file system allows (see `direct-write.ts`; `direct: false` never).
  */
 export async function writeFixedParquet(
   path: string,
   parts: readonly Table[],
-  rowGroupRows = ROW_GROUP_ROWS,
+  options: { rowGroupRows?: number; direct?: boolean } = {},
 ): Promise<void> {
+  const rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
   const first = parts[0]!;
-  const fh = await open(path, "wx");
+  const out = await createSequentialFile(path, { direct: options.direct });
+  let ok = false;
   try {
     let offset = 0;
     let pending: Uint8Array[] = [];
     const flush = async () => {
-      // writev takes at most IOV_MAX (1,024 here) buffers per call.
-      for (let i = 0; i < pending.length; i += 512) await fh.writev(pending.slice(i, i + 512));
+      for (const b of pending) await out.write(b);
       pending = [];
     };
     const push = (b: Uint8Array) => {
@@ -575,7 +578,10 @@ export async function writeFixedParquet(
     tail.set(MAGIC, 4);
     push(tail);
     await flush();
+    ok = true;
   } finally {
-    await fh.close();
+    // After a failure the first error is the one to report.
+    if (ok) await out.close();
+    else await out.close().catch(() => undefined);
   }
 }

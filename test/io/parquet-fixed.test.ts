@@ -86,7 +86,7 @@ describe("fixed-width Parquet writer and reader", () => {
     );
     for (const groupRows of [1, 3, 8, 1000]) {
       const path = nextPath();
-      await writeFixedParquet(path, [t], groupRows);
+      await writeFixedParquet(path, [t], { rowGroupRows: groupRows });
       assertTablesEqual(await readTable(path), t, `row groups of ${groupRows}`);
       await assertDuckDbReads(path, t);
     }
@@ -108,7 +108,7 @@ describe("fixed-width Parquet writer and reader", () => {
       ],
     };
     const path = nextPath();
-    await writeFixedParquet(path, [t], 4096);
+    await writeFixedParquet(path, [t], { rowGroupRows: 4096 });
     assertTablesEqual(await readTable(path), t);
     const meta = await sql(
       `SELECT row_group_id, path_in_schema AS col, compression, encodings, num_values FROM parquet_metadata('${path}') ORDER BY 1, 2`,
@@ -162,7 +162,7 @@ describe("fixed-width Parquet writer and reader", () => {
   test("the reader takes a subset of columns in any order; a forced type goes through DuckDB", async () => {
     const t = fixedEdgeTable();
     const path = nextPath();
-    await writeFixedParquet(path, [t], 3);
+    await writeFixedParquet(path, [t], { rowGroupRows: 3 });
     const some = await readTable(path, { columns: ["i32", "f64"] });
     assert.deepEqual(
       some.columns.map((c) => c.name),
@@ -186,7 +186,7 @@ describe("fixed-width Parquet writer and reader", () => {
       ],
     };
     const path = nextPath();
-    await writeFixedParquet(path, [t], 400);
+    await writeFixedParquet(path, [t], { rowGroupRows: 400 });
     const bytes = readFileSync(path);
     // The second row group's dictionary page header: overwrite its page type field's value.
     const meta = await sql(
@@ -237,7 +237,7 @@ describe("fixed-width Parquet writer and reader", () => {
           const parts =
             cut > 0 && cut < rows ? [copyRows(columns, 0, cut), copyRows(columns, cut, rows)] : [t];
           const path = nextPath();
-          await writeFixedParquet(path, parts, groupRows);
+          await writeFixedParquet(path, parts, { rowGroupRows: groupRows });
           assertTablesEqual(await readTable(path), t);
           await assertDuckDbReads(path, t);
         },
