@@ -263,7 +263,18 @@ function definitionLevels(
   let o = putVarint(out, 4, groups * 2 + 1);
   const m = nulls!;
   const full = Math.floor(n / 8);
-  for (let g = 0; g < full; g++) {
+  let g = 0;
+  if ((m.byteOffset + start) % 4 === 0) {
+    // Eight flags (bytes 0 or 1) are two 32-bit words; the product with 0x01020408 gathers a
+    // word's four flags into bits 24–27 (flag j at bit 24 + j, no carries reach them).
+    const w = new Uint32Array(m.buffer, m.byteOffset + start, 2 * full);
+    for (; g < full; g++) {
+      const lo = (Math.imul(w[2 * g]!, 0x01020408) >>> 24) & 15;
+      const hi = (Math.imul(w[2 * g + 1]!, 0x01020408) >>> 24) & 15;
+      out[o++] = ~(lo | (hi << 4)) & 255;
+    }
+  }
+  for (; g < full; g++) {
     // Null flags are 0 or 1: level = 1 - flag, bit j of the byte for row 8g + j.
     const i = start + g * 8;
     out[o++] =
@@ -361,8 +372,7 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
       to[o] = from[words * i]!;
       if (words === 2) to[o + 1] = from[2 * i + 1]!;
       o += words;
-    }
-    const packed = new Uint8Array(to.buffer);
+    }    const packed = new Uint8Array(to.buffer);
     values = packed;
   }
   const size = levels.length + values.length;
@@ -404,11 +414,19 @@ function dictionaryEncoded(
   const end = start + n;
   let min = 2147483647;
   let max = -2147483648;
-  for (let i = start; i < end; i++) {
-    if (nulls !== null && nulls[i] === 1) continue;
-    const x = v[i]!;
-    if (x < min) min = x;
-    if (x > max) max = x;
+  if (nulls === null) {
+    for (let i = start; i < end; i++) {
+      const x = v[i]!;
+      min = x < min ? x : min;
+      max = x > max ? x : max;
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      if (nulls[i] === 1) continue;
+      const x = v[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
   }
   if (max - min >= DICT_RANGE) return null;
   const size = max - min + 1;
