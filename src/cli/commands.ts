@@ -105,6 +105,7 @@ function openInput(
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
     blockRows: o.blockRows,
+    reuseBlocks: true,
   });
 }
 
@@ -393,6 +394,7 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
       encoding: o.encoding,
       escapeChar: o.escapeChar ?? null,
       blockRows: o.blockRows,
+      reuseBlocks: true,
       select: (names) => encodedSelection(model, names),
     }),
   );

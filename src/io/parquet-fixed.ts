@@ -372,7 +372,8 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
       to[o] = from[words * i]!;
       if (words === 2) to[o + 1] = from[2 * i + 1]!;
       o += words;
-    }    const packed = new Uint8Array(to.buffer);
+    }
+    const packed = new Uint8Array(to.buffer);
     values = packed;
   }
   const size = levels.length + values.length;

@@ -50,6 +50,12 @@ export interface TableStreamOptions extends ReadTableOptions {
    * from what is there, e.g. which encoded layout a file holds, even on standard input.
    */
   select?: (names: string[]) => Pick<ReadTableOptions, "columns" | "types">;
+  /**
+   * Parquet: blocks in shared memory that the stream fills again once their consumer gives them
+   * back with `release()` (no allocation per block, and worker threads read them in place). For
+   * consumers that call `release`; default false (every block freshly allocated).
+   */
+  reuseBlocks?: boolean;
 }
 
 /** One block of a stream. */
@@ -139,6 +145,7 @@ async function openParquetStream(
   files: string[],
   opts: ResolvedReadOptions,
   blockRows: number,
+  reuse: boolean,
 ): Promise<TableStream> {
   const con = await connectDuckDb();
   let parts: ParquetParts;
@@ -159,10 +166,11 @@ async function openParquetStream(
   async function* blocks(): AsyncGenerator<TableBlock> {
     let firstRow = 0;
     // Blocks given back by the consumer are filled again (no allocation per block).
-    const recycler = new ColumnRecycler(specs, blockRows);
+    const recycler = reuse ? new ColumnRecycler(specs, blockRows) : null;
     for await (const batch of readParquetBatches(files, parts, blockRows, recycler)) {
       if (batch.rows === 0) continue;
-      yield { firstRow, table: batch, release: () => recycler.give(batch.columns) };
+      const release = recycler === null ? undefined : () => recycler.give(batch.columns);
+      yield { firstRow, table: batch, release };
       firstRow += batch.rows;
     }
   }
@@ -380,7 +388,7 @@ export async function openTableStream(
       }
       opts = resolveReadOptions(what, { ...options, ...options.select(names) });
     }
-    return openParquetStream(files, opts, blockRows);
+    return openParquetStream(files, opts, blockRows, options.reuseBlocks === true);
   }
   const parts: CsvPart[] = [];
   for (const path of files) {

@@ -206,11 +206,14 @@ export async function evaluateStream(
       stream,
       pool.size + 1,
       () => false,
-      async (b) =>
-        (await pool.run(
+      async (b) => {
+        const e = (await pool.run(
           { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
           transferablesOf(b.table),
-        )) as TableEvaluation,
+        )) as TableEvaluation;
+        b.release?.();
+        return e;
+      },
       async (e) => {
         total = total === null ? e : mergeEvaluations(total, e);
         options.onProgress?.(total.rows);
@@ -254,10 +257,12 @@ async function summarizeInWorker(
     let rows = 0;
     for await (const b of stream.blocks()) {
       const done = quiet(
-        pool.run(
-          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
-          transferablesOf(b.table),
-        ),
+        pool
+          .run(
+            { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
+            transferablesOf(b.table),
+          )
+          .then(() => b.release?.()),
       );
       inFlight.push({ rows: b.table.rows, done });
       while (inFlight.length >= 2) {
@@ -331,6 +336,7 @@ export async function fitStream(
       for await (const b of stream.blocks()) {
         summary ??= createTableSummary(b.table, summaryOptions);
         addToTableSummary(summary, b.table, b.firstRow);
+        b.release?.();
         options.onProgress?.(summary.rows);
       }
     } else {
@@ -348,6 +354,7 @@ export async function fitStream(
       const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
       for await (const b of stream.blocks()) {
         for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
+        b.release?.();
         options.onProgress?.(b.firstRow + b.table.rows);
       }
       sampled.forEach((j, i) => {
