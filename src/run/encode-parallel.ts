@@ -3,10 +3,11 @@
  * `blockRows` (never by thread count); each block is encoded in a worker with
  * `transformTable(model, block, { layout, firstRow })` — per-row randomness is keyed by the global
  * row — so the output is bit-identical to `transformTable(model, table)` for any number of
- * threads. Workers read their block from a staging buffer in shared memory (one copy on the
- * calling thread, none when the input already is in shared memory) and write typed results
- * straight into the output's columns, which are `SharedArrayBuffer`s. Inputs are validated on the
- * calling thread first, with the same messages the sequential functions give.
+ * threads. A fresh result is assembled from the blocks the workers send back (ordinary memory);
+ * with `into`, workers read their block from a staging buffer in shared memory (kept per pool)
+ * and write straight into the earlier result's shared columns, with no copy on this thread.
+ * Inputs are validated on the calling thread first, with the same messages the sequential
+ * functions give.
  */
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
@@ -28,6 +29,9 @@ import {
   SharedAssembler,
   sharedOutput,
   sliceColumns,
+  TableAssembler,
+  type TypedValues,
+  transferablesOf,
 } from "./table-blocks.js";
 
 /** Rows per encode block by default: large enough that messaging costs nothing, small enough to spread. */
@@ -45,20 +49,24 @@ export interface ParallelCodecOptions {
   pool?: WorkerPool;
   /**
    * An earlier result to write this one into (same model, layout and row count): its columns are
-   * overwritten and shared by the result, which saves allocating and first touching the output
-   * (about 10 ns a row here). Columns that do not fit are allocated as usual.
+   * overwritten and shared by the result (typed columns move to `SharedArrayBuffer`s on first
+   * use, so pass the previous result each time), which saves allocating and first touching the
+   * output (about 10 ns a row here) and the copy of each block on this thread.
    */
   into?: Table;
 }
 
 let modelKeys = 0;
 
+/** Staging buffers of `into` runs, kept per pool (workers keep seeing the same memory). */
+const staging = new WeakMap<WorkerPool, Map<string, (TypedValues | Uint8Array)[]>>();
+
 async function runBlocks(
   model: ModelSpec,
   table: Table,
   columns: Column[],
   options: ParallelCodecOptions,
-  task: (key: number, block: Table, firstRow: number, into: (Column | null)[]) => Task,
+  task: (key: number, block: Table, firstRow: number, into: (Column | null)[] | null) => Task,
   empty: () => Table,
 ): Promise<Table> {
   const blockRows = options.blockRows ?? ENCODE_BLOCK_ROWS;
@@ -71,31 +79,48 @@ async function runBlocks(
   const key = ++modelKeys;
   try {
     await pool.broadcast({ kind: "load-model", key, model });
-    // One stager per lane: a lane's buffers are reused once its block is done.
-    const schema = empty();
-    const into = sharedOutput(schema, n, options.into ?? null);
-    const out = new SharedAssembler(n, into, schema);
+    // A fresh result: blocks travel in their own buffers and come back to be copied into place
+    // (ordinary memory, freed as usual). Into an earlier result: workers read their block from a
+    // staging buffer and write straight into the result's shared columns.
+    const shared = options.into === undefined ? null : sharedOutput(empty(), n, options.into);
+    const placed = shared === null ? null : new SharedAssembler(n, shared, empty());
+    const fresh = shared === null ? new TableAssembler(n) : null;
+    let spare = staging.get(pool);
+    if (spare === undefined) {
+      spare = new Map();
+      staging.set(pool, spare);
+    }
     const nBlocks = Math.ceil(n / blockRows);
     let next = 0;
     let failed = false;
     // A few blocks in flight per worker: bounded memory, no idle worker between blocks.
     const lane = async (): Promise<void> => {
-      const stager = new BlockStager(columns, blockRows);
-      while (!failed && next < nBlocks) {
-        const start = next++ * blockRows;
-        const block = stager.stage(start, Math.min(n, start + blockRows));
-        try {
-          const part = (await pool.run(task(key, block, start, into))) as PlacedBlock;
-          out.add(start, part);
-        } catch (err) {
-          failed = true;
-          throw err;
+      const stager = shared === null ? null : new BlockStager(columns, blockRows, spare);
+      try {
+        while (!failed && next < nBlocks) {
+          const start = next++ * blockRows;
+          const end = Math.min(n, start + blockRows);
+          try {
+            if (stager === null) {
+              const block = sliceColumns(columns, start, end);
+              const part = await pool.run(task(key, block, start, null), transferablesOf(block));
+              fresh!.add(start, part as Table);
+            } else {
+              const part = await pool.run(task(key, stager.stage(start, end), start, shared));
+              placed!.add(start, part as PlacedBlock);
+            }
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
         }
+      } finally {
+        stager?.dispose();
       }
     };
     await Promise.all(Array.from({ length: Math.min(nBlocks, 2 * pool.size) }, lane));
     await pool.broadcast({ kind: "unload-model", key });
-    return out.finish();
+    return placed === null ? fresh!.finish(empty) : placed.finish();
   } finally {
     if (options.pool === undefined) await pool.close();
   }
@@ -121,15 +146,10 @@ export async function encodeParallel(
     table,
     columns,
     options,
-    (key, block, firstRow, into) => ({
-      kind: "encode-into",
-      key,
-      table: block,
-      layout,
-      firstRow,
-      into,
-      offset: firstRow,
-    }),
+    (key, block, firstRow, into) =>
+      into === null
+        ? { kind: "encode", key, table: block, layout, firstRow }
+        : { kind: "encode-into", key, table: block, layout, firstRow, into, offset: firstRow },
     () =>
       transformTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }, { layout }),
   );
@@ -153,14 +173,10 @@ export async function decodeParallel(
     encoded,
     columns,
     options,
-    (key, block, firstRow, into) => ({
-      kind: "decode-into",
-      key,
-      table: block,
-      firstRow,
-      into,
-      offset: firstRow,
-    }),
+    (key, block, firstRow, into) =>
+      into === null
+        ? { kind: "decode", key, table: block }
+        : { kind: "decode-into", key, table: block, firstRow, into, offset: firstRow },
     () => inverseTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }),
   );
 }

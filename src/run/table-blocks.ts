@@ -4,6 +4,7 @@
  * reused buffers, results written by the workers into whole shared columns); string columns
  * travel as arrays (structured clone).
  */
+import { assertUnreachable } from "../core/errors.js";
 import { type Column, copyRows, type Table, viewRows } from "../core/table.js";
 
 /** Rows [start, end) of the given columns, each in a fresh, transferable buffer. */
@@ -24,7 +25,80 @@ export function transferablesOf(table: Table): ArrayBuffer[] {
   return [...out];
 }
 
-type TypedValues = Exclude<Column, { type: "string" }>["values"];
+/** The values array of a typed (non-string) column. */
+export type TypedValues = Exclude<Column, { type: "string" }>["values"];
+
+/**
+ * Writes blocks of a table, arriving in any order, into whole columns allocated when the first
+ * block arrives (so the blocks can be dropped as they come: peak memory is the output plus the
+ * blocks in flight). A null mask is created only if some block has one, which is what the codecs
+ * produce for the whole table.
+ */
+export class TableAssembler {
+  private columns: Column[] | null = null;
+
+  constructor(readonly rows: number) {}
+
+  /** Copies `part` (rows [firstRow, firstRow + part.rows)) into place. */
+  add(firstRow: number, part: Table): void {
+    if (this.columns === null) this.columns = part.columns.map((c) => emptyLike(c, this.rows));
+    const cols = this.columns;
+    if (part.columns.length !== cols.length) {
+      throw new Error(
+        `TableAssembler: a block has ${part.columns.length} columns, another ${cols.length}.`,
+      );
+    }
+    part.columns.forEach((p, j) => {
+      const c = cols[j]!;
+      if (p.name !== c.name || p.type !== c.type) {
+        throw new Error(
+          `TableAssembler: block column ${j} is ${p.name} (${p.type}), expected ${c.name} (${c.type}).`,
+        );
+      }
+      if (c.type === "string") {
+        const v = (p as typeof c).values;
+        for (let i = 0; i < v.length; i++) c.values[firstRow + i] = v[i]!;
+        return;
+      }
+      const pt = p as Exclude<Column, { type: "string" }>;
+      (c.values as TypedValues & { set(a: ArrayLike<unknown>, o: number): void }).set(
+        pt.values as never,
+        firstRow,
+      );
+      if (pt.nulls !== null) {
+        if (c.nulls === null) c.nulls = new Uint8Array(this.rows);
+        c.nulls.set(pt.nulls, firstRow);
+      }
+    });
+  }
+
+  /** The whole table; `empty` gives the columns when no block arrived (zero rows). */
+  finish(empty: () => Table): Table {
+    if (this.columns === null) return empty();
+    return { rows: this.rows, columns: this.columns };
+  }
+}
+
+function emptyLike(c: Column, n: number): Column {
+  switch (c.type) {
+    case "string":
+      return { ...c, values: new Array<string | null>(n).fill(null) };
+    case "float64":
+      return { ...c, values: new Float64Array(n), nulls: null };
+    case "float32":
+      return { ...c, values: new Float32Array(n), nulls: null };
+    case "int64":
+      return { ...c, values: new BigInt64Array(n), nulls: null };
+    case "int32":
+      return { ...c, values: new Int32Array(n), nulls: null };
+    case "bool":
+      return { ...c, values: new Uint8Array(n), nulls: null };
+    case "timestamp":
+      return { ...c, values: new BigInt64Array(n), nulls: null };
+    default:
+      return assertUnreachable(c);
+  }
+}
 
 type TypedColumn = Exclude<Column, { type: "string" }>;
 
@@ -162,6 +236,10 @@ export class SharedAssembler {
   }
 }
 
+function spareKey(a: ArrayBufferView, rows: number): string {
+  return `${a.constructor.name}:${rows}`;
+}
+
 /**
  * Rows [start, end) of the given columns for a worker, without allocating: typed columns already in
  * shared memory are viewed in place, others are copied into this stager's shared buffers (reused
@@ -170,9 +248,11 @@ export class SharedAssembler {
 export class BlockStager {
   private readonly buffers: (TypedValues | Uint8Array | null)[] = [];
 
+  /** `spare`: buffers kept between uses (e.g. per worker pool), given back by `dispose`. */
   constructor(
     private readonly columns: readonly Column[],
     private readonly blockRows: number,
+    private readonly spare: Map<string, (TypedValues | Uint8Array)[]> = new Map(),
   ) {}
 
   private view<T extends TypedValues | Uint8Array>(
@@ -184,7 +264,8 @@ export class BlockStager {
     if (isShared(a)) return a.subarray(start, end) as T;
     let buf = this.buffers[slot] as T | null | undefined;
     if (buf === null || buf === undefined) {
-      buf = sharedArray(a, this.blockRows);
+      const kept = this.spare.get(spareKey(a, this.blockRows))?.pop() as T | undefined;
+      buf = kept ?? sharedArray(a, this.blockRows);
       this.buffers[slot] = buf;
     }
     const out = buf.subarray(0, end - start) as T;
@@ -193,6 +274,18 @@ export class BlockStager {
       0,
     );
     return out;
+  }
+
+  /** Gives this stager's buffers back to its spares. */
+  dispose(): void {
+    for (const b of this.buffers) {
+      if (b === null || b === undefined) continue;
+      const key = spareKey(b, this.blockRows);
+      const list = this.spare.get(key) ?? [];
+      list.push(b);
+      this.spare.set(key, list);
+    }
+    this.buffers.length = 0;
   }
 
   stage(start: number, end: number): Table {

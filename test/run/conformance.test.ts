@@ -368,8 +368,11 @@ describe("encode and decode into an earlier result", () => {
   for (const layout of ["compact", "dense"] as const) {
     it(`${layout}: the same bits as a fresh result, whatever the earlier one held`, async () => {
       const opts = { pool, layout, blockRows: BLOCK };
-      const first = await encodeParallel(MODEL, TABLE, opts);
-      const dec = await decodeParallel(MODEL, first, { pool, blockRows: BLOCK });
+      const fresh = await encodeParallel(MODEL, TABLE, opts);
+      // Into a fresh (ordinary memory) result: shared columns from then on, the same bits.
+      const first = await encodeParallel(MODEL, TABLE, { ...opts, into: fresh });
+      assertSameTable(first, fresh, `${layout} into a fresh result`);
+      const dec = await decodeParallel(MODEL, first, { pool, blockRows: BLOCK, into: fresh });
       const again = await encodeParallel(MODEL, reversed, { ...opts, into: first });
       assertSameTable(again, transformTable(MODEL, reversed, { layout }), `${layout} into`);
       // Typed columns were written in place, not allocated.
