@@ -171,9 +171,12 @@ export class ColumnRecycler {
       this.specs.map((s) => {
         const c = allocateColumn(s, 0);
         if (c.type === "string") return c;
+        const key = spareKey(c.values, this.capacity);
+        const kept = spareArrays.get(key)?.pop();
+        if (kept !== undefined) spareBytes -= kept.byteLength;
         const ctor = c.values.constructor as new (b: SharedArrayBuffer) => TypedValues;
         const bytes = this.capacity * c.values.BYTES_PER_ELEMENT;
-        return { ...c, values: new ctor(new SharedArrayBuffer(bytes)) } as Column;
+        return { ...c, values: kept ?? new ctor(new SharedArrayBuffer(bytes)) } as Column;
       });
     const columns = full.map((c): Column => {
       if (c.type === "string") return allocateColumn({ ...c, unit: "ms" }, rows);
@@ -197,4 +200,31 @@ export class ColumnRecycler {
     });
     this.free.push(full);
   }
+
+  /**
+   * Keeps the arrays of the columns given back for the next recycler of the same shape (up to
+   * {@link SPARE_BYTES} in all), so that stream after stream reuses the same shared memory (worker
+   * threads that saw it keep it alive until their next garbage collection anyway).
+   */
+  retire(): void {
+    for (const set of this.free.splice(0)) {
+      for (const c of set) {
+        if (c.type === "string" || spareBytes + c.values.byteLength > SPARE_BYTES) continue;
+        const key = spareKey(c.values, this.capacity);
+        const list = spareArrays.get(key) ?? [];
+        list.push(c.values);
+        spareArrays.set(key, list);
+        spareBytes += c.values.byteLength;
+      }
+    }
+  }
+}
+
+/** The most memory {@link ColumnRecycler.retire} keeps between streams: 256 MB. */
+export const SPARE_BYTES = 256 << 20;
+const spareArrays = new Map<string, TypedValues[]>();
+let spareBytes = 0;
+
+function spareKey(a: TypedValues, capacity: number): string {
+  return `${a.constructor.name}:${capacity}`;
 }

@@ -167,11 +167,15 @@ async function openParquetStream(
     let firstRow = 0;
     // Blocks given back by the consumer are filled again (no allocation per block).
     const recycler = reuse ? new ColumnRecycler(specs, blockRows) : null;
-    for await (const batch of readParquetBatches(files, parts, blockRows, recycler)) {
-      if (batch.rows === 0) continue;
-      const release = recycler === null ? undefined : () => recycler.give(batch.columns);
-      yield { firstRow, table: batch, release };
-      firstRow += batch.rows;
+    try {
+      for await (const batch of readParquetBatches(files, parts, blockRows, recycler)) {
+        if (batch.rows === 0) continue;
+        const release = recycler === null ? undefined : () => recycler.give(batch.columns);
+        yield { firstRow, table: batch, release };
+        firstRow += batch.rows;
+      }
+    } finally {
+      recycler?.retire();
     }
   }
   return {

@@ -108,6 +108,30 @@ async function withPool<T>(
 
 let streamKeys = 1 << 20;
 
+/**
+ * Output slots kept per pool and output shape: the next run with the same pool reuses the same
+ * shared memory (its workers keep what they saw alive until their next garbage collection).
+ */
+const slotsByPool = new WeakMap<WorkerPool, Map<string, OutputSlots>>();
+
+function slotsFor(pool: WorkerPool, schema: Table, rows: number): OutputSlots {
+  let byShape = slotsByPool.get(pool);
+  if (byShape === undefined) {
+    byShape = new Map();
+    slotsByPool.set(pool, byShape);
+  }
+  const key = JSON.stringify([
+    rows,
+    schema.columns.map((c) => [c.name, c.type, c.type === "timestamp" ? c.unit : null]),
+  ]);
+  let slots = byShape.get(key);
+  if (slots === undefined) {
+    slots = new OutputSlots(schema, rows);
+    byShape.set(key, slots);
+  }
+  return slots;
+}
+
 async function codecStream(
   model: ModelSpec,
   stream: TableStream,
@@ -139,7 +163,7 @@ async function codecStream(
             kind === "encode"
               ? transformTable(model, zeroRows(b.table), { layout })
               : inverseTable(model, zeroRows(b.table));
-          slots = new OutputSlots(schema, b.table.rows);
+          slots = slotsFor(pool, schema, b.table.rows);
           slotRows = b.table.rows;
         }
         const own = slots;
