@@ -105,7 +105,6 @@ function openInput(
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
     blockRows: o.blockRows,
-    reuseBlocks: true,
   });
 }
 
@@ -394,7 +393,6 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
       encoding: o.encoding,
       escapeChar: o.escapeChar ?? null,
       blockRows: o.blockRows,
-      reuseBlocks: true,
       select: (names) => encodedSelection(model, names),
     }),
   );

@@ -225,7 +225,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const pool = new WorkerPool({ size: o.threads });
   try {
     const fit = await stage("fit", o.rows, async (tick) =>
-      fitStream(await openTableStream(input, { blockRows, reuseBlocks: true }), {
+      fitStream(await openTableStream(input, { blockRows }), {
         seed: o.seed,
         columns: ["value", "amount", "channel"],
         onProgress: tick,
@@ -234,22 +234,17 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const model = fit.model;
     await stage("transform", o.rows, async (tick) => {
       const sink = await openTableSink(join(o.dir, "encoded"), blockRows, { run: {} });
-      await encodeStream(
-        model,
-        await openTableStream(input, { blockRows, reuseBlocks: true }),
-        sink,
-        {
-          pool,
-          onProgress: tick,
-        },
-      );
+      await encodeStream(model, await openTableStream(input, { blockRows }), sink, {
+        pool,
+        onProgress: tick,
+      });
       await sink.finish();
     });
     await stage("inverse", o.rows, async (tick) => {
       const sink = await openTableSink(join(o.dir, "decoded"), blockRows, { run: {} });
       await decodeStream(
         model,
-        await openTableStream(join(o.dir, "encoded"), { blockRows, reuseBlocks: true }),
+        await openTableStream(join(o.dir, "encoded"), { blockRows }),
         sink,
         {
           pool,
@@ -262,7 +257,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       compareTables(input, join(o.dir, "decoded"), { blockRows, onProgress: tick }),
     );
     const evaluation = await stage("evaluate", o.rows, async (tick) =>
-      evaluateStream(model, await openTableStream(input, { blockRows, reuseBlocks: true }), {
+      evaluateStream(model, await openTableStream(input, { blockRows }), {
         pool,
         onProgress: tick,
       }),

@@ -23,7 +23,7 @@ import {
 import duckdb from "@duckdb/node-bindings";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
-import { allocateColumn, type ColumnRecycler, type ColumnSpec } from "./columns.js";
+import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlPathLiteral } from "./duckdb.js";
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
 import { type FixedParquetFile, openFixedParquet, readFixedChunk } from "./parquet-fixed-read.js";
@@ -453,8 +453,7 @@ function filesOf(files: readonly string[]): string {
 /**
  * Reads the planned columns of Parquet `files` (all with the same schema, see
  * {@link planParquetParts}) as one table, in batches of exactly `batchRows` rows (the last may be
- * shorter; no rows at all gives one empty batch). With a `recycler`, batches take their columns from
- * it (the caller gives them back when done).
+ * shorter; no rows at all gives one empty batch).
  *
  * The files are read by materialized DuckDB queries of up to 2^21 rows (fewer for wide rows: about
  * 32 MB each), in file order, the next query running on DuckDB's threads while this one's chunks
@@ -468,7 +467,6 @@ export async function* readParquetBatches(
   files: readonly string[],
   parts: ParquetParts,
   batchRows: number,
-  recycler: ColumnRecycler | null = null,
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
   let next: Promise<DuckDBMaterializedResult> | null = null;
@@ -483,9 +481,7 @@ export async function* readParquetBatches(
     const run = (q: ScanQuery) => quiet(con.run(scanSql(select, q)));
     let emitted = 0;
     let capacity = Math.min(batchRows, rows);
-    const allocate = (n: number) =>
-      recycler === null ? specs.map((s) => allocateColumn(s, n)) : recycler.take(n);
-    let columns = allocate(capacity);
+    let columns = specs.map((s) => allocateColumn(s, capacity));
     let filled = 0;
     if (rows === 0) {
       yield { rows: 0, columns };
@@ -511,7 +507,7 @@ export async function* readParquetBatches(
           emitted += filled;
           filled = 0;
           capacity = Math.min(batchRows, rows - emitted);
-          if (capacity > 0) columns = allocate(capacity);
+          if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
           yield batch;
         }
       }

@@ -116,7 +116,6 @@ function stdoutSink(): TableSink {
       }
       first = false;
       rows += block.table.rows;
-      block.release?.();
     },
     async finish() {
       return { kind: "stdout", path: "-", rows };
@@ -189,7 +188,7 @@ export async function openTableSink(
     compression: options.compression,
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
-  let pending: TableBlock[] = [];
+  let pending: Table[] = [];
   let pendingRows = 0;
   let shardFirst = 0;
   let columns: { name: string; type: string }[] = [];
@@ -197,20 +196,12 @@ export async function openTableSink(
   let writing: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (pendingRows === 0) return;
-    const blocks = pending;
+    const parts = pending;
     const first = shardFirst;
     pending = [];
     pendingRows = 0;
     await writing;
-    writing = out
-      .writeShard(
-        Math.floor(first / shardRows),
-        first,
-        blocks.map((b) => b.table),
-      )
-      .then(() => {
-        for (const b of blocks) b.release?.();
-      });
+    writing = out.writeShard(Math.floor(first / shardRows), first, parts);
     writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
   return {
@@ -219,7 +210,7 @@ export async function openTableSink(
     async write(block) {
       columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));
       if (pendingRows === 0) shardFirst = block.firstRow;
-      pending.push(block);
+      pending.push(block.table);
       pendingRows += block.table.rows;
       if (pendingRows >= shardRows) await flush();
     },

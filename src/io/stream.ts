@@ -14,7 +14,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { openArrowReader, tableFromBatch } from "./arrow.js";
 import { selectArrowSpecs } from "./arrow-file.js";
-import { ColumnRecycler, type ColumnSpec, concatTables } from "./columns.js";
+import { type ColumnSpec, concatTables } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
 import { formatOf } from "./format.js";
@@ -50,12 +50,6 @@ export interface TableStreamOptions extends ReadTableOptions {
    * from what is there, e.g. which encoded layout a file holds, even on standard input.
    */
   select?: (names: string[]) => Pick<ReadTableOptions, "columns" | "types">;
-  /**
-   * Parquet: blocks in shared memory that the stream fills again once their consumer gives them
-   * back with `release()` (no allocation per block, and worker threads read them in place). For
-   * consumers that call `release`; default false (every block freshly allocated).
-   */
-  reuseBlocks?: boolean;
 }
 
 /** One block of a stream. */
@@ -63,12 +57,6 @@ export interface TableBlock {
   /** Global index (0-based, over all parts) of the block's first row. */
   firstRow: number;
   table: Table;
-  /**
-   * When present, whoever holds the block last may call this once it is done with it: the
-   * block's memory may then be used for a later block (the table must not be read afterwards).
-   * Never calling it is always safe (the memory is then left to the garbage collector).
-   */
-  release?: () => void;
 }
 
 /** Name, type and (timestamps only) unit of a stream's column. */
@@ -145,7 +133,6 @@ async function openParquetStream(
   files: string[],
   opts: ResolvedReadOptions,
   blockRows: number,
-  reuse: boolean,
 ): Promise<TableStream> {
   const con = await connectDuckDb();
   let parts: ParquetParts;
@@ -165,17 +152,10 @@ async function openParquetStream(
   let active: AsyncGenerator<TableBlock> | null = null;
   async function* blocks(): AsyncGenerator<TableBlock> {
     let firstRow = 0;
-    // Blocks given back by the consumer are filled again (no allocation per block).
-    const recycler = reuse ? new ColumnRecycler(specs, blockRows) : null;
-    try {
-      for await (const batch of readParquetBatches(files, parts, blockRows, recycler)) {
-        if (batch.rows === 0) continue;
-        const release = recycler === null ? undefined : () => recycler.give(batch.columns);
-        yield { firstRow, table: batch, release };
-        firstRow += batch.rows;
-      }
-    } finally {
-      recycler?.retire();
+    for await (const batch of readParquetBatches(files, parts, blockRows)) {
+      if (batch.rows === 0) continue;
+      yield { firstRow, table: batch };
+      firstRow += batch.rows;
     }
   }
   return {
@@ -392,7 +372,7 @@ export async function openTableStream(
       }
       opts = resolveReadOptions(what, { ...options, ...options.select(names) });
     }
-    return openParquetStream(files, opts, blockRows, options.reuseBlocks === true);
+    return openParquetStream(files, opts, blockRows);
   }
   const parts: CsvPart[] = [];
   for (const path of files) {

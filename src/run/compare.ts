@@ -38,8 +38,8 @@ export async function compareTables(
   options: ReadTableOptions & { blockRows?: number; onProgress?: (rows: number) => void } = {},
 ): Promise<TableComparison> {
   const t0 = performance.now();
-  const sa = await openTableStream(a, { ...options, reuseBlocks: true });
-  const sb = await openTableStream(b, { ...options, reuseBlocks: true });
+  const sa = await openTableStream(a, options);
+  const sb = await openTableStream(b, options);
   const names = sa.schema.map((c) => c.name);
   const describe = (s: typeof sa) => s.schema.map((c) => `${c.name}:${c.type}`).join(", ");
   if (describe(sa) !== describe(sb)) {
@@ -72,8 +72,6 @@ export async function compareTables(
         }
       }
       rows += x.table.rows;
-      x.release?.();
-      next.value.release?.();
       options.onProgress?.(rows);
     }
     if ((await ib.next()).done !== true) {

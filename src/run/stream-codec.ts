@@ -15,7 +15,7 @@ import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
 import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import { summaryFitData, transformFitData } from "../encode/summary.js";
-import { findColumn, inverseTable, type Layout, transformTable } from "../encode/table-codec.js";
+import { findColumn, type Layout } from "../encode/table-codec.js";
 import {
   addToTableSummary,
   createTableSummary,
@@ -29,7 +29,7 @@ import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { WorkerPool } from "./pool.js";
 import type { Task } from "./protocol.js";
-import { OutputSlots, type PlacedBlock, sliceColumns, transferablesOf } from "./table-blocks.js";
+import { transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */
 export interface StreamRunOptions {
@@ -108,86 +108,28 @@ async function withPool<T>(
 
 let streamKeys = 1 << 20;
 
-/**
- * Output slots kept per pool and output shape: the next run with the same pool reuses the same
- * shared memory (its workers keep what they saw alive until their next garbage collection).
- */
-const slotsByPool = new WeakMap<WorkerPool, Map<string, OutputSlots>>();
-
-function slotsFor(pool: WorkerPool, schema: Table, rows: number): OutputSlots {
-  let byShape = slotsByPool.get(pool);
-  if (byShape === undefined) {
-    byShape = new Map();
-    slotsByPool.set(pool, byShape);
-  }
-  const key = JSON.stringify([
-    rows,
-    schema.columns.map((c) => [c.name, c.type, c.type === "timestamp" ? c.unit : null]),
-  ]);
-  let slots = byShape.get(key);
-  if (slots === undefined) {
-    slots = new OutputSlots(schema, rows);
-    byShape.set(key, slots);
-  }
-  return slots;
-}
-
 async function codecStream(
   model: ModelSpec,
   stream: TableStream,
   sink: TableSink,
   options: StreamRunOptions,
-  kind: "encode" | "decode",
-  layout: Layout,
+  task: (key: number, b: TableBlock) => Task,
 ): Promise<StreamRunResult> {
   const t0 = performance.now();
   let rows = 0;
   let skippedRows = 0;
-  // Workers write each block's typed results into a reused set of shared columns (a slot), given
-  // back when the sink is done with the block; input blocks are given back to the stream as soon
-  // as their task is done. Neither is then allocated (and first touched) again for every block.
-  let slots: OutputSlots | null = null;
-  let slotRows = 0;
-  const zeroRows = (t: Table): Table => ({
-    rows: 0,
-    columns: sliceColumns(t.columns, 0, 0).columns,
-  });
   await withPool(options, model, (pool, key) =>
-    orderedMap<TableBlock>(
+    orderedMap<Table>(
       stream,
       pool.size + 1,
       (b) => sink.done(b.firstRow),
-      async (b) => {
-        if (slots === null || b.table.rows > slotRows) {
-          const schema =
-            kind === "encode"
-              ? transformTable(model, zeroRows(b.table), { layout })
-              : inverseTable(model, zeroRows(b.table));
-          slots = slotsFor(pool, schema, b.table.rows);
-          slotRows = b.table.rows;
-        }
-        const own = slots;
-        const slot = own.take();
-        const common = { key, table: b.table, firstRow: b.firstRow, into: slot, offset: 0 };
-        const task: Task =
-          kind === "encode"
-            ? { kind: "encode-into", layout, ...common }
-            : { kind: "decode-into", ...common };
-        const part = (await pool.run(task, transferablesOf(b.table))) as PlacedBlock;
-        b.release?.();
-        return {
-          firstRow: b.firstRow,
-          table: own.table(slot, part, b.table.rows),
-          release: () => own.give(slot),
-        };
-      },
-      async (out) => {
-        await sink.write(out);
-        rows += out.table.rows;
+      async (b) => (await pool.run(task(key, b), transferablesOf(b.table))) as Table,
+      async (table, b) => {
+        await sink.write({ firstRow: b.firstRow, table });
+        rows += table.rows;
         options.onProgress?.(rows);
       },
       (b) => {
-        b.release?.();
         rows += b.table.rows;
         skippedRows += b.table.rows;
         options.onProgress?.(rows);
@@ -204,7 +146,14 @@ export function encodeStream(
   sink: TableSink,
   options: StreamRunOptions & { layout?: Layout } = {},
 ): Promise<StreamRunResult> {
-  return codecStream(model, stream, sink, options, "encode", options.layout ?? "compact");
+  const layout = options.layout ?? "compact";
+  return codecStream(model, stream, sink, options, (key, b) => ({
+    kind: "encode",
+    key,
+    table: b.table,
+    layout,
+    firstRow: b.firstRow,
+  }));
 }
 
 /** Decodes every block of an encoded `stream` (either layout) into `sink`. */
@@ -214,7 +163,11 @@ export function decodeStream(
   sink: TableSink,
   options: StreamRunOptions = {},
 ): Promise<StreamRunResult> {
-  return codecStream(model, stream, sink, options, "decode", "compact");
+  return codecStream(model, stream, sink, options, (key, b) => ({
+    kind: "decode",
+    key,
+    table: b.table,
+  }));
 }
 
 /** Evaluates the round trip of every row of `stream`, merging block results in row order. */
@@ -230,14 +183,11 @@ export async function evaluateStream(
       stream,
       pool.size + 1,
       () => false,
-      async (b) => {
-        const e = (await pool.run(
+      async (b) =>
+        (await pool.run(
           { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
           transferablesOf(b.table),
-        )) as TableEvaluation;
-        b.release?.();
-        return e;
-      },
+        )) as TableEvaluation,
       async (e) => {
         total = total === null ? e : mergeEvaluations(total, e);
         options.onProgress?.(total.rows);
@@ -281,12 +231,10 @@ async function summarizeInWorker(
     let rows = 0;
     for await (const b of stream.blocks()) {
       const done = quiet(
-        pool
-          .run(
-            { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
-            transferablesOf(b.table),
-          )
-          .then(() => b.release?.()),
+        pool.run(
+          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
+          transferablesOf(b.table),
+        ),
       );
       inFlight.push({ rows: b.table.rows, done });
       while (inFlight.length >= 2) {
@@ -360,7 +308,6 @@ export async function fitStream(
       for await (const b of stream.blocks()) {
         summary ??= createTableSummary(b.table, summaryOptions);
         addToTableSummary(summary, b.table, b.firstRow);
-        b.release?.();
         options.onProgress?.(summary.rows);
       }
     } else {
@@ -378,7 +325,6 @@ export async function fitStream(
       const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
       for await (const b of stream.blocks()) {
         for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
-        b.release?.();
         options.onProgress?.(b.firstRow + b.table.rows);
       }
       sampled.forEach((j, i) => {

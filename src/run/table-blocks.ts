@@ -5,7 +5,7 @@
  * travel as arrays (structured clone).
  */
 import { assertUnreachable } from "../core/errors.js";
-import { type Column, copyRows, type Table, viewRows } from "../core/table.js";
+import { type Column, copyRows, type Table } from "../core/table.js";
 
 /** Rows [start, end) of the given columns, each in a fresh, transferable buffer. */
 export const sliceColumns = copyRows;
@@ -301,37 +301,5 @@ export class BlockStager {
         return { ...c, values, nulls } as Column;
       }),
     };
-  }
-}
-
-/**
- * Output columns for blocks of up to `rows` rows, reused: {@link sharedOutput} sets handed out by
- * `take` and given back once their block's table is no longer read.
- */
-export class OutputSlots {
-  private readonly free: (TypedColumn | null)[][] = [];
-
-  constructor(
-    private readonly schema: Table,
-    private readonly rows: number,
-  ) {}
-
-  take(): (TypedColumn | null)[] {
-    return this.free.pop() ?? sharedOutput(this.schema, this.rows);
-  }
-
-  give(slot: (TypedColumn | null)[]): void {
-    this.free.push(slot);
-  }
-
-  /** The table of a block of `rows` rows placed at row 0 of `slot` (views of its columns). */
-  table(slot: (TypedColumn | null)[], part: PlacedBlock, rows: number): Table {
-    const columns = this.schema.columns.map((_, j): Column => {
-      const s = slot[j];
-      if (s === null || s === undefined) return part.columns[j]!;
-      const v = viewRows(s, 0, rows);
-      return { ...v, nulls: part.nulls[j] ? v.nulls : null } as Column;
-    });
-    return { rows, columns };
   }
 }

@@ -12,8 +12,7 @@ import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { InvalidInputError } from "../../src/core/errors.js";
-import { type Column, copyRows, type Table } from "../../src/core/table.js";
-import { concatTables } from "../../src/io/columns.js";
+import type { Column, Table } from "../../src/core/table.js";
 import { globRegExp } from "../../src/io/glob.js";
 import { openCsvReadableStream, openTableStream, type TableStream } from "../../src/io/stream.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
@@ -191,31 +190,6 @@ describe("openTableStream blocks", () => {
       });
     }
   }
-
-  test("reuseBlocks: a released Parquet block's memory is filled again, and every block reads as a fresh one", async () => {
-    const whole = await readTable(join(dir, "whole.parquet"));
-    for (const source of [join(dir, "whole.parquet"), join(dir, "parts-parquet")]) {
-      const s = await openTableStream(source, { blockRows: 4096, reuseBlocks: true });
-      const copies: Table[] = [];
-      const buffers: ArrayBufferLike[] = [];
-      for await (const b of s.blocks()) {
-        assert.ok(b.release !== undefined, "a reusable block can be given back");
-        const typed = b.table.columns.find((c) => c.type !== "string")!;
-        assert.ok(typed.values.buffer instanceof SharedArrayBuffer, "blocks are in shared memory");
-        buffers.push(typed.values.buffer);
-        copies.push(copyRows(b.table.columns, 0, b.table.rows));
-        b.release();
-      }
-      assert.ok(copies.length > 3);
-      // Given back at once, two sets of buffers take turns (the next block is filled while the
-      // consumer holds this one).
-      assert.equal(new Set(buffers).size, 2);
-      assert.ok(buffers[2] === buffers[0] && buffers[3] === buffers[1], "buffers take turns");
-      assertTablesEqual(concatTables(copies, whole.rows), whole, source);
-    }
-    const fresh = await openTableStream(join(dir, "whole.parquet"), { blockRows: 4096 });
-    for await (const b of fresh.blocks()) assert.equal(b.release, undefined);
-  });
 
   test("openTableStream reads a glob and a list in the given order, and can make a second pass", async () => {
     const whole = await readTable(join(dir, "whole.parquet"));
