@@ -53,8 +53,8 @@ for (const threads of [1, 2]) {
   const pool = new WorkerPool({ size: threads });
   const s = await best(() => encodeParallel(model, table, { pool }));
   // The same with the output written into an earlier result (no fresh memory to allocate and
-  // first touch): the encoder's own speed.
-  // (The first write into a fresh, ordinary-memory result moves it to shared memory.)
+  // first touch): the encoder's own speed. The first write into a fresh, ordinary-memory result
+  // moves it to shared memory, so the runs measured write into that one.
   const fresh = await encodeParallel(model, table, { pool });
   const into = await encodeParallel(model, table, { pool, into: fresh });
   const sInto = await best(() => encodeParallel(model, table, { pool, into }));

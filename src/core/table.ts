@@ -116,10 +116,6 @@ export function nullCount(c: Column): number {
   return n;
 }
 
-/**
- * Rows [start, end) of the given columns, each copied into a buffer of its own (so it can be
- * transferred to another thread or kept after the source is dropped).
- */
 /** Rows [start, end) of a typed column as views of its arrays (no copy). */
 export function viewRows<C extends Exclude<Column, { type: "string" }>>(
   c: C,
@@ -133,6 +129,10 @@ export function viewRows<C extends Exclude<Column, { type: "string" }>>(
   };
 }
 
+/**
+ * Rows [start, end) of the given columns, each copied into a buffer of its own (so it can be
+ * transferred to another thread or kept after the source is dropped).
+ */
 export function copyRows(columns: readonly Column[], start: number, end: number): Table {
   return {
     rows: end - start,

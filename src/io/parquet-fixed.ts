@@ -17,7 +17,6 @@
  * writes them), then the `FileMetaData` footer in the Thrift compact protocol, its length and
  * `PAR1`. No statistics are written.
  */
-
 import type { Column, Table } from "../core/table.js";
 import { createSequentialFile } from "./direct-write.js";
 
@@ -556,17 +555,13 @@ export async function writeFixedParquet(
   const out = await createSequentialFile(path, { direct: options.direct });
   let ok = false;
   try {
+    // The writer copies each piece into its staging buffer: pieces go to it as they are made.
     let offset = 0;
-    let pending: Uint8Array[] = [];
-    const flush = async () => {
-      for (const b of pending) await out.write(b);
-      pending = [];
-    };
-    const push = (b: Uint8Array) => {
-      pending.push(b);
+    const push = async (b: Uint8Array) => {
+      await out.write(b);
       offset += b.length;
     };
-    push(MAGIC);
+    await push(MAGIC);
     const groups: { rows: number; chunks: ChunkMeta[] }[] = [];
     let rows = 0;
     for (const part of parts) {
@@ -583,20 +578,18 @@ export async function writeFixedParquet(
             bytes: pages.bytes,
             rows: n,
           });
-          for (const p of pages.parts) push(p);
+          for (const p of pages.parts) await push(p);
         }
         groups.push({ rows: n, chunks });
-        if (pending.length >= 256) await flush();
       }
       rows += part.rows;
     }
     const meta = footer(first, rows, groups);
-    push(meta);
+    await push(meta);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, meta.length, true);
     tail.set(MAGIC, 4);
-    push(tail);
-    await flush();
+    await push(tail);
     ok = true;
   } finally {
     // After a failure the first error is the one to report.

@@ -61,6 +61,15 @@ let modelKeys = 0;
 /** Staging buffers of `into` runs, kept per pool (workers keep seeing the same memory). */
 const staging = new WeakMap<WorkerPool, Map<string, (TypedValues | Uint8Array)[]>>();
 
+function stagingOf(pool: WorkerPool): Map<string, (TypedValues | Uint8Array)[]> {
+  let spare = staging.get(pool);
+  if (spare === undefined) {
+    spare = new Map();
+    staging.set(pool, spare);
+  }
+  return spare;
+}
+
 async function runBlocks(
   model: ModelSpec,
   table: Table,
@@ -82,20 +91,21 @@ async function runBlocks(
     // A fresh result: blocks travel in their own buffers and come back to be copied into place
     // (ordinary memory, freed as usual). Into an earlier result: workers read their block from a
     // staging buffer and write straight into the result's shared columns.
-    const shared = options.into === undefined ? null : sharedOutput(empty(), n, options.into);
-    const placed = shared === null ? null : new SharedAssembler(n, shared, empty());
-    const fresh = shared === null ? new TableAssembler(n) : null;
-    let spare = staging.get(pool);
-    if (spare === undefined) {
-      spare = new Map();
-      staging.set(pool, spare);
+    let shared: ReturnType<typeof sharedOutput> | null = null;
+    let placed: SharedAssembler | null = null;
+    if (options.into !== undefined) {
+      const schema = empty();
+      shared = sharedOutput(schema, n, options.into);
+      placed = new SharedAssembler(n, shared, schema);
     }
+    const fresh = shared === null ? new TableAssembler(n) : null;
+    const spare = shared === null ? null : stagingOf(pool);
     const nBlocks = Math.ceil(n / blockRows);
     let next = 0;
     let failed = false;
     // A few blocks in flight per worker: bounded memory, no idle worker between blocks.
     const lane = async (): Promise<void> => {
-      const stager = shared === null ? null : new BlockStager(columns, blockRows, spare);
+      const stager = spare === null ? null : new BlockStager(columns, blockRows, spare);
       try {
         while (!failed && next < nBlocks) {
           const start = next++ * blockRows;

@@ -124,17 +124,15 @@ export function sharedOutput(
 ): (TypedColumn | null)[] {
   return schema.columns.map((c): TypedColumn | null => {
     if (c.type === "string") return null;
-    const old = reuse?.columns.find((o) => o.name === c.name);
-    const fits = (a: ArrayBufferView | null | undefined, n: number): a is TypedValues =>
-      a !== null && a !== undefined && isShared(a) && (a as TypedValues).length === n;
-    const values =
-      old !== undefined && old.type === c.type && fits(old.values, rows)
-        ? old.values
-        : sharedArray(c.values, rows);
+    const found = reuse?.columns.find((o) => o.name === c.name && o.type === c.type);
+    const old = found === undefined || found.type === "string" ? null : found;
+    const fits = (a: ArrayBufferView | null | undefined): boolean =>
+      a !== null && a !== undefined && isShared(a) && (a as TypedValues).length === rows;
+    const values = old !== null && fits(old.values) ? old.values : sharedArray(c.values, rows);
     // A reused mask is cleared: a block without missing values does not write its part.
     const nulls =
-      old !== undefined && old.type === c.type && fits(old.nulls, rows)
-        ? (old.nulls as Uint8Array).fill(0)
+      old !== null && fits(old.nulls)
+        ? old.nulls!.fill(0)
         : new Uint8Array(new SharedArrayBuffer(rows));
     return { ...c, values, nulls } as TypedColumn;
   });
