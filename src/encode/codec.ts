@@ -53,8 +53,12 @@ export interface ColumnCodec<S extends ColumnSpec> {
   compactFields(spec: S): OutputField[];
   /** Encodes a column (all its rows) into the compact layout's columns, in `compactFields` order. */
   encodeCompact(spec: S, col: Column, ctx: EncodeContext): Column[];
-  /** Decodes the compact columns back into the original column (named `spec.name`). */
-  decodeCompact(spec: S, cols: Column[]): Column;
+  /**
+   * Decodes the compact columns back into the original column (named `spec.name`). `into`: a
+   * column of exactly these rows, values and null mask all zero (as new arrays), that the codec
+   * may write into and return, or ignore; callers tell by the buffers.
+   */
+  decodeCompact(spec: S, cols: Column[], into?: Column | null): Column;
   /** The dense layout's spans for this spec. */
   denseSpans(spec: S): DenseSpan[];
   /** Encodes into the dense layout: one Float32Array per output of `denseSpans`, in order. */

@@ -546,7 +546,19 @@ function encodeArrays(spec: MixtureColumnSpec, col: Column, ctx: EncodeContext):
   return { alpha, mode, residual, residualNulls, fallback };
 }
 
-function outputColumn(spec: MixtureColumnSpec, n: number): Column {
+/** The decoded column of `spec`: `into` when it fits (zeroed, `n` rows, a null mask), else new. */
+function outputColumn(spec: MixtureColumnSpec, n: number, into: Column | null = null): Column {
+  if (
+    into !== null &&
+    into.type === spec.dtype &&
+    into.type !== "string" &&
+    into.values.length === n &&
+    into.nulls?.length === n
+  ) {
+    return into.type === "timestamp"
+      ? { ...into, name: spec.name, unit: spec.unit ?? "ms" }
+      : { ...into, name: spec.name };
+  }
   const nulls = new Uint8Array(n);
   switch (spec.dtype) {
     case "int64":
@@ -632,7 +644,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
     return out;
   },
 
-  decodeCompact(spec, cols): Column {
+  decodeCompact(spec, cols, into = null): Column {
     const p = prepare(spec);
     const alphaCol = cols[0];
     const modeCol = cols[1];
@@ -647,7 +659,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
     }
     const resCol = cols[2];
     const n = alphaCol.values.length;
-    const out = outputColumn(spec, n);
+    const out = outputColumn(spec, n, into);
     const nulls = (out as { nulls: Uint8Array }).nulls;
     const decodeRow = (i: number): void => {
       const m = Number(modeCol.values[i]!);

@@ -250,18 +250,27 @@ function toFloat32(c: Column): Float32Array {
   );
 }
 
-/** Decodes an encoded table (either layout, detected by its column names). */
-export function inverseTable(model: ModelSpec, encoded: Table): Table {
+/**
+ * Decodes an encoded table (either layout, detected by its column names). `into`: output columns
+ * (in the model's order; null for one to allocate) of exactly the table's rows, values and null
+ * masks all zero, that the compact layout's codecs may write into; the result's columns are them
+ * where a codec used them (compare the buffers).
+ */
+export function inverseTable(
+  model: ModelSpec,
+  encoded: Table,
+  options: { into?: readonly (Column | null)[] } = {},
+): Table {
   const layout = detectLayout(model, encoded);
   const byName = new Map(encoded.columns.map((c) => [c.name, c]));
-  const columns = model.columns.map((spec) => {
+  const columns = model.columns.map((spec, j) => {
     const codec = codecOf(spec);
     if (layout === "compact") {
       const cols = codec
         .compactFields(spec)
         .map((f) => byName.get(f.name))
         .filter((c): c is Column => c !== undefined);
-      return codec.decodeCompact(spec, cols);
+      return codec.decodeCompact(spec, cols, options.into?.[j] ?? null);
     }
     const outputs = codec
       .denseSpans(spec)

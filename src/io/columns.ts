@@ -1,4 +1,5 @@
 /** Allocating table columns and checking tables handed to the writers. */
+import { type ArrayBin, valuesClass } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
 import { COLUMN_TYPES } from "./options.js";
@@ -38,6 +39,22 @@ export function allocateColumn(spec: ColumnSpec, rows: number): Column {
         nulls: null,
       };
   }
+}
+
+/**
+ * A column of `rows` values as {@link allocateColumn}, with the values array taken from `bin`
+ * when it holds one (with what its last owner left in it: for readers that write every row).
+ */
+export function allocateColumnFrom(bin: ArrayBin | null, spec: ColumnSpec, rows: number): Column {
+  if (bin === null || spec.type === "string") return allocateColumn(spec, rows);
+  const values = bin.take(valuesClass(spec.type), rows);
+  if (values === null) return allocateColumn(spec, rows);
+  const { name } = spec;
+  return (
+    spec.type === "timestamp"
+      ? { name, type: spec.type, unit: spec.unit, values, nulls: null }
+      : { name, type: spec.type, values, nulls: null }
+  ) as Column;
 }
 
 /** The null mask of a non-string column, allocated (all zero) on first use. */

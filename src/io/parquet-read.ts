@@ -21,9 +21,10 @@ import {
   DuckDBTypeId,
 } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
+import type { ArrayBin } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
-import { allocateColumn, type ColumnSpec } from "./columns.js";
+import { allocateColumnFrom, type ColumnSpec } from "./columns.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlPathLiteral } from "./duckdb.js";
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
 import { type FixedParquetFile, openFixedParquet, readFixedChunk } from "./parquet-fixed-read.js";
@@ -467,6 +468,7 @@ export async function* readParquetBatches(
   files: readonly string[],
   parts: ParquetParts,
   batchRows: number,
+  bin: ArrayBin | null = null,
 ): AsyncGenerator<Table> {
   const con = await connectDuckDb();
   let next: Promise<DuckDBMaterializedResult> | null = null;
@@ -481,7 +483,7 @@ export async function* readParquetBatches(
     const run = (q: ScanQuery) => quiet(con.run(scanSql(select, q)));
     let emitted = 0;
     let capacity = Math.min(batchRows, rows);
-    let columns = specs.map((s) => allocateColumn(s, capacity));
+    let columns = specs.map((s) => allocateColumnFrom(bin, s, capacity));
     let filled = 0;
     if (rows === 0) {
       yield { rows: 0, columns };
@@ -507,7 +509,7 @@ export async function* readParquetBatches(
           emitted += filled;
           filled = 0;
           capacity = Math.min(batchRows, rows - emitted);
-          if (capacity > 0) columns = specs.map((s) => allocateColumn(s, capacity));
+          if (capacity > 0) columns = specs.map((s) => allocateColumnFrom(bin, s, capacity));
           yield batch;
         }
       }
@@ -535,12 +537,13 @@ export async function* readParquetBatches(
               yield* put(n, file.path, () => undefined);
               continue;
             }
-            const piece = specs.map((s) => allocateColumn(s, n));
+            const piece = specs.map((s) => allocateColumnFrom(bin, s, n));
             for (let j = 0; j < piece.length; j++)
               await readFixedChunk(file, g, index[j]!, piece[j]!, 0);
             yield* put(n, file.path, (j, from, take, col, offset) =>
               copyColumnRange(piece[j]!, from, take, col, offset),
             );
+            for (const c of piece) bin?.putColumn(c);
           }
           await file.handle.close();
           fixed = null;

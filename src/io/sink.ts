@@ -57,8 +57,13 @@ export interface TableSink {
   alreadyComplete: boolean;
   /** True when an interrupted run already wrote the rows of this block (skip it). */
   done(firstRow: number): boolean;
-  /** Writes a block (blocks come in row order; skipped ones are not passed). */
-  write(block: TableBlock): Promise<void>;
+  /**
+   * Writes a block (blocks come in row order; skipped ones are not passed). `release`, when
+   * given, is called once the sink no longer reads the block's arrays (which may be later than
+   * the returned promise: a directory output writes a shard while the next one fills), so that
+   * the caller may reuse them; a sink that keeps them to the end never calls it.
+   */
+  write(block: TableBlock, release?: () => void): Promise<void>;
   /** Completes the output (for directories: the manifest, then the rename). */
   finish(info?: Record<string, unknown>): Promise<SinkResult>;
   /**
@@ -109,13 +114,14 @@ function stdoutSink(): TableSink {
   return {
     alreadyComplete: false,
     done: () => false,
-    async write(block) {
+    async write(block, release) {
       // The header line comes with the first block only.
       for (const text of csvBlocks(block.table, first)) {
         if (!process.stdout.write(text)) await once(process.stdout, "drain");
       }
       first = false;
       rows += block.table.rows;
+      release?.();
     },
     async finish() {
       return { kind: "stdout", path: "-", rows };
@@ -189,6 +195,7 @@ export async function openTableSink(
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
   let pending: Table[] = [];
+  let pendingReleases: (() => void)[] = [];
   let pendingRows = 0;
   let shardFirst = 0;
   let columns: { name: string; type: string }[] = [];
@@ -197,20 +204,25 @@ export async function openTableSink(
   const flush = async () => {
     if (pendingRows === 0) return;
     const parts = pending;
+    const releases = pendingReleases;
     const first = shardFirst;
     pending = [];
+    pendingReleases = [];
     pendingRows = 0;
     await writing;
-    writing = out.writeShard(Math.floor(first / shardRows), first, parts);
+    writing = out.writeShard(Math.floor(first / shardRows), first, parts).then(() => {
+      for (const r of releases) r();
+    });
     writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
   return {
     alreadyComplete: out.alreadyComplete,
     done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
-    async write(block) {
+    async write(block, release) {
       columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));
       if (pendingRows === 0) shardFirst = block.firstRow;
       pending.push(block.table);
+      if (release !== undefined) pendingReleases.push(release);
       pendingRows += block.table.rows;
       if (pendingRows >= shardRows) await flush();
     },

@@ -10,6 +10,7 @@
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
+import { ArrayBin } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { openArrowReader, tableFromBatch } from "./arrow.js";
@@ -82,6 +83,12 @@ export interface TableStream {
   blocks(): AsyncGenerator<TableBlock>;
   /** Ends a pass in progress and releases the input. */
   close(): Promise<void>;
+  /**
+   * Where the stream takes the arrays of its blocks from when it can (Parquet input): a consumer
+   * done with a block may put its arrays here for a later block (see `ArrayBin`). Absent when
+   * the stream allocates every block.
+   */
+  bin?: ArrayBin;
 }
 
 function checkBlockRows(what: string, value: unknown): number {
@@ -149,10 +156,11 @@ async function openParquetStream(
     con.closeSync();
   }
   const specs = parts.plans.map((p) => p.spec);
+  const bin = new ArrayBin();
   let active: AsyncGenerator<TableBlock> | null = null;
   async function* blocks(): AsyncGenerator<TableBlock> {
     let firstRow = 0;
-    for await (const batch of readParquetBatches(files, parts, blockRows)) {
+    for await (const batch of readParquetBatches(files, parts, blockRows, bin)) {
       if (batch.rows === 0) continue;
       yield { firstRow, table: batch };
       firstRow += batch.rows;
@@ -162,6 +170,7 @@ async function openParquetStream(
     schema: schemaOf(specs),
     files,
     totalRows: parts.rows.reduce((a, b) => a + b, 0),
+    bin,
     blocks() {
       active = blocks();
       return active;

@@ -87,6 +87,37 @@ export interface DecodeIntoTask extends IntoFields {
   kind: "decode-into";
 }
 
+/**
+ * A block of a stream, encoded or decoded with a loaded model, with arrays to reuse: `spare`
+ * holds output columns (in the output's order, null where there is none) of exactly the block's
+ * rows that the codecs may write into instead of allocating (for decoding the worker zeroes
+ * them first). The reply ({@link ReusedBlock}) gives back, besides the result, every array of
+ * the input block and of `spare` that the result does not hold.
+ */
+export interface EncodeBlockTask {
+  kind: "encode-block";
+  key: number;
+  table: Table;
+  layout: Layout;
+  firstRow: number;
+  spare: (Column | null)[] | null;
+}
+
+/** See {@link EncodeBlockTask}. */
+export interface DecodeBlockTask {
+  kind: "decode-block";
+  key: number;
+  table: Table;
+  spare: (Column | null)[] | null;
+}
+
+/** The reply of {@link EncodeBlockTask} and {@link DecodeBlockTask}. */
+export interface ReusedBlock {
+  table: Table;
+  /** Arrays of the task (input block, unused spare columns) free for reuse. */
+  free: ArrayBufferView[];
+}
+
 /** `evaluateTable(model, table, { firstRow })` with a loaded model. */
 export interface EvaluateTask {
   kind: "evaluate";
@@ -132,6 +163,8 @@ export type Task =
   | DecodeTask
   | EncodeIntoTask
   | DecodeIntoTask
+  | EncodeBlockTask
+  | DecodeBlockTask
   | EvaluateTask
   | SummaryAddTask
   | SummaryTakeTask
@@ -148,6 +181,8 @@ export interface TaskResults {
   decode: Table;
   "encode-into": PlacedBlock;
   "decode-into": PlacedBlock;
+  "encode-block": ReusedBlock;
+  "decode-block": ReusedBlock;
   evaluate: TableEvaluation;
   "summary-add": null;
   "summary-take": TableSummary | null;

@@ -9,7 +9,8 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
-import type { Table } from "../core/table.js";
+import { ArrayBin, valuesClass } from "../core/array-bin.js";
+import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
 import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
@@ -28,7 +29,7 @@ import {
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { WorkerPool } from "./pool.js";
-import type { Task } from "./protocol.js";
+import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
 import { transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */
@@ -108,14 +109,26 @@ async function withPool<T>(
 
 let streamKeys = 1 << 20;
 
+/**
+ * Encodes or decodes every block of `stream` into `sink` on the pool. Arrays are reused: input
+ * blocks come back from the workers and go to the stream's bin, output blocks go there once the
+ * sink has written them, and each task takes spare output columns of its block's shape from it
+ * (the shape of the first result), so a long stream allocates a few dozen arrays in all.
+ */
 async function codecStream(
   model: ModelSpec,
   stream: TableStream,
   sink: TableSink,
   options: StreamRunOptions,
-  task: (key: number, b: TableBlock) => Task,
+  task: (
+    key: number,
+    b: TableBlock,
+    spare: (Column | null)[] | null,
+  ) => EncodeBlockTask | DecodeBlockTask,
 ): Promise<StreamRunResult> {
   const t0 = performance.now();
+  const bin = stream.bin ?? new ArrayBin();
+  let shape: Table | null = null;
   let rows = 0;
   let skippedRows = 0;
   await withPool(options, model, (pool, key) =>
@@ -123,9 +136,17 @@ async function codecStream(
       stream,
       pool.size + 1,
       (b) => sink.done(b.firstRow),
-      async (b) => (await pool.run(task(key, b), transferablesOf(b.table))) as Table,
+      async (b) => {
+        const spare = shape === null ? null : spareColumns(bin, shape, b.table.rows);
+        const transfer = new Set(transferablesOf(b.table));
+        if (spare !== null) for (const a of transferablesOf(spareTable(spare))) transfer.add(a);
+        const r = (await pool.run(task(key, b, spare), [...transfer])) as ReusedBlock;
+        for (const a of r.free) bin.put(a);
+        shape ??= r.table;
+        return r.table;
+      },
       async (table, b) => {
-        await sink.write({ firstRow: b.firstRow, table });
+        await sink.write({ firstRow: b.firstRow, table }, () => bin.putTable(table));
         rows += table.rows;
         options.onProgress?.(rows);
       },
@@ -139,6 +160,20 @@ async function codecStream(
   return { rows, skippedRows, seconds: (performance.now() - t0) / 1000 };
 }
 
+/** Output columns like `shape`'s with `rows` rows, from the bin where it has the arrays. */
+function spareColumns(bin: ArrayBin, shape: Table, rows: number): (Column | null)[] {
+  return shape.columns.map((c): Column | null => {
+    if (c.type === "string") return null;
+    const values = bin.take(valuesClass(c.type), rows);
+    if (values === null) return null;
+    return { ...c, values, nulls: bin.take(Uint8Array, rows) } as Column;
+  });
+}
+
+function spareTable(spare: (Column | null)[]): Table {
+  return { rows: 0, columns: spare.filter((c): c is Column => c !== null) };
+}
+
 /** Encodes every block of `stream` into `sink` (see the module comment). */
 export function encodeStream(
   model: ModelSpec,
@@ -147,12 +182,13 @@ export function encodeStream(
   options: StreamRunOptions & { layout?: Layout } = {},
 ): Promise<StreamRunResult> {
   const layout = options.layout ?? "compact";
-  return codecStream(model, stream, sink, options, (key, b) => ({
-    kind: "encode",
+  return codecStream(model, stream, sink, options, (key, b, spare) => ({
+    kind: "encode-block",
     key,
     table: b.table,
     layout,
     firstRow: b.firstRow,
+    spare,
   }));
 }
 
@@ -163,10 +199,11 @@ export function decodeStream(
   sink: TableSink,
   options: StreamRunOptions = {},
 ): Promise<StreamRunResult> {
-  return codecStream(model, stream, sink, options, (key, b) => ({
-    kind: "decode",
+  return codecStream(model, stream, sink, options, (key, b, spare) => ({
+    kind: "decode-block",
     key,
     table: b.table,
+    spare,
   }));
 }
 

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
+import type { Column, Table } from "../core/table.js";
 import { summarizeBlocks } from "../core/terms.js";
 import { evaluateTable } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
@@ -21,6 +22,7 @@ import {
   type CrashNotice,
   type Reply,
   type Request,
+  type ReusedBlock,
   SIGNAL_CRASHED,
   SIGNAL_DONE,
   type SummarizeTask,
@@ -125,6 +127,20 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
           : inverseTable(m, task.table);
       return placeBlock(out, into, task.offset);
     }
+    case "encode-block": {
+      const into = task.spare === null ? undefined : { columns: task.spare, offset: 0 };
+      const out = transformTable(model(task.key), task.table, {
+        layout: task.layout,
+        firstRow: task.firstRow,
+        into,
+      });
+      return reusedBlock(out, task.table, task.spare, transfer);
+    }
+    case "decode-block": {
+      for (const c of task.spare ?? []) zeroColumn(c);
+      const out = inverseTable(model(task.key), task.table, { into: task.spare ?? undefined });
+      return reusedBlock(out, task.table, task.spare, transfer);
+    }
     case "evaluate":
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
     case "summary-add": {
@@ -161,6 +177,43 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
     default:
       throw new InvalidInputError(`worker: unknown task ${JSON.stringify(task)}.`);
   }
+}
+
+/** Zeroes a typed column's values and null mask (spare arrays hold an earlier block's rows). */
+function zeroColumn(c: Column | null): void {
+  if (c === null || c.type === "string") return;
+  if (c.values instanceof BigInt64Array) c.values.fill(0n);
+  else c.values.fill(0);
+  c.nulls?.fill(0);
+}
+
+/**
+ * The reply of a block task: the result, and the arrays of the input and of the spare columns
+ * that the result does not hold (a codec may return an input or spare array as output). Every
+ * buffer goes back by transfer.
+ */
+function reusedBlock(
+  out: Table,
+  input: Table,
+  spare: (Column | null)[] | null,
+  transfer: ArrayBuffer[],
+): ReusedBlock {
+  const used = new Set(transferablesOf(out));
+  const free: ArrayBufferView[] = [];
+  const freed = new Set<ArrayBuffer>();
+  const give = (a: ArrayBufferView | null) => {
+    if (a === null || !(a.buffer instanceof ArrayBuffer)) return;
+    if (used.has(a.buffer) || freed.has(a.buffer)) return;
+    freed.add(a.buffer);
+    free.push(a);
+  };
+  for (const c of [...input.columns, ...(spare ?? [])]) {
+    if (c === null || c.type === "string") continue;
+    give(c.values);
+    give(c.nulls);
+  }
+  transfer.push(...used, ...freed);
+  return { table: out, free };
 }
 
 function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {

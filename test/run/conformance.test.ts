@@ -5,6 +5,9 @@
  * errors, and shut down so the test process exits.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BayesianGaussianMixture } from "../../src/core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../../src/core/errors.js";
@@ -23,9 +26,11 @@ import {
   type Layout,
   transformTable,
 } from "../../src/encode/table-codec.js";
+import { openTableSink, openTableStream, writeTable } from "../../src/io/index.js";
 import { decodeParallel, encodeParallel } from "../../src/run/encode-parallel.js";
 import { WorkerCrashError } from "../../src/run/errors.js";
 import { WorkerPool } from "../../src/run/pool.js";
+import { decodeStream, encodeStream } from "../../src/run/stream-codec.js";
 import { threadSource } from "../../src/run/thread-source.js";
 import { blobs } from "../helpers/data.js";
 
@@ -409,6 +414,74 @@ describe("encode and decode into an earlier result", () => {
       });
     });
   }
+});
+
+/** A directory of shards as one table (one block of all its rows). */
+async function readWhole(dir: string, rows: number): Promise<Table> {
+  const stream = await openTableStream(dir, { blockRows: rows });
+  let table: Table | null = null;
+  for await (const b of stream.blocks()) table = b.table;
+  await stream.close();
+  return table!;
+}
+
+describe("streams through the pool reuse their arrays", () => {
+  // Blocks whose missing values differ (the first blocks have some, the later ones none), in a
+  // Parquet file read in blocks whose arrays come back from the workers and from the sink and
+  // are filled again: stale values or null flags of an earlier block would show.
+  it("Parquet → encodeStream → shards → decodeStream gives transformTable's and inverseTable's bits", async () => {
+    const n = 40000;
+    const base = everyTypeTable(n);
+    const columns = base.columns
+      .filter((c) => c.type !== "string" && c.type !== "timestamp")
+      .map((c): Column => {
+        if (c.nulls === null) return c;
+        const nulls = c.nulls.slice();
+        nulls.fill(0, 3 * BLOCK);
+        return { ...c, nulls };
+      });
+    const table: Table = { rows: n, columns };
+    const model = fitTable(table, {
+      columns: ["amount", "f32", "count", "small", "flag", "balance"],
+      kinds: { count: "integer", small: "categorical" },
+      mixed: { balance: [0] },
+      seed: 4,
+    });
+    const dir = mkdtempSync(join(tmpdir(), "modenorm-stream-"));
+    try {
+      const input = join(dir, "in.parquet");
+      await writeTable(input, table);
+      const pool = new WorkerPool({ size: 2 });
+      try {
+        for (const layout of ["compact", "dense"] as const) {
+          const encoded = join(dir, `enc-${layout}`);
+          const decoded = join(dir, `dec-${layout}`);
+          const out = await openTableSink(encoded, BLOCK, { shardRows: 2 * BLOCK });
+          await encodeStream(model, await openTableStream(input, { blockRows: BLOCK }), out, {
+            pool,
+            layout,
+          });
+          await out.finish();
+          const expected = transformTable(model, table, { layout });
+          assertSameTable(await readWhole(encoded, n), expected, `stream encode ${layout}`);
+          const sink = await openTableSink(decoded, BLOCK, { shardRows: 2 * BLOCK });
+          await decodeStream(model, await openTableStream(encoded, { blockRows: BLOCK }), sink, {
+            pool,
+          });
+          await sink.finish();
+          assertSameTable(
+            await readWhole(decoded, n),
+            inverseTable(model, expected),
+            `stream decode ${layout}`,
+          );
+        }
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("threads cleanup", () => {
