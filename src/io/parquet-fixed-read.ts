@@ -1,15 +1,23 @@
 /**
- * Reading back, at memory speed, the Parquet files `parquet-fixed.ts` writes (encoded shards,
- * decoded outputs): footer and page headers in the Thrift compact protocol, definition levels
- * and dictionary indices in the RLE / bit-packed hybrid, PLAIN values copied as bytes.
+ * Reading flat Parquet columns of fixed-width values at memory speed, without DuckDB: footer and
+ * page headers in the Thrift compact protocol, definition levels and dictionary indices in the
+ * RLE / bit-packed hybrid, PLAIN values copied as bytes, pages uncompressed, zstd (the
+ * `zstddec` WebAssembly decoder) or gzip (node:zlib).
  *
- * Only files whose footer says they were written by modenorm, uncompressed, with flat OPTIONAL
- * columns of the physical types that writer uses are taken ({@link openFixedParquet} returns
- * null for anything else, and DuckDB reads it). Through DuckDB such a file costs about 30 ns a
- * row and column here (a materialized chunk copied, then two external buffers a vector); read
- * here, a few.
+ * Taken ({@link openFixedParquet}): files whose columns are all flat (REQUIRED or OPTIONAL, no
+ * nesting) of the physical types DOUBLE, FLOAT, INT64, INT32 or BOOLEAN with no converted or
+ * logical type (but the one a signed 32- or 64-bit integer may carry), in column chunks inside the file, compressed with none, zstd or gzip, with only
+ * the encodings PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY and RLE / BIT_PACKED (levels), in data
+ * pages of version 1 or 2. That covers what `parquet-fixed.ts` writes (encoded shards, decoded
+ * outputs) and the plain numeric files other tools write (DuckDB, Arrow, Spark). Anything else
+ * gives null, and DuckDB reads the file. Through DuckDB a column of zstd pages costs about 65 ns
+ * of CPU a row here (decompression, a materialized result, a chunk copied out of it, a buffer
+ * copied per vector, fresh memory for each); read here, a few.
  */
+import { readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
+import { ZSTDDecoder } from "zstddec";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType } from "../core/table.js";
 
@@ -20,11 +28,27 @@ const TYPE_INT64 = 2;
 const TYPE_FLOAT = 4;
 const TYPE_DOUBLE = 5;
 const ENC_PLAIN = 0;
+const ENC_PLAIN_DICTIONARY = 2;
 const ENC_RLE = 3;
+const ENC_BIT_PACKED = 4;
 const ENC_RLE_DICTIONARY = 8;
 const PAGE_DATA = 0;
+const PAGE_INDEX = 1;
 const PAGE_DICTIONARY = 2;
-const CREATED_BY = "modenorm";
+const PAGE_DATA_V2 = 3;
+const CODEC_NONE = 0;
+const CODEC_GZIP = 2;
+const CODEC_ZSTD = 6;
+const REQUIRED = 0;
+const OPTIONAL = 1;
+/** Encodings a column chunk may list. */
+const KNOWN_ENCODINGS = new Set([
+  ENC_PLAIN,
+  ENC_PLAIN_DICTIONARY,
+  ENC_RLE,
+  ENC_BIT_PACKED,
+  ENC_RLE_DICTIONARY,
+]);
 
 /** A Thrift compact struct: field id → value (numbers, booleans, bytes, lists, structs). */
 type TStruct = Map<number, unknown>;
@@ -130,25 +154,57 @@ const TYPE_OF: Record<number, ColumnType> = {
   [TYPE_BOOLEAN]: "bool",
 };
 
-/** A column chunk's place in the file. */
+/** A column chunk's place in the file and its compression. */
 interface ChunkPlace {
   start: number;
   bytes: number;
+  codec: number;
 }
 
-/** A file of the fixed-width layout, opened. */
+/** A file of flat fixed-width columns (see the module comment), opened. */
 export interface FixedParquetFile {
   path: string;
   rows: number;
-  columns: { name: string; type: ColumnType }[];
+  columns: { name: string; type: ColumnType; required: boolean }[];
   /** Per row group: its rows and one chunk place per column. */
   groups: { rows: number; chunks: ChunkPlace[] }[];
   handle: FileHandle;
 }
 
 /**
- * Opens `path` when it is a file of the fixed-width layout (see the module comment), else
- * returns null (also for a file too short or damaged to say).
+ * Whether a schema element has no converted or logical type, or only the one that says what its
+ * physical type is already: a signed integer of 32 (INT32) or 64 (INT64) bits.
+ */
+function plainIntegerOrNone(e: TStruct): boolean {
+  const physical = num(e, 1);
+  const bits = physical === TYPE_INT32 ? 32 : physical === TYPE_INT64 ? 64 : 0;
+  const converted = e.get(6);
+  if (
+    converted !== undefined &&
+    !(bits === 32 && converted === 17) &&
+    !(bits === 64 && converted === 18)
+  )
+    return false;
+  const logical = e.get(10) as TStruct | undefined;
+  if (logical === undefined) return true;
+  const int = logical.get(10) as TStruct | undefined;
+  return logical.size === 1 && int !== undefined && int.get(1) === bits && int.get(2) === true;
+}
+
+/** The zstd decoder, instantiated once per thread on first use. */
+let zstd: Promise<ZSTDDecoder> | null = null;
+
+function zstdDecoder(): Promise<ZSTDDecoder> {
+  if (zstd === null) {
+    const d = new ZSTDDecoder();
+    zstd = d.init().then(() => d);
+  }
+  return zstd;
+}
+
+/**
+ * Opens `path` when its columns can be read here (see the module comment), else returns null
+ * (also for a file too short or damaged to say).
  */
 export async function openFixedParquet(path: string): Promise<FixedParquetFile | null> {
   const handle = await open(path, "r");
@@ -163,24 +219,44 @@ export async function openFixedParquet(path: string): Promise<FixedParquetFile |
     const meta = new Uint8Array(metaLen);
     await handle.read(meta, 0, metaLen, size - 8 - metaLen);
     const fm = new ThriftReader(meta).struct();
-    if (str(fm.get(6)) !== CREATED_BY) throw new Error("another writer");
     const schema = fm.get(2) as TStruct[];
     const columns = schema.slice(1).map((e) => {
       const type = TYPE_OF[num(e, 1)];
-      if (type === undefined || e.get(3) !== 1 || e.has(5)) throw new Error("unsupported column");
-      return { name: str(e.get(4)), type };
+      const repetition = e.get(3);
+      if (type === undefined || (repetition !== REQUIRED && repetition !== OPTIONAL))
+        throw new Error("unsupported column");
+      // Nested, or a converted / logical type other than a signed integer of the physical
+      // type's width (dates, decimals, unsigned, small integers, …): DuckDB's reading.
+      if (e.has(5) || !plainIntegerOrNone(e)) throw new Error("unsupported column");
+      return { name: str(e.get(4)), type, required: repetition === REQUIRED };
     });
     if (num(schema[0]!, 5) !== columns.length) throw new Error("nested schema");
+    let zstdUsed = false;
     const groups = (fm.get(4) as TStruct[]).map((g) => {
+      const rows = num(g, 3);
       const chunks = (g.get(1) as TStruct[]).map((c, j) => {
+        if (c.has(1)) throw new Error("column chunk in another file");
         const m = c.get(3) as TStruct;
-        if (num(m, 4) !== 0 || TYPE_OF[num(m, 1)] !== columns[j]!.type) throw new Error("codec");
-        const start = m.has(11) ? num(m, 11) : num(m, 9);
-        return { start, bytes: num(m, 7) };
+        const codec = num(m, 4);
+        if (codec !== CODEC_NONE && codec !== CODEC_ZSTD && codec !== CODEC_GZIP)
+          throw new Error("codec");
+        zstdUsed ||= codec === CODEC_ZSTD;
+        if (TYPE_OF[num(m, 1)] !== columns[j]!.type || num(m, 5) !== rows)
+          throw new Error("column chunk");
+        const encodings = m.get(2);
+        if (!Array.isArray(encodings) || encodings.some((x) => !KNOWN_ENCODINGS.has(x as number)))
+          throw new Error("encoding");
+        const data = num(m, 9);
+        const dict = m.get(11);
+        const start = typeof dict === "number" && dict > 0 && dict < data ? dict : data;
+        const bytes = num(m, 7);
+        if (start + bytes > size) throw new Error("column chunk past the end");
+        return { start, bytes, codec };
       });
       if (chunks.length !== columns.length) throw new Error("column count");
-      return { rows: num(g, 3), chunks };
+      return { rows, chunks };
     });
+    if (zstdUsed) await zstdDecoder();
     return { path, rows: num(fm, 3), columns, groups, handle };
   } catch {
     await handle.close();
@@ -329,6 +405,37 @@ const WIDTH: Partial<Record<ColumnType, number>> = {
   int32: 4,
 };
 
+/** A dictionary page's values, as an array of the column's type. */
+type Dictionary = Float64Array | Float32Array | Int32Array | BigInt64Array;
+
+/** The values of a PLAIN dictionary page of `count` entries (a copy: `bytes` is scratch). */
+function dictionaryOf(type: ColumnType, bytes: Uint8Array, count: number): Dictionary {
+  const w = WIDTH[type];
+  if (w === undefined) throw new Error("dictionary page for a boolean column");
+  if (count * w > bytes.length) throw new Error("dictionary page ends early");
+  const copy = bytes.slice(0, count * w).buffer;
+  switch (type) {
+    case "float64":
+      return new Float64Array(copy);
+    case "float32":
+      return new Float32Array(copy);
+    case "int64":
+      return new BigInt64Array(copy);
+    default:
+      return new Int32Array(copy);
+  }
+}
+
+/** A page's bytes uncompressed (`size` of them). */
+function inflate(codec: number, body: Uint8Array, size: number, zstdDec: ZSTDDecoder | null) {
+  let out: Uint8Array;
+  if (codec === CODEC_NONE) out = body;
+  else if (codec === CODEC_ZSTD) out = zstdDec!.decode(body, size);
+  else out = gunzipSync(body);
+  if (out.length !== size) throw new Error("page size differs from its header");
+  return out;
+}
+
 /**
  * Reads column `j` of row group `g` into `col` at row `offset` (`col` has the column's type and
  * room for the group's rows there). Null slots are set to 0.
@@ -344,109 +451,176 @@ export async function readFixedChunk(
   const group = file.groups[g]!;
   const place = group.chunks[j]!;
   const n = group.rows;
+  const zstdDec = place.codec === CODEC_ZSTD ? await zstdDecoder() : null;
   if (chunkBytes.length < place.bytes) chunkBytes = new Uint8Array(place.bytes);
   const b = chunkBytes;
-  const { bytesRead } = await file.handle.read(b, 0, place.bytes, place.start);
+  // A synchronous read: a chunk is small, and the read usually comes from the page cache, where
+  // a trip through the thread pool costs more than the copy.
+  const bytesRead = readSync(file.handle.fd, b, 0, place.bytes, place.start);
   try {
     if (bytesRead !== place.bytes) throw new Error("file ends early");
     if (col.type === "string" || col.type === "timestamp") throw new Error("type");
+    const required = file.columns[j]!.required;
     let pos = 0;
-    let dict: Int32Array | null = null;
-    let page = new ThriftReader(b, pos);
-    let header = page.struct();
-    pos = page.pos;
-    if (num(header, 1) === PAGE_DICTIONARY) {
-      const size = num(header, 3);
-      const dh = header.get(7) as TStruct;
-      if (num(dh, 2) !== ENC_PLAIN || pos + size > place.bytes) throw new Error("dictionary page");
-      dict = new Int32Array(b.slice(pos, pos + size).buffer);
-      pos += size;
-      page = new ThriftReader(b, pos);
-      header = page.struct();
+    let dict: Dictionary | null = null;
+    let done = 0;
+    while (done < n) {
+      if (pos >= place.bytes) throw new Error("pages end early");
+      const page = new ThriftReader(b, pos);
+      const header = page.struct();
       pos = page.pos;
-    }
-    if (num(header, 1) !== PAGE_DATA) throw new Error("no data page");
-    const end = pos + num(header, 3);
-    if (end > place.bytes) throw new Error("page ends early");
-    const dph = header.get(5) as TStruct;
-    if (num(dph, 1) !== n || num(dph, 3) !== ENC_RLE) throw new Error("data page header");
-    const encoding = num(dph, 2);
-    // Definition levels: 4-byte length, then the hybrid runs (bit width 1).
-    const levelBytes = new DataView(b.buffer, pos, 4).getUint32(0, true);
-    const levelsEnd = pos + 4 + levelBytes;
-    if (levelsEnd > end) throw new Error("levels end early");
-    // Levels go to the column's null flags when it has them already, else to scratch first (a
-    // column without nulls gets no flags).
-    if (nullScratch.length < n) nullScratch = new Uint8Array(n);
-    const present =
-      col.nulls !== null
-        ? decodeLevels(b, pos + 4, levelsEnd, n, col.nulls, offset)
-        : decodeLevels(b, pos + 4, levelsEnd, n, nullScratch, 0);
-    let nulls: Uint8Array | null = null;
-    if (present < n) {
-      if (col.nulls === null) {
-        col.nulls = new Uint8Array(col.values.length);
-        col.nulls.set(nullScratch.subarray(0, n), offset);
+      const type = num(header, 1);
+      const size = num(header, 2);
+      const stored = num(header, 3);
+      if (pos + stored > place.bytes) throw new Error("page ends early");
+      const body = b.subarray(pos, pos + stored);
+      pos += stored;
+      if (type === PAGE_INDEX) continue;
+      if (type === PAGE_DICTIONARY) {
+        const dh = header.get(7) as TStruct;
+        const e = num(dh, 2);
+        if (e !== ENC_PLAIN && e !== ENC_PLAIN_DICTIONARY) throw new Error("dictionary encoding");
+        dict = dictionaryOf(col.type, inflate(place.codec, body, size, zstdDec), num(dh, 1));
+        continue;
       }
-      nulls = col.nulls;
-    }
-    pos = levelsEnd;
-    if (encoding === ENC_RLE_DICTIONARY) {
-      if (dict === null || col.type !== "int32") throw new Error("dictionary page missing");
-      const bw = b[pos]!;
-      if (ids.length < present) ids = new Int32Array(present);
-      decodeHybrid(b, pos + 1, end, bw, present, ids);
-      const out = col.values;
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        if (nulls !== null && nulls[offset + i] === 1) {
-          out[offset + i] = 0;
-          continue;
+      let m: number;
+      let encoding: number;
+      let levels: Uint8Array | null = null;
+      let values: Uint8Array;
+      if (type === PAGE_DATA) {
+        const dph = header.get(5) as TStruct;
+        m = num(dph, 1);
+        encoding = num(dph, 2);
+        const data = inflate(place.codec, body, size, zstdDec);
+        if (required) values = data;
+        else {
+          if (num(dph, 3) !== ENC_RLE) throw new Error("definition level encoding");
+          if (data.length < 4) throw new Error("levels end early");
+          const levelBytes = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
+          if (4 + levelBytes > data.length) throw new Error("levels end early");
+          levels = data.subarray(4, 4 + levelBytes);
+          values = data.subarray(4 + levelBytes);
         }
-        const v = dict[ids[k++]!];
-        if (v === undefined) throw new Error("dictionary index out of range");
-        out[offset + i] = v;
+      } else if (type === PAGE_DATA_V2) {
+        const dph = header.get(8) as TStruct;
+        m = num(dph, 1);
+        encoding = num(dph, 4);
+        const levelBytes = num(dph, 5);
+        if (num(dph, 6) !== 0 || levelBytes > stored) throw new Error("data page v2 levels");
+        if (!required) levels = body.subarray(0, levelBytes);
+        const rest = body.subarray(levelBytes);
+        values =
+          dph.get(7) === false ? rest : inflate(place.codec, rest, size - levelBytes, zstdDec);
+      } else {
+        throw new Error(`page type ${type}`);
       }
-      return;
-    }
-    if (encoding !== ENC_PLAIN) throw new Error("value encoding");
-    if (col.type === "bool") {
-      const out = col.values;
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        if (nulls !== null && nulls[offset + i] === 1) {
-          out[offset + i] = 0;
-          continue;
-        }
-        out[offset + i] = (b[pos + (k >>> 3)]! >>> (k & 7)) & 1;
-        k++;
-      }
-      return;
-    }
-    const w = WIDTH[col.type]!;
-    if (pos + present * w > end) throw new Error("values end early");
-    const target = new Uint8Array(col.values.buffer, col.values.byteOffset + offset * w, n * w);
-    if (present === n) {
-      target.set(b.subarray(pos, pos + n * w));
-      return;
-    }
-    // Present values are stored back to back: place each at its row as 32-bit words (bit for
-    // bit), zero the null slots.
-    target.fill(0);
-    const src = new Int32Array(b.slice(pos, pos + present * w).buffer);
-    const words = w / 4;
-    const dst = new Int32Array(col.values.buffer, col.values.byteOffset + offset * w, n * words);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (nulls![offset + i] === 1) continue;
-      dst[i * words] = src[k * words]!;
-      if (words === 2) dst[i * 2 + 1] = src[k * 2 + 1]!;
-      k++;
+      if (m > n - done) throw new Error("more values than the row group's rows");
+      decodePage(col, offset + done, m, levels, values, encoding, dict);
+      done += m;
     }
   } catch (err) {
     throw new InvalidInputError(
       `${file.path}: corrupt Parquet file (row group ${g}, column "${file.columns[j]!.name}"): ${(err as Error).message}`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * Decodes one data page of `n` rows into `col` at row `at`: definition levels (null for a
+ * REQUIRED column), then values PLAIN or as dictionary indices. Null slots are set to 0.
+ */
+function decodePage(
+  col: Exclude<Column, { type: "string" | "timestamp" }>,
+  at: number,
+  n: number,
+  levels: Uint8Array | null,
+  b: Uint8Array,
+  encoding: number,
+  dict: Dictionary | null,
+): void {
+  // Levels go to the column's null flags when it has them already, else to scratch first (a
+  // column without nulls gets no flags).
+  let present = n;
+  let nulls: Uint8Array | null = null;
+  if (levels !== null) {
+    if (nullScratch.length < n) nullScratch = new Uint8Array(n);
+    present =
+      col.nulls !== null
+        ? decodeLevels(levels, 0, levels.length, n, col.nulls, at)
+        : decodeLevels(levels, 0, levels.length, n, nullScratch, 0);
+    if (present < n) {
+      if (col.nulls === null) {
+        col.nulls = new Uint8Array(col.values.length);
+        col.nulls.set(nullScratch.subarray(0, n), at);
+      }
+      nulls = col.nulls;
+    }
+  } else if (col.nulls !== null) {
+    col.nulls.fill(0, at, at + n);
+  }
+  if (encoding === ENC_RLE_DICTIONARY || encoding === ENC_PLAIN_DICTIONARY) {
+    if (dict === null) throw new Error("dictionary page missing");
+    if (b.length < 1) throw new Error("dictionary indices missing");
+    const bw = b[0]!;
+    if (ids.length < present) ids = new Int32Array(present);
+    decodeHybrid(b, 1, b.length, bw, present, ids);
+    const out = col.values as Dictionary;
+    const size = dict.length;
+    let k = 0;
+    if (nulls === null) {
+      for (let i = 0; i < n; i++) {
+        const id = ids[i]!;
+        if (id >= size) throw new Error("dictionary index out of range");
+        out[at + i] = dict[id]!;
+      }
+      return;
+    }
+    const zero = out instanceof BigInt64Array ? 0n : 0;
+    for (let i = 0; i < n; i++) {
+      if (nulls[at + i] === 1) {
+        out[at + i] = zero;
+        continue;
+      }
+      const id = ids[k++]!;
+      if (id >= size) throw new Error("dictionary index out of range");
+      out[at + i] = dict[id]!;
+    }
+    return;
+  }
+  if (encoding !== ENC_PLAIN) throw new Error(`value encoding ${encoding}`);
+  if (col.type === "bool") {
+    const out = col.values;
+    if (present > b.length * 8) throw new Error("values end early");
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (nulls !== null && nulls[at + i] === 1) {
+        out[at + i] = 0;
+        continue;
+      }
+      out[at + i] = (b[k >>> 3]! >>> (k & 7)) & 1;
+      k++;
+    }
+    return;
+  }
+  const w = WIDTH[col.type]!;
+  if (present * w > b.length) throw new Error("values end early");
+  const target = new Uint8Array(col.values.buffer, col.values.byteOffset + at * w, n * w);
+  if (present === n) {
+    target.set(b.subarray(0, n * w));
+    return;
+  }
+  // Present values are stored back to back: place each at its row as 32-bit words (bit for
+  // bit), zero the null slots.
+  target.fill(0);
+  const src = new Int32Array(b.slice(0, present * w).buffer);
+  const words = w / 4;
+  const dst = new Int32Array(col.values.buffer, col.values.byteOffset + at * w, n * words);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (nulls![at + i] === 1) continue;
+    dst[i * words] = src[k * words]!;
+    if (words === 2) dst[i * 2 + 1] = src[k * 2 + 1]!;
+    k++;
   }
 }

@@ -11,6 +11,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
 import { type Column, copyRows, type Table } from "../../src/core/table.js";
 import { isFixedWidthTable, writeFixedParquet } from "../../src/io/parquet-fixed.js";
+import { openFixedParquet } from "../../src/io/parquet-fixed-read.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
 import { assertTablesEqual, edgeTable, sql, tempDir } from "./helpers.js";
 
@@ -203,6 +204,66 @@ describe("fixed-width Parquet writer and reader", () => {
       );
       return true;
     });
+  });
+
+  test("files other writers make (DuckDB: zstd, gzip, none; row groups of many pages; dictionary and plain) are read here, bit for bit as DuckDB reads them", async () => {
+    // 300,000 rows: more than one page per column chunk; x repeats (a dictionary), y does not
+    // (plain once the dictionary is full), n has nulls, b is boolean, i/j are integers.
+    const select = `SELECT
+        (i % 997) * 0.25::DOUBLE AS x,
+        CASE WHEN i % 5 = 0 THEN -0.0::DOUBLE ELSE i * 1.000001::DOUBLE + 1e-300 END AS y,
+        CASE WHEN i % 7 = 0 THEN NULL ELSE (i % 13) * 1.5::DOUBLE END AS n,
+        (i % 3 = 0) AS b,
+        CAST(i * 7919 AS BIGINT) AS j,
+        CAST(i % 1000 AS FLOAT) AS f
+      FROM range(300000) t(i)`;
+    const taken: string[] = [];
+    for (const codec of ["zstd", "gzip", "uncompressed", "snappy"]) {
+      const path = nextPath();
+      await sql(
+        `COPY (${select}) TO '${path}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 122880)`,
+      );
+      const direct = await openFixedParquet(path);
+      if (direct !== null) {
+        taken.push(codec);
+        assert.ok(direct.groups.length >= 3, `${codec}: row groups`);
+        await direct.handle.close();
+      }
+      // readTable takes the direct reader when it can, DuckDB otherwise: the same rows.
+      const t = await readTable(path);
+      assert.equal(t.rows, 300000);
+      await assertDuckDbReads(path, t);
+    }
+    // Snappy is left to DuckDB.
+    assert.deepEqual(taken, ["zstd", "gzip", "uncompressed"]);
+    // A column with a logical type other than a plain integer (here a date) goes to DuckDB.
+    const dated = nextPath();
+    await sql(
+      `COPY (SELECT DATE '2024-01-01' + CAST(i AS INTEGER) AS d FROM range(10) t(i)) TO '${dated}' (FORMAT parquet)`,
+    );
+    assert.equal(await openFixedParquet(dated), null);
+  });
+
+  test("files in Parquet's version 2 pages (DuckDB's PARQUET_VERSION v2) read as DuckDB reads them", async () => {
+    // Dictionary columns (one with nulls) are read here; a BYTE_STREAM_SPLIT column goes to DuckDB.
+    const dictionary = nextPath();
+    const split = nextPath();
+    const rows = `FROM range(50000) t(i)`;
+    await sql(
+      `COPY (SELECT (i % 50) * 0.5::DOUBLE AS x, CASE WHEN i % 4 = 0 THEN NULL ELSE (i % 30) * 0.1::DOUBLE END AS y ${rows}) TO '${dictionary}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2)`,
+    );
+    await sql(
+      `COPY (SELECT i * 0.1::DOUBLE AS z ${rows}) TO '${split}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION v2)`,
+    );
+    const direct = await openFixedParquet(dictionary);
+    assert.ok(direct !== null, "version 2 dictionary pages are read here");
+    await direct.handle.close();
+    assert.equal(await openFixedParquet(split), null);
+    for (const path of [dictionary, split]) {
+      const t = await readTable(path);
+      assert.equal(t.rows, 50000);
+      await assertDuckDbReads(path, t);
+    }
   });
 
   test("property: random fixed-width tables, null patterns, row-group sizes and parts round-trip", async () => {
