@@ -14,7 +14,6 @@
  * of CPU a row here (decompression, a materialized result, a chunk copied out of it, a buffer
  * copied per vector, fresh memory for each); read here, a few.
  */
-import { readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { ZSTDDecoder } from "zstddec";
@@ -454,9 +453,9 @@ export async function readFixedChunk(
   const zstdDec = place.codec === CODEC_ZSTD ? await zstdDecoder() : null;
   if (chunkBytes.length < place.bytes) chunkBytes = new Uint8Array(place.bytes);
   const b = chunkBytes;
-  // A synchronous read: a chunk is small, and the read usually comes from the page cache, where
-  // a trip through the thread pool costs more than the copy.
-  const bytesRead = readSync(file.handle.fd, b, 0, place.bytes, place.start);
+  // Asynchronous: shards written past the page cache are read from the device, and the thread
+  // goes on with other blocks meanwhile (a synchronous read measured no faster from the cache).
+  const { bytesRead } = await file.handle.read(b, 0, place.bytes, place.start);
   try {
     if (bytesRead !== place.bytes) throw new Error("file ends early");
     if (col.type === "string" || col.type === "timestamp") throw new Error("type");
