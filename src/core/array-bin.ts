@@ -28,13 +28,14 @@ export const DEFAULT_BIN_LIMIT = 16;
 
 export class ArrayBin {
   private readonly free = new Map<string, BinArray[]>();
-  private readonly held = new WeakSet<ArrayBuffer>();
+  private held = new WeakSet<ArrayBuffer>();
+  private accepting = true;
 
   constructor(readonly limit = DEFAULT_BIN_LIMIT) {}
 
   /** Keeps `a` for reuse when it owns its whole buffer (see the module comment). */
   put(a: ArrayBufferView | null | undefined): void {
-    if (a === null || a === undefined) return;
+    if (a === null || a === undefined || !this.accepting) return;
     const buffer = a.buffer;
     if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
     if (a.byteOffset !== 0 || a.byteLength !== buffer.byteLength) return;
@@ -80,6 +81,22 @@ export class ArrayBin {
   /** A kept array as {@link take}, else a new one. */
   takeOrNew<C extends BinArrayClass>(type: C, length: number, zero = false): InstanceType<C> {
     return this.take(type, length, zero) ?? (new type(length) as InstanceType<C>);
+  }
+
+  /**
+   * Drops every kept array and keeps nothing more until {@link open}: for a stream that ended,
+   * whose consumer may still hand back arrays (a sink writing its last shard), so that a process
+   * running one stream after another does not hold the arrays of the finished ones.
+   */
+  clear(): void {
+    this.free.clear();
+    this.held = new WeakSet();
+    this.accepting = false;
+  }
+
+  /** Keeps arrays again after {@link clear} (a new pass over the stream). */
+  open(): void {
+    this.accepting = true;
   }
 
   /** Arrays kept now (all kinds). */

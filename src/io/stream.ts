@@ -172,12 +172,14 @@ async function openParquetStream(
     totalRows: parts.rows.reduce((a, b) => a + b, 0),
     bin,
     blocks() {
+      bin.open();
       active = blocks();
       return active;
     },
     async close() {
       await active?.return(undefined);
       active = null;
+      bin.clear();
     },
   };
 }

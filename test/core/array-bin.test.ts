@@ -40,6 +40,18 @@ describe("ArrayBin", () => {
     assert.equal(bin.size, 0);
   });
 
+  it("clear drops what it kept and keeps nothing until open", () => {
+    const bin = new ArrayBin();
+    bin.put(new Float64Array(2));
+    bin.clear();
+    assert.equal(bin.size, 0);
+    bin.put(new Float64Array(2));
+    assert.equal(bin.size, 0);
+    bin.open();
+    bin.put(new Float64Array(2));
+    assert.equal(bin.size, 1);
+  });
+
   it("keeps at most `limit` arrays of a kind and length, and puts tables' columns", () => {
     const bin = new ArrayBin(2);
     for (let i = 0; i < 5; i++) bin.put(new Int32Array(3));
