@@ -71,16 +71,8 @@ export class ArrayBin {
     const a = this.free.get(`${type.name}:${length}`)?.pop();
     if (a === undefined) return null;
     this.held.delete(a.buffer as ArrayBuffer);
-    if (zero) {
-      if (a instanceof BigInt64Array) a.fill(0n);
-      else a.fill(0);
-    }
+    if (zero) zeroArray(a);
     return a as InstanceType<C>;
-  }
-
-  /** A kept array as {@link take}, else a new one. */
-  takeOrNew<C extends BinArrayClass>(type: C, length: number, zero = false): InstanceType<C> {
-    return this.take(type, length, zero) ?? (new type(length) as InstanceType<C>);
   }
 
   /**
@@ -105,6 +97,12 @@ export class ArrayBin {
     for (const list of this.free.values()) n += list.length;
     return n;
   }
+}
+
+/** Sets every element of `a` to zero (as a new array). */
+export function zeroArray(a: BinArray): void {
+  if (a instanceof BigInt64Array) a.fill(0n);
+  else a.fill(0);
 }
 
 /** The array class of a typed column's values. */

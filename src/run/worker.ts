@@ -5,6 +5,7 @@
  * a blocked pool never waits for a dead thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { zeroArray } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
 import type { Column, Table } from "../core/table.js";
@@ -182,8 +183,7 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
 /** Zeroes a typed column's values and null mask (spare arrays hold an earlier block's rows). */
 function zeroColumn(c: Column | null): void {
   if (c === null || c.type === "string") return;
-  if (c.values instanceof BigInt64Array) c.values.fill(0n);
-  else c.values.fill(0);
+  zeroArray(c.values);
   c.nulls?.fill(0);
 }
 
