@@ -1,5 +1,5 @@
 /** Allocating table columns and checking tables handed to the writers. */
-import { type ArrayBin, valuesClass } from "../core/array-bin.js";
+import { type ArrayBin, nullMaskFor, valuesClass } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
 import { COLUMN_TYPES } from "./options.js";
@@ -42,13 +42,13 @@ export function allocateColumn(spec: ColumnSpec, rows: number): Column {
 }
 
 /**
- * A column of `rows` values as {@link allocateColumn}, with the values array taken from `bin`
- * when it holds one (with what its last owner left in it: for readers that write every row).
+ * A column of `rows` values as {@link allocateColumn}, with the values array from `bin`
+ * (`ArrayBin.alloc`: a kept array holds what its last owner left in it, for readers that write
+ * every row; a shared bin gives shared memory).
  */
 export function allocateColumnFrom(bin: ArrayBin | null, spec: ColumnSpec, rows: number): Column {
   if (bin === null || spec.type === "string") return allocateColumn(spec, rows);
-  const values = bin.take(valuesClass(spec.type), rows);
-  if (values === null) return allocateColumn(spec, rows);
+  const values = bin.alloc(valuesClass(spec.type), rows);
   const { name } = spec;
   return (
     spec.type === "timestamp"
@@ -59,7 +59,7 @@ export function allocateColumnFrom(bin: ArrayBin | null, spec: ColumnSpec, rows:
 
 /** The null mask of a non-string column, allocated (all zero) on first use. */
 export function nullsOf(col: Exclude<Column, { type: "string" }>): Uint8Array {
-  if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+  if (col.nulls === null) col.nulls = nullMaskFor(col.values, col.values.length);
   return col.nulls;
 }
 

@@ -17,6 +17,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { ZSTDDecoder } from "zstddec";
+import { nullMaskFor } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType } from "../core/table.js";
 
@@ -550,7 +551,7 @@ function decodePage(
         : decodeLevels(levels, 0, levels.length, n, nullScratch, 0);
     if (present < n) {
       if (col.nulls === null) {
-        col.nulls = new Uint8Array(col.values.length);
+        col.nulls = nullMaskFor(col.values, col.values.length);
         col.nulls.set(nullScratch.subarray(0, n), at);
       }
       nulls = col.nulls;

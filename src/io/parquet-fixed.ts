@@ -216,6 +216,30 @@ function putVarint(out: Uint8Array, o: number, v: number): number {
   return o;
 }
 
+/**
+ * Byte buffers a file's column chunks are built in, reused from one chunk to the next (each
+ * chunk is written before the next is built) and from one file to the next: a stream of shards
+ * then allocates no new memory per chunk.
+ */
+class ChunkScratch {
+  private readonly buffers = [new Uint8Array(0), new Uint8Array(0)];
+
+  /** Buffer `k` (0: definition levels, 1: values) with at least `n` bytes, all zero. */
+  zeroed(k: 0 | 1, n: number): Uint8Array {
+    let b = this.buffers[k]!;
+    if (b.length < n) {
+      b = new Uint8Array(Math.max(n, 2 * b.length));
+      this.buffers[k] = b;
+      return b.subarray(0, n);
+    }
+    b.fill(0, 0, n);
+    return b.subarray(0, n);
+  }
+}
+
+/** Scratch of finished files, for the next (see {@link ChunkScratch}). */
+const spareScratch: ChunkScratch[] = [];
+
 /** One column chunk's pages, ready to write. */
 interface ChunkPages {
   /** Buffers in file order: [dictionary header, dictionary], data header, levels + values. */
@@ -248,6 +272,7 @@ function definitionLevels(
   start: number,
   n: number,
   nonNull: number,
+  scratch: ChunkScratch,
 ): Uint8Array {
   if (nonNull === n || nonNull === 0) {
     // One RLE run of n levels, all 1 (present) or all 0 (null).
@@ -258,7 +283,7 @@ function definitionLevels(
     return out.subarray(0, o);
   }
   const groups = Math.ceil(n / 8);
-  const out = new Uint8Array(4 + 10 + groups);
+  const out = scratch.zeroed(0, 4 + 10 + groups);
   let o = putVarint(out, 4, groups * 2 + 1);
   const m = nulls!;
   const full = Math.floor(n / 8);
@@ -291,7 +316,7 @@ function definitionLevels(
     for (let j = 0; j < n - full * 8; j++) b |= (m[start + full * 8 + j]! ^ 1) << j;
     out[o++] = b;
   }
-  new DataView(out.buffer).setUint32(0, o - 4, true);
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, o - 4, true);
   return out.subarray(0, o);
 }
 
@@ -324,19 +349,24 @@ function countFlags(flags: Uint8Array, start: number, n: number): number {
   return c;
 }
 
-function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
+function columnChunk(
+  col: FixedColumn,
+  start: number,
+  n: number,
+  scratch: ChunkScratch,
+): ChunkPages {
   const nulls = col.nulls;
   const nonNull = nulls === null ? n : n - countFlags(nulls, start, n);
-  const levels = definitionLevels(nulls, start, n, nonNull);
+  const levels = definitionLevels(nulls, start, n, nonNull, scratch);
   const dictionary =
-    col.type === "int32" && nonNull > 0 ? dictionaryEncoded(col, start, n, nonNull) : null;
+    col.type === "int32" && nonNull > 0 ? dictionaryEncoded(col, start, n, nonNull, scratch) : null;
   const dictPage = dictionary?.page ?? [];
   const encoding = dictionary !== null ? ENC_RLE_DICTIONARY : ENC_PLAIN;
   let values: Uint8Array;
   if (dictionary !== null) {
     values = dictionary.values;
   } else if (col.type === "bool") {
-    values = new Uint8Array(Math.ceil(nonNull / 8));
+    values = scratch.zeroed(1, Math.ceil(nonNull / 8));
     let k = 0;
     for (let i = start; i < start + n; i++) {
       if (nulls !== null && nulls[i] === 1) continue;
@@ -355,7 +385,8 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
       src.byteOffset + start * src.BYTES_PER_ELEMENT,
       n * words,
     );
-    const to = new Int32Array(nonNull * words);
+    const bytes = scratch.zeroed(1, nonNull * words * 4);
+    const to = new Int32Array(bytes.buffer, bytes.byteOffset, nonNull * words);
     const quads = (nulls.byteOffset + start) % 4 === 0 ? n >>> 2 : 0;
     const flags =
       quads > 0
@@ -372,8 +403,7 @@ function columnChunk(col: FixedColumn, start: number, n: number): ChunkPages {
       if (words === 2) to[o + 1] = from[2 * i + 1]!;
       o += words;
     }
-    const packed = new Uint8Array(to.buffer);
-    values = packed;
+    values = bytes;
   }
   const size = levels.length + values.length;
   const header = pageHeader(
@@ -408,6 +438,7 @@ function dictionaryEncoded(
   start: number,
   n: number,
   nonNull: number,
+  scratch: ChunkScratch,
 ): { page: Uint8Array[]; values: Uint8Array } | null {
   const v = col.values;
   const nulls = col.nulls;
@@ -435,7 +466,7 @@ function dictionaryEncoded(
   // One bit-packed run of groups of 8 indices; the last group is padded with index 0 (readers
   // stop at the page's value count).
   const groups = Math.ceil(nonNull / 8);
-  const out = new Uint8Array(1 + 10 + groups * bw);
+  const out = scratch.zeroed(1, 1 + 10 + groups * bw);
   out[0] = bw;
   const dataStart = putVarint(out, 1, groups * 2 + 1);
   let o = dataStart;
@@ -553,6 +584,7 @@ export async function writeFixedParquet(
   const rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
   const first = parts[0]!;
   const out = await createSequentialFile(path, { direct: options.direct });
+  const scratch = spareScratch.pop() ?? new ChunkScratch();
   let ok = false;
   try {
     // The writer copies each piece into its staging buffer: pieces go to it as they are made.
@@ -570,7 +602,7 @@ export async function writeFixedParquet(
         const n = Math.min(rowGroupRows, part.rows - start);
         const chunks: ChunkMeta[] = [];
         for (const c of cols) {
-          const pages = columnChunk(c, start, n);
+          const pages = columnChunk(c, start, n, scratch);
           chunks.push({
             offset,
             dataOffset: offset + pages.dictionaryBytes,
@@ -593,6 +625,7 @@ export async function writeFixedParquet(
     ok = true;
   } finally {
     // After a failure the first error is the one to report.
+    spareScratch.push(scratch);
     if (ok) await out.close();
     else await out.close().catch(() => undefined);
   }

@@ -21,7 +21,7 @@ import {
   DuckDBTypeId,
 } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
-import type { ArrayBin } from "../core/array-bin.js";
+import { type ArrayBin, nullMaskFor } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
 import { allocateColumnFrom, type ColumnSpec } from "./columns.js";
@@ -290,7 +290,7 @@ function copyVector(
     // Whole 32-row words at once when the word is aligned and all valid or all null.
     if ((bit & 31) === 0 && r + 32 <= n && (word === 0xffffffff || word === 0)) {
       if (word === 0) {
-        if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+        if (col.nulls === null) col.nulls = nullMaskFor(col.values, col.values.length);
         col.nulls.fill(1, offset + r, offset + r + 32);
         // The slot of a null is meaningless; zero it so that equal tables compare equal.
         col.values.fill(zero, offset + r, offset + r + 32);
@@ -300,7 +300,7 @@ function copyVector(
     }
     if ((word & (1 << (bit & 31))) === 0) {
       const row = offset + r;
-      if (col.nulls === null) col.nulls = new Uint8Array(col.values.length);
+      if (col.nulls === null) col.nulls = nullMaskFor(col.values, col.values.length);
       col.nulls[row] = 1;
       col.values[row] = zero;
     }
@@ -609,7 +609,7 @@ function copyColumnRange(
     offset,
   );
   if (src.nulls !== null) {
-    if (dst.nulls === null) dst.nulls = new Uint8Array(dst.values.length);
+    if (dst.nulls === null) dst.nulls = nullMaskFor(dst.values, dst.values.length);
     dst.nulls.set(src.nulls.subarray(from, from + take), offset);
   }
 }

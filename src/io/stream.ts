@@ -86,7 +86,8 @@ export interface TableStream {
   /**
    * Where the stream takes the arrays of its blocks from when it can (Parquet input): a consumer
    * done with a block may put its arrays here for a later block (see `ArrayBin`). Absent when
-   * the stream allocates every block.
+   * the stream allocates every block. A consumer may replace it before a pass (`blocks()`), e.g.
+   * with `sharedBlockBin()` to have blocks in shared memory; the stream clears only its own bin.
    */
   bin?: ArrayBin;
 }
@@ -156,9 +157,9 @@ async function openParquetStream(
     con.closeSync();
   }
   const specs = parts.plans.map((p) => p.spec);
-  const bin = new ArrayBin();
+  const own = new ArrayBin();
   let active: AsyncGenerator<TableBlock> | null = null;
-  async function* blocks(): AsyncGenerator<TableBlock> {
+  async function* blocks(bin: ArrayBin): AsyncGenerator<TableBlock> {
     let firstRow = 0;
     for await (const batch of readParquetBatches(files, parts, blockRows, bin)) {
       if (batch.rows === 0) continue;
@@ -166,22 +167,24 @@ async function openParquetStream(
       firstRow += batch.rows;
     }
   }
-  return {
+  const stream: TableStream = {
     schema: schemaOf(specs),
     files,
     totalRows: parts.rows.reduce((a, b) => a + b, 0),
-    bin,
+    bin: own,
     blocks() {
-      bin.open();
-      active = blocks();
+      const bin = stream.bin ?? own;
+      if (bin === own) own.open();
+      active = blocks(bin);
       return active;
     },
     async close() {
       await active?.return(undefined);
       active = null;
-      bin.clear();
+      own.clear();
     },
   };
+  return stream;
 }
 
 /** Re-cuts tables of any sizes into blocks of exactly `blockRows` rows (the last may be shorter). */

@@ -92,7 +92,8 @@ export interface DecodeIntoTask extends IntoFields {
  * holds output columns (in the output's order, null where there is none) of exactly the block's
  * rows that the codecs may write into instead of allocating (for decoding the worker zeroes
  * them first). The reply ({@link ReusedBlock}) gives back, besides the result, every array of
- * the input block and of `spare` that the result does not hold.
+ * the input block and of `spare` that the result does not hold. Arrays in shared memory are not
+ * sent back (the caller holds them): the reply says which of them the result holds.
  */
 export interface EncodeBlockTask {
   kind: "encode-block";
@@ -114,8 +115,15 @@ export interface DecodeBlockTask {
 /** The reply of {@link EncodeBlockTask} and {@link DecodeBlockTask}. */
 export interface ReusedBlock {
   table: Table;
-  /** Arrays of the task (input block, unused spare columns) free for reuse. */
+  /** Ordinary (transferred) arrays of the task (input block, unused spare columns) free for reuse. */
   free: ArrayBufferView[];
+  /**
+   * For the values and the null mask of each result column (entries 2j and 2j + 1): the index,
+   * in `sharedArraysOf(input, spare)`, of the task's shared array that it is, or -1.
+   */
+  sharedRefs: number[];
+  /** Indices of shared arrays of the task that the result uses otherwise (views into them). */
+  sharedAliased: number[];
 }
 
 /** `evaluateTable(model, table, { firstRow })` with a loaded model. */

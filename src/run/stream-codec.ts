@@ -9,7 +9,7 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
-import { ArrayBin, valuesClass } from "../core/array-bin.js";
+import { type ArrayBin, SHARED_KEEP, sharedBlockBin, valuesClass } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
 import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
@@ -30,7 +30,7 @@ import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { WorkerPool } from "./pool.js";
 import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
-import { transferablesOf } from "./table-blocks.js";
+import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */
 export interface StreamRunOptions {
@@ -110,10 +110,53 @@ async function withPool<T>(
 let streamKeys = 1 << 20;
 
 /**
- * Encodes or decodes every block of `stream` into `sink` on the pool. Arrays are reused: input
- * blocks come back from the workers and go to the stream's bin, output blocks go there once the
- * sink has written them, and each task takes spare output columns of its block's shape from it
- * (the shape of the first result), so a long stream allocates a few dozen arrays in all.
+ * Blocks in shared memory for a run on worker threads: a stream that takes its arrays from a bin
+ * takes them from this thread's shared bin instead (see `ArrayBin`), so that blocks are not
+ * transferred to the workers and back. Returns the shared bin.
+ */
+function shareBlocks(stream: TableStream): ArrayBin {
+  const shared = sharedBlockBin();
+  if (stream.bin !== undefined) stream.bin = shared;
+  return shared;
+}
+
+/** What a run that ended leaves in the shared bin (see `SHARED_KEEP`). */
+function trimShared(): void {
+  sharedBlockBin().trim(SHARED_KEEP);
+}
+
+/**
+ * Puts back the arrays of a block task that the reply does not hold: the task's shared arrays
+ * (this thread's own objects: the result's columns are pointed at them where they are the
+ * same) and the transferred ones the worker freed.
+ */
+function reclaim(bin: ArrayBin, sent: ArrayBufferView[], r: ReusedBlock): Table {
+  for (const a of r.free) bin.put(a);
+  const held = new Set<number>(r.sharedAliased);
+  const columns = r.table.columns.map((c, j): Column => {
+    if (c.type === "string") return c;
+    const v = r.sharedRefs[2 * j]!;
+    const m = r.sharedRefs[2 * j + 1]!;
+    if (v >= 0) held.add(v);
+    if (m >= 0) held.add(m);
+    return {
+      ...c,
+      values: v >= 0 ? sent[v] : c.values,
+      nulls: m >= 0 ? (sent[m] as Uint8Array) : c.nulls,
+    } as Column;
+  });
+  sent.forEach((a, i) => {
+    if (!held.has(i)) bin.put(a);
+  });
+  return { rows: r.table.rows, columns };
+}
+
+/**
+ * Encodes or decodes every block of `stream` into `sink` on the pool. Arrays are reused: blocks
+ * are in shared memory where the stream allows (see {@link shareBlocks}); input arrays go back
+ * to the bin when a worker is done with them, output arrays once the sink has written them, and
+ * each task takes spare output columns of its block's shape from the bin (the shape of the first
+ * result), so a long stream allocates a few dozen arrays in all.
  */
 async function codecStream(
   model: ModelSpec,
@@ -127,7 +170,7 @@ async function codecStream(
   ) => EncodeBlockTask | DecodeBlockTask,
 ): Promise<StreamRunResult> {
   const t0 = performance.now();
-  const bin = stream.bin ?? new ArrayBin();
+  const bin = shareBlocks(stream);
   let shape: Table | null = null;
   let rows = 0;
   let skippedRows = 0;
@@ -140,10 +183,11 @@ async function codecStream(
         const spare = shape === null ? null : spareColumns(bin, shape, b.table.rows);
         const transfer = new Set(transferablesOf(b.table));
         if (spare !== null) for (const a of transferablesOf(spareTable(spare))) transfer.add(a);
+        const sent = sharedArraysOf(b.table, spare);
         const r = (await pool.run(task(key, b, spare), [...transfer])) as ReusedBlock;
-        for (const a of r.free) bin.put(a);
-        shape ??= r.table;
-        return r.table;
+        const table = reclaim(bin, sent, r);
+        shape ??= table;
+        return table;
       },
       async (table, b) => {
         await sink.write({ firstRow: b.firstRow, table }, () => bin.putTable(table));
@@ -154,21 +198,19 @@ async function codecStream(
         rows += b.table.rows;
         skippedRows += b.table.rows;
         options.onProgress?.(rows);
+        bin.putTable(b.table);
       },
     ),
-  );
-  // The stream is closed; arrays the sink releases from now on are not kept either.
-  bin.clear();
+  ).finally(trimShared);
   return { rows, skippedRows, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Output columns like `shape`'s with `rows` rows, from the bin where it has the arrays. */
+/** Output columns like `shape`'s with `rows` rows (in shared memory), from the bin where it can. */
 function spareColumns(bin: ArrayBin, shape: Table, rows: number): (Column | null)[] {
   return shape.columns.map((c): Column | null => {
     if (c.type === "string") return null;
-    const values = bin.take(valuesClass(c.type), rows);
-    if (values === null) return null;
-    return { ...c, values, nulls: bin.take(Uint8Array, rows) } as Column;
+    const values = bin.alloc(valuesClass(c.type), rows);
+    return { ...c, values, nulls: bin.alloc(Uint8Array, rows) } as Column;
   });
 }
 
@@ -217,23 +259,28 @@ export async function evaluateStream(
 ): Promise<TableEvaluation & { seconds: number }> {
   const t0 = performance.now();
   let total: TableEvaluation | null = null;
+  const bin = shareBlocks(stream);
   await withPool(options, model, (pool, key) =>
     orderedMap<TableEvaluation>(
       stream,
       pool.size + 1,
       () => false,
-      async (b) =>
-        (await pool.run(
+      async (b) => {
+        const e = (await pool.run(
           { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
           transferablesOf(b.table),
-        )) as TableEvaluation,
+        )) as TableEvaluation;
+        // Shared arrays are still this thread's (transferred ones are gone and not kept).
+        bin.putTable(b.table);
+        return e;
+      },
       async (e) => {
         total = total === null ? e : mergeEvaluations(total, e);
         options.onProgress?.(total.rows);
       },
       () => undefined,
     ),
-  );
+  ).finally(trimShared);
   const result: TableEvaluation = total ?? { rows: 0, columns: [] };
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
@@ -265,9 +312,16 @@ async function summarizeInWorker(
 ): Promise<TableSummary | null> {
   const pool = new WorkerPool({ size: 1 });
   const key = ++streamKeys;
+  const bin = shareBlocks(stream);
   try {
-    const inFlight: { rows: number; done: Promise<unknown> }[] = [];
+    const inFlight: { table: Table; done: Promise<unknown> }[] = [];
     let rows = 0;
+    const settle = async (f: { table: Table; done: Promise<unknown> }) => {
+      await f.done;
+      bin.putTable(f.table);
+      rows += f.table.rows;
+      onProgress?.(rows);
+    };
     for await (const b of stream.blocks()) {
       const done = quiet(
         pool.run(
@@ -275,22 +329,14 @@ async function summarizeInWorker(
           transferablesOf(b.table),
         ),
       );
-      inFlight.push({ rows: b.table.rows, done });
-      while (inFlight.length >= 2) {
-        const head = inFlight.shift()!;
-        await head.done;
-        rows += head.rows;
-        onProgress?.(rows);
-      }
+      inFlight.push({ table: b.table, done });
+      while (inFlight.length >= 2) await settle(inFlight.shift()!);
     }
-    for (const f of inFlight) {
-      await f.done;
-      rows += f.rows;
-      onProgress?.(rows);
-    }
+    for (const f of inFlight) await settle(f);
     const s = (await pool.run({ kind: "summary-take", key })) as TableSummary | null;
     return s === null ? null : reviveTableSummary(s);
   } finally {
+    trimShared();
     await pool.close();
   }
 }

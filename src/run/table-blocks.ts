@@ -25,6 +25,23 @@ export function transferablesOf(table: Table): ArrayBuffer[] {
   return [...out];
 }
 
+/**
+ * The arrays in shared memory of `table`'s typed columns and of `spare` (values, then null mask,
+ * column by column): the list both sides of a block task index the same way.
+ */
+export function sharedArraysOf(
+  table: Table,
+  spare: readonly (Column | null)[] | null,
+): ArrayBufferView[] {
+  const out: ArrayBufferView[] = [];
+  for (const c of [...table.columns, ...(spare ?? [])]) {
+    if (c === null || c.type === "string") continue;
+    if (isShared(c.values)) out.push(c.values);
+    if (c.nulls !== null && isShared(c.nulls)) out.push(c.nulls);
+  }
+  return out;
+}
+
 /** The values array of a typed (non-string) column. */
 export type TypedValues = Exclude<Column, { type: "string" }>["values"];
 

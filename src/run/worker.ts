@@ -31,7 +31,7 @@ import {
   type TaskResults,
   type WorkerInit,
 } from "./protocol.js";
-import { placeBlock, transferablesOf } from "./table-blocks.js";
+import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 const init = workerData as WorkerInit;
 const signal = new Int32Array(init.signal);
@@ -189,8 +189,9 @@ function zeroColumn(c: Column | null): void {
 
 /**
  * The reply of a block task: the result, and the arrays of the input and of the spare columns
- * that the result does not hold (a codec may return an input or spare array as output). Every
- * buffer goes back by transfer.
+ * that the result does not hold (a codec may return an input or spare array as output). Ordinary
+ * buffers go back by transfer; for shared ones the reply says which the result holds (the caller
+ * has them already, see {@link ReusedBlock}).
  */
 function reusedBlock(
   out: Table,
@@ -213,7 +214,29 @@ function reusedBlock(
     give(c.nulls);
   }
   transfer.push(...used, ...freed);
-  return { table: out, free };
+  const shared = sharedArraysOf(input, spare);
+  const sharedRefs: number[] = [];
+  const aliased = new Set<number>();
+  const refOf = (a: ArrayBufferView | null): number => {
+    if (a === null) return -1;
+    const k = shared.findIndex(
+      (s) =>
+        s.buffer === a.buffer &&
+        s.byteOffset === a.byteOffset &&
+        s.byteLength === a.byteLength &&
+        s.constructor === a.constructor,
+    );
+    if (k >= 0) return k;
+    shared.forEach((s, i) => {
+      if (s.buffer === a.buffer) aliased.add(i);
+    });
+    return -1;
+  };
+  for (const c of out.columns) {
+    if (c.type === "string") sharedRefs.push(-1, -1);
+    else sharedRefs.push(refOf(c.values), refOf(c.nulls));
+  }
+  return { table: out, free, sharedRefs, sharedAliased: [...aliased] };
 }
 
 function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {

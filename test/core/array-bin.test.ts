@@ -1,7 +1,7 @@
 /** The bin of arrays streams reuse: what it keeps, what it ignores, what a taker gets. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ArrayBin } from "../../src/core/array-bin.js";
+import { ArrayBin, nullMaskFor, sharedBlockBin } from "../../src/core/array-bin.js";
 
 describe("ArrayBin", () => {
   it("gives back a kept array of the same kind and length, once", () => {
@@ -63,5 +63,44 @@ describe("ArrayBin", () => {
     });
     assert.equal(bin.size, 4);
     assert.ok(bin.take(Uint8Array, 2) !== null);
+  });
+
+  it("a shared bin gives views of shared buffers by size class, and keeps only those", () => {
+    const bin = new ArrayBin(16, { shared: true });
+    const a = bin.alloc(Float64Array, 1000);
+    const buffer = a.buffer as ArrayBufferLike;
+    assert.ok(buffer instanceof SharedArrayBuffer);
+    assert.equal(a.length, 1000);
+    assert.equal(buffer.byteLength, 8192, "8,000 bytes round up to the 8 KiB class");
+    a.fill(5);
+    bin.put(a);
+    bin.put(a);
+    bin.put(new Float64Array(1024)); // ordinary memory: not kept
+    bin.put(new Float64Array(new SharedArrayBuffer(8000))); // not a size class: not kept
+    bin.put(new Float64Array(new SharedArrayBuffer(8192), 8, 10)); // not at the start
+    assert.equal(bin.size, 1);
+    // Another type and length of the same class gets the same memory, as the last owner left it.
+    const b = bin.take(Int32Array, 2000);
+    assert.ok(b !== null);
+    assert.equal(b.buffer, a.buffer);
+    assert.equal(b.length, 2000);
+    assert.equal(new Float64Array(b.buffer, 0, 1)[0], 5);
+    assert.equal(bin.take(Int32Array, 2000), null, "taken once");
+    bin.put(b);
+    const z = bin.take(Uint8Array, 5000, true);
+    assert.ok(z !== null && z.length === 5000 && z.every((v) => v === 0), "zeroed on request");
+    assert.equal(bin.take(Float64Array, 2000), null, "16,000 bytes are another class");
+  });
+
+  it("a null mask is shared when the values are, from this thread's shared bin", () => {
+    const shared = sharedBlockBin().alloc(Float64Array, 10);
+    const mask = nullMaskFor(shared, 10);
+    assert.ok(mask.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual([...mask], new Array(10).fill(0));
+    const plain = nullMaskFor(new Float64Array(10), 10);
+    assert.ok(plain.buffer instanceof ArrayBuffer);
+    assert.equal(plain.length, 10);
+    sharedBlockBin().put(mask);
+    sharedBlockBin().put(shared);
   });
 });

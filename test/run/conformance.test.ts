@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sharedBlockBin } from "../../src/core/array-bin.js";
 import { BayesianGaussianMixture } from "../../src/core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { FitSource } from "../../src/core/fit.js";
@@ -475,6 +476,8 @@ describe("streams through the pool reuse their arrays", () => {
             `stream decode ${layout}`,
           );
         }
+        // The Parquet blocks and the results were in shared memory and came back for reuse.
+        assert.ok(sharedBlockBin().size > 0, "arrays back in the shared bin");
       } finally {
         await pool.close();
       }
