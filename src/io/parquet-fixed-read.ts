@@ -527,6 +527,70 @@ export async function readFixedChunk(
 }
 
 /**
+ * {@link decodeHybrid} of `count` dictionary indices, each replaced by its entry of `dict`, into
+ * `out` from `at`: one pass, no index array. A bit-packed value is read from the (up to) four
+ * bytes holding it at once while they lie inside `b`, which they do for all but the last few.
+ */
+function decodeHybridLookup(
+  b: Uint8Array,
+  pos: number,
+  end: number,
+  bw: number,
+  count: number,
+  dict: Float64Array,
+  out: Float64Array,
+  at: number,
+): void {
+  if (bw < 0 || bw > 24) throw new Error(`bit width ${bw}`);
+  const size = dict.length;
+  const mask = (1 << bw) - 1;
+  const bytesPerValue = (bw + 7) >> 3;
+  let k = 0;
+  while (k < count) {
+    if (pos >= end) throw new Error("indices end early");
+    const h = runHeader(b, pos);
+    pos = headerEnd;
+    if (h % 2 === 0) {
+      let v = 0;
+      for (let i = 0; i < bytesPerValue; i++) v |= b[pos++]! << (8 * i);
+      if (v >= size) throw new Error("dictionary index out of range");
+      const n = Math.min(h / 2, count - k);
+      out.fill(dict[v]!, at + k, at + k + n);
+      k += n;
+      continue;
+    }
+    const groups = (h - 1) / 2;
+    const runEnd = pos + groups * bw;
+    if (runEnd > end) throw new Error("indices end early");
+    const stop = Math.min(groups * 8, count - k);
+    // Values whose four bytes from their first lie inside b: bit offset i * bw, 4 + 1 bytes.
+    const fast = Math.max(0, Math.min(stop, Math.floor(((b.length - 4 - pos) * 8) / bw)));
+    let bit = 0;
+    let i = 0;
+    for (; i < fast; i++) {
+      const p = pos + (bit >>> 3);
+      const word = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      const v = (word >>> (bit & 7)) & mask;
+      if (v >= size) throw new Error("dictionary index out of range");
+      out[at + k + i] = dict[v]!;
+      bit += bw;
+    }
+    for (; i < stop; i++) {
+      let v = 0;
+      for (let j = 0; j < bw; j++) {
+        const q = bit + j;
+        v |= ((b[pos + (q >>> 3)]! >>> (q & 7)) & 1) << j;
+      }
+      if (v >= size) throw new Error("dictionary index out of range");
+      out[at + k + i] = dict[v]!;
+      bit += bw;
+    }
+    k += stop;
+    pos = runEnd;
+  }
+}
+
+/**
  * Decodes one data page of `n` rows into `col` at row `at`: definition levels (null for a
  * REQUIRED column), then values PLAIN or as dictionary indices. Null slots are set to 0.
  */
@@ -563,9 +627,14 @@ function decodePage(
     if (dict === null) throw new Error("dictionary page missing");
     if (b.length < 1) throw new Error("dictionary indices missing");
     const bw = b[0]!;
+    const out = col.values as Dictionary;
+    if (nulls === null && dict instanceof Float64Array && out instanceof Float64Array) {
+      // The common case (a double column without nulls): indices straight to values.
+      decodeHybridLookup(b, 1, b.length, bw, n, dict, out, at);
+      return;
+    }
     if (ids.length < present) ids = new Int32Array(present);
     decodeHybrid(b, 1, b.length, bw, present, ids);
-    const out = col.values as Dictionary;
     const size = dict.length;
     let k = 0;
     if (nulls === null) {

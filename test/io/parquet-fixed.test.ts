@@ -244,6 +244,20 @@ describe("fixed-width Parquet writer and reader", () => {
     assert.equal(await openFixedParquet(dated), null);
   });
 
+  test("dictionary-coded doubles of every index width, with runs and ragged ends, read as DuckDB reads them", async () => {
+    // Distinct counts that make index widths 0 (one value) to 17 bits; a long run of one value
+    // (an RLE run); 100,003 rows, not a multiple of 8, in row groups that end mid-group.
+    for (const distinct of [1, 2, 3, 5, 9, 200, 300, 5000, 70000]) {
+      const path = nextPath();
+      await sql(
+        `COPY (SELECT CASE WHEN i BETWEEN 1000 AND 6000 THEN 7.25::DOUBLE ELSE (hash(i) % ${distinct}) * 0.5::DOUBLE - 3 END AS x FROM range(100003) t(i)) TO '${path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 40000)`,
+      );
+      const t = await readTable(path);
+      assert.equal(t.rows, 100003);
+      await assertDuckDbReads(path, t);
+    }
+  });
+
   test("files in Parquet's version 2 pages (DuckDB's PARQUET_VERSION v2) read as DuckDB reads them", async () => {
     // Dictionary columns (one with nulls) are read here; a BYTE_STREAM_SPLIT column goes to DuckDB.
     const dictionary = nextPath();
