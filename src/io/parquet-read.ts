@@ -346,6 +346,35 @@ async function schemaSignatures(
   }
 }
 
+/**
+ * Row counts and column signatures (names and types) of `files` from their footers, read here
+ * without DuckDB, when every file is one the direct reader takes (see `parquet-fixed-read.ts`);
+ * else null, and the caller asks DuckDB ({@link schemaSignatures}). For 5,040 parts on the
+ * machine the README measures: about 0.6 s against 3.1 s for DuckDB's two metadata queries.
+ */
+async function fixedSignatures(
+  files: readonly string[],
+): Promise<Map<string, { signature: string; rows: number }> | null> {
+  const out = new Map<string, { signature: string; rows: number }>();
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < files.length) {
+      const path = files[next++]!;
+      const file = await openFixedParquet(path).catch(() => null);
+      if (file === null) {
+        failed = true;
+        return;
+      }
+      await file.handle.close();
+      const signature = file.columns.map((c) => `${c.name}:${c.type};`).join("");
+      out.set(path, { signature, rows: file.rows });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, lane));
+  return failed ? null : out;
+}
+
 /** Row counts of Parquet parts that all have the first part's columns and types. */
 export interface ParquetParts {
   plans: ColumnPlan[];
@@ -366,7 +395,10 @@ export async function planParquetParts(
   onDiffers: (path: string, plans: ColumnPlan[], firstPlans: ColumnPlan[]) => void,
 ): Promise<ParquetParts> {
   const first = await planParquet(con, files[0]!, opts);
-  const sigs = files.length > 1 ? await schemaSignatures(con, files) : null;
+  const sigs =
+    files.length > 1
+      ? ((await fixedSignatures(files)) ?? (await schemaSignatures(con, files)))
+      : null;
   if (sigs === null) {
     // One file, or the batched query failed: plan each file (naming the bad one).
     const rows = [first.rows];
