@@ -12,6 +12,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
+import { releaseSharedBlocks } from "../core/array-bin.js";
 import { Random } from "../core/rng.js";
 import { generateMultimodal } from "../core/synthetic.js";
 import type { Column, Table } from "../core/table.js";
@@ -191,6 +192,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const tick = o.onStage?.(name, rows) ?? (() => undefined);
     const t0 = performance.now();
     const out = await body(tick);
+    // Stages do not share blocks: what one kept for reuse is not held through the next.
+    releaseSharedBlocks();
     const seconds = (performance.now() - t0) / 1000;
     stages.push({
       stage: name,

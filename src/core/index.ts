@@ -1,3 +1,4 @@
+export * from "./array-bin.js";
 export * from "./bayesian-gaussian-mixture.js";
 export * from "./covariance.js";
 export * from "./errors.js";
