@@ -282,6 +282,13 @@ function runHeader(b: Uint8Array, pos: number): number {
   return h;
 }
 
+/** The value of an RLE run: `bytes` little-endian bytes at b[pos]. */
+function rleValue(b: Uint8Array, pos: number, bytes: number): number {
+  let v = 0;
+  for (let i = 0; i < bytes; i++) v |= b[pos + i]! << (8 * i);
+  return v;
+}
+
 /** Decodes an RLE / bit-packed hybrid run sequence of `count` values of width `bw` into `out`. */
 function decodeHybrid(
   b: Uint8Array,
@@ -300,8 +307,8 @@ function decodeHybrid(
     pos = headerEnd;
     if (h % 2 === 0) {
       // RLE run: h/2 repeats of one value in bytesPerValue bytes.
-      let v = 0;
-      for (let i = 0; i < bytesPerValue; i++) v |= b[pos++]! << (8 * i);
+      const v = rleValue(b, pos, bytesPerValue);
+      pos += bytesPerValue;
       const n = Math.min(h / 2, count - k);
       out.fill(v, k, k + n);
       k += n;
@@ -551,8 +558,8 @@ function decodeHybridLookup(
     const h = runHeader(b, pos);
     pos = headerEnd;
     if (h % 2 === 0) {
-      let v = 0;
-      for (let i = 0; i < bytesPerValue; i++) v |= b[pos++]! << (8 * i);
+      const v = rleValue(b, pos, bytesPerValue);
+      pos += bytesPerValue;
       if (v >= size) throw new Error("dictionary index out of range");
       const n = Math.min(h / 2, count - k);
       out.fill(dict[v]!, at + k, at + k + n);
