@@ -349,6 +349,51 @@ function countFlags(flags: Uint8Array, start: number, n: number): number {
   return c;
 }
 
+/**
+ * Copies the words of the present rows among rows [start, start + n) (`words` 32-bit words a row;
+ * `from` holds those rows' words, `nulls` their flags from row `start`) to `to`, back to back.
+ * Four rows at a time when their flags can be read as one word: all null, skipped; none null,
+ * copied without looking at each.
+ */
+function packPresent(
+  from: Int32Array,
+  words: number,
+  nulls: Uint8Array,
+  start: number,
+  n: number,
+  to: Int32Array,
+): void {
+  let o = 0;
+  let i = 0;
+  if ((nulls.byteOffset + start) % 4 === 0) {
+    const quads = n >>> 2;
+    const flags = new Uint32Array(nulls.buffer, nulls.byteOffset + start, quads);
+    for (let q = 0; q < quads; q++) {
+      const f = flags[q]!;
+      if (f === 0x01010101) continue;
+      const w0 = 4 * q * words;
+      if (f === 0) {
+        for (let k = 0; k < 4 * words; k++) to[o + k] = from[w0 + k]!;
+        o += 4 * words;
+        continue;
+      }
+      for (let j = 0; j < 4; j++) {
+        if (nulls[start + 4 * q + j] === 1) continue;
+        to[o] = from[w0 + j * words]!;
+        if (words === 2) to[o + 1] = from[w0 + j * words + 1]!;
+        o += words;
+      }
+    }
+    i = quads * 4;
+  }
+  for (; i < n; i++) {
+    if (nulls[start + i] === 1) continue;
+    to[o] = from[words * i]!;
+    if (words === 2) to[o + 1] = from[2 * i + 1]!;
+    o += words;
+  }
+}
+
 function columnChunk(
   col: FixedColumn,
   start: number,
@@ -376,8 +421,7 @@ function columnChunk(
   } else if (nulls === null || nonNull === n) {
     values = viewOf(col.values, start, n);
   } else {
-    // Only the present values are stored, copied as 32-bit words (bit for bit, NaN payloads too);
-    // four rows at a time are skipped while all four are null.
+    // Only the present values are stored, copied as 32-bit words (bit for bit, NaN payloads too).
     const src = col.values;
     const words = src.BYTES_PER_ELEMENT / 4;
     const from = new Int32Array(
@@ -387,22 +431,7 @@ function columnChunk(
     );
     const bytes = scratch.zeroed(1, nonNull * words * 4);
     const to = new Int32Array(bytes.buffer, bytes.byteOffset, nonNull * words);
-    const quads = (nulls.byteOffset + start) % 4 === 0 ? n >>> 2 : 0;
-    const flags =
-      quads > 0
-        ? new Uint32Array(nulls.buffer, nulls.byteOffset + start, quads)
-        : new Uint32Array(0);
-    let o = 0;
-    for (let i = 0; i < n; i++) {
-      if ((i & 3) === 0 && i >>> 2 < quads && flags[i >>> 2] === 0x01010101) {
-        i += 3;
-        continue;
-      }
-      if (nulls[start + i] === 1) continue;
-      to[o] = from[words * i]!;
-      if (words === 2) to[o + 1] = from[2 * i + 1]!;
-      o += words;
-    }
+    packPresent(from, words, nulls, start, n, to);
     values = bytes;
   }
   const size = levels.length + values.length;
