@@ -411,6 +411,9 @@ export async function fitStream(
       for await (const b of stream.blocks()) {
         for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
         options.onProgress?.(b.firstRow + b.table.rows);
+        // The refiners keep no array of the block: its arrays serve the next block (they are
+        // in shared memory once the summary pass has run on a worker, see `shareBlocks`).
+        stream.bin?.putTable(b.table);
       }
       sampled.forEach((j, i) => {
         model.columns[j] = refinedSpec(refiners[i]!);

@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { releaseSharedBlocks, sharedBlockBin } from "../../src/core/array-bin.js";
 import { generateMultimodal } from "../../src/core/synthetic.js";
 import type { Table } from "../../src/core/table.js";
 import { modesLogLikelihood } from "../../src/encode/mixture-column.js";
 import type { MixtureColumnSpec } from "../../src/encode/spec.js";
 import { openTableStream, writeTable } from "../../src/io/index.js";
+import { ROW_GROUP_ROWS } from "../../src/io/parquet-fixed.js";
 import { fitStream } from "../../src/run/stream-codec.js";
 
 async function withParquet(table: Table, body: (path: string) => Promise<void>): Promise<void> {
@@ -50,6 +52,28 @@ describe("fitStream", () => {
         assert.ok(lls[i]! >= lls[i - 1]! - 1e-12, `pass ${i}: ${lls[i]} < ${lls[i - 1]}`);
       }
       assert.ok(lls[3]! > lls[0]!, `refinement helps a 2,000-row sample fit: ${lls.join(", ")}`);
+    });
+  });
+
+  test("refinement passes give their blocks back: the shared blocks of the summary pass serve every block", async () => {
+    // 8 blocks of one row group each (read in place); the summary pass (on a worker) leaves a
+    // few shared blocks in the bin, which the refinement passes take block after block: without
+    // giving them back the bin would end empty (and every block would be new shared memory,
+    // which the garbage collector does not count).
+    const x = generateMultimodal(8 * ROW_GROUP_ROWS, 5, 0);
+    const table: Table = {
+      rows: x.length,
+      columns: [{ name: "v", type: "float64", values: x, nulls: null }],
+    };
+    await withParquet(table, async (path) => {
+      releaseSharedBlocks();
+      const fit = await fitStream(await openTableStream(path, { blockRows: ROW_GROUP_ROWS }), {
+        seed: 1,
+        summary: { maxDistinct: 1000, sampleSize: 2000 },
+        refinePasses: 2,
+      });
+      assert.equal(fit.refinePasses, 2);
+      assert.ok(sharedBlockBin().size > 0, "the blocks came back to the shared bin");
     });
   });
 
