@@ -225,100 +225,97 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     if (f64 !== null)
       await new Promise<void>((r, j) => f64.end((e?: Error | null) => (e ? j(e) : r())));
   });
-  const pool = new WorkerPool({ size: o.threads });
-  try {
-    const fit = await stage("fit", o.rows, async (tick) =>
-      fitStream(await openTableStream(input, { blockRows }), {
-        seed: o.seed,
-        columns: ["value", "amount", "channel"],
-        onProgress: tick,
-      }),
-    );
-    const model = fit.model;
-    await stage("transform", o.rows, async (tick) => {
-      const sink = await openTableSink(join(o.dir, "encoded"), blockRows, { run: {} });
-      await encodeStream(model, await openTableStream(input, { blockRows }), sink, {
-        pool,
-        onProgress: tick,
-      });
-      await sink.finish();
+  // Each stage runs on a pool of its own, as each command of the command line does: workers
+  // that end give their memory back before the next stage.
+  const fit = await stage("fit", o.rows, async (tick) =>
+    fitStream(await openTableStream(input, { blockRows }), {
+      seed: o.seed,
+      columns: ["value", "amount", "channel"],
+      onProgress: tick,
+    }),
+  );
+  const model = fit.model;
+  await stage("transform", o.rows, async (tick) => {
+    const sink = await openTableSink(join(o.dir, "encoded"), blockRows, { run: {} });
+    await encodeStream(model, await openTableStream(input, { blockRows }), sink, {
+      threads: o.threads,
+      onProgress: tick,
     });
-    await stage("inverse", o.rows, async (tick) => {
-      const sink = await openTableSink(join(o.dir, "decoded"), blockRows, { run: {} });
-      await decodeStream(
-        model,
-        await openTableStream(join(o.dir, "encoded"), { blockRows }),
-        sink,
-        {
-          pool,
-          onProgress: tick,
-        },
-      );
-      await sink.finish();
+    await sink.finish();
+  });
+  await stage("inverse", o.rows, async (tick) => {
+    const sink = await openTableSink(join(o.dir, "decoded"), blockRows, { run: {} });
+    await decodeStream(model, await openTableStream(join(o.dir, "encoded"), { blockRows }), sink, {
+      threads: o.threads,
+      onProgress: tick,
     });
-    const diff = await stage("compare", o.rows, async (tick) =>
-      compareTables(input, join(o.dir, "decoded"), { blockRows, onProgress: tick }),
-    );
-    const evaluation = await stage("evaluate", o.rows, async (tick) =>
-      evaluateStream(model, await openTableStream(input, { blockRows }), {
-        pool,
-        onProgress: tick,
-      }),
-    );
-    let peer: Record<string, unknown> | null = null;
-    let peerError: string | null = null;
-    let valueInMemory: PipelineResult["valueInMemory"] = null;
-    if (o.peerFitRows > 0) {
+    await sink.finish();
+  });
+  const diff = await stage("compare", o.rows, async (tick) =>
+    compareTables(input, join(o.dir, "decoded"), { blockRows, onProgress: tick }),
+  );
+  const evaluation = await stage("evaluate", o.rows, async (tick) =>
+    evaluateStream(model, await openTableStream(input, { blockRows }), {
+      threads: o.threads,
+      onProgress: tick,
+    }),
+  );
+  let peer: Record<string, unknown> | null = null;
+  let peerError: string | null = null;
+  let valueInMemory: PipelineResult["valueInMemory"] = null;
+  if (o.peerFitRows > 0) {
+    const pool = new WorkerPool({ size: o.threads });
+    try {
       valueInMemory = await valueColumnInMemory(model, peerInput, pool);
-      try {
-        peer = await runPeerAsync([
-          "--input",
-          peerInput,
-          "--fit-rows",
-          String(Math.min(o.peerFitRows, o.rows)),
-          "--seed",
-          String(o.seed),
-        ]);
-      } catch (err) {
-        peerError = err instanceof Error ? err.message : String(err);
-      }
+    } finally {
+      await pool.close();
     }
-    const valueEval = evaluation.columns.find((c) => c.name === "value");
-    let inMemoryFit: PipelineResult["inMemoryFit"] = null;
-    if (o.inMemoryFit === true && o.peerFitRows > 0) {
-      const x = readF64(peerInput);
-      const t = performance.now();
-      const spec = fitMixtureColumn(
-        { name: "value", type: "float64", values: x, nulls: null },
-        "continuous",
-        { seed: o.seed },
-      );
-      const seconds = (performance.now() - t) / 1000;
-      inMemoryFit = { seconds, valueLogLikelihood: await fileLogLikelihood(peerInput, spec.modes) };
+    try {
+      peer = await runPeerAsync([
+        "--input",
+        peerInput,
+        "--fit-rows",
+        String(Math.min(o.peerFitRows, o.rows)),
+        "--seed",
+        String(o.seed),
+      ]);
+    } catch (err) {
+      peerError = err instanceof Error ? err.message : String(err);
     }
-    let peerValueLogLikelihood: number | null = null;
-    const peerModes = peer?.valid_modes as ModeSpec[] | undefined;
-    if (Array.isArray(peerModes) && peerModes.length > 0) {
-      const total = peerModes.reduce((a, m) => a + m.weight, 0);
-      const modes = peerModes.map((m) => ({ weight: m.weight / total, mean: m.mean, std: m.std }));
-      peerValueLogLikelihood = await fileLogLikelihood(peerInput, modes);
-    }
-    return {
-      rows: o.rows,
-      stages,
-      failed: diff.differences,
-      ganClipped: evaluation.columns.reduce((s, c) => s + c.clipped, 0),
-      model,
-      fittedOn: fit.fittedOn,
-      valueInMemory,
-      inMemoryFit,
-      evaluateFailed: evaluation.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0),
-      valueLogLikelihood: valueEval?.meanLogLikelihood ?? null,
-      peerValueLogLikelihood,
-      peer,
-      peerError,
-    };
-  } finally {
-    await pool.close();
   }
+  const valueEval = evaluation.columns.find((c) => c.name === "value");
+  let inMemoryFit: PipelineResult["inMemoryFit"] = null;
+  if (o.inMemoryFit === true && o.peerFitRows > 0) {
+    const x = readF64(peerInput);
+    const t = performance.now();
+    const spec = fitMixtureColumn(
+      { name: "value", type: "float64", values: x, nulls: null },
+      "continuous",
+      { seed: o.seed },
+    );
+    const seconds = (performance.now() - t) / 1000;
+    inMemoryFit = { seconds, valueLogLikelihood: await fileLogLikelihood(peerInput, spec.modes) };
+  }
+  let peerValueLogLikelihood: number | null = null;
+  const peerModes = peer?.valid_modes as ModeSpec[] | undefined;
+  if (Array.isArray(peerModes) && peerModes.length > 0) {
+    const total = peerModes.reduce((a, m) => a + m.weight, 0);
+    const modes = peerModes.map((m) => ({ weight: m.weight / total, mean: m.mean, std: m.std }));
+    peerValueLogLikelihood = await fileLogLikelihood(peerInput, modes);
+  }
+  return {
+    rows: o.rows,
+    stages,
+    failed: diff.differences,
+    ganClipped: evaluation.columns.reduce((s, c) => s + c.clipped, 0),
+    model,
+    fittedOn: fit.fittedOn,
+    valueInMemory,
+    inMemoryFit,
+    evaluateFailed: evaluation.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0),
+    valueLogLikelihood: valueEval?.meanLogLikelihood ?? null,
+    peerValueLogLikelihood,
+    peer,
+    peerError,
+  };
 }
