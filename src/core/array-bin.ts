@@ -179,7 +179,8 @@ function viewOf(type: BinArrayClass, buffer: SharedArrayBuffer, length: number):
   return new ctor(buffer, 0, length);
 }
 
-function isSharedBuffer(b: ArrayBufferLike): b is SharedArrayBuffer {
+/** Whether `b` is shared memory (false where SharedArrayBuffer does not exist). */
+export function isSharedBuffer(b: ArrayBufferLike): b is SharedArrayBuffer {
   return typeof SharedArrayBuffer !== "undefined" && b instanceof SharedArrayBuffer;
 }
 

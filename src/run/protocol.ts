@@ -91,9 +91,9 @@ export interface DecodeIntoTask extends IntoFields {
  * A block of a stream, encoded or decoded with a loaded model, with arrays to reuse: `spare`
  * holds output columns (in the output's order, null where there is none) of exactly the block's
  * rows that the codecs may write into instead of allocating (for decoding the worker zeroes
- * them first). The reply ({@link ReusedBlock}) gives back, besides the result, every array of
- * the input block and of `spare` that the result does not hold. Arrays in shared memory are not
- * sent back (the caller holds them): the reply says which of them the result holds.
+ * them first). The reply ({@link ReusedBlock}) says which of the task's arrays in shared memory
+ * the result holds (the caller has them, and reuses the others); arrays in ordinary memory stay
+ * with the worker unless the result holds them.
  */
 export interface EncodeBlockTask {
   kind: "encode-block";
@@ -115,8 +115,6 @@ export interface DecodeBlockTask {
 /** The reply of {@link EncodeBlockTask} and {@link DecodeBlockTask}. */
 export interface ReusedBlock {
   table: Table;
-  /** Ordinary (transferred) arrays of the task (input block, unused spare columns) free for reuse. */
-  free: ArrayBufferView[];
   /**
    * For the values and the null mask of each result column (entries 2j and 2j + 1): the index,
    * in `sharedArraysOf(input, spare)`, of the task's shared array that it is, or -1.

@@ -126,12 +126,10 @@ function trimShared(): void {
 }
 
 /**
- * Puts back the arrays of a block task that the reply does not hold: the task's shared arrays
- * (this thread's own objects: the result's columns are pointed at them where they are the
- * same) and the transferred ones the worker freed.
+ * Puts back the task's shared arrays that the reply does not hold (this thread's own objects:
+ * the result's columns are pointed at them where they are the same).
  */
 function reclaim(bin: ArrayBin, sent: ArrayBufferView[], r: ReusedBlock): Table {
-  for (const a of r.free) bin.put(a);
   const held = new Set<number>(r.sharedAliased);
   const columns = r.table.columns.map((c, j): Column => {
     if (c.type === "string") return c;
@@ -153,7 +151,7 @@ function reclaim(bin: ArrayBin, sent: ArrayBufferView[], r: ReusedBlock): Table 
 
 /**
  * Encodes or decodes every block of `stream` into `sink` on the pool. Arrays are reused: blocks
- * are in shared memory where the stream allows (see {@link shareBlocks}); input arrays go back
+ * are in shared memory where the stream allows (see {@link shareBlocks}); shared inputs go back
  * to the bin when a worker is done with them, output arrays once the sink has written them, and
  * each task takes spare output columns of its block's shape from the bin (the shape of the first
  * result), so a long stream allocates a few dozen arrays in all.
@@ -180,11 +178,10 @@ async function codecStream(
       pool.size + 1,
       (b) => sink.done(b.firstRow),
       async (b) => {
+        // Spares are shared memory (the shared bin's): only an ordinary input is transferred.
         const spare = shape === null ? null : spareColumns(bin, shape, b.table.rows);
-        const transfer = new Set(transferablesOf(b.table));
-        if (spare !== null) for (const a of transferablesOf(spareTable(spare))) transfer.add(a);
         const sent = sharedArraysOf(b.table, spare);
-        const r = (await pool.run(task(key, b, spare), [...transfer])) as ReusedBlock;
+        const r = (await pool.run(task(key, b, spare), transferablesOf(b.table))) as ReusedBlock;
         const table = reclaim(bin, sent, r);
         shape ??= table;
         return table;
@@ -212,10 +209,6 @@ function spareColumns(bin: ArrayBin, shape: Table, rows: number): (Column | null
     const values = bin.alloc(valuesClass(c.type), rows);
     return { ...c, values, nulls: bin.alloc(Uint8Array, rows) } as Column;
   });
-}
-
-function spareTable(spare: (Column | null)[]): Table {
-  return { rows: 0, columns: spare.filter((c): c is Column => c !== null) };
 }
 
 /** Encodes every block of `stream` into `sink` (see the module comment). */

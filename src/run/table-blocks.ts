@@ -4,6 +4,7 @@
  * reused buffers, results written by the workers into whole shared columns); string columns
  * travel as arrays (structured clone).
  */
+import { isSharedBuffer } from "../core/array-bin.js";
 import { assertUnreachable } from "../core/errors.js";
 import { type Column, copyRows, type Table } from "../core/table.js";
 
@@ -120,7 +121,7 @@ function emptyLike(c: Column, n: number): Column {
 type TypedColumn = Exclude<Column, { type: "string" }>;
 
 function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+  return isSharedBuffer(a.buffer);
 }
 
 function sharedArray<T extends TypedValues | Uint8Array>(like: T, n: number): T {

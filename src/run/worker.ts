@@ -188,10 +188,9 @@ function zeroColumn(c: Column | null): void {
 }
 
 /**
- * The reply of a block task: the result, and the arrays of the input and of the spare columns
- * that the result does not hold (a codec may return an input or spare array as output). Ordinary
- * buffers go back by transfer; for shared ones the reply says which the result holds (the caller
- * has them already, see {@link ReusedBlock}).
+ * The reply of a block task: the result (its ordinary buffers transferred), and which of the
+ * task's shared arrays it holds (a codec may return an input or spare array as output; the caller
+ * has them already and reuses the others, see {@link ReusedBlock}).
  */
 function reusedBlock(
   out: Table,
@@ -199,21 +198,7 @@ function reusedBlock(
   spare: (Column | null)[] | null,
   transfer: ArrayBuffer[],
 ): ReusedBlock {
-  const used = new Set(transferablesOf(out));
-  const free: ArrayBufferView[] = [];
-  const freed = new Set<ArrayBuffer>();
-  const give = (a: ArrayBufferView | null) => {
-    if (a === null || !(a.buffer instanceof ArrayBuffer)) return;
-    if (used.has(a.buffer) || freed.has(a.buffer)) return;
-    freed.add(a.buffer);
-    free.push(a);
-  };
-  for (const c of [...input.columns, ...(spare ?? [])]) {
-    if (c === null || c.type === "string") continue;
-    give(c.values);
-    give(c.nulls);
-  }
-  transfer.push(...used, ...freed);
+  transfer.push(...transferablesOf(out));
   const shared = sharedArraysOf(input, spare);
   const sharedRefs: number[] = [];
   const aliased = new Set<number>();
@@ -236,7 +221,7 @@ function reusedBlock(
     if (c.type === "string") sharedRefs.push(-1, -1);
     else sharedRefs.push(refOf(c.values), refOf(c.nulls));
   }
-  return { table: out, free, sharedRefs, sharedAliased: [...aliased] };
+  return { table: out, sharedRefs, sharedAliased: [...aliased] };
 }
 
 function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {
