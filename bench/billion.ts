@@ -14,11 +14,19 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readTable, writeTable } from "../src/io/index.js";
-import { arg, emit, machine, ROOT } from "./common.js";
+import { benchOptions, emit, machine, ROOT } from "./common.js";
 
-const parts = Number(arg("parts", "5040"));
-const dir = arg("dir", "/tmp/modenorm-billion");
-const keep = arg("keep-data", "no") === "yes";
+const opts = benchOptions(
+  "The credit-card Amount column repeated as Parquet parts, then fit, transform, inverse, compare and evaluate.",
+  {
+    parts: { default: "5040", kind: "count", help: "Parquet parts of 199,368 rows each" },
+    dir: { default: "/tmp/modenorm-billion", help: "where parts and shards go (~19 GB free)" },
+    "keep-data": { default: "no", help: "yes: keep the shards at the end" },
+  },
+);
+const parts = Number(opts.parts);
+const dir = opts.dir;
+const keep = opts["keep-data"] === "yes";
 const source = join(ROOT, "..", "shared", "data", "creditcard_amount.parquet");
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 

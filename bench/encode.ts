@@ -20,10 +20,26 @@ import {
   modesLogLikelihood,
 } from "../src/encode/mixture-column.js";
 import { MODE_LITERAL, type ModeSpec } from "../src/encode/spec.js";
-import { arg, emit, machine, peakRssMB, peerAvailable, ROOT, readF64, runPeer } from "./common.js";
+import {
+  benchOptions,
+  emit,
+  machine,
+  peakRssMB,
+  peerAvailable,
+  ROOT,
+  readF64,
+  runPeer,
+} from "./common.js";
 
-const usePeer = arg("peer", "auto") !== "off" && peerAvailable();
-const syntheticRows = Number(arg("synthetic-rows", "1000000"));
+const opts = benchOptions(
+  "Encode and decode throughput in memory, against the peer on the same data.",
+  {
+    "synthetic-rows": { default: "1000000", kind: "count", help: "rows of the synthetic column" },
+    peer: { default: "auto", help: "off: do not run the peer" },
+  },
+);
+const usePeer = opts.peer !== "off" && peerAvailable();
+const syntheticRows = Number(opts["synthetic-rows"]);
 const dir = join(tmpdir(), "modenorm-bench");
 mkdirSync(dir, { recursive: true });
 

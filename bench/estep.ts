@@ -15,13 +15,9 @@ import {
   estep1dWasmFast,
   wasmSimdAvailable,
 } from "../src/core/kernels/estep-1d-wasm.js";
+import { benchOptions } from "./common.js";
 
 type Kernel = typeof estep1d;
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** Deterministic data: xorshift64* uniforms, Box-Muller normals around K means. */
 function makeData(n: number, K: number, seed: number): Float64Array {
@@ -80,8 +76,12 @@ function timeKernel(
   return { best: x.length / seconds[0]!, median: x.length / median, check: out[1]! };
 }
 
-const n = argValue("--n", 10_000_000);
-const reps = argValue("--reps", 5);
+const opts = benchOptions("E-step throughput of one thread: TypeScript and WebAssembly kernels.", {
+  n: { default: "10000000", kind: "count", help: "values held in memory" },
+  reps: { default: "5", kind: "count", help: "timed repetitions after 2 warm-ups" },
+});
+const n = Number(opts.n);
+const reps = Number(opts.reps);
 const warmup = 2;
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown",

@@ -20,7 +20,7 @@ import {
   pointEstimateTerms,
 } from "../src/index.js";
 import {
-  arg,
+  benchOptions,
   emit,
   machine,
   PYTHON,
@@ -31,9 +31,17 @@ import {
   runPeer,
 } from "./common.js";
 
-const sizes = arg("sizes", "1000000").split(",").map(Number);
-const usePeer = arg("peer", "auto") !== "off" && peerAvailable();
-const maxIter = Number(arg("max-iter", "100"));
+const opts = benchOptions(
+  "Fit time and quality at sizes you choose, against the peer on the same data.",
+  {
+    sizes: { default: "1000000", kind: "counts", help: "row counts, comma-separated" },
+    peer: { default: "auto", help: "off: do not run the peer" },
+    "max-iter": { default: "100", kind: "count", help: "EM/VB iterations at most" },
+  },
+);
+const sizes = opts.sizes.split(",").map(Number);
+const usePeer = opts.peer !== "off" && peerAvailable();
+const maxIter = Number(opts["max-iter"]);
 const dir = join(tmpdir(), "modenorm-bench");
 mkdirSync(dir, { recursive: true });
 

@@ -14,13 +14,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPipeline } from "../src/cli/pipeline.js";
-import { arg, emit, machine, peerAvailable } from "./common.js";
+import { benchOptions, emit, machine, peerAvailable } from "./common.js";
 
-const sizes = arg("sizes", "1000000,10000000").split(",").map(Number);
-const usePeer = arg("peer", "auto") !== "off" && peerAvailable();
-const peerFitRows = Number(arg("peer-fit-rows", "1000000"));
-const threadsArg = arg("threads", "");
-const threads = threadsArg === "" ? undefined : Number(threadsArg);
+const opts = benchOptions("The main job at sizes you choose, against the peer on the same data.", {
+  sizes: { default: "1000000,10000000", kind: "counts", help: "row counts, comma-separated" },
+  peer: { default: "auto", help: "off: do not run the peer" },
+  "peer-fit-rows": { default: "1000000", kind: "count", help: "rows the peer fits on at most" },
+  threads: { default: "all cores", help: "worker threads" },
+});
+const sizes = opts.sizes.split(",").map(Number);
+const usePeer = opts.peer !== "off" && peerAvailable();
+const peerFitRows = Number(opts["peer-fit-rows"]);
+const threads = opts.threads === "all cores" ? undefined : Number(opts.threads);
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+  console.error(`error: --threads ${JSON.stringify(opts.threads)}: expected a whole number ≥ 1`);
+  process.exit(2);
+}
 const m = machine();
 const num = (x: unknown) => (typeof x === "number" ? x : Number.NaN);
 

@@ -17,10 +17,14 @@ import { fitTable, transformTable } from "../src/encode/table-codec.js";
 import { encodeParallel } from "../src/run/encode-parallel.js";
 import { WorkerPool } from "../src/run/pool.js";
 import { threadSource } from "../src/run/thread-source.js";
-import { arg, emit, machine, peakRssMB } from "./common.js";
+import { benchOptions, emit, machine, peakRssMB } from "./common.js";
 
-const rows = Number(arg("rows", "5000000"));
-const reps = Number(arg("reps", "3"));
+const opts = benchOptions("Encode and decode on 1..N worker threads, with the bits compared.", {
+  rows: { default: "5000000", kind: "count", help: "rows of the column" },
+  reps: { default: "3", kind: "count", help: "timed repetitions (best is kept)" },
+});
+const rows = Number(opts.rows);
+const reps = Number(opts.reps);
 
 async function best(f: () => unknown): Promise<number> {
   let t = Number.POSITIVE_INFINITY;
