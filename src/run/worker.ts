@@ -17,6 +17,7 @@ import {
   addToTableSummary,
   createTableSummary,
   type TableSummary,
+  tableSummaryBuffers,
 } from "../encode/table-summary.js";
 import { deserializeError, serializeError } from "./errors.js";
 import {
@@ -156,6 +157,8 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
     case "summary-take": {
       const summary = summaries.get(task.key) ?? null;
       summaries.delete(task.key);
+      // Moved, not copied: the worker has no further use for it.
+      if (summary !== null) transfer.push(...tableSummaryBuffers(summary));
       return summary;
     }
     case "fault":

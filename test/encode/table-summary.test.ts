@@ -8,7 +8,9 @@ import {
   createTableSummary,
   fitFromTableSummary,
   mergeTableSummaries,
+  reviveTableSummary,
   type TableSummaryOptions,
+  tableSummaryBuffers,
 } from "../../src/encode/table-summary.js";
 
 function table(n: number): Table {
@@ -59,5 +61,32 @@ describe("mergeTableSummaries", () => {
     const a = createTableSummary(t, { kinds: { price: "minmax" } });
     const b = createTableSummary(t, { kinds: { price: "continuous" } });
     assert.throws(() => mergeTableSummaries(a, b), /different column kinds/);
+  });
+});
+
+describe("tableSummaryBuffers", () => {
+  it("moves a summary to another thread whole: the same model, nothing left behind", () => {
+    const t = table(60_000);
+    // x keeps a sample (60,000 distinct values), price exact counts (30,000).
+    const options: TableSummaryOptions = {
+      seed: 5,
+      summary: { sampleSize: 4000, maxDistinct: 40_000 },
+    };
+    const s = createTableSummary(t, options);
+    addToTableSummary(s, t, 0);
+    const mixture = s.columns.flatMap((c) => (c.type === "mixture" ? [c.summary] : []));
+    assert.deepEqual(
+      mixture.map((m) => m.counts === null),
+      [true, false],
+    );
+    const expected = JSON.stringify(fitFromTableSummary(s, options));
+    const buffers = tableSummaryBuffers(s);
+    // Both samples (hashes, values; kept beside the counts too) and the counts of price (keys,
+    // counts, used), each once.
+    assert.equal(buffers.length, 7);
+    assert.equal(new Set(buffers).size, 7);
+    const moved = reviveTableSummary(structuredClone(s, { transfer: buffers }));
+    for (const m of mixture) assert.equal(m.sampleValue.byteLength, 0, "transferred, not copied");
+    assert.equal(JSON.stringify(fitFromTableSummary(moved, options)), expected);
   });
 });
