@@ -21,6 +21,7 @@ import type { ModelSpec, ModeSpec } from "../encode/spec.js";
 import { openTableSink, openTableStream, writeTable } from "../io/index.js";
 import { compareTables } from "../run/compare.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
+import { collectGarbage } from "../run/gc.js";
 import { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream, fitStream } from "../run/stream-codec.js";
 import { peakRssMB, readF64, runPeerAsync } from "./peer.js";
@@ -194,6 +195,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const out = await body(tick);
     // Stages do not share blocks: what one kept for reuse is not held through the next.
     releaseSharedBlocks();
+    collectGarbage();
     const seconds = (performance.now() - t0) / 1000;
     stages.push({
       stage: name,

@@ -18,7 +18,8 @@
  * 50 ms, its concurrent marking about a fifth of the transform's CPU. V8 does not count shared
  * memory towards garbage collection, so a dropped shared buffer may stay allocated for long: the
  * shared bin lives as long as the thread, streams put every block back into it, and a run that
- * ends trims it to a few buffers per size class ({@link SHARED_KEEP}) for the next run.
+ * ends trims it to a few buffers per size class ({@link SHARED_KEEP}) for the next run, then
+ * collects garbage, which frees the buffers it dropped (`collectGarbage` in `run/gc.ts`).
  *
  * Either bin keeps an array once however often it is put, and at most `limit` per kind and
  * length (size class); a taker owns what it takes until it puts it back.
@@ -208,8 +209,9 @@ export function sharedBlockBin(): ArrayBin {
 }
 
 /**
- * Drops the shared blocks this thread keeps for reuse (freed once no thread refers to them any
- * more), e.g. in a long-lived process after a large stream.
+ * Drops the shared blocks this thread keeps for reuse, e.g. in a long-lived process after a large
+ * stream. They are freed by the next full garbage collection once no thread refers to them any
+ * more (V8 does not collect because of them: follow with `collectGarbage` from `run/gc.ts`).
  */
 export function releaseSharedBlocks(): void {
   threadSharedBin = null;

@@ -9,6 +9,7 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
+
 import { type ArrayBin, SHARED_KEEP, sharedBlockBin, valuesClass } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
@@ -28,6 +29,7 @@ import {
 } from "../encode/table-summary.js";
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
+import { collectGarbage } from "./gc.js";
 import { WorkerPool } from "./pool.js";
 import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
 import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
@@ -120,9 +122,15 @@ function shareBlocks(stream: TableStream): ArrayBin {
   return shared;
 }
 
-/** What a run that ended leaves in the shared bin (see `SHARED_KEEP`). */
+/**
+ * What a run that ended leaves in the shared bin (see `SHARED_KEEP`); a full collection then
+ * frees the shared buffers it dropped and the native memory of the run's DuckDB results, which
+ * V8 does not count (measured on the demo's table, one process through every stage: peak RSS
+ * 1.52–1.58 GB without it, 1.06–1.08 GB with it).
+ */
 function trimShared(): void {
   sharedBlockBin().trim(SHARED_KEEP);
+  collectGarbage();
 }
 
 /**
@@ -424,5 +432,6 @@ export async function fitStream(
     };
   } finally {
     await stream.close();
+    trimShared();
   }
 }
