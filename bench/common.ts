@@ -22,7 +22,7 @@ export function emit(o: Record<string, unknown>): void {
 
 /** One `--name value` option of a benchmark. */
 export interface BenchOption {
-  /** The value when the option is not given. */
+  /** The value when the option is not given (not checked against `kind`). */
   default: string;
   /** One line for `--help`. */
   help: string;
@@ -74,7 +74,12 @@ export function benchOptions<K extends string>(
   }
   const out = {} as Record<K, string>;
   for (const n of names) {
-    const v = (parsed.values[n] as string | undefined) ?? spec[n].default;
+    const v = parsed.values[n] as string | undefined;
+    // The default stands as written (it may say what happens when the option is not given).
+    if (v === undefined) {
+      out[n] = spec[n].default;
+      continue;
+    }
     const kind = spec[n].kind ?? "text";
     const bad = (x: string) =>
       !/^[1-9][0-9_]*$/.test(x) || !Number.isSafeInteger(Number(x.replaceAll("_", "")));

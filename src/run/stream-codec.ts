@@ -9,7 +9,6 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
-
 import { type ArrayBin, SHARED_KEEP, sharedBlockBin, valuesClass } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
@@ -126,7 +125,7 @@ function shareBlocks(stream: TableStream): ArrayBin {
  * What a run that ended leaves in the shared bin (see `SHARED_KEEP`); a full collection then
  * frees the shared buffers it dropped and the native memory of the run's DuckDB results, which
  * V8 does not count (measured on the demo's table, one process through every stage: peak RSS
- * 1.52–1.58 GB without it, 1.06–1.08 GB with it).
+ * 1.52–1.58 GB without it, 1.07–1.14 GB with it).
  */
 function trimShared(): void {
   sharedBlockBin().trim(SHARED_KEEP);
