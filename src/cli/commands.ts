@@ -2,10 +2,11 @@
 import { createHash } from "node:crypto";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
-import { inspectModel, modelToJson } from "../encode/model-file.js";
+import { inspectModel } from "../encode/model-file.js";
 import type { ColumnKind, ModeChoice, ModelSpec, PruneRule, UnseenPolicy } from "../encode/spec.js";
 import { denseSpans, type Layout, layoutFields } from "../encode/table-codec.js";
 import {
+  checkOverwrite,
   DEFAULT_BLOCK_ROWS,
   openTableSink,
   openTableStream,
@@ -13,6 +14,7 @@ import {
   type SinkResult,
   type TableSink,
   type TableStream,
+  tableFormatOf,
 } from "../io/index.js";
 import type { NonNumericPolicy, ParquetCompression, TextEncoding } from "../io/options.js";
 import { compareTables } from "../run/compare.js";
@@ -23,6 +25,7 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import { checkEncodedWith, modelChecksum } from "./model-check.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import {
@@ -144,6 +147,7 @@ export async function fitCommand(
     if (t !== undefined) types[n] = t;
   }
   const stream = await openInput(data, o, o.columns, types);
+  await checkOverwrite({ output: o.output, kind: "model", inputs: stream.files });
   let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {
@@ -225,7 +229,7 @@ export interface TransformCommandOptions extends ReadOptions, SinkOptions {
 function runIdentity(command: string, model: ModelSpec, stream: TableStream, extra: object) {
   return {
     command,
-    model: sha256(modelToJson(model)),
+    model: modelChecksum(model),
     // The input's identity without listing thousands of parts: count, ends, and a hash of all names.
     input: {
       files: stream.files.length,
@@ -243,7 +247,17 @@ function checkSinkPath(o: SinkOptions): void {
   if (o.output !== "-" && !o.resume) checkOutputPath(o.output, o.overwrite);
 }
 
-async function openSink(o: SinkOptions, run: Record<string, unknown>): Promise<TableSink> {
+/**
+ * Opens the output of a run reading `inputs` (its data files and its model), after checking that
+ * what it may replace is an earlier output of modenorm and none of the inputs.
+ */
+async function openSink(
+  o: SinkOptions,
+  run: Record<string, unknown>,
+  inputs: readonly string[],
+): Promise<TableSink> {
+  const kind = tableFormatOf(o.output) === null ? "directory" : "file";
+  await checkOverwrite({ output: o.output, kind, inputs });
   return openTableSink(o.output, o.blockRows ?? DEFAULT_BLOCK_ROWS, {
     format: o.format,
     shardRows: o.shardRows,
@@ -341,7 +355,7 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
     typesFromModel(model),
   );
   const run = runIdentity("transform", model, stream, { layout: o.layout });
-  const sink = await openSink(o, run);
+  const sink = await openSink(o, run, [...stream.files, o.model]);
   const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
   const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
   const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
@@ -356,6 +370,8 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
 
 export interface InverseCommandOptions extends ReadOptions, SinkOptions {
   model: string;
+  /** False with `--no-model-check`: decode input that records no model, or another one. */
+  modelCheck?: boolean;
 }
 
 /**
@@ -396,7 +412,17 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
       select: (names) => encodedSelection(model, names),
     }),
   );
-  const sink = await openSink(o, runIdentity("inverse", model, stream, {}));
+  // After opening, so that a missing or damaged input is named first.
+  if (o.modelCheck !== false) {
+    await checkEncodedWith(encodedPath, model, o.model).catch(async (err) => {
+      await stream.close();
+      throw err;
+    });
+  }
+  const sink = await openSink(o, runIdentity("inverse", model, stream, {}), [
+    ...stream.files,
+    o.model,
+  ]);
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
     decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
   );

@@ -227,11 +227,15 @@ sinkOptions(program.command("inverse"))
   .requiredOption("-o, --output <path>", OUTPUT_HELP)
   .addOption(encodingOption())
   .addOption(escapeOption())
+  .option(
+    "--no-model-check",
+    "decode even input that does not record this model: a single file, standard input, generated rows (a directory written by transform records its model's SHA-256, checked by default)",
+  )
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
   .addHelpText(
     "after",
-    "\nExamples:\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv\n  modenorm inverse encoded/ -m model.json -o decoded/",
+    "\nExamples:\n  modenorm inverse encoded/ -m model.json -o decoded/\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv --no-model-check   # a single file records no model",
   )
   .action((data: string, o) => inverseCommand(data, o));
 

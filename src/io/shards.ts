@@ -12,6 +12,10 @@
  * `<out>.partial/`, which readers refuse (it holds `_INCOMPLETE`) and `--resume` continues: a
  * shard counts as done when its file exists and its progress line was written; the others are
  * redone.
+ *
+ * One run at a time: a run holds `<out>.partial/_lock` (see `output-lock.ts`) from before it
+ * touches the directory until the directory is in place, so a second run into the same output is
+ * refused, naming the first one's PID, instead of mixing its shards with the first one's.
  */
 import {
   appendFile,
@@ -28,6 +32,7 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
+import { checkUnlocked, LOCK_NAME, lockOutput, type OutputLock } from "./output-lock.js";
 import { writeAtomically } from "./safe-write.js";
 import { writeTableParts } from "./table-io.js";
 
@@ -35,7 +40,8 @@ import { writeTableParts } from "./table-io.js";
 export const MANIFEST_NAME = "_manifest.json";
 /** Name of the marker of an output still being written (or killed). */
 export const INCOMPLETE_NAME = "_INCOMPLETE";
-const PROGRESS_NAME = "_progress.jsonl";
+/** Name of the list of finished shards of an output being written. */
+export const PROGRESS_NAME = "_progress.jsonl";
 /** Written into every manifest. */
 export const MANIFEST_FORMAT = "modenorm.shards";
 
@@ -189,8 +195,22 @@ export async function openShardedOutput(
       );
     }
   }
-  if (await exists(partial)) {
-    if (resume) {
+  // A run still writing this output is named before anything else is said or done.
+  await checkUnlocked(path, partial);
+  const partialExisted = await exists(partial);
+  if (partialExisted && !resume && !overwrite) {
+    throw new IoError(
+      `${partial}: an interrupted run left this incomplete output; continue it with --resume (same command), or pass --overwrite to start over`,
+    );
+  }
+  try {
+    await mkdir(partial, { recursive: true });
+  } catch (err) {
+    throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
+  }
+  const lock = await lockOutput(path, partial);
+  try {
+    if (partialExisted && resume) {
       const marker = join(partial, INCOMPLETE_NAME);
       const before = (await exists(marker)) ? JSON.stringify(await readJson(marker)) : null;
       if (before !== runText) {
@@ -199,16 +219,12 @@ export async function openShardedOutput(
         );
       }
       done = await finishedShards(partial);
-    } else if (overwrite) {
-      await rm(partial, { recursive: true, force: true });
-    } else {
-      throw new IoError(
-        `${partial}: an interrupted run left this incomplete output; continue it with --resume (same command), or pass --overwrite to start over`,
-      );
+    } else if (partialExisted) {
+      // --overwrite: start over, keeping only the lock this run holds.
+      for (const name of await readdir(partial)) {
+        if (name !== LOCK_NAME) await rm(join(partial, name), { recursive: true, force: true });
+      }
     }
-  }
-  try {
-    await mkdir(partial, { recursive: true });
     if (done.size === 0) {
       await writeAtomically(join(partial, INCOMPLETE_NAME), true, async (tmp) => {
         await writeFile(tmp, `${runText}\n`, { flag: "wx" });
@@ -216,7 +232,8 @@ export async function openShardedOutput(
       await rm(join(partial, PROGRESS_NAME), { force: true });
     }
   } catch (err) {
-    if (err instanceof IoError) throw err;
+    await lock.release();
+    if (err instanceof IoError || err instanceof InvalidInputError) throw err;
     throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
   }
   const written = new Map<number, ShardEntry>(done);
@@ -230,6 +247,7 @@ export async function openShardedOutput(
       try {
         await writeTableParts(full, parts, { overwrite: true, compression: options.compression });
       } catch (err) {
+        await lock.release();
         if (!(err instanceof IoError)) throw err;
         throw new IoError(
           `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
@@ -248,52 +266,80 @@ export async function openShardedOutput(
     },
     async discard() {
       await rm(partial, { recursive: true, force: true });
+      lock.forget();
     },
-    async finish(info) {
-      const shards = [...written.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-      let rows = 0;
-      for (const [j, s] of shards.entries()) {
-        if (s.firstRow !== rows || s.file !== shardName(j, options.format)) {
-          throw new IoError(
-            `${partial}: shard ${j} is missing or out of place; rerun with --resume to redo it`,
-          );
-        }
-        rows += s.rows;
-      }
-      const columns = (info.columns as ShardManifest["columns"] | undefined) ?? [];
-      const manifest: ShardManifest = {
-        format: MANIFEST_FORMAT,
-        version: 1,
-        complete: true,
-        rows,
-        columns,
-        shards,
-        run: options.run,
-        info,
-      };
-      // Files of earlier attempts beyond the last shard (e.g. a run with other shard sizes).
-      for (const name of await readdir(partial)) {
-        if (name.startsWith("part-") && !shards.some((s) => s.file === name)) {
-          await rm(join(partial, name), { force: true });
-        }
-      }
-      await writeAtomically(join(partial, MANIFEST_NAME), true, async (tmp) => {
-        await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`, { flag: "wx" });
-      });
-      await rm(join(partial, INCOMPLETE_NAME), { force: true });
-      await rm(join(partial, PROGRESS_NAME), { force: true });
-      if (await exists(path)) {
-        // --overwrite: move the old output aside first, so a crash never leaves neither.
-        const old = `${path}.old-${process.pid}`;
-        await rename(path, old);
-        await rename(partial, path);
-        await rm(old, { recursive: true, force: true });
-      } else {
-        await rename(partial, path);
-      }
-      return manifest;
-    },
+    finish: (info) =>
+      finishOutput(path, partial, options, written, info, lock).catch(async (err) => {
+        await lock.release();
+        throw err;
+      }),
   };
+}
+
+/** Writes the manifest of a run whose shards are all written, and moves the directory in place. */
+async function finishOutput(
+  path: string,
+  partial: string,
+  options: ShardedOutputOptions,
+  written: Map<number, ShardEntry>,
+  info: Record<string, unknown>,
+  lock: OutputLock,
+): Promise<ShardManifest> {
+  const shards = [...written.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+  let rows = 0;
+  for (const [j, s] of shards.entries()) {
+    if (s.firstRow !== rows || s.file !== shardName(j, options.format)) {
+      throw new IoError(
+        `${partial}: shard ${j} is missing or out of place; rerun with --resume to redo it`,
+      );
+    }
+    // The manifest describes the files as they are on disk, or it is not written.
+    const size = await stat(join(partial, s.file)).then(
+      (st) => st.size,
+      () => -1,
+    );
+    if (size !== s.bytes) {
+      throw new IoError(
+        `${partial}: shard ${s.file} ${size < 0 ? "is missing" : `has ${size} bytes where ${s.bytes} were written`}; the output was changed while this run wrote it, so it is not complete. Rerun with --overwrite`,
+      );
+    }
+    rows += s.rows;
+  }
+  const columns = (info.columns as ShardManifest["columns"] | undefined) ?? [];
+  const manifest: ShardManifest = {
+    format: MANIFEST_FORMAT,
+    version: 1,
+    complete: true,
+    rows,
+    columns,
+    shards,
+    run: options.run,
+    info,
+  };
+  // Files of earlier attempts beyond the last shard (e.g. a run with other shard sizes).
+  for (const name of await readdir(partial)) {
+    if (name.startsWith("part-") && !shards.some((s) => s.file === name)) {
+      await rm(join(partial, name), { force: true });
+    }
+  }
+  await writeAtomically(join(partial, MANIFEST_NAME), true, async (tmp) => {
+    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`, { flag: "wx" });
+  });
+  await rm(join(partial, INCOMPLETE_NAME), { force: true });
+  await rm(join(partial, PROGRESS_NAME), { force: true });
+  if (await exists(path)) {
+    // --overwrite: move the old output aside first, so a crash never leaves neither.
+    const old = `${path}.old-${process.pid}`;
+    await rename(path, old);
+    await rename(partial, path);
+    await rm(old, { recursive: true, force: true });
+  } else {
+    await rename(partial, path);
+  }
+  // The lock moved with the directory: held until the output was in place, removed now.
+  lock.forget();
+  await rm(join(path, LOCK_NAME), { force: true });
+  return manifest;
 }
 
 /**

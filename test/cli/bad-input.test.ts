@@ -81,7 +81,7 @@ describe("modenorm CLI on bad input", () => {
       ]);
       // … and read as missing with --non-numeric null: the row comes back null.
       ok(dir, ["transform", "bad.csv", "-m", "m.json", "-o", "enc.csv", "--non-numeric", "null"]);
-      ok(dir, ["inverse", "enc.csv", "-m", "m.json", "-o", "dec.csv"]);
+      ok(dir, ["inverse", "enc.csv", "-m", "m.json", "--no-model-check", "-o", "dec.csv"]);
       const dec = col(await readTable(join(dir, "dec.csv")), "b");
       assert.equal(dec.type, "float64");
       assert.deepEqual(
@@ -144,10 +144,12 @@ describe("modenorm CLI on bad input", () => {
       put(dir, "other.csv", "x,y\n1,a\n2,b\n3,c\n4,a\n");
       ok(dir, ["fit", "other.csv", "-o", "other.json"]);
       ok(dir, ["transform", "in.csv", "-m", "model.json", "-o", "enc.parquet"]);
-      fails(dir, ["inverse", "enc.parquet", "-m", "other.json", "-o", "dec.csv"], BAD_INPUT, [
-        "neither layout",
-        "enc.parquet",
-      ]);
+      fails(
+        dir,
+        ["inverse", "enc.parquet", "-m", "other.json", "--no-model-check", "-o", "dec.csv"],
+        BAD_INPUT,
+        ["neither layout", "enc.parquet"],
+      );
     });
   });
 
@@ -172,10 +174,12 @@ describe("modenorm CLI on bad input", () => {
         fails(dir, ["transform", "in.csv", "-m", file, "-o", "out.csv"], BAD_INPUT, mentions);
         fails(dir, ["inspect", file, "--json"], BAD_INPUT, mentions);
       }
-      fails(dir, ["inverse", "in.csv", "-m", "neg.json", "-o", "out.csv"], BAD_INPUT, [
-        "neg.json",
-        "std",
-      ]);
+      fails(
+        dir,
+        ["inverse", "in.csv", "-m", "neg.json", "--no-model-check", "-o", "out.csv"],
+        BAD_INPUT,
+        ["neg.json", "std"],
+      );
     });
   });
 
@@ -186,7 +190,12 @@ describe("modenorm CLI on bad input", () => {
       put(dir, "half.parquet", bytes.subarray(0, Math.floor(bytes.length / 2)));
       put(dir, "text.parquet", readFileSync(join(dir, "in.csv")));
       for (const f of ["half.parquet", "text.parquet"]) {
-        fails(dir, ["inverse", f, "-m", "model.json", "-o", "out.csv"], BAD_INPUT, [f, "Parquet"]);
+        fails(
+          dir,
+          ["inverse", f, "-m", "model.json", "--no-model-check", "-o", "out.csv"],
+          BAD_INPUT,
+          [f, "Parquet"],
+        );
         fails(dir, ["fit", f, "-o", "m.json"], BAD_INPUT, [f, "Parquet"]);
         fails(dir, ["transform", f, "-m", "model.json", "-o", "out.csv"], BAD_INPUT, [
           f,
@@ -207,15 +216,28 @@ describe("modenorm CLI on bad input", () => {
         "--overwrite",
       ]);
       fails(dir, ["fit", "in.csv", "-o", "out.json"], BAD_INPUT, ["out.json", "--overwrite"]);
-      fails(dir, ["inverse", "in.csv", "-m", "model.json", "-o", "out.csv"], BAD_INPUT, [
-        "out.csv",
-        "--overwrite",
-      ]);
+      fails(
+        dir,
+        ["inverse", "in.csv", "-m", "model.json", "--no-model-check", "-o", "out.csv"],
+        BAD_INPUT,
+        ["out.csv", "--overwrite"],
+      );
       assert.equal(readFileSync(join(dir, "out.csv"), "utf8"), sentinel);
       assert.equal(readFileSync(join(dir, "out.json"), "utf8"), sentinel);
 
       ok(dir, ["transform", "in.csv", "-m", "model.json", "-o", "out.csv", "--overwrite"]);
       assert.ok(readFileSync(join(dir, "out.csv"), "utf8").startsWith("price.alpha,price.mode,"));
+      // A model replaces only a model: the text file is kept, a model file is replaced.
+      fails(dir, ["fit", "in.csv", "-o", "out.json", "--overwrite"], BAD_INPUT, [
+        "out.json",
+        "is not a modenorm model file",
+      ]);
+      assert.equal(readFileSync(join(dir, "out.json"), "utf8"), sentinel);
+      put(
+        dir,
+        "out.json",
+        readFileSync(join(dir, "model.json"), "utf8").replace('"seed": 0', '"seed": 1'),
+      );
       ok(dir, ["fit", "in.csv", "-o", "out.json", "--overwrite"]);
       assert.equal(
         readFileSync(join(dir, "out.json"), "utf8"),
@@ -263,18 +285,18 @@ describe("modenorm CLI on bad input", () => {
       };
       edit("price.mode", "99", "bad-mode.csv");
       edit("label.index", "17", "bad-index.csv");
-      fails(dir, ["inverse", "bad-mode.csv", "-m", "model.json", "-o", "dec.csv"], BAD_INPUT, [
-        '"price.mode"',
-        "row 20",
-        "99",
-        "bad-mode.csv",
-      ]);
-      fails(dir, ["inverse", "bad-index.csv", "-m", "model.json", "-o", "dec.csv"], BAD_INPUT, [
-        '"label.index"',
-        "row 20",
-        "17",
-        "bad-index.csv",
-      ]);
+      fails(
+        dir,
+        ["inverse", "bad-mode.csv", "-m", "model.json", "--no-model-check", "-o", "dec.csv"],
+        BAD_INPUT,
+        ['"price.mode"', "row 20", "99", "bad-mode.csv"],
+      );
+      fails(
+        dir,
+        ["inverse", "bad-index.csv", "-m", "model.json", "--no-model-check", "-o", "dec.csv"],
+        BAD_INPUT,
+        ['"label.index"', "row 20", "17", "bad-index.csv"],
+      );
     });
   });
 });
