@@ -43,9 +43,9 @@ const TINY_CSV = [
 const STEPS = [
   ["cat", "tiny.csv"],
   ["modenorm", "fit", "tiny.csv", "--mixed", "amount=0", "-o", "model.json"],
-  ["modenorm", "transform", "tiny.csv", "-m", "model.json", "-o", "enc.csv"],
-  ["cat", "enc.csv"],
-  ["modenorm", "inverse", "enc.csv", "-m", "model.json", "-o", "back.csv"],
+  ["modenorm", "transform", "tiny.csv", "-m", "model.json", "-o", "enc", "--format", "csv"],
+  ["cat", "enc/part-000000.csv"],
+  ["modenorm", "inverse", "enc", "-m", "model.json", "-o", "back.csv"],
   ["cat", "back.csv"],
   ["modenorm", "compare", "tiny.csv", "back.csv"],
 ];
