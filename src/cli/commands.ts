@@ -23,9 +23,11 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import {
+  aboutFile,
   aboutFileAsync,
   checkOutputPath,
   out,
@@ -91,12 +93,16 @@ export interface SinkOptions extends StreamOptions {
   resume?: boolean;
 }
 
-/** Opens a command's input as a stream of blocks with the reading options every command shares. */
+/**
+ * Opens a command's input as a stream of blocks with the reading options every command shares;
+ * `check` sees the input's column names first.
+ */
 function openInput(
   data: string,
   o: ReadOptions & StreamOptions,
   columns: string[] | undefined,
   types: Record<string, ColumnType>,
+  check?: (names: string[]) => void,
 ): Promise<TableStream> {
   return openTableStream(data, {
     columns,
@@ -105,6 +111,14 @@ function openInput(
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
     blockRows: o.blockRows,
+    ...(check === undefined
+      ? {}
+      : {
+          select: (names: string[]) => {
+            check(names);
+            return { columns, types };
+          },
+        }),
   });
 }
 
@@ -143,7 +157,15 @@ export async function fitCommand(
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
-  const stream = await openInput(data, o, o.columns, types);
+  const stream = await aboutFileAsync(data, () =>
+    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names)),
+  );
+  try {
+    aboutFile(data, () => checkDatetimeColumns(o.datetime, stream.schema));
+  } catch (err) {
+    await stream.close();
+    throw err;
+  }
   let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {
@@ -177,6 +199,11 @@ export async function fitCommand(
     progress.stop();
   }
   const { model } = fit;
+  for (const [name, weight] of Object.entries(fit.heaviestOnly)) {
+    process.stderr.write(
+      `modenorm: warning: column "${name}": no mode weighs more than --weight-threshold ${o.weightThreshold ?? 0.005}; kept only the heaviest mode (weight ${weight.toPrecision(4)}). Lower --weight-threshold to keep more modes.\n`,
+    );
+  }
   await writeModel(o.output, model, o.overwrite);
   if (o.json) {
     out(
