@@ -13,20 +13,12 @@
  * shard counts as done when its file exists and its progress line was written; the others are
  * redone.
  */
-import {
-  appendFile,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
+import { makeDirectory } from "./make-dir.js";
 import type { ParquetCompression } from "./options.js";
 import { writeAtomically } from "./safe-write.js";
 import { writeTableParts } from "./table-io.js";
@@ -208,7 +200,7 @@ export async function openShardedOutput(
     }
   }
   try {
-    await mkdir(partial, { recursive: true });
+    await makeDirectory(partial);
     if (done.size === 0) {
       await writeAtomically(join(partial, INCOMPLETE_NAME), true, async (tmp) => {
         await writeFile(tmp, `${runText}\n`, { flag: "wx" });
