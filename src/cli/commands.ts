@@ -26,6 +26,7 @@ import {
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
+import { withRowPlace } from "./row-place.js";
 import {
   aboutFile,
   aboutFileAsync,
@@ -374,7 +375,9 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
     // row index, never by the thread count or the block.
-    encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+    withRowPlace(data, stream.files, o, () =>
+      encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+    ),
   );
   if (result === null) return;
   const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
@@ -425,7 +428,9 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
   );
   const sink = await openSink(o, runIdentity("inverse", model, stream, {}));
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
-    decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+    withRowPlace(encodedPath, stream.files, o, () =>
+      decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+    ),
   );
   if (result === null) return;
   const columns = model.columns.map((c) => ({ name: c.name, type: c.dtype }));
@@ -450,7 +455,12 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   let result: Awaited<ReturnType<typeof evaluateStream>>;
   try {
     result = await aboutFileAsync(data, () =>
-      evaluateStream(model, stream, { threads: o.threads, onProgress: (r) => progress.update(r) }),
+      withRowPlace(data, stream.files, o, () =>
+        evaluateStream(model, stream, {
+          threads: o.threads,
+          onProgress: (r) => progress.update(r),
+        }),
+      ),
     );
   } finally {
     progress.stop();

@@ -654,7 +654,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
     return out;
   },
 
-  decodeCompact(spec, cols, into = null): Column {
+  decodeCompact(spec, cols, into = null, firstRow = 0): Column {
     const p = prepare(spec);
     const alphaCol = cols[0];
     const modeCol = cols[1];
@@ -688,7 +688,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
       }
       if (!(m >= 0 && m < p.K)) {
         throw new InvalidInputError(
-          `column "${spec.name}.mode": row ${i} is ${m}, but the model has ${p.K} modes and ${p.modal.length} modal values (valid codes: −2 null, −1 literal, 0…${p.K + p.modal.length - 1}). Was it encoded with another model?`,
+          `column "${spec.name}.mode": row ${firstRow + i} is ${m}, but the model has ${p.K} modes and ${p.modal.length} modal values (valid codes: −2 null, −1 literal, 0…${p.K + p.modal.length - 1}). Was it encoded with another model?`,
         );
       }
       let x = decodeAlpha(p, m, a);

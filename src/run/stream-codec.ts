@@ -248,6 +248,7 @@ export function decodeStream(
     kind: "decode-block",
     key,
     table: b.table,
+    firstRow: b.firstRow,
     spare,
   }));
 }
