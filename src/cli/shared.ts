@@ -108,13 +108,20 @@ export function mixedOption(
     );
   }
   const name = value.slice(0, eq);
+  if (Object.hasOwn(previous, name)) {
+    throw new InvalidArgumentError(
+      `--mixed names column "${name}" twice; give all its modal values at once (--mixed ${name}=v1,v2).`,
+    );
+  }
   const values = value
     .slice(eq + 1)
     .split(",")
     .map((v) => {
       const x = Number(v);
-      if (v.trim() === "" || Number.isNaN(x)) {
-        throw new InvalidArgumentError(`--mixed ${name}: ${JSON.stringify(v)} is not a number.`);
+      if (v.trim() === "" || !Number.isFinite(x)) {
+        throw new InvalidArgumentError(
+          `--mixed ${name}: ${JSON.stringify(v)} is not a finite number (modal values are finite numbers).`,
+        );
       }
       return x;
     });
