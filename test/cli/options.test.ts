@@ -313,6 +313,22 @@ describe("messages", () => {
     });
   });
 
+  test("an output directory the system refuses to create (under /proc) fails at once with exit 1", async (t) => {
+    if (process.platform !== "linux") {
+      t.skip("/proc is Linux's");
+      return;
+    }
+    await inTempDir((dir) => {
+      put(dir, "a.csv", A_CSV);
+      ok(dir, ["fit", "a.csv", "-o", "m.json"]);
+      // Node's recursive mkdir retried this without end.
+      const out = `/proc/modenorm-test-${process.pid}`;
+      refused(dir, ["transform", "a.csv", "-m", "m.json", "-o", out], BAD_INPUT, [
+        `${out}.partial: cannot create`,
+      ]);
+    });
+  });
+
   test("an unseen category is named by its line in the CSV file (a quoted field spans two lines)", async () => {
     await inTempDir((dir) => {
       put(dir, "fit.csv", "c,v\na,1\nb,2\na,3\n");
