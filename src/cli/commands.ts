@@ -26,9 +26,12 @@ import {
   type StreamRunResult,
 } from "../run/stream-codec.js";
 import { checkEncodedWith, modelChecksum } from "./model-check.js";
+import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
+import { withRowPlace } from "./row-place.js";
 import {
+  aboutFile,
   aboutFileAsync,
   checkOutputPath,
   out,
@@ -94,12 +97,16 @@ export interface SinkOptions extends StreamOptions {
   resume?: boolean;
 }
 
-/** Opens a command's input as a stream of blocks with the reading options every command shares. */
+/**
+ * Opens a command's input as a stream of blocks with the reading options every command shares;
+ * `check` sees the input's column names first.
+ */
 function openInput(
   data: string,
   o: ReadOptions & StreamOptions,
   columns: string[] | undefined,
   types: Record<string, ColumnType>,
+  check?: (names: string[]) => void,
 ): Promise<TableStream> {
   return openTableStream(data, {
     columns,
@@ -108,6 +115,14 @@ function openInput(
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
     blockRows: o.blockRows,
+    ...(check === undefined
+      ? {}
+      : {
+          select: (names: string[]) => {
+            check(names);
+            return { columns, types };
+          },
+        }),
   });
 }
 
@@ -146,8 +161,16 @@ export async function fitCommand(
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
-  const stream = await openInput(data, o, o.columns, types);
-  await checkOverwrite({ output: o.output, kind: "model", inputs: stream.files });
+  const stream = await aboutFileAsync(data, () =>
+    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names)),
+  );
+  try {
+    aboutFile(data, () => checkDatetimeColumns(o.datetime, stream.schema));
+    await checkOverwrite({ output: o.output, kind: "model", inputs: stream.files });
+  } catch (err) {
+    await stream.close();
+    throw err;
+  }
   let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {
@@ -181,6 +204,11 @@ export async function fitCommand(
     progress.stop();
   }
   const { model } = fit;
+  for (const [name, weight] of Object.entries(fit.heaviestOnly)) {
+    process.stderr.write(
+      `modenorm: warning: column "${name}": no mode weighs more than --weight-threshold ${o.weightThreshold ?? 0.005}; kept only the heaviest mode (weight ${weight.toPrecision(4)}). Lower --weight-threshold to keep more modes.\n`,
+    );
+  }
   await writeModel(o.output, model, o.overwrite);
   if (o.json) {
     out(
@@ -361,7 +389,9 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
     // row index, never by the thread count or the block.
-    encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+    withRowPlace(data, stream.files, o, () =>
+      encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+    ),
   );
   if (result === null) return;
   const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
@@ -424,7 +454,9 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
     o.model,
   ]);
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
-    decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+    withRowPlace(encodedPath, stream.files, o, () =>
+      decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+    ),
   );
   if (result === null) return;
   const columns = model.columns.map((c) => ({ name: c.name, type: c.dtype }));
@@ -449,7 +481,12 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   let result: Awaited<ReturnType<typeof evaluateStream>>;
   try {
     result = await aboutFileAsync(data, () =>
-      evaluateStream(model, stream, { threads: o.threads, onProgress: (r) => progress.update(r) }),
+      withRowPlace(data, stream.files, o, () =>
+        evaluateStream(model, stream, {
+          threads: o.threads,
+          onProgress: (r) => progress.update(r),
+        }),
+      ),
     );
   } finally {
     progress.stop();

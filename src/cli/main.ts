@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `modenorm` command line. */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import {
   compareCommand,
   evaluateCommand,
@@ -11,15 +11,17 @@ import {
 } from "./commands.js";
 import { runDemo } from "./demo.js";
 import {
-  EXIT_INPUT,
-  EXIT_OK,
-  EXIT_USAGE,
-  intOption,
-  list,
-  mixedOption,
-  numberOption,
-  reportError,
-} from "./shared.js";
+  blockRowsOption,
+  checkFitColumns,
+  checkShardRows,
+  columnList,
+  escapeCharOption,
+  intInRange,
+  numberInRange,
+  seedOption,
+  threadsOption,
+} from "./option-checks.js";
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, mixedOption, reportError } from "./shared.js";
 
 // A reader that stops early (`modenorm inspect m.json --json | head`) is not an error.
 // Any other failure to write standard output (e.g. ENOSPC on a full disk) is bad output, not a bug.
@@ -31,19 +33,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   process.exit(EXIT_INPUT);
 });
 
-const threadsOption = (v: string): number => {
-  const n = intOption("--threads")(v);
-  if (n < 1) throw new InvalidArgumentError(`--threads must be at least 1, got ${n}.`);
-  return n;
-};
-
-const positiveInt =
-  (name: string) =>
-  (v: string): number => {
-    const n = intOption(name)(v);
-    if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1, got ${n}.`);
-    return n;
-  };
+const positiveInt = (name: string) => intInRange(name, 1);
 
 const INPUT_HELP =
   "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
@@ -55,8 +45,8 @@ function streamOptions(cmd: Command): Command {
   return cmd
     .option(
       "--block-rows <n>",
-      "rows per block read and encoded at once (default 1048576)",
-      positiveInt("--block-rows"),
+      "rows per block read and encoded at once, 1 to 2^30 (default 1048576)",
+      blockRowsOption,
     )
     .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)");
 }
@@ -78,18 +68,23 @@ function sinkOptions(cmd: Command): Command {
     )
     .option(
       "--shard-rows <n>",
-      "rows per shard of a directory output, a multiple of --block-rows (default 2097152, 2 blocks)",
+      "rows per shard of a directory output, a multiple of --block-rows (default 2 blocks: 2097152)",
       positiveInt("--shard-rows"),
     )
     .option("--resume", "continue an interrupted run into the same output, keeping finished shards")
     .option(
       "--threads <n>",
-      "worker threads (default: all cores; the output is the same for any number)",
+      "worker threads, at most 4 per core (default: all cores; the output is the same for any number)",
       threadsOption,
     );
 }
 
 const program = new Command();
+// Usage errors read like every other message: one line starting `modenorm: `. Subcommands take
+// this setting when they are created.
+program.configureOutput({
+  outputError: (text, write) => write(`modenorm: ${text.replace(/^error: /, "")}`),
+});
 program
   .name("modenorm")
   .description(
@@ -99,7 +94,7 @@ program
   .exitOverride()
   .addHelpText(
     "after",
-    "\nExit codes: 0 success; 1 bad input (data, model, option value, existing output); 2 usage error; 3 internal error.\n",
+    "\nExit codes: 0 success; 1 bad input (data, model, existing output, refused operation); 2 usage error (unknown command or option, invalid option value, contradictory options); 3 internal error.\n",
   );
 
 const encodingOption = () =>
@@ -108,7 +103,7 @@ const escapeOption = () =>
   new Option(
     "--escape-char <c>",
     "CSV escape character, e.g. '\\' for files that write \\, inside fields",
-  );
+  ).argParser(escapeCharOption);
 const nonNumericOption = () =>
   new Option("--non-numeric <policy>", "text in a numeric column: error, or read it as missing")
     .choices(["error", "null"])
@@ -120,31 +115,43 @@ streamOptions(program.command("fit"))
   )
   .argument("<data>", INPUT_HELP)
   .requiredOption("-o, --output <model.json>", "model file to write")
-  .option("--columns <a,b,...>", "columns to fit (default: all)", list)
-  .option("--categorical <cols>", "fit these columns as categorical", list)
-  .option("--continuous <cols>", "fit these columns as continuous", list)
-  .option("--integer <cols>", "fit these columns as integers (exact int64 round trip)", list)
-  .option("--log <cols>", "fit these columns on a log scale", list)
-  .option("--minmax <cols>", "scale these columns to [-1, 1] (CTAB-GAN's general transform)", list)
-  .option("--datetime <cols>", "fit these timestamp columns", list)
+  .option("--columns <a,b,...>", "columns to fit (default: all)", columnList("--columns"))
+  .option("--categorical <cols>", "fit these columns as categorical", columnList("--categorical"))
+  .option("--continuous <cols>", "fit these columns as continuous", columnList("--continuous"))
+  .option(
+    "--integer <cols>",
+    "fit these columns as integers (exact int64 round trip)",
+    columnList("--integer"),
+  )
+  .option("--log <cols>", "fit these columns on a log scale", columnList("--log"))
+  .option(
+    "--minmax <cols>",
+    "scale these columns to [-1, 1] (CTAB-GAN's general transform)",
+    columnList("--minmax"),
+  )
+  .option("--datetime <cols>", "fit these timestamp columns", columnList("--datetime"))
   .option("--mixed <col=v1,v2>", "a mixed column and its modal values (repeatable)", mixedOption)
-  .option("--seed <n>", "seed of the per-row mode sampling", intOption("--seed"), 0)
+  .option("--seed <n>", "seed of the per-row mode sampling, 0 to 2^53 - 1", seedOption, 0)
   .option(
     "--refine-passes <n>",
     "EM passes over all rows for mixture columns fitted on a sample (0: none; default 1)",
-    intOption("--refine-passes"),
+    intInRange("--refine-passes", 0),
   )
   .option(
     "--max-modes <n>",
-    "mixture components before pruning (default 10)",
-    intOption("--max-modes"),
+    "mixture components before pruning, at least 1 (default 10)",
+    intInRange("--max-modes", 1),
   )
   .option(
     "--weight-threshold <w>",
-    "drop modes with weight <= w (default 0.005)",
-    numberOption("--weight-threshold"),
+    "drop modes with weight <= w, 0 <= w < 1; the heaviest mode is always kept (default 0.005)",
+    numberInRange("--weight-threshold", { min: 0, minIncluded: true, max: 1, maxIncluded: false }),
   )
-  .option("--prior <g>", "Dirichlet-process concentration (default 0.001)", numberOption("--prior"))
+  .option(
+    "--prior <g>",
+    "Dirichlet-process concentration, > 0 (default 0.001)",
+    numberInRange("--prior", { min: 0, minIncluded: false }),
+  )
   .addOption(
     new Option("--priors <p>", "mean/covariance priors (default weak)").choices([
       "weak",
@@ -163,7 +170,11 @@ streamOptions(program.command("fit"))
       "weight-and-argmax",
     ]),
   )
-  .option("--scale <s>", "sigma multiplier of alpha (default 4)", numberOption("--scale"))
+  .option(
+    "--scale <s>",
+    "sigma multiplier of alpha, > 0 (default 4)",
+    numberInRange("--scale", { min: 0, minIncluded: false }),
+  )
   .addOption(
     new Option("--unseen <policy>", "unseen categories at transform (default error)").choices([
       "error",
@@ -190,7 +201,10 @@ Examples:
   modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json
   modenorm fit 'parts/part-*.parquet' --columns Amount -o model.json --json`,
   )
-  .action((data: string, o) => fitCommand(data, o));
+  .action((data: string, o) => {
+    checkFitColumns(o);
+    return fitCommand(data, o);
+  });
 
 sinkOptions(program.command("transform"))
   .description("Encode a table with a model, streaming, on worker threads.")
@@ -218,7 +232,10 @@ Examples:
   producer | modenorm transform - -m model.json -o - --format arrow | consumer   # Arrow IPC stream
   modenorm transform creditcard.csv -m model.json -o gan-input.parquet --layout dense --json`,
   )
-  .action((data: string, o) => transformCommand(data, o));
+  .action((data: string, o) => {
+    checkShardRows(o);
+    return transformCommand(data, o);
+  });
 
 sinkOptions(program.command("inverse"))
   .description("Decode an encoded table (either layout) back to the original columns, streaming.")
@@ -237,7 +254,10 @@ sinkOptions(program.command("inverse"))
     "after",
     "\nExamples:\n  modenorm inverse encoded/ -m model.json -o decoded/\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv --no-model-check   # a single file records no model",
   )
-  .action((data: string, o) => inverseCommand(data, o));
+  .action((data: string, o) => {
+    checkShardRows(o);
+    return inverseCommand(data, o);
+  });
 
 streamOptions(program.command("evaluate"))
   .description(
@@ -247,7 +267,7 @@ streamOptions(program.command("evaluate"))
   .requiredOption("-m, --model <model.json>", "model file")
   .option(
     "--threads <n>",
-    "worker threads (default: all cores; the result is the same for any number)",
+    "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
     threadsOption,
   )
   .addOption(encodingOption())
@@ -286,8 +306,8 @@ program
     "The main job on a generated table: write Parquet parts, fit, transform, inverse, compare every value, evaluate; print time, rows/s and peak memory per stage, and the peer's numbers (scikit-learn) on the same column when it can run.",
   )
   .option("--rows <n>", "rows to generate", positiveInt("--rows"), 5_000_000)
-  .option("--seed <n>", "random seed", intOption("--seed"), 7)
-  .option("--threads <n>", "worker threads (default: all cores)", threadsOption)
+  .option("--seed <n>", "random seed, 0 to 2^53 - 1", seedOption, 7)
+  .option("--threads <n>", "worker threads, at most 4 per core (default: all cores)", threadsOption)
   .addOption(
     new Option("--peer <mode>", "run the peer on the value column when available")
       .choices(["auto", "off"])

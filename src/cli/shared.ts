@@ -8,18 +8,23 @@ import type { ColumnType } from "../core/table.js";
 import { modelFromJson, modelToJson } from "../encode/model-file.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { IoError } from "../io/errors.js";
+import { UsageError } from "./option-checks.js";
 
 /** Exit codes (documented in the README and `--help`). */
 export const EXIT_OK = 0;
-/** Bad input: data, model file, option values, an existing output path. */
+/** Bad input: data, model file, an existing output path, a refused operation. */
 export const EXIT_INPUT = 1;
-/** Command-line usage error (unknown command or option). */
+/** Command-line usage error: unknown command or option, invalid option value, contradictory options. */
 export const EXIT_USAGE = 2;
 /** An unexpected internal error (a bug: please report it). */
 export const EXIT_INTERNAL = 3;
 
 /** Prints an error as one line (no stack for expected errors) and returns its exit code. */
 export function reportError(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`modenorm: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
   const expected =
     err instanceof InvalidInputError ||
     err instanceof IoError ||
@@ -91,17 +96,6 @@ export function typesFromModel(model: ModelSpec): Record<string, ColumnType> {
   return types;
 }
 
-/** Splits a comma-separated list option. */
-export function list(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  ];
-}
-
 /** Parses `--mixed col=0,-9999` (repeatable). */
 export function mixedOption(
   value: string,
@@ -114,37 +108,24 @@ export function mixedOption(
     );
   }
   const name = value.slice(0, eq);
+  if (Object.hasOwn(previous, name)) {
+    throw new InvalidArgumentError(
+      `--mixed names column "${name}" twice; give all its modal values at once (--mixed ${name}=v1,v2).`,
+    );
+  }
   const values = value
     .slice(eq + 1)
     .split(",")
     .map((v) => {
       const x = Number(v);
-      if (v.trim() === "" || Number.isNaN(x)) {
-        throw new InvalidArgumentError(`--mixed ${name}: ${JSON.stringify(v)} is not a number.`);
+      if (v.trim() === "" || !Number.isFinite(x)) {
+        throw new InvalidArgumentError(
+          `--mixed ${name}: ${JSON.stringify(v)} is not a finite number (modal values are finite numbers).`,
+        );
       }
       return x;
     });
   return { ...previous, [name]: values };
-}
-
-/** Parses an integer option. */
-export function intOption(name: string): (v: string) => number {
-  return (v: string) => {
-    const x = Number(v);
-    if (!Number.isInteger(x))
-      throw new InvalidArgumentError(`${name} must be an integer, got ${JSON.stringify(v)}.`);
-    return x;
-  };
-}
-
-/** Parses a number option. */
-export function numberOption(name: string): (v: string) => number {
-  return (v: string) => {
-    const x = Number(v);
-    if (v.trim() === "" || !Number.isFinite(x))
-      throw new InvalidArgumentError(`${name} must be a number, got ${JSON.stringify(v)}.`);
-    return x;
-  };
 }
 
 /**

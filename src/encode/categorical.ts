@@ -421,7 +421,7 @@ export const categoricalCodec: ColumnCodec<CategoricalColumnSpec> = {
     return [{ name: `${spec.name}.index`, type: "int32", values, nulls: null }];
   },
 
-  decodeCompact(spec, cols): Column {
+  decodeCompact(spec, cols, _into, firstRow = 0): Column {
     const c = cols[0];
     if (c === undefined || (c.type !== "int32" && c.type !== "int64")) {
       throw new InvalidInputError(
@@ -442,7 +442,7 @@ export const categoricalCodec: ColumnCodec<CategoricalColumnSpec> = {
       else if (v >= 0 && v < C) idx[i] = v;
       else {
         throw new InvalidInputError(
-          `column "${spec.name}.index": row ${i} is ${v}, but the model has ${C} categories (valid codes: −2 null, 0…${top}${top === C ? `, where ${C} is "other"` : ""}). Was it encoded with another model?`,
+          `column "${spec.name}.index": row ${firstRow + i} is ${v}, but the model has ${C} categories (valid codes: −2 null, 0…${top}${top === C ? `, where ${C} is "other"` : ""}). Was it encoded with another model?`,
         );
       }
     }

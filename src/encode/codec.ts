@@ -56,9 +56,10 @@ export interface ColumnCodec<S extends ColumnSpec> {
   /**
    * Decodes the compact columns back into the original column (named `spec.name`). `into`: a
    * column of exactly these rows, values and null mask all zero (as new arrays), that the codec
-   * may write into and return, or ignore; callers tell by the buffers.
+   * may write into and return, or ignore; callers tell by the buffers. `firstRow`: the global
+   * index of the first row (default 0), for messages.
    */
-  decodeCompact(spec: S, cols: Column[], into?: Column | null): Column;
+  decodeCompact(spec: S, cols: Column[], into?: Column | null, firstRow?: number): Column;
   /** The dense layout's spans for this spec. */
   denseSpans(spec: S): DenseSpan[];
   /** Encodes into the dense layout: one Float32Array per output of `denseSpans`, in order. */

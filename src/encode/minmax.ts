@@ -403,7 +403,7 @@ export const minMaxCodec: ColumnCodec<MinMaxColumnSpec> = {
     return out;
   },
 
-  decodeCompact(spec, cols): Column {
+  decodeCompact(spec, cols, _into, firstRow = 0): Column {
     const alphaCol = cols[0];
     const modeCol = cols[1];
     const resCol = cols[2];
@@ -440,14 +440,14 @@ export const minMaxCodec: ColumnCodec<MinMaxColumnSpec> = {
       else if (m === MODE_LITERAL) x = big ? Math.round(a) : a;
       else {
         throw new InvalidInputError(
-          `column "${spec.name}.mode": row ${i} is ${m}, but a minmax column only has codes 0 (value), −1 (literal) and −2 (null). Was it encoded with another model?`,
+          `column "${spec.name}.mode": row ${firstRow + i} is ${m}, but a minmax column only has codes 0 (value), −1 (literal) and −2 (null). Was it encoded with another model?`,
         );
       }
       let r = 0n;
       if (res !== null && !(res.nulls !== null && res.nulls[i] === 1)) r = res.values[i]!;
       if (big && !Number.isFinite(x)) {
         throw new InvalidInputError(
-          `column "${spec.name}.alpha": row ${i} decodes to ${x}, which an ${spec.dtype} column cannot hold. Was it encoded with another model?`,
+          `column "${spec.name}.alpha": row ${firstRow + i} decodes to ${x}, which an ${spec.dtype} column cannot hold. Was it encoded with another model?`,
         );
       }
       store(out, i, x, r);

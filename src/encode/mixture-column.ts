@@ -129,7 +129,7 @@ export function fitMixtureColumn(
     const t = new Float64Array(n);
     const m = fittedValues(col, modalValues, offset, t);
     return { values: t.subarray(0, m), weights: null };
-  });
+  }).spec;
 }
 
 /**
@@ -158,7 +158,8 @@ export function fittedValues(
 
 /**
  * What both ways of fitting a mixture column share: the checks, the modal values and log offset,
- * the fit of the transformed values `valuesOf` returns, and the spec.
+ * the fit of the transformed values `valuesOf` returns, and the spec; `heaviestOnly` as
+ * {@link fitModes} returns it.
  */
 function mixtureSpec(
   meta: {
@@ -175,7 +176,7 @@ function mixtureSpec(
     modalValues: number[],
     offset: number | undefined,
   ) => { values: Float64Array; weights: Float64Array | null },
-): MixtureColumnSpec {
+): { spec: MixtureColumnSpec; heaviestOnly: number | null } {
   const { name, rows, nulls } = meta;
   if (rows === 0)
     throw new InvalidInputError(`column "${name}" has no rows; fit on a non-empty table.`);
@@ -195,7 +196,7 @@ function mixtureSpec(
   if (!(scale > 0 && Number.isFinite(scale)))
     throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
   const { values, weights } = valuesOf(modalValues, offset);
-  const { modes, meanLogLikelihood } = fitModes(values, weights, options);
+  const { modes, meanLogLikelihood, heaviestOnly } = fitModes(values, weights, options);
   const spec: MixtureColumnSpec = {
     name,
     kind,
@@ -211,24 +212,26 @@ function mixtureSpec(
   if (meta.unit !== undefined) spec.unit = meta.unit;
   if (offset !== undefined) spec.offset = offset;
   if (kind === "mixed") spec.modalValues = modalValues;
-  return spec;
+  return { spec, heaviestOnly };
 }
 
 /**
  * Fits the mixture of a mixture column on its transformed values (optionally weighted, e.g. by
  * the counts of distinct values) and returns the kept modes, renormalised, with their mean
  * log-likelihood (weighted). With no values, one unit mode keeps the layout well formed.
+ * When no mode weighs more than `weightThreshold`, the heaviest mode is kept alone (a column
+ * needs at least one mode) and `heaviestOnly` is its fitted weight; otherwise it is null.
  */
 export function fitModes(
   values: Float64Array,
   weights: Float64Array | null,
   options: MixtureFitOptions = {},
-): { modes: ModeSpec[]; meanLogLikelihood: number | null } {
+): { modes: ModeSpec[]; meanLogLikelihood: number | null; heaviestOnly: number | null } {
   const threshold = options.weightThreshold ?? 0.005;
   if (values.length === 0) {
     // Nothing continuous to fit (every value is modal or non-finite): such values decode through
     // their modal slots or as literals.
-    return { modes: [{ weight: 1, mean: 0, std: 1 }], meanLogLikelihood: null };
+    return { modes: [{ weight: 1, mean: 0, std: 1 }], meanLogLikelihood: null, heaviestOnly: null };
   }
   if (values.length === 1) {
     values = Float64Array.of(values[0]!, values[0]!);
@@ -270,6 +273,13 @@ export function fitModes(
     const both = keep.map((k, c) => k && used[c] === 1);
     if (both.some((b) => b)) keep = both;
   }
+  let heaviestOnly: number | null = null;
+  if (!keep.some((k) => k)) {
+    let top = 0;
+    for (let c = 1; c < K; c++) if (bgm.weights[c]! > bgm.weights[top]!) top = c;
+    keep = keep.map((_, c) => c === top);
+    heaviestOnly = bgm.weights[top]!;
+  }
   const modes: ModeSpec[] = [];
   let wsum = 0;
   for (let c = 0; c < K; c++) {
@@ -282,7 +292,7 @@ export function fitModes(
     wsum += bgm.weights[c]!;
   }
   for (const md of modes) md.weight /= wsum;
-  return { modes, meanLogLikelihood: modesLogLikelihood(modes, values, weights) };
+  return { modes, meanLogLikelihood: modesLogLikelihood(modes, values, weights), heaviestOnly };
 }
 
 /** (Weighted) mean log-likelihood of values under the modes' plain mixture density. */
@@ -644,7 +654,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
     return out;
   },
 
-  decodeCompact(spec, cols, into = null): Column {
+  decodeCompact(spec, cols, into = null, firstRow = 0): Column {
     const p = prepare(spec);
     const alphaCol = cols[0];
     const modeCol = cols[1];
@@ -678,7 +688,7 @@ export const mixtureCodec: ColumnCodec<MixtureColumnSpec> = {
       }
       if (!(m >= 0 && m < p.K)) {
         throw new InvalidInputError(
-          `column "${spec.name}.mode": row ${i} is ${m}, but the model has ${p.K} modes and ${p.modal.length} modal values (valid codes: −2 null, −1 literal, 0…${p.K + p.modal.length - 1}). Was it encoded with another model?`,
+          `column "${spec.name}.mode": row ${firstRow + i} is ${m}, but the model has ${p.K} modes and ${p.modal.length} modal values (valid codes: −2 null, −1 literal, 0…${p.K + p.modal.length - 1}). Was it encoded with another model?`,
         );
       }
       let x = decodeAlpha(p, m, a);
@@ -803,10 +813,10 @@ export function fitMixtureFromSummary(
   dtype: ColumnType,
   unit: TimeUnit | undefined,
   options: MixtureFitOptions = {},
-): { spec: MixtureColumnSpec; fittedOn: "counts" | "sample" } {
+): { spec: MixtureColumnSpec; fittedOn: "counts" | "sample"; heaviestOnly: number | null } {
   const meta = { name: summary.name, dtype, unit, rows: summary.rows, nulls: summary.nulls };
   let exact = false;
-  const spec = mixtureSpec(
+  const { spec, heaviestOnly } = mixtureSpec(
     meta,
     kind,
     () => summary.min,
@@ -817,5 +827,5 @@ export function fitMixtureFromSummary(
       return transformFitData(data, kind, modalValues, offset, FIT_LIMIT);
     },
   );
-  return { spec, fittedOn: exact ? "counts" : "sample" };
+  return { spec, fittedOn: exact ? "counts" : "sample", heaviestOnly };
 }

@@ -254,12 +254,13 @@ function toFloat32(c: Column): Float32Array {
  * Decodes an encoded table (either layout, detected by its column names). `into`: output columns
  * (in the model's order; null for one to allocate) of exactly the table's rows, values and null
  * masks all zero, that the compact layout's codecs may write into; the result's columns are them
- * where a codec used them (compare the buffers).
+ * where a codec used them (compare the buffers). `firstRow`: the global index of the table's first
+ * row (default 0), so that messages name a row of the whole input.
  */
 export function inverseTable(
   model: ModelSpec,
   encoded: Table,
-  options: { into?: readonly (Column | null)[] } = {},
+  options: { into?: readonly (Column | null)[]; firstRow?: number } = {},
 ): Table {
   const layout = detectLayout(model, encoded);
   const byName = new Map(encoded.columns.map((c) => [c.name, c]));
@@ -270,7 +271,7 @@ export function inverseTable(
         .compactFields(spec)
         .map((f) => byName.get(f.name))
         .filter((c): c is Column => c !== undefined);
-      return codec.decodeCompact(spec, cols, options.into?.[j] ?? null);
+      return codec.decodeCompact(spec, cols, options.into?.[j] ?? null, options.firstRow ?? 0);
     }
     const outputs = codec
       .denseSpans(spec)

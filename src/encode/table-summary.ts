@@ -76,6 +76,12 @@ export interface TableSummaryOptions extends FitTableOptions {
 export type FittedOn = Record<string, "counts" | "sample">;
 
 /**
+ * Mixture columns where no mode weighed more than the weight threshold, so the heaviest mode was
+ * kept alone: column name → that mode's fitted weight.
+ */
+export type HeaviestOnly = Record<string, number>;
+
+/**
  * An empty summary for the columns `options` choose in `first`, the first block of the data (its
  * rows decide the kinds not given; they are not added — pass the block to
  * {@link addToTableSummary} as well).
@@ -161,12 +167,13 @@ export function mergeTableSummaries(a: TableSummary, b: TableSummary): TableSumm
 export function fitFromTableSummary(
   s: TableSummary,
   options: TableSummaryOptions = {},
-): { model: ModelSpec; fittedOn: FittedOn } {
+): { model: ModelSpec; fittedOn: FittedOn; heaviestOnly: HeaviestOnly } {
   if (s.rows === 0) {
     throw new InvalidInputError("the data has no rows; fit on a table with at least one row.");
   }
   const seed = options.seed ?? 0;
   const fittedOn: FittedOn = {};
+  const heaviestOnly: HeaviestOnly = {};
   const columns = s.columns.map((c) => {
     switch (c.type) {
       case "categorical":
@@ -187,13 +194,18 @@ export function fitFromTableSummary(
           modalValues: options.mixed?.[name],
         });
         fittedOn[name] = fit.fittedOn;
+        if (fit.heaviestOnly !== null) heaviestOnly[name] = fit.heaviestOnly;
         return fit.spec;
       }
       default:
         return assertUnreachable(c);
     }
   });
-  return { model: { format: MODEL_FORMAT, version: MODEL_VERSION, seed, columns }, fittedOn };
+  return {
+    model: { format: MODEL_FORMAT, version: MODEL_VERSION, seed, columns },
+    fittedOn,
+    heaviestOnly,
+  };
 }
 
 /**

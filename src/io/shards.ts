@@ -17,20 +17,12 @@
  * touches the directory until the directory is in place, so a second run into the same output is
  * refused, naming the first one's PID, instead of mixing its shards with the first one's.
  */
-import {
-  appendFile,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
+import { makeDirectory } from "./make-dir.js";
 import type { ParquetCompression } from "./options.js";
 import { checkUnlocked, LOCK_NAME, lockOutput, type OutputLock } from "./output-lock.js";
 import { writeAtomically } from "./safe-write.js";
@@ -204,7 +196,7 @@ export async function openShardedOutput(
     );
   }
   try {
-    await mkdir(partial, { recursive: true });
+    await makeDirectory(partial);
   } catch (err) {
     throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
   }

@@ -29,7 +29,10 @@ export interface TableSinkOptions {
    * default, or `arrow` for an Arrow IPC stream).
    */
   format?: ShardFormat;
-  /** Rows per shard of a directory output; a multiple of the block size. Default 2,097,152. */
+  /**
+   * Rows per shard of a directory output; a multiple of the block size. Default
+   * {@link SHARD_BLOCKS} blocks (2,097,152 rows with the default block size).
+   */
   shardRows?: number;
   overwrite?: boolean;
   resume?: boolean;
@@ -39,8 +42,13 @@ export interface TableSinkOptions {
   run?: Record<string, unknown>;
 }
 
-/** Default rows per shard: 2 blocks of 2^20 rows (memory: about three shards of output at once). */
-export const DEFAULT_SHARD_ROWS = 2_097_152;
+/**
+ * Default blocks per shard: 2, so the default shard size follows the block size (memory: about
+ * three shards of output at once).
+ */
+export const SHARD_BLOCKS = 2;
+/** Default rows per shard with the default block size of 2^20 rows. */
+export const DEFAULT_SHARD_ROWS = SHARD_BLOCKS * 1_048_576;
 
 /** What a sink wrote. */
 export interface SinkResult {
@@ -181,7 +189,7 @@ export async function openTableSink(
       },
     };
   }
-  const shardRows = options.shardRows ?? DEFAULT_SHARD_ROWS;
+  const shardRows = options.shardRows ?? SHARD_BLOCKS * blockRows;
   if (!Number.isInteger(shardRows) || shardRows < blockRows || shardRows % blockRows !== 0) {
     throw new InvalidInputError(
       `${path}: shard rows must be a positive multiple of the block size ${blockRows}; got ${shardRows}`,

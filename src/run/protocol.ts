@@ -109,6 +109,8 @@ export interface DecodeBlockTask {
   kind: "decode-block";
   key: number;
   table: Table;
+  /** Global index of the block's first row (for messages). */
+  firstRow: number;
   spare: (Column | null)[] | null;
 }
 

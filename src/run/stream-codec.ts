@@ -22,6 +22,7 @@ import {
   createTableSummary,
   type FittedOn,
   fitFromTableSummary,
+  type HeaviestOnly,
   reviveTableSummary,
   type TableSummary,
   type TableSummaryOptions,
@@ -247,6 +248,7 @@ export function decodeStream(
     kind: "decode-block",
     key,
     table: b.table,
+    firstRow: b.firstRow,
     spare,
   }));
 }
@@ -371,6 +373,8 @@ export async function fitStream(
 ): Promise<{
   model: ModelSpec;
   fittedOn: FittedOn;
+  /** Columns that kept only their heaviest mode (see `HeaviestOnly`). */
+  heaviestOnly: HeaviestOnly;
   refinePasses: number;
   rows: number;
   seconds: number;
@@ -399,7 +403,7 @@ export async function fitStream(
       summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
-    const { model, fittedOn } = fitFromTableSummary(s, options);
+    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, options);
     const sampled = model.columns.flatMap((c, j) =>
       "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
     );
@@ -425,6 +429,7 @@ export async function fitStream(
     return {
       model,
       fittedOn,
+      heaviestOnly,
       refinePasses: passes,
       rows: s.rows,
       seconds: (performance.now() - t0) / 1000,

@@ -140,7 +140,10 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
     }
     case "decode-block": {
       for (const c of task.spare ?? []) zeroColumn(c);
-      const out = inverseTable(model(task.key), task.table, { into: task.spare ?? undefined });
+      const out = inverseTable(model(task.key), task.table, {
+        into: task.spare ?? undefined,
+        firstRow: task.firstRow,
+      });
       return reusedBlock(out, task.table, task.spare, transfer);
     }
     case "evaluate":

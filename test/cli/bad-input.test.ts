@@ -278,7 +278,7 @@ describe("modenorm CLI on bad input", () => {
         const j = header.indexOf(column);
         assert.ok(j >= 0, column);
         const copy = [...lines];
-        const cells = copy[21]!.split(","); // data row 20
+        const cells = copy[21]!.split(","); // line 22 of the file
         cells[j] = value;
         copy[21] = cells.join(",");
         put(dir, name, copy.join("\n"));
@@ -289,13 +289,13 @@ describe("modenorm CLI on bad input", () => {
         dir,
         ["inverse", "bad-mode.csv", "-m", "model.json", "--no-model-check", "-o", "dec.csv"],
         BAD_INPUT,
-        ['"price.mode"', "row 20", "99", "bad-mode.csv"],
+        ['"price.mode"', "line 22", "99", "bad-mode.csv"],
       );
       fails(
         dir,
         ["inverse", "bad-index.csv", "-m", "model.json", "--no-model-check", "-o", "dec.csv"],
         BAD_INPUT,
-        ['"label.index"', "row 20", "17", "bad-index.csv"],
+        ['"label.index"', "line 22", "17", "bad-index.csv"],
       );
     });
   });

@@ -12,6 +12,7 @@ import { exactAlpha, nextDown, nextUp } from "../../src/encode/exact.js";
 import {
   CLIP,
   fitMixtureColumn,
+  fitModes,
   type MixtureKind,
   mixtureCodec,
 } from "../../src/encode/mixture-column.js";
@@ -344,5 +345,31 @@ describe("mixture column bad input", () => {
     const enc = mixtureCodec.encodeCompact(spec, f64("x", [1, 2]), CTX);
     (enc[1]!.values as Int32Array)[1] = 57;
     assert.throws(() => mixtureCodec.decodeCompact(spec, enc), /row 1 is 57.*another model/);
+  });
+});
+
+describe("fitModes", () => {
+  it("keeps the heaviest mode alone when no mode weighs more than the threshold", () => {
+    const values = Float64Array.from([1.5, 2.5, 3.25, 4.75, 8, 9.5, 1.5, 1.5, 2.5]);
+    const all = fitModes(values, null, { weightThreshold: 0 });
+    assert.equal(all.heaviestOnly, null);
+    assert.ok(all.modes.length > 1);
+    const top = all.modes.reduce((a, b) => (b.weight > a.weight ? b : a));
+    const one = fitModes(values, null, { weightThreshold: top.weight + 0.01 });
+    assert.deepEqual(
+      one.modes.map((m) => [m.weight, m.mean, m.std]),
+      [[1, top.mean, top.std]],
+    );
+    assert.ok(Math.abs(one.heaviestOnly! - top.weight) < 1e-12);
+    assert.ok(Number.isFinite(one.meanLogLikelihood));
+  });
+});
+
+describe("mixtureCodec.decodeCompact", () => {
+  it("names the row of the whole input after firstRow", () => {
+    const spec = fitMixtureColumn(f64("x", [1, 2, 3, 10, 11, 12]), "continuous");
+    const enc = mixtureCodec.encodeCompact(spec, f64("x", [1, 2]), CTX);
+    (enc[1]!.values as Int32Array)[1] = 57;
+    assert.throws(() => mixtureCodec.decodeCompact(spec, enc, null, 1000), /row 1001 is 57/);
   });
 });
