@@ -25,6 +25,7 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import { printInspect } from "./inspect.js";
 import { checkEncodedWith, modelChecksum } from "./model-check.js";
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
@@ -229,23 +230,6 @@ export async function fitCommand(
     `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${fit.seconds.toFixed(1)} s${refined} → ${o.output}`,
   );
   printInspect(model);
-}
-
-function printInspect(model: Parameters<typeof inspectModel>[0]): void {
-  for (const c of inspectModel(model).columns) {
-    const detail =
-      c.modes !== undefined
-        ? `${c.modes.length} mode(s)`
-        : "categories" in c && Array.isArray(c.categories)
-          ? `${c.categories.length} categories`
-          : "";
-    out(`  ${c.name}: ${c.kind}${detail ? `, ${detail}` : ""}`);
-    for (const m of c.modes ?? []) {
-      out(
-        `    weight ${m.weight.toFixed(4)}  mean ${m.mean.toPrecision(7)}  std ${m.std.toPrecision(7)}`,
-      );
-    }
-  }
 }
 
 export interface TransformCommandOptions extends ReadOptions, SinkOptions {
@@ -519,17 +503,6 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
       ? "every value came back bit for bit (compact layout)"
       : `${lost} value(s) did not come back exactly`,
   );
-}
-
-/** `modenorm inspect`. */
-export async function inspectCommand(modelPath: string, o: { json?: boolean }): Promise<void> {
-  const model = await readModel(modelPath);
-  if (o.json) {
-    out(JSON.stringify({ ...inspectModel(model), dense: denseSpans(model) }));
-    return;
-  }
-  out(`${modelPath}: ${model.columns.length} column(s), seed ${model.seed}`);
-  printInspect(model);
 }
 
 /** `modenorm compare`: are two tables equal value for value (bit for bit, nulls included)? */

@@ -2,15 +2,6 @@
 /** The `modenorm` command line. */
 import { Command, CommanderError, Option } from "commander";
 import {
-  compareCommand,
-  evaluateCommand,
-  fitCommand,
-  inspectCommand,
-  inverseCommand,
-  transformCommand,
-} from "./commands.js";
-import { runDemo } from "./demo.js";
-import {
   blockRowsOption,
   checkFitColumns,
   checkShardRows,
@@ -34,6 +25,10 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 const positiveInt = (name: string) => intInRange(name, 1);
+
+// The commands' modules load DuckDB, Apache Arrow and the kernels (about a second): they are
+// loaded when a command runs, so that --help, usage errors and bad option values answer at once.
+const commands = () => import("./commands.js");
 
 const INPUT_HELP =
   "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
@@ -201,9 +196,9 @@ Examples:
   modenorm fit bank.parquet --mixed balance=0,-9999 --log income --integer age --categorical job -o bank.json
   modenorm fit 'parts/part-*.parquet' --columns Amount -o model.json --json`,
   )
-  .action((data: string, o) => {
+  .action(async (data: string, o) => {
     checkFitColumns(o);
-    return fitCommand(data, o);
+    return (await commands()).fitCommand(data, o);
   });
 
 sinkOptions(program.command("transform"))
@@ -232,9 +227,9 @@ Examples:
   producer | modenorm transform - -m model.json -o - --format arrow | consumer   # Arrow IPC stream
   modenorm transform creditcard.csv -m model.json -o gan-input.parquet --layout dense --json`,
   )
-  .action((data: string, o) => {
+  .action(async (data: string, o) => {
     checkShardRows(o);
-    return transformCommand(data, o);
+    return (await commands()).transformCommand(data, o);
   });
 
 sinkOptions(program.command("inverse"))
@@ -254,9 +249,9 @@ sinkOptions(program.command("inverse"))
     "after",
     "\nExamples:\n  modenorm inverse encoded/ -m model.json -o decoded/\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv --no-model-check   # a single file records no model",
   )
-  .action((data: string, o) => {
+  .action(async (data: string, o) => {
     checkShardRows(o);
-    return inverseCommand(data, o);
+    return (await commands()).inverseCommand(data, o);
   });
 
 streamOptions(program.command("evaluate"))
@@ -275,7 +270,7 @@ streamOptions(program.command("evaluate"))
   .addOption(nonNumericOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
-  .action((data: string, o) => evaluateCommand(data, o));
+  .action(async (data: string, o) => (await commands()).evaluateCommand(data, o));
 
 streamOptions(program.command("compare"))
   .description(
@@ -287,7 +282,7 @@ streamOptions(program.command("compare"))
   .addOption(escapeOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm compare parts/ decoded/\n")
-  .action((a: string, b: string, o) => compareCommand(a, b, o));
+  .action(async (a: string, b: string, o) => (await commands()).compareCommand(a, b, o));
 
 program
   .command("inspect")
@@ -298,7 +293,7 @@ program
     'stable JSON: {"columns":[{"name","kind","modes":[{"weight","mean","std"}]}],"dense":[spans]}',
   )
   .addHelpText("after", "\nExamples:\n  modenorm inspect model.json --json")
-  .action((path: string, o) => inspectCommand(path, o));
+  .action(async (path: string, o) => (await import("./inspect.js")).inspectCommand(path, o));
 
 program
   .command("demo")
@@ -326,7 +321,7 @@ program
     "after",
     "\nExamples:\n  modenorm demo\n  modenorm demo --rows 1000000 --peer off --json\n",
   )
-  .action((o) => runDemo(o));
+  .action(async (o) => (await import("./demo.js")).runDemo(o));
 
 program.parseAsync(process.argv).then(
   () => {

@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { InvalidArgumentError } from "commander";
 import { InvalidInputError } from "../core/errors.js";
-import { DEFAULT_BLOCK_ROWS } from "../io/stream.js";
+import { DEFAULT_BLOCK_ROWS } from "../io/options.js";
 
 /** Options that contradict each other, or a value that breaks a rule involving another option. */
 export class UsageError extends Error {

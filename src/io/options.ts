@@ -5,6 +5,9 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 
+/** Default rows per block: 2^20. */
+export const DEFAULT_BLOCK_ROWS = 1_048_576;
+
 /** Text encoding of a CSV file. `latin1` is ISO-8859-1: every byte is one character. */
 export type TextEncoding = "utf8" | "latin1";
 export const TEXT_ENCODINGS: readonly TextEncoding[] = ["utf8", "latin1"];

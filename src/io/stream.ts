@@ -20,7 +20,12 @@ import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
-import { type ReadTableOptions, type ResolvedReadOptions, resolveReadOptions } from "./options.js";
+import {
+  DEFAULT_BLOCK_ROWS,
+  type ReadTableOptions,
+  type ResolvedReadOptions,
+  resolveReadOptions,
+} from "./options.js";
 import {
   type ParquetParts,
   planParquet,
@@ -37,9 +42,6 @@ import {
   readPartHeader,
   STREAM_CHUNK_BYTES,
 } from "./stream-csv.js";
-
-/** Default rows per block: 2^20. */
-export const DEFAULT_BLOCK_ROWS = 1_048_576;
 
 /** Options of `openTableStream`: those of `readTable` and the block size. */
 export interface TableStreamOptions extends ReadTableOptions {
