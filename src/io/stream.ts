@@ -18,6 +18,7 @@ import { selectArrowSpecs } from "./arrow-file.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
+import { TypeWidening } from "./errors.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
 import { type ReadTableOptions, type ResolvedReadOptions, resolveReadOptions } from "./options.js";
@@ -297,8 +298,23 @@ async function openCsvStream(
   const { selected, specs } = await inferCsvSchema(parts, opts, blockRows);
   let active: AsyncGenerator<TableBlock> | null = null;
   let passes = 0;
+  const schema = schemaOf(specs);
+  // A column widened by a later block (see `csvBlocks`): the next pass reads it with the wider
+  // type from the first row; `schema` changes in place.
+  async function* widening(blocks: AsyncGenerator<TableBlock>): AsyncGenerator<TableBlock> {
+    try {
+      yield* blocks;
+    } catch (err) {
+      if (err instanceof TypeWidening && err.restartable) {
+        const k = specs.findIndex((c) => c.name === err.column);
+        specs[k] = { ...specs[k]!, type: err.to };
+        schema[k]!.type = err.to;
+      }
+      throw err;
+    }
+  }
   return {
-    schema: schemaOf(specs),
+    schema,
     files: parts.map((p) => p.path),
     totalRows: null,
     blocks() {
@@ -311,7 +327,7 @@ async function openCsvStream(
         replay.finalPass();
       }
       passes++;
-      active = csvBlocks(parts, selected, specs, opts, blockRows);
+      active = widening(csvBlocks(parts, selected, specs, opts, blockRows, replay === null));
       return active;
     },
     async close() {

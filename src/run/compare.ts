@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull } from "../core/table.js";
+import { TypeWidening } from "../io/errors.js";
 import type { ReadTableOptions } from "../io/options.js";
 import { openTableStream } from "../io/stream.js";
 
@@ -35,9 +36,34 @@ const show = (c: Column, i: number) => (isNull(c, i) ? "null" : String(c.values[
 export async function compareTables(
   a: string,
   b: string,
-  options: ReadTableOptions & { blockRows?: number; onProgress?: (rows: number) => void } = {},
+  options: CompareOptions = {},
 ): Promise<TableComparison> {
   const t0 = performance.now();
+  // A column that a later block widens (integers, then decimals) is read with the wider type on
+  // both sides from the first row, and the comparison starts over.
+  let types = { ...options.types };
+  for (let widened = 0; ; widened++) {
+    try {
+      return await compareOnce(a, b, { ...options, types }, t0);
+    } catch (err) {
+      if (!(err instanceof TypeWidening && err.restartable) || err.column in types) throw err;
+      types = { ...types, [err.column]: err.to };
+    }
+  }
+}
+
+/** Options of {@link compareTables}. */
+export type CompareOptions = ReadTableOptions & {
+  blockRows?: number;
+  onProgress?: (rows: number) => void;
+};
+
+async function compareOnce(
+  a: string,
+  b: string,
+  options: CompareOptions,
+  t0: number,
+): Promise<TableComparison> {
   const sa = await openTableStream(a, options);
   const sb = await openTableStream(b, options);
   const names = sa.schema.map((c) => c.name);
