@@ -97,10 +97,12 @@ function openInput(
   o: ReadOptions & StreamOptions,
   columns: string[] | undefined,
   types: Record<string, ColumnType>,
+  textColumns?: string[],
 ): Promise<TableStream> {
   return openTableStream(data, {
     columns,
     types,
+    textColumns,
     encoding: o.encoding,
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
@@ -143,7 +145,9 @@ export async function fitCommand(
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
-  const stream = await openInput(data, o, o.columns, types);
+  // Categorical columns of CSV are read as text: the categories are the file's text, exactly.
+  const text = Object.keys(kinds).filter((n) => kinds[n] === "categorical");
+  const stream = await openInput(data, o, o.columns, types, text);
   let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
   let fit: Awaited<ReturnType<typeof fitStream>>;
   try {

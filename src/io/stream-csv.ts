@@ -24,7 +24,7 @@ import {
   trimEnd,
   trimStart,
 } from "./csv-infer.js";
-import { NUM_FLOAT } from "./csv-number.js";
+import { NUM_FLOAT, NUM_NONE } from "./csv-number.js";
 import { type CsvHeader, readCsvHeader, scanRecords } from "./csv-read.js";
 import type { ByteSource } from "./csv-source.js";
 import { type CsvTape, FLAG_RAW } from "./csv-tokenizer.js";
@@ -239,8 +239,9 @@ function inferredTypeError(
     )
     .replace(/; (fix the value, or )?(read|to keep).*$/, "");
   const name = JSON.stringify(spec.name);
+  const numeric = err instanceof FieldError && err.kind !== NUM_NONE;
   const fix =
-    spec.type === "int64" || spec.type === "int32"
+    numeric && (spec.type === "int64" || spec.type === "int32")
       ? `read it as float64 from the start (fit with --continuous ${name}) or as text (--categorical ${name})`
       : `read it as text from the start (fit with --categorical ${name})`;
   return new InvalidInputError(`${msg}; ${fix}, or infer types from more rows (--block-rows)`, {

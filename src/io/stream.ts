@@ -52,6 +52,22 @@ export interface TableStreamOptions extends ReadTableOptions {
    * from what is there, e.g. which encoded layout a file holds, even on standard input.
    */
   select?: (names: string[]) => Pick<ReadTableOptions, "columns" | "types">;
+  /**
+   * Columns read as text from CSV, where the text is the value (`types` given for a column
+   * wins); Parquet and Arrow columns keep the file's type. For columns fitted as categories.
+   */
+  textColumns?: string[];
+}
+
+/**
+ * `options` with those `textColumns` the file has (`names`) added to the forced `types` (for
+ * CSV); a column it does not have is left to the caller to report.
+ */
+function csvOptions(options: TableStreamOptions, names: readonly string[]): TableStreamOptions {
+  if (options.textColumns === undefined || options.textColumns.length === 0) return options;
+  const types: Record<string, ColumnType> = {};
+  for (const n of options.textColumns) if (names.includes(n)) types[n] = "string";
+  return { ...options, types: { ...types, ...options.types } };
 }
 
 /** One block of a stream. */
@@ -126,7 +142,7 @@ function checkSameSpecs(
     const b = other[i]!;
     if (a.name !== b.name || a.type !== b.type || (a.type === "timestamp" && a.unit !== b.unit)) {
       throw new InvalidInputError(
-        `${path}: its schema differs from the first part ${firstPath}: column ${i + 1} is ${describeSpec(a)} in the first and ${describeSpec(b)} here; every part must have the same columns and types in the same order (select common columns with the columns option, or force types with types)`,
+        `${path}: its schema differs from the first part ${firstPath}: column ${i + 1} is ${describeSpec(a)} in the first and ${describeSpec(b)} here; every part must have the same columns and types in the same order (select common columns with --columns)`,
       );
     }
   }
@@ -351,9 +367,8 @@ export async function openCsvReadableStream(
   let opts = resolveReadOptions(name, options);
   const replay = new ReplaySource(name, readable);
   const header = await readCsvHeader(name, replay.source, opts);
-  if (options.select !== undefined) {
-    opts = resolveReadOptions(name, { ...options, ...options.select(header.names) });
-  }
+  const select = options.select?.(header.names) ?? {};
+  opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
   return openCsvStream([{ path: name, source: replay.source, header }], opts, blockRows, replay);
 }
 
@@ -410,8 +425,8 @@ export async function openTableStream(
     const header = await readPartHeader(path, gzip, opts);
     parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header });
   }
-  if (options.select !== undefined) {
-    opts = resolveReadOptions(what, { ...options, ...options.select(parts[0]!.header.names) });
-  }
+  const names = parts[0]!.header.names;
+  const select = options.select?.(names) ?? {};
+  opts = resolveReadOptions(what, csvOptions({ ...options, ...select }, names));
   return openCsvStream(parts, opts, blockRows, null);
 }

@@ -42,7 +42,7 @@ export async function compareTables(
   // A column that a later block widens (integers, then decimals) is read with the wider type on
   // both sides from the first row, and the comparison starts over.
   let types = { ...options.types };
-  for (let widened = 0; ; widened++) {
+  for (;;) {
     try {
       return await compareOnce(a, b, { ...options, types }, t0);
     } catch (err) {
