@@ -68,7 +68,7 @@ function int64DigitsFit(buf: Uint8Array, i: number, e: number, negative: boolean
  * without sign, leading or trailing zeros; `"0"` for zero. Accepts what `scanNumber` accepts and
  * what `String(x)` gives for a finite double.
  */
-function decimalKey(t: string): string {
+export function decimalKey(t: string): string {
   let i = t.charCodeAt(0) === 45 || t.charCodeAt(0) === 43 ? 1 : 0;
   let digits = "";
   let point = -1;

@@ -57,6 +57,12 @@ export interface TableStreamOptions extends ReadTableOptions {
    * wins); Parquet and Arrow columns keep the file's type. For columns fitted as categories.
    */
   textColumns?: string[];
+  /**
+   * Read every Parquet DECIMAL, UBIGINT and HUGEINT column as its exact text (for comparing what
+   * the files hold); otherwise they are numbers, and a value a number type cannot hold exactly
+   * is an error.
+   */
+  wideAsText?: boolean;
 }
 
 /**
@@ -417,7 +423,9 @@ export async function openTableStream(
       }
       opts = resolveReadOptions(what, { ...options, ...options.select(names) });
     }
-    return openParquetStream(files, opts, blockRows);
+    const wideAsText =
+      options.wideAsText === true ? true : new Set(options.textColumns ?? ([] as string[]));
+    return openParquetStream(files, { ...opts, wideAsText }, blockRows);
   }
   const parts: CsvPart[] = [];
   for (const path of files) {
