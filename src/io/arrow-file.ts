@@ -40,7 +40,11 @@ export async function readArrowFile(path: string, opts: ResolvedReadOptions): Pr
   const reader = await openArrowReader(path, createReadStream(path));
   const specs = selectArrowSpecs(path, reader.specs, opts);
   const parts: Table[] = [];
-  for await (const batch of reader.batches) parts.push(tableFromBatch(batch, specs));
+  let firstRow = 0;
+  for await (const batch of reader.batches) {
+    parts.push(tableFromBatch(batch, specs, { path, firstRow }));
+    firstRow += batch.numRows;
+  }
   if (parts.length === 0) return { rows: 0, columns: specs.map((s) => allocateColumn(s, 0)) };
   return concatTables(
     parts,

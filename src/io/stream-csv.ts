@@ -272,7 +272,7 @@ function widenOrFail(
     );
   }
   return new TypeWidening(
-    `${ctx.path}: line ${err.line}, column ${name}: ${JSON.stringify(err.text)} is not an integer, but the column was read as int64 from the first ${blockRows} rows; read it as float64 from the start (fit with --continuous ${name}), or infer types from more rows (--block-rows)`,
+    `${ctx.path}: line ${err.line}, column ${name}: ${JSON.stringify(err.text)} is not an integer, but the column's type int64 was inferred from the first ${blockRows} rows; read it as float64 from the start (fit with --continuous ${name}), or infer types from more rows (--block-rows)`,
     spec.name,
     "float64",
     restartable,

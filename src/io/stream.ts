@@ -262,7 +262,11 @@ async function openArrowStream(
       const part = head ?? (await open(path));
       head = null;
       checkSameSpecs(what, specs, path, selectArrowSpecs(path, part.specs, opts));
-      for await (const batch of part.batches) yield tableFromBatch(batch, specs);
+      let firstRow = 0;
+      for await (const batch of part.batches) {
+        yield tableFromBatch(batch, specs, { path, firstRow });
+        firstRow += batch.numRows;
+      }
     }
   }
   return {

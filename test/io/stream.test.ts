@@ -341,8 +341,8 @@ describe("openTableStream errors", () => {
     await rejectsWith(
       () => readAll(s, 1000),
       /late-float\.csv: line 2502, column "n": "2\.5" is not an integer/,
-      /inferred from the first 1000 rows/,
-      /types: \{ "n": "float64" \}/,
+      /int64 was inferred from the first 1000 rows/,
+      /--continuous "n"/,
     );
     const forced = await openTableStream(f, { blockRows: 1000, types: { n: "float64" } });
     const t = await readAll(forced, 1000);
