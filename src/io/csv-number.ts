@@ -96,7 +96,10 @@ export function decimalKey(t: string): string {
  */
 export function exactInFloat64(text: string, x: number): boolean {
   if (!Number.isFinite(x)) return false;
-  return decimalKey(text) === decimalKey(String(Math.abs(x)));
+  const shortest = String(x);
+  // The common case: the text is the shortest decimal itself (as JavaScript and Python print).
+  if (text === shortest) return true;
+  return decimalKey(text) === decimalKey(shortest);
 }
 
 /** `nan`, `inf`, `infinity` (any case) at `buf[i, e)`; NUM_NONE otherwise. */
