@@ -30,7 +30,7 @@ export function selectArrowSpecs(
     if (forced === undefined || forced === s.type) return s;
     if (NUMERIC.includes(forced) && NUMERIC.includes(s.type)) return { ...s, type: forced };
     throw new InvalidInputError(
-      `${what}: column "${s.name}" is ${s.type} in the Arrow data and cannot be read as ${forced}; leave the column out or convert it`,
+      `${what}: column "${s.name}" is ${s.type} in the Arrow data and cannot be read as ${forced}; leave the column out with --columns, or fit it with the kind its type allows`,
     );
   });
 }

@@ -789,7 +789,7 @@ function scanError(path: string, err: unknown): InvalidInputError {
   const msg = duckDbMessage(err);
   if (msg.startsWith("Conversion Error")) {
     return new InvalidInputError(
-      `${path}: a value does not fit the column's modenorm type (DuckDB: ${msg}); leave the column out or force another type`,
+      `${path}: a value does not fit the column's modenorm type (DuckDB: ${msg}); leave the column out with --columns, or read it as text (fit with --categorical)`,
       { cause: err },
     );
   }

@@ -6,8 +6,11 @@
  * Types are decided once, before the first block: forced by `types`, else inferred (as
  * `readTable` infers, see `csv-infer.ts`) from the first `blockRows` rows of the stream (which
  * may span parts), and then forced on every later row. A later field that does not fit is an
- * `InvalidInputError` naming the part, line, column and value; a timestamp with more fraction
- * digits than the unit chosen from the first block is one too, never silently truncated.
+ * `InvalidInputError` naming the part, line, column and value and the CLI options that read it
+ * (a `TypeWidening` when an inferred int64 column meets a decimal a double keeps and every
+ * integer so far is within ±2^53: the stream then reads the column as float64 on its next pass,
+ * see `openTableStream`); a timestamp with more fraction digits than the unit chosen from the
+ * first block is one too, never silently truncated.
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";

@@ -393,7 +393,11 @@ export async function openCsvReadableStream(
  * Types: Parquet's come from the file schema (as `readTable`; `types` casts). CSV's are forced
  * by `types`, or inferred from the first `blockRows` rows and then forced on the rest: a later
  * field that does not fit is an error naming file, line, column and value (or null with
- * `nonNumeric: "null"` when it is not a number at all).
+ * `nonNumeric: "null"` when it is not a number at all). An inferred int64 column meeting a
+ * decimal that a double keeps, with every integer so far within ±2^53, throws a restartable
+ * `TypeWidening` from `blocks()` (files only, not standard input): `schema` then says float64 and
+ * the next `blocks()` reads the column so from the first row (`fitStream` and `compareTables`
+ * start over by themselves).
  *
  * @throws IoError a file or directory is missing or unreadable.
  * @throws InvalidInputError bad options; an empty directory, a glob with no match, or mixed
