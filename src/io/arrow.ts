@@ -128,10 +128,12 @@ function copyVector(vector: Vector, col: Column, offset: number, place?: BatchPl
         place === undefined
           ? `column "${col.name}"`
           : `${place.path}: row ${place.firstRow + at - offset + i + 1}, column "${col.name}"`;
-      const fix =
-        col.type === "float64"
-          ? `fit with --categorical ${JSON.stringify(col.name)} to read it as text`
-          : `read it as float64 (fit with --continuous ${JSON.stringify(col.name)})`;
+      const name = JSON.stringify(col.name);
+      const fix = x.startsWith("is not")
+        ? `read it as float64 (fit with --continuous ${name})`
+        : x.startsWith("cannot")
+          ? `keep its integer type (fit with --integer ${name} or --categorical ${name})`
+          : "leave the column out with --columns, or store it as text";
       throw new InvalidInputError(`${where}: ${String(v)} ${x}; ${fix}`);
     };
     switch (col.type) {
