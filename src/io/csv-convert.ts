@@ -101,7 +101,7 @@ function misfit(
   kind: number = NUM_NONE,
 ): never {
   const wider =
-    col.type === "int32" || col.type === "int64"
+    (col.type === "int32" || col.type === "int64") && kind !== NUM_INEXACT
       ? `read the column as float64 (fit with --continuous "${col.name}") or as text (--categorical "${col.name}")`
       : `read the column as text (fit with --categorical "${col.name}")`;
   throw new FieldError(

@@ -61,6 +61,12 @@ describe("CSV numbers beyond float64", () => {
       fails(dir, ["fit", "a.csv", "-o", "m.json", "--log", "id", "--non-numeric", "null"], 1, [
         mentions[0]!,
       ]);
+      // --integer: not an int64 either; the one fix is text.
+      const r = fails(dir, ["fit", "a.csv", "-o", "m.json", "--integer", "id"], 1, [
+        '"99999999999999999999999" is not an integer in int64 range (forced type int64)',
+        '--categorical "id"',
+      ]);
+      assert.doesNotMatch(r.stderr, /--continuous/);
       // --categorical keeps it as text.
       assert.match(
         ok(dir, ["fit", "a.csv", "-o", "m.json", "--categorical", "id"]),
