@@ -108,10 +108,12 @@ function openInput(
   columns: string[] | undefined,
   types: Record<string, ColumnType>,
   check?: (names: string[]) => void,
+  textColumns?: string[],
 ): Promise<TableStream> {
   return openTableStream(data, {
     columns,
     types,
+    textColumns,
     encoding: o.encoding,
     nonNumeric: o.nonNumeric,
     escapeChar: o.escapeChar ?? null,
@@ -162,8 +164,10 @@ export async function fitCommand(
     const t = FORCED_TYPE[k];
     if (t !== undefined) types[n] = t;
   }
+  // Categorical columns of CSV are read as text: the categories are the file's text, exactly.
+  const text = Object.keys(kinds).filter((n) => kinds[n] === "categorical");
   const stream = await aboutFileAsync(data, () =>
-    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names)),
+    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names), text),
   );
   try {
     aboutFile(data, () => checkDatetimeColumns(o.datetime, stream.schema));

@@ -30,7 +30,7 @@ export function selectArrowSpecs(
     if (forced === undefined || forced === s.type) return s;
     if (NUMERIC.includes(forced) && NUMERIC.includes(s.type)) return { ...s, type: forced };
     throw new InvalidInputError(
-      `${what}: column "${s.name}" is ${s.type} in the Arrow data and cannot be read as ${forced}; leave the column out or convert it`,
+      `${what}: column "${s.name}" is ${s.type} in the Arrow data and cannot be read as ${forced}; leave the column out with --columns, or fit it with the kind its type allows`,
     );
   });
 }
@@ -40,7 +40,11 @@ export async function readArrowFile(path: string, opts: ResolvedReadOptions): Pr
   const reader = await openArrowReader(path, createReadStream(path));
   const specs = selectArrowSpecs(path, reader.specs, opts);
   const parts: Table[] = [];
-  for await (const batch of reader.batches) parts.push(tableFromBatch(batch, specs));
+  let firstRow = 0;
+  for await (const batch of reader.batches) {
+    parts.push(tableFromBatch(batch, specs, { path, firstRow }));
+    firstRow += batch.numRows;
+  }
   if (parts.length === 0) return { rows: 0, columns: specs.map((s) => allocateColumn(s, 0)) };
   return concatTables(
     parts,

@@ -2,8 +2,8 @@
  * Arrow IPC in and out (the official `apache-arrow` package): files (`.arrow`, the IPC file
  * format, also called Feather v2) and streams (`.arrows`, and standard input / output).
  *
- * Types: Float64/Float32 → float64/float32, Int64/UInt32 → int64, Int32/Int16/Int8/UInt16/UInt8 →
- * int32, Bool → bool, Utf8/LargeUtf8 → string, Timestamp → timestamp (its unit; the time zone is
+ * Types: Float64/Float32 → float64/float32, Int64/UInt32/UInt64 → int64 (a UInt64 value beyond
+ * int64 is an error naming row and value), Int32/Int16/Int8/UInt16/UInt8 → int32, Bool → bool, Utf8/LargeUtf8 → string, Timestamp → timestamp (its unit; the time zone is
  * dropped: values are UTC), Dictionary of strings → string. Fixed-width values are copied from
  * the batch's buffers in one `set` per chunk. Writing maps back the other way (timestamps without
  * a time zone). Nulls follow Arrow's validity bitmaps.
@@ -68,8 +68,44 @@ export function specOfField(field: Field): ColumnSpec | null {
   return null;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Where a batch is, for messages: its file and the 0-based index of its first row. */
+export interface BatchPlace {
+  path: string;
+  firstRow: number;
+}
+
+/**
+ * A value converted to another type (a forced type, or uint64 to int64), checked to be kept
+ * exactly: the value to store, or a message saying why it cannot be.
+ */
+function convertExactly(v: number | bigint, type: Column["type"]): number | bigint | string {
+  switch (type) {
+    case "int64":
+    case "timestamp":
+      if (typeof v === "bigint") return v > INT64_MAX ? "is beyond the int64 range" : v;
+      return Number.isInteger(v) ? BigInt(v) : `is not an integer (read as ${type})`;
+    case "int32":
+      if (typeof v === "bigint") {
+        return v >= -2147483648n && v <= 2147483647n ? Number(v) : "is beyond the int32 range";
+      }
+      if (Number.isNaN(v) || Number.isInteger(v)) {
+        return v >= -2147483648 && v <= 2147483647 ? v : "is beyond the int32 range";
+      }
+      return "is not an integer (read as int32)";
+    case "float64":
+      if (typeof v === "bigint" && BigInt(Number(v)) !== v) {
+        return "cannot be held exactly by float64";
+      }
+      return Number(v);
+    default:
+      return Number(v);
+  }
+}
+
 /** Copies `vector` (any chunking) into `col` from row `offset`. */
-function copyVector(vector: Vector, col: Column, offset: number): void {
+function copyVector(vector: Vector, col: Column, offset: number, place?: BatchPlace): void {
   let at = offset;
   for (const data of vector.data as Data[]) {
     const n = data.length;
@@ -80,6 +116,26 @@ function copyVector(vector: Vector, col: Column, offset: number): void {
       return !hasNulls || (bitmap![bit >> 3]! & (1 << (bit & 7))) !== 0;
     };
     const values = data.values as ArrayLike<number | bigint> & { subarray?: unknown };
+    // A value of another type: kept exactly, or an error (a null's slot holds anything).
+    const store = (i: number, v: number | bigint) => {
+      if (!valid(i)) return;
+      const x = convertExactly(v, col.type);
+      if (typeof x !== "string") {
+        (col.values as unknown as (number | bigint)[])[at + i] = x;
+        return;
+      }
+      const where =
+        place === undefined
+          ? `column "${col.name}"`
+          : `${place.path}: row ${place.firstRow + at - offset + i + 1}, column "${col.name}"`;
+      const name = JSON.stringify(col.name);
+      const fix = x.startsWith("is not")
+        ? `read it as float64 (fit with --continuous ${name})`
+        : x.startsWith("cannot")
+          ? `keep its integer type (fit with --integer ${name} or --categorical ${name})`
+          : "leave the column out with --columns, or store it as text";
+      throw new InvalidInputError(`${where}: ${String(v)} ${x}; ${fix}`);
+    };
     switch (col.type) {
       case "float64":
       case "float32":
@@ -90,7 +146,7 @@ function copyVector(vector: Vector, col: Column, offset: number): void {
             at,
           );
         } else {
-          for (let i = 0; i < n; i++) col.values[at + i] = Number(values[data.offset + i]);
+          for (let i = 0; i < n; i++) store(i, values[data.offset + i]!);
         }
         break;
       case "int64":
@@ -98,7 +154,7 @@ function copyVector(vector: Vector, col: Column, offset: number): void {
         if (values instanceof BigInt64Array) {
           col.values.set(values.subarray(data.offset, data.offset + n), at);
         } else {
-          for (let i = 0; i < n; i++) col.values[at + i] = BigInt(values[data.offset + i]!);
+          for (let i = 0; i < n; i++) store(i, values[data.offset + i]!);
         }
         break;
       case "bool":
@@ -130,12 +186,16 @@ function copyVector(vector: Vector, col: Column, offset: number): void {
 }
 
 /** The selected columns of a record batch as a Table. */
-export function tableFromBatch(batch: RecordBatch, specs: readonly ColumnSpec[]): Table {
+export function tableFromBatch(
+  batch: RecordBatch,
+  specs: readonly ColumnSpec[],
+  place?: BatchPlace,
+): Table {
   const columns = specs.map((s) => {
     const col = allocateColumn(s, batch.numRows);
     const vector = batch.getChild(s.name);
     if (vector === null) throw new InvalidInputError(`column "${s.name}" is missing in a batch`);
-    copyVector(vector, col, 0);
+    copyVector(vector, col, 0, place);
     return col;
   });
   return { rows: batch.numRows, columns };

@@ -6,7 +6,15 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Column, TimeUnit } from "../core/table.js";
 import { nullsOf } from "./columns.js";
 import { type NullMatcher, trimEnd, trimStart } from "./csv-infer.js";
-import { NUM_FLOAT, NUM_INT, NUM_NONE, scanBool, scanNumber, scanned } from "./csv-number.js";
+import {
+  NUM_FLOAT,
+  NUM_INEXACT,
+  NUM_INT,
+  NUM_NONE,
+  scanBool,
+  scanNumber,
+  scanned,
+} from "./csv-number.js";
 import {
   type CsvTape,
   FLAG_ESCAPED,
@@ -26,10 +34,31 @@ export interface ConvertContext {
   /** True when the type came from `options.types`: fields may then fail to parse. */
   forced: boolean;
   nonNumeric: NonNumericPolicy;
+  /**
+   * Set by int64 conversion at the first integer beyond ±2^53 (which a double cannot hold): where
+   * it is, as `path: line N` and its text. Kept across calls (and parts) of one column.
+   */
+  beyond53?: { where: string; text: string } | null;
+}
+
+/**
+ * A field the column's type cannot hold: an `InvalidInputError` with the field's line, text and
+ * what `scanNumber` made of it (`kind`, `NUM_*`), so that a block reader can widen the column.
+ */
+export class FieldError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly text: string,
+    readonly kind: number,
+  ) {
+    super(message);
+  }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const TWO32 = 4294967296;
+const TWO53 = 2n ** 53n;
 
 /** Int32 words of a BigInt64Array (little-endian), to store safe integers without a bigint. */
 function wordsOf(values: BigInt64Array): Int32Array | null {
@@ -69,9 +98,34 @@ function misfit(
   s: number,
   e: number,
   what: string,
+  kind: number = NUM_NONE,
 ): never {
-  throw new InvalidInputError(
-    `${ctx.path}: line ${line}, column "${col.name}": ${fieldText(buf, s, e, ctx.encoding)} is not ${what} (forced type ${col.type}); force a wider type (int64, float64) or fix the value`,
+  const wider =
+    (col.type === "int32" || col.type === "int64") && kind !== NUM_INEXACT
+      ? `read the column as float64 (fit with --continuous "${col.name}") or as text (--categorical "${col.name}")`
+      : `read the column as text (fit with --categorical "${col.name}")`;
+  throw new FieldError(
+    `${ctx.path}: line ${line}, column "${col.name}": ${fieldText(buf, s, e, ctx.encoding)} is not ${what} (forced type ${col.type}); fix the value, or ${wider}`,
+    line,
+    decode(buf, s, e, ctx.encoding),
+    kind,
+  );
+}
+
+/** Refuses a number that a double cannot hold exactly (never rounded, never read as missing). */
+function inexact(
+  ctx: ConvertContext,
+  col: Column,
+  line: number,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+): never {
+  throw new FieldError(
+    `${ctx.path}: line ${line}, column "${col.name}": ${fieldText(buf, s, e, ctx.encoding)} cannot be held exactly by float64 (it would read as ${String(scanned.value)}); to keep such values exactly, read the column as text (fit with --categorical "${col.name}"), or round the values in the file`,
+    line,
+    decode(buf, s, e, ctx.encoding),
+    NUM_INEXACT,
   );
 }
 
@@ -146,6 +200,8 @@ function convertFloat(
 ): void {
   const { starts, ends, flags, width, count, lines } = tape;
   const values = col.values;
+  // float32 is asked for explicitly (library option), rounding included.
+  const exact64 = col.type === "float64";
   for (let r = 0, idx = k; r < count; r++, idx += width) {
     const s0 = starts[idx]!;
     const e0 = ends[idx]!;
@@ -160,10 +216,14 @@ function convertFloat(
     }
     const s = trimStart(buf, s0, e0);
     const e = trimEnd(buf, s, e0);
-    if (s === e || scanNumber(buf, s, e, true) === NUM_NONE) {
+    const kind = s === e ? NUM_NONE : scanNumber(buf, s, e, true);
+    if (kind === NUM_NONE) {
       unparseable(ctx, col, lines[r]!, buf, s0, e0, "a number");
       nullsOf(col)[offset + r] = 1;
       continue;
+    }
+    if ((kind === NUM_INEXACT || (kind === NUM_INT && !scanned.exact)) && exact64) {
+      inexact(ctx, col, lines[r]!, buf, s, e);
     }
     values[offset + r] = scanned.value;
   }
@@ -197,7 +257,19 @@ function convertInt64(
     const e = trimEnd(buf, s, e0);
     const kind = s === e ? NUM_NONE : scanNumber(buf, s, e, false);
     if (kind !== NUM_INT) {
-      if (kind === NUM_FLOAT) misfit(ctx, col, lines[r]!, buf, s0, e0, "an integer in int64 range");
+      if (kind === NUM_FLOAT) {
+        // Classify again with the value: whether a double holds it decides widening.
+        misfit(
+          ctx,
+          col,
+          lines[r]!,
+          buf,
+          s,
+          e,
+          "an integer in int64 range",
+          scanNumber(buf, s, e, true),
+        );
+      }
       unparseable(ctx, col, lines[r]!, buf, s0, e0, "a number");
       nullsOf(col)[row] = 1;
       continue;
@@ -208,7 +280,14 @@ function convertInt64(
       words[2 * row + 1] = Math.floor(v / TWO32);
     } else {
       // Beyond 2^53 (or big-endian): exact through BigInt, never through a double.
-      values[row] = BigInt((buf as Buffer).toString("latin1", s, e));
+      const v = BigInt((buf as Buffer).toString("latin1", s, e));
+      values[row] = v;
+      if (ctx.beyond53 === null && (v > TWO53 || v < -TWO53)) {
+        ctx.beyond53 = {
+          where: `${ctx.path}: line ${lines[r]}`,
+          text: decode(buf, s, e, "latin1"),
+        };
+      }
     }
   }
 }

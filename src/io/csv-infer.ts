@@ -3,11 +3,14 @@
  *
  * A column is, in this order of preference (nulls ignored):
  * `int64` if every field is an integer within int64 range (not `-0`); `float64` if every field
- * is a number (`NaN`, `inf`, `Infinity`, exponents, `-0`, integers beyond int64 included);
+ * is a number that a double holds exactly (`NaN`, `inf`, `Infinity`, exponents, `-0`, integers
+ * beyond int64 included; see `exactInFloat64`: `0.1` and `1e23` are, `99999999999999999999999`
+ * and `0.123456789012345678901` are not);
  * `bool` if every field is `true` or `false` (any case); `timestamp` if every field is an
  * ISO-8601 date or date-time (unit: the coarsest that keeps every fraction digit, `s` for plain
- * dates); otherwise `string`. A column with no non-null field is `float64` (all null), as in
- * pandas. Numbers, booleans and date-times may have spaces or tabs around them.
+ * dates); otherwise `string`. So a column with a number no double keeps is read as text,
+ * exactly (as a column with any other text is), never rounded. A column with no non-null field
+ * is `float64` (all null), as in pandas. Numbers, booleans and date-times may have spaces or tabs around them.
  */
 import type { ColumnType, TimeUnit } from "../core/table.js";
 import { NUM_FLOAT, NUM_INT, scanBool, scanNumber, scanned } from "./csv-number.js";
@@ -158,6 +161,8 @@ export function inferTape(
         st.canBool = st.canTs = false;
         values[offset + r] = scanned.value;
         if (scanned.sig > st.maxSig) st.maxSig = scanned.sig;
+        // int64 keeps it, a double would not: the column may be int64, not float64.
+        if (!scanned.exact) st.canFloat = false;
         continue;
       }
       if (kind === NUM_FLOAT) {

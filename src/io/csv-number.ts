@@ -6,20 +6,37 @@
  * rounds that correctly (Clinger 1990, "How to read floating point numbers accurately"). Every
  * other number goes through `Number(text)`, which is correctly rounded. So the result is always
  * the double `Number()` gives for the text.
+ *
+ * Whether the double keeps the text: a number is read as float64 only when the double's shortest
+ * round-trip decimal (`String(x)`) has the text's decimal value, so that writing the double back
+ * gives the same number (`1.10` is 1.1; `0.30000000000000004` is kept; `0.10000000000000001`
+ * and `99999999999999999999999` are not). A text of at most 15 significant digits whose
+ * magnitude lies well inside the normal range always is (DBL_DIG = 15); only longer or extreme
+ * texts are checked, on the slow path.
  */
 
 /** `scanNumber` results. */
 export const NUM_NONE = 0;
 /** An integer (optional sign, digits only) within int64 range, not `-0`. */
 export const NUM_INT = 1;
-/** Any other number: fraction, exponent, `-0`, NaN, ±Infinity, integers beyond int64. */
+/**
+ * Any other number that a double holds exactly (see {@link exactInFloat64}): fraction, exponent,
+ * `-0`, NaN, ±Infinity, integers beyond int64.
+ */
 export const NUM_FLOAT = 2;
+/**
+ * A number that no double holds exactly, e.g. `99999999999999999999999` or
+ * `0.123456789012345678901` (returned only when the value was asked for; `scanned.value` is
+ * then the nearest double, for messages).
+ */
+export const NUM_INEXACT = 3;
 
 /**
- * Details of the last `scanNumber` call: `value` (when asked for), and `sig`, the count of
- * significant digits (integers with `sig <= 15` are exact in `value`).
+ * Details of the last `scanNumber` call: `value` (when asked for), `sig`, the count of
+ * significant digits (integers with `sig <= 15` are exact in `value`), and for `NUM_INT` with
+ * the value asked for, `exact`: whether `value` (a double) holds the integer exactly.
  */
-export const scanned = { value: 0, sig: 0 };
+export const scanned = { value: 0, sig: 0, exact: true };
 
 const POW10 = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
@@ -44,6 +61,45 @@ function int64DigitsFit(buf: Uint8Array, i: number, e: number, negative: boolean
     if (c > lim) return false;
   }
   return i + 19 === e;
+}
+
+/**
+ * The decimal value of number text as `digits` `e` `exponent` (value = 0.digits × 10^exponent),
+ * without sign, leading or trailing zeros; `"0"` for zero. Accepts what `scanNumber` accepts and
+ * what `String(x)` gives for a finite double.
+ */
+export function decimalKey(t: string): string {
+  let i = t.charCodeAt(0) === 45 || t.charCodeAt(0) === 43 ? 1 : 0;
+  let digits = "";
+  let point = -1;
+  let exp = 0;
+  for (; i < t.length; i++) {
+    const c = t[i]!;
+    if (c === ".") point = digits.length;
+    else if (c === "e" || c === "E") {
+      exp = Number(t.slice(i + 1));
+      break;
+    } else digits += c;
+  }
+  if (point < 0) point = digits.length;
+  let lead = 0;
+  while (lead < digits.length && digits.charCodeAt(lead) === 48) lead++;
+  let end = digits.length;
+  while (end > lead && digits.charCodeAt(end - 1) === 48) end--;
+  if (lead === end) return "0";
+  return `${digits.slice(lead, end)}e${point - lead + exp}`;
+}
+
+/**
+ * Whether the double `x` (read from `text`) keeps the text's value exactly: `x` is finite and
+ * its shortest round-trip decimal equals the text numerically.
+ */
+export function exactInFloat64(text: string, x: number): boolean {
+  if (!Number.isFinite(x)) return false;
+  const shortest = String(x);
+  // The common case: the text is the shortest decimal itself (as JavaScript and Python print).
+  if (text === shortest) return true;
+  return decimalKey(text) === decimalKey(shortest);
 }
 
 /** `nan`, `inf`, `infinity` (any case) at `buf[i, e)`; NUM_NONE otherwise. */
@@ -146,10 +202,21 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
     const fits = sig < 19 || (sig === 19 && int64DigitsFit(buf, digitsStart, e, negative));
     if (sig <= 15) {
       scanned.value = negative ? -mant : mant;
+      scanned.exact = true;
       return fits ? NUM_INT : NUM_FLOAT;
     }
-    if (wantValue) scanned.value = Number(asciiText(buf, s, e));
-    return fits ? NUM_INT : NUM_FLOAT;
+    if (fits) {
+      if (wantValue) {
+        const t = asciiText(buf, s, e);
+        scanned.value = Number(t);
+        scanned.exact = exactInFloat64(t, scanned.value);
+      }
+      return NUM_INT;
+    }
+    if (!wantValue) return NUM_FLOAT;
+    const t = asciiText(buf, s, e);
+    scanned.value = Number(t);
+    return exactInFloat64(t, scanned.value) ? NUM_FLOAT : NUM_INEXACT;
   }
   if (!wantValue) return NUM_FLOAT;
   if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
@@ -158,7 +225,12 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
   } else if (sig === 0) {
     scanned.value = negative ? -0 : 0;
   } else {
-    scanned.value = Number(asciiText(buf, s, e));
+    const t = asciiText(buf, s, e);
+    scanned.value = Number(t);
+    // At most 15 digits between 1e-290 and 1e290: a double keeps it (DBL_DIG).
+    if ((sig > 15 || exp10 < -290 || exp10 > 275) && !exactInFloat64(t, scanned.value)) {
+      return NUM_INEXACT;
+    }
   }
   return NUM_FLOAT;
 }

@@ -92,6 +92,11 @@ export interface ResolvedReadOptions {
   nullValues: readonly string[];
   nonNumeric: NonNumericPolicy;
   escapeChar: string | null;
+  /**
+   * Parquet columns of DECIMAL, UBIGINT or HUGEINT type to read as text (exact) instead of as
+   * numbers (refused when a value does not fit exactly); `true` for every such column.
+   */
+  wideAsText?: ReadonlySet<string> | true;
 }
 
 function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {

@@ -5,8 +5,12 @@
  *
  * Type mapping (DuckDB type of the Parquet column → `ColumnType`):
  * DOUBLE → float64; FLOAT → float32; BIGINT → int64 (bit-exact); INTEGER, SMALLINT, TINYINT,
- * UTINYINT, USMALLINT → int32; UINTEGER → int64; UBIGINT, HUGEINT, UHUGEINT → int64 (an error if
- * a value does not fit); DECIMAL → float64 (nearest double); BOOLEAN → bool; VARCHAR, ENUM →
+ * UTINYINT, USMALLINT → int32; UINTEGER → int64; UBIGINT, HUGEINT, UHUGEINT and DECIMAL(p, 0) →
+ * int64 (an error naming row and value if one does not fit); DECIMAL(p, s > 0) → float64 when
+ * every value is the shortest decimal of its double (`0.10` is, `0.1234567890123456789` is not;
+ * else an error naming row and value); with `wideAsText`, those wide types are read as their
+ * exact text instead. A forced type is checked the same way (an integer type takes only whole
+ * numbers, float64 only values it holds exactly). BOOLEAN → bool; VARCHAR, ENUM →
  * string; TIMESTAMP_S/_MS/TIMESTAMP/_NS → timestamp s/ms/us/ns; TIMESTAMPTZ → timestamp us (UTC);
  * DATE → timestamp s (midnight UTC). Parquet has no seconds unit, so `writeTable` stores a
  * seconds column as microseconds and records the unit in the file's key-value metadata
@@ -17,6 +21,7 @@
 import {
   type DuckDBConnection,
   type DuckDBDataChunk,
+  type DuckDBDecimalType,
   type DuckDBMaterializedResult,
   DuckDBTypeId,
 } from "@duckdb/node-api";
@@ -36,6 +41,11 @@ export const TIMESTAMP_UNITS_KEY = "modenorm.timestamp_units";
 export interface ColumnPlan {
   spec: ColumnSpec;
   expr: string;
+  /**
+   * A SQL condition, true for a value that `expr` would not read exactly, and what it means;
+   * every file is checked before reading (see {@link checkExactReads}).
+   */
+  check?: { cond: string; what: string; fix: string; type: string };
 }
 
 const SQL_TYPE: Record<Exclude<ColumnType, "timestamp">, string> = {
@@ -54,10 +64,14 @@ const TIMESTAMP_SQL: Record<TimeUnit, string> = {
 };
 
 /** The natural `ColumnType` of a DuckDB type, or null if modenorm cannot read it. */
-function naturalType(typeId: DuckDBTypeId): { type: ColumnType; unit: TimeUnit } | null {
+function naturalType(
+  typeId: DuckDBTypeId,
+  scale: number,
+): { type: ColumnType; unit: TimeUnit } | null {
   switch (typeId) {
-    case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.DECIMAL:
+      return { type: scale === 0 ? "int64" : "float64", unit: "us" };
+    case DuckDBTypeId.DOUBLE:
       return { type: "float64", unit: "us" };
     case DuckDBTypeId.FLOAT:
       return { type: "float32", unit: "us" };
@@ -91,6 +105,74 @@ function naturalType(typeId: DuckDBTypeId): { type: ColumnType; unit: TimeUnit }
     default:
       return null;
   }
+}
+
+const WIDE = new Set([
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+const INTEGERS = new Set([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+const INT64_RANGE = "9223372036854775807";
+
+/**
+ * The check that reading a column of DuckDB type `typeId` (DECIMAL: `scale`) as `type` keeps
+ * every value, as a SQL condition on `ident` true for a value it would not keep; null when the
+ * conversion is always exact (or fails loudly by itself).
+ */
+function exactCheck(
+  ident: string,
+  name: string,
+  typeId: DuckDBTypeId,
+  scale: number,
+  type: ColumnType,
+): Omit<NonNullable<ColumnPlan["check"]>, "type"> | null {
+  const text = `fit with --categorical ${JSON.stringify(name)} to read it as text`;
+  if (type === "float64") {
+    if (typeId === DuckDBTypeId.DECIMAL) {
+      // The double's shortest decimal (DuckDB prints doubles so) must be the value itself.
+      return {
+        cond: `TRY_CAST(CAST(CAST(${ident} AS DOUBLE) AS VARCHAR) AS DECIMAL(38, ${scale})) IS DISTINCT FROM ${ident}`,
+        what: "cannot be held exactly by float64",
+        fix: text,
+      };
+    }
+    if (INTEGERS.has(typeId)) {
+      return {
+        cond: `TRY_CAST(CAST(${ident} AS DOUBLE) AS HUGEINT) IS DISTINCT FROM ${ident}`,
+        what: "cannot be held exactly by float64",
+        fix: text,
+      };
+    }
+    return null;
+  }
+  if (type === "int64" || type === "int32") {
+    const whole =
+      typeId === DuckDBTypeId.DOUBLE ||
+      typeId === DuckDBTypeId.FLOAT ||
+      typeId === DuckDBTypeId.DECIMAL;
+    if (whole && (typeId !== DuckDBTypeId.DECIMAL || scale > 0)) {
+      return {
+        cond: `isfinite(${ident}) AND ${ident} <> trunc(${ident})`,
+        what: `is not an integer (read as ${type})`,
+        fix: `read it as float64 (fit with --continuous ${JSON.stringify(name)})`,
+      };
+    }
+    if (type === "int64" && WIDE.has(typeId)) {
+      return {
+        cond: `${ident} > ${INT64_RANGE} OR ${ident} < -${INT64_RANGE} - 1`,
+        what: "is beyond the int64 range",
+        fix: text,
+      };
+    }
+  }
+  return null;
 }
 
 /** The DuckDB type id a column's vectors have after the plan's expression. */
@@ -137,6 +219,7 @@ export async function planParquet(
   let names: string[];
   let typeIds: DuckDBTypeId[];
   let typeNames: string[];
+  let scales: number[];
   const units = new Map<string, TimeUnit>();
   try {
     const meta = await con.runAndReadAll(
@@ -147,6 +230,9 @@ export async function planParquet(
     names = schema.columnNames();
     const types = schema.columnTypes();
     typeIds = types.map((t) => t.typeId);
+    scales = types.map((t) =>
+      t.typeId === DuckDBTypeId.DECIMAL ? (t as DuckDBDecimalType).scale : 0,
+    );
     typeNames = types.map((t) => t.toString());
     // DuckDB reads Parquet TIMESTAMP(MILLIS) as microseconds; the schema says it was millis.
     const schemaRows = await con.runAndReadAll(
@@ -175,7 +261,7 @@ export async function planParquet(
   const selected = selectColumns(path, names, opts);
   const plans = selected.map((i): ColumnPlan => {
     const name = names[i]!;
-    const natural = naturalType(typeIds[i]!);
+    const natural = naturalType(typeIds[i]!, scales[i]!);
     if (natural === null) {
       throw new InvalidInputError(
         `${path}: column "${name}" has type ${typeNames[i]}, which modenorm cannot read; readable: floating point, integers, DECIMAL, BOOLEAN, VARCHAR, ENUM, TIMESTAMP (any unit or time zone), DATE. Leave the column out with the columns option`,
@@ -190,13 +276,22 @@ export async function planParquet(
     if (natural.type === "timestamp" && natural.unit === "us" && stored !== undefined) {
       if (stored === "ms" || stored === "s") natural.unit = stored;
     }
-    const type = forced ?? natural.type;
+    const asText =
+      forced === undefined &&
+      WIDE.has(typeIds[i]!) &&
+      (opts.wideAsText === true || opts.wideAsText?.has(name) === true);
+    const type = forced ?? (asText ? "string" : natural.type);
     const unit = type === "timestamp" ? (natural.type === "timestamp" ? natural.unit : "us") : "us";
     const spec: ColumnSpec = { name, type, unit };
     const target = vectorTypeId(spec);
     if (target === typeIds[i]) return { spec, expr: ident };
     const sqlType = type === "timestamp" ? TIMESTAMP_SQL[unit] : SQL_TYPE[type];
-    return { spec, expr: `${forced === undefined ? "CAST" : cast}(${ident} AS ${sqlType})` };
+    const check = exactCheck(ident, name, typeIds[i]!, scales[i]!, type);
+    return {
+      spec,
+      expr: `${forced === undefined ? "CAST" : cast}(${ident} AS ${sqlType})`,
+      ...(check === null ? {} : { check: { ...check, type: typeNames[i]! } }),
+    };
   });
   return { rows, plans, from };
 }
@@ -375,6 +470,42 @@ async function fixedSignatures(
   return failed ? null : out;
 }
 
+/**
+ * Checks that every value of `files` reads exactly under `plans` (see `ColumnPlan.check`): one
+ * query per checked column over all the files.
+ * @throws InvalidInputError naming the file, column, row (1-based) and value of the first that
+ *   does not, what is wrong and the option that reads it exactly.
+ */
+export async function checkExactReads(
+  con: DuckDBConnection,
+  files: readonly string[],
+  plans: readonly ColumnPlan[],
+): Promise<void> {
+  const list =
+    files.length === 1 ? sqlPathLiteral(files[0]!) : `[${files.map(sqlPathLiteral).join(", ")}]`;
+  for (const { spec, check } of plans) {
+    if (check === undefined) continue;
+    const ident = sqlIdent(spec.name);
+    let found: unknown[] | undefined;
+    try {
+      const r = await con.runAndReadAll(
+        `SELECT filename, file_row_number, CAST(${ident} AS VARCHAR) FROM read_parquet(${list}, filename = true, file_row_number = true) WHERE ${check.cond} LIMIT 1`,
+      );
+      found = r.getRows()[0];
+    } catch (err) {
+      throw new InvalidInputError(
+        `${filesOf(files)}: cannot check column "${spec.name}" (DuckDB: ${duckDbMessage(err)})`,
+        { cause: err },
+      );
+    }
+    if (found === undefined) continue;
+    const [file, row, value] = found;
+    throw new InvalidInputError(
+      `${String(file)}: row ${Number(row) + 1}, column "${spec.name}": ${String(value)} (${check.type}) ${check.what}; ${check.fix}`,
+    );
+  }
+}
+
 /** Row counts of Parquet parts that all have the first part's columns and types. */
 export interface ParquetParts {
   plans: ColumnPlan[];
@@ -407,6 +538,7 @@ export async function planParquetParts(
       onDiffers(files[i]!, plan.plans, first.plans);
       rows.push(plan.rows);
     }
+    await checkExactReads(con, files, first.plans);
     return { plans: first.plans, rows };
   }
   const base = sigs.get(files[0]!)?.signature;
@@ -416,6 +548,7 @@ export async function planParquetParts(
     if (e.signature !== base) onDiffers(f, (await planParquet(con, f, opts)).plans, first.plans);
     rows.push(e.rows);
   }
+  await checkExactReads(con, files, first.plans);
   return { plans: first.plans, rows };
 }
 
@@ -656,7 +789,7 @@ function scanError(path: string, err: unknown): InvalidInputError {
   const msg = duckDbMessage(err);
   if (msg.startsWith("Conversion Error")) {
     return new InvalidInputError(
-      `${path}: a value does not fit the column's modenorm type (DuckDB: ${msg}); leave the column out or force another type`,
+      `${path}: a value does not fit the column's modenorm type (DuckDB: ${msg}); leave the column out with --columns, or read it as text (fit with --categorical)`,
       { cause: err },
     );
   }
@@ -669,6 +802,7 @@ export async function readParquet(path: string, opts: ResolvedReadOptions): Prom
   let plan: Awaited<ReturnType<typeof planParquet>>;
   try {
     plan = await planParquet(con, path, opts);
+    await checkExactReads(con, [path], plan.plans);
   } finally {
     con.closeSync();
   }

@@ -6,16 +6,19 @@
  * Types are decided once, before the first block: forced by `types`, else inferred (as
  * `readTable` infers, see `csv-infer.ts`) from the first `blockRows` rows of the stream (which
  * may span parts), and then forced on every later row. A later field that does not fit is an
- * `InvalidInputError` naming the part, line, column and value; a timestamp with more fraction
- * digits than the unit chosen from the first block is one too, never silently truncated.
+ * `InvalidInputError` naming the part, line, column and value and the CLI options that read it
+ * (a `TypeWidening` when an inferred int64 column meets a decimal a double keeps and every
+ * integer so far is within ±2^53: the stream then reads the column as float64 on its next pass,
+ * see `openTableStream`); a timestamp with more fraction digits than the unit chosen from the
+ * first block is one too, never silently truncated.
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { InvalidInputError } from "../core/errors.js";
-import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
+import type { Column, Table, TimeUnit } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
-import { type ConvertContext, convertTape } from "./csv-convert.js";
+import { type ConvertContext, convertTape, FieldError } from "./csv-convert.js";
 import {
   ColumnInference,
   inferTape,
@@ -24,10 +27,11 @@ import {
   trimEnd,
   trimStart,
 } from "./csv-infer.js";
+import { NUM_FLOAT, NUM_NONE } from "./csv-number.js";
 import { type CsvHeader, readCsvHeader, scanRecords } from "./csv-read.js";
 import type { ByteSource } from "./csv-source.js";
 import { type CsvTape, FLAG_RAW } from "./csv-tokenizer.js";
-import { errorCode, errorMessage, IoError } from "./errors.js";
+import { errorCode, errorMessage, IoError, TypeWidening } from "./errors.js";
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
 import { parsedTime, parseIsoTimestamp, unitForFractionDigits } from "./timestamp.js";
 
@@ -231,20 +235,57 @@ function inferredTypeError(
   spec: ColumnSpec,
   blockRows: number,
 ): InvalidInputError {
-  const msg = err.message.replace(
-    `(forced type ${spec.type})`,
-    `(type ${spec.type}, inferred from the first ${blockRows} rows)`,
-  );
-  const wider: ColumnType = spec.type === "int64" ? "float64" : "string";
-  return new InvalidInputError(
-    `${msg}. To read it, force the column's type: types: { ${JSON.stringify(spec.name)}: "${wider}" }`,
-    { cause: err },
+  const msg = err.message
+    .replace(
+      `(forced type ${spec.type})`,
+      `(type ${spec.type}, inferred from the first ${blockRows} rows)`,
+    )
+    .replace(/; (fix the value, or )?(read|to keep).*$/, "");
+  const name = JSON.stringify(spec.name);
+  const numeric = err instanceof FieldError && err.kind !== NUM_NONE;
+  const fix =
+    numeric && (spec.type === "int64" || spec.type === "int32")
+      ? `read it as float64 from the start (fit with --continuous ${name}) or as text (--categorical ${name})`
+      : `read it as text from the start (fit with --categorical ${name})`;
+  return new InvalidInputError(`${msg}; ${fix}, or infer types from more rows (--block-rows)`, {
+    cause: err,
+  });
+}
+
+/**
+ * The error for an inferred int64 column meeting a number that is not an integer: a
+ * `TypeWidening` to float64 when a double holds that number and every integer read so far
+ * (|v| <= 2^53), else the reworded error with the options that fix it.
+ */
+function widenOrFail(
+  err: FieldError,
+  spec: ColumnSpec,
+  ctx: ConvertContext,
+  blockRows: number,
+  restartable: boolean,
+): InvalidInputError {
+  if (spec.type !== "int64" || err.kind !== NUM_FLOAT)
+    return inferredTypeError(err, spec, blockRows);
+  const name = JSON.stringify(spec.name);
+  const big = ctx.beyond53;
+  if (big !== null && big !== undefined) {
+    return new InvalidInputError(
+      `${ctx.path}: line ${err.line}, column ${name}: ${JSON.stringify(err.text)} is not an integer, and the column (int64, inferred from the first ${blockRows} rows) holds integers float64 cannot hold exactly (${big.where}: ${big.text}); read the column as text (fit with --categorical ${name}), or round the values in the file`,
+      { cause: err },
+    );
+  }
+  return new TypeWidening(
+    `${ctx.path}: line ${err.line}, column ${name}: ${JSON.stringify(err.text)} is not an integer, but the column's type int64 was inferred from the first ${blockRows} rows; read it as float64 from the start (fit with --continuous ${name}), or infer types from more rows (--block-rows)`,
+    spec.name,
+    "float64",
+    restartable,
   );
 }
 
 /**
  * Blocks of exactly `blockRows` rows (the last may be shorter; none for no rows) over the parts
- * in order, a block spanning parts where they end inside it.
+ * in order, a block spanning parts where they end inside it. An inferred int64 column that
+ * meets a decimal throws a `TypeWidening` (see `widenOrFail`).
  */
 export async function* csvBlocks(
   parts: readonly CsvPart[],
@@ -252,23 +293,24 @@ export async function* csvBlocks(
   specs: readonly ColumnSpec[],
   opts: ResolvedReadOptions,
   blockRows: number,
+  restartable = false,
 ): AsyncGenerator<{ firstRow: number; table: Table }> {
   const nulls = new NullMatcher(opts.nullValues, opts.encoding);
   const userForced = specs.map((s) => opts.types.has(s.name));
-  const ctxFor = (path: string): ConvertContext[] =>
-    specs.map((s) => ({
-      path,
-      encoding: opts.encoding,
-      escapeChar: opts.escapeChar,
-      nulls,
-      forced: opts.types.has(s.name),
-      nonNumeric: opts.nonNumeric,
-    }));
+  const ctx: ConvertContext[] = specs.map((s) => ({
+    path: "",
+    encoding: opts.encoding,
+    escapeChar: opts.escapeChar,
+    nulls,
+    forced: opts.types.has(s.name),
+    nonNumeric: opts.nonNumeric,
+    beyond53: s.type === "int64" && !opts.types.has(s.name) ? null : undefined,
+  }));
   let columns: Column[] = specs.map((s) => allocateColumn(s, blockRows));
   let filled = 0;
   let firstRow = 0;
   for (const part of parts) {
-    const ctx = ctxFor(part.path);
+    for (const c of ctx) c.path = part.path;
     const scan = scanRecords(
       part.path,
       part.source,
@@ -290,6 +332,9 @@ export async function* csvBlocks(
           try {
             convertTape(sub, k, buf, columns[k]!, filled, ctx[k]!);
           } catch (err) {
+            if (err instanceof FieldError && !userForced[k]) {
+              throw widenOrFail(err, spec, ctx[k]!, blockRows, restartable);
+            }
             if (err instanceof InvalidInputError && !userForced[k]) {
               throw inferredTypeError(err, spec, blockRows);
             }

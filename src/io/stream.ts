@@ -18,6 +18,7 @@ import { selectArrowSpecs } from "./arrow-file.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
 import { readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
+import { TypeWidening } from "./errors.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
 import {
@@ -53,6 +54,28 @@ export interface TableStreamOptions extends ReadTableOptions {
    * from what is there, e.g. which encoded layout a file holds, even on standard input.
    */
   select?: (names: string[]) => Pick<ReadTableOptions, "columns" | "types">;
+  /**
+   * Columns read as text from CSV, where the text is the value (`types` given for a column
+   * wins); Parquet and Arrow columns keep the file's type. For columns fitted as categories.
+   */
+  textColumns?: string[];
+  /**
+   * Read every Parquet DECIMAL, UBIGINT and HUGEINT column as its exact text (for comparing what
+   * the files hold); otherwise they are numbers, and a value a number type cannot hold exactly
+   * is an error.
+   */
+  wideAsText?: boolean;
+}
+
+/**
+ * `options` with those `textColumns` the file has (`names`) added to the forced `types` (for
+ * CSV); a column it does not have is left to the caller to report.
+ */
+function csvOptions(options: TableStreamOptions, names: readonly string[]): TableStreamOptions {
+  if (options.textColumns === undefined || options.textColumns.length === 0) return options;
+  const types: Record<string, ColumnType> = {};
+  for (const n of options.textColumns) if (names.includes(n)) types[n] = "string";
+  return { ...options, types: { ...types, ...options.types } };
 }
 
 /** One block of a stream. */
@@ -127,7 +150,7 @@ function checkSameSpecs(
     const b = other[i]!;
     if (a.name !== b.name || a.type !== b.type || (a.type === "timestamp" && a.unit !== b.unit)) {
       throw new InvalidInputError(
-        `${path}: its schema differs from the first part ${firstPath}: column ${i + 1} is ${describeSpec(a)} in the first and ${describeSpec(b)} here; every part must have the same columns and types in the same order (select common columns with the columns option, or force types with types)`,
+        `${path}: its schema differs from the first part ${firstPath}: column ${i + 1} is ${describeSpec(a)} in the first and ${describeSpec(b)} here; every part must have the same columns and types in the same order (select common columns with --columns)`,
       );
     }
   }
@@ -241,7 +264,11 @@ async function openArrowStream(
       const part = head ?? (await open(path));
       head = null;
       checkSameSpecs(what, specs, path, selectArrowSpecs(path, part.specs, opts));
-      for await (const batch of part.batches) yield tableFromBatch(batch, specs);
+      let firstRow = 0;
+      for await (const batch of part.batches) {
+        yield tableFromBatch(batch, specs, { path, firstRow });
+        firstRow += batch.numRows;
+      }
     }
   }
   return {
@@ -299,8 +326,23 @@ async function openCsvStream(
   const { selected, specs } = await inferCsvSchema(parts, opts, blockRows);
   let active: AsyncGenerator<TableBlock> | null = null;
   let passes = 0;
+  const schema = schemaOf(specs);
+  // A column widened by a later block (see `csvBlocks`): the next pass reads it with the wider
+  // type from the first row; `schema` changes in place.
+  async function* widening(blocks: AsyncGenerator<TableBlock>): AsyncGenerator<TableBlock> {
+    try {
+      yield* blocks;
+    } catch (err) {
+      if (err instanceof TypeWidening && err.restartable) {
+        const k = specs.findIndex((c) => c.name === err.column);
+        specs[k] = { ...specs[k]!, type: err.to };
+        schema[k]!.type = err.to;
+      }
+      throw err;
+    }
+  }
   return {
-    schema: schemaOf(specs),
+    schema,
     files: parts.map((p) => p.path),
     totalRows: null,
     blocks() {
@@ -313,7 +355,7 @@ async function openCsvStream(
         replay.finalPass();
       }
       passes++;
-      active = csvBlocks(parts, selected, specs, opts, blockRows);
+      active = widening(csvBlocks(parts, selected, specs, opts, blockRows, replay === null));
       return active;
     },
     async close() {
@@ -337,9 +379,8 @@ export async function openCsvReadableStream(
   let opts = resolveReadOptions(name, options);
   const replay = new ReplaySource(name, readable);
   const header = await readCsvHeader(name, replay.source, opts);
-  if (options.select !== undefined) {
-    opts = resolveReadOptions(name, { ...options, ...options.select(header.names) });
-  }
+  const select = options.select?.(header.names) ?? {};
+  opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
   return openCsvStream([{ path: name, source: replay.source, header }], opts, blockRows, replay);
 }
 
@@ -354,7 +395,11 @@ export async function openCsvReadableStream(
  * Types: Parquet's come from the file schema (as `readTable`; `types` casts). CSV's are forced
  * by `types`, or inferred from the first `blockRows` rows and then forced on the rest: a later
  * field that does not fit is an error naming file, line, column and value (or null with
- * `nonNumeric: "null"` when it is not a number at all).
+ * `nonNumeric: "null"` when it is not a number at all). An inferred int64 column meeting a
+ * decimal that a double keeps, with every integer so far within ±2^53, throws a restartable
+ * `TypeWidening` from `blocks()` (files only, not standard input): `schema` then says float64 and
+ * the next `blocks()` reads the column so from the first row (`fitStream` and `compareTables`
+ * start over by themselves).
  *
  * @throws IoError a file or directory is missing or unreadable.
  * @throws InvalidInputError bad options; an empty directory, a glob with no match, or mixed
@@ -388,7 +433,9 @@ export async function openTableStream(
       }
       opts = resolveReadOptions(what, { ...options, ...options.select(names) });
     }
-    return openParquetStream(files, opts, blockRows);
+    const wideAsText =
+      options.wideAsText === true ? true : new Set(options.textColumns ?? ([] as string[]));
+    return openParquetStream(files, { ...opts, wideAsText }, blockRows);
   }
   const parts: CsvPart[] = [];
   for (const path of files) {
@@ -396,8 +443,8 @@ export async function openTableStream(
     const header = await readPartHeader(path, gzip, opts);
     parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header });
   }
-  if (options.select !== undefined) {
-    opts = resolveReadOptions(what, { ...options, ...options.select(parts[0]!.header.names) });
-  }
+  const names = parts[0]!.header.names;
+  const select = options.select?.(names) ?? {};
+  opts = resolveReadOptions(what, csvOptions({ ...options, ...select }, names));
   return openCsvStream(parts, opts, blockRows, null);
 }

@@ -1,10 +1,15 @@
 /**
  * Value-by-value comparison of two tables read as streams (e.g. an inverse output and the
  * original input): same rows, same columns, and every value the same bit for bit (−0 differs from
- * 0, NaN equals NaN, nulls must match). Memory: two blocks.
+ * 0, NaN equals NaN, nulls must match). Memory: two blocks. What is compared is what the files
+ * hold: every reader keeps values exactly or refuses them (CSV numbers a double cannot hold are
+ * text); Parquet DECIMAL and wide integers are read as their text and compared with a number
+ * column by exact decimal value.
  */
 import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull } from "../core/table.js";
+import { decimalKey } from "../io/csv-number.js";
+import { TypeWidening } from "../io/errors.js";
 import type { ReadTableOptions } from "../io/options.js";
 import { openTableStream } from "../io/stream.js";
 
@@ -17,13 +22,42 @@ export interface TableComparison {
   seconds: number;
 }
 
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The exact decimal value of a number or number text, as a comparable key (sign included, `-0`
+ * apart from `0`); null for text that is not a plain decimal number.
+ */
+function valueKey(v: unknown): string | null {
+  if (typeof v === "bigint") return v < 0n ? `-${decimalKey(String(-v))}` : decimalKey(String(v));
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return String(v);
+    const key = decimalKey(String(Math.abs(v)));
+    return v < 0 || Object.is(v, -0) ? `-${key}` : key;
+  }
+  if (typeof v !== "string" || !NUMBER_TEXT.test(v)) return null;
+  const key = decimalKey(v);
+  return v.startsWith("-") && key !== "0" ? `-${key}` : key;
+}
+
 function same(a: Column, b: Column, i: number): boolean {
   const an = isNull(a, i);
   const bn = isNull(b, i);
   if (an || bn) return an === bn;
   const x = a.values[i];
   const y = b.values[i];
-  return typeof x === "number" && typeof y === "number" ? Object.is(x, y) : x === y;
+  if (typeof x === "number" && typeof y === "number") return Object.is(x, y);
+  if (typeof x === typeof y) return x === y;
+  // Number against text (e.g. a DECIMAL column read as its text): the same decimal value.
+  const kx = valueKey(x);
+  return kx !== null && kx === valueKey(y);
+}
+
+const NUMERIC = new Set(["float64", "float32", "int64", "int32"]);
+
+/** Whether columns of types `a` and `b` can be compared: the same type, or number and text. */
+function comparable(a: string, b: string): boolean {
+  return a === b || (a === "string" && NUMERIC.has(b)) || (b === "string" && NUMERIC.has(a));
 }
 
 const show = (c: Column, i: number) => (isNull(c, i) ? "null" : String(c.values[i]));
@@ -35,14 +69,45 @@ const show = (c: Column, i: number) => (isNull(c, i) ? "null" : String(c.values[
 export async function compareTables(
   a: string,
   b: string,
-  options: ReadTableOptions & { blockRows?: number; onProgress?: (rows: number) => void } = {},
+  options: CompareOptions = {},
 ): Promise<TableComparison> {
   const t0 = performance.now();
-  const sa = await openTableStream(a, options);
-  const sb = await openTableStream(b, options);
+  // A column that a later block widens (integers, then decimals) is read with the wider type on
+  // both sides from the first row, and the comparison starts over.
+  let types = { ...options.types };
+  for (;;) {
+    try {
+      return await compareOnce(a, b, { ...options, types }, t0);
+    } catch (err) {
+      if (!(err instanceof TypeWidening && err.restartable) || err.column in types) throw err;
+      types = { ...types, [err.column]: err.to };
+    }
+  }
+}
+
+/** Options of {@link compareTables}. */
+export type CompareOptions = ReadTableOptions & {
+  blockRows?: number;
+  onProgress?: (rows: number) => void;
+};
+
+async function compareOnce(
+  a: string,
+  b: string,
+  options: CompareOptions,
+  t0: number,
+): Promise<TableComparison> {
+  // Parquet DECIMAL and wide integers as their exact text, compared by decimal value.
+  const sa = await openTableStream(a, { ...options, wideAsText: true });
+  const sb = await openTableStream(b, { ...options, wideAsText: true });
   const names = sa.schema.map((c) => c.name);
   const describe = (s: typeof sa) => s.schema.map((c) => `${c.name}:${c.type}`).join(", ");
-  if (describe(sa) !== describe(sb)) {
+  const matching =
+    sa.schema.length === sb.schema.length &&
+    sa.schema.every(
+      (c, j) => c.name === sb.schema[j]!.name && comparable(c.type, sb.schema[j]!.type),
+    );
+  if (!matching) {
     await sa.close();
     await sb.close();
     throw new InvalidInputError(

@@ -27,6 +27,7 @@ import {
   type TableSummary,
   type TableSummaryOptions,
 } from "../encode/table-summary.js";
+import { TypeWidening } from "../io/errors.js";
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { collectGarbage } from "./gc.js";
@@ -393,14 +394,25 @@ export async function fitStream(
     summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
   };
   try {
-    if (options.summarizeIn === "main") {
-      for await (const b of stream.blocks()) {
-        summary ??= createTableSummary(b.table, summaryOptions);
-        addToTableSummary(summary, b.table, b.firstRow);
-        options.onProgress?.(summary.rows);
+    // A column a later block widens (integers, then a decimal): the stream reads it with the
+    // wider type from then on, and the summary pass starts over so that every row is read so.
+    for (let widened = 0; ; widened++) {
+      try {
+        summary = null;
+        if (options.summarizeIn === "main") {
+          for await (const b of stream.blocks()) {
+            summary ??= createTableSummary(b.table, summaryOptions);
+            addToTableSummary(summary, b.table, b.firstRow);
+            options.onProgress?.(summary.rows);
+          }
+        } else {
+          summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
+        }
+        break;
+      } catch (err) {
+        if (!(err instanceof TypeWidening && err.restartable) || widened >= stream.schema.length)
+          throw err;
       }
-    } else {
-      summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
     const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, options);

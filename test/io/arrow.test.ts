@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { Float64, Int64, Table, tableToIPC, Uint64, vectorFromArray } from "apache-arrow";
 import { openTableStream, readTable, writeTable } from "../../src/io/index.js";
 import { assertTablesEqual, edgeTable, tempDir } from "./helpers.js";
 
@@ -58,6 +59,47 @@ describe("Arrow IPC", () => {
       const bytes = readFileSync(join(dir, "full.arrows"));
       writeFileSync(join(dir, "cut.arrows"), bytes.subarray(0, bytes.length - 200));
       await assert.rejects(readTable(join(dir, "cut.arrows")), /cut\.arrows/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test("a UInt64 beyond int64, and forced types that would change a value, are errors naming row and value", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, "u.arrow");
+      const table = new Table({
+        u: vectorFromArray([1n, 18446744073709551615n, 3n], new Uint64()),
+        big: vectorFromArray([1n, 2n, 9007199254740993n], new Int64()),
+        f: vectorFromArray([1, 2.5, 3], new Float64()),
+      });
+      writeFileSync(path, tableToIPC(table, "file"));
+      await assert.rejects(
+        () => readTable(path, { columns: ["u"] }),
+        (e: Error) => {
+          assert.match(
+            e.message,
+            /u\.arrow: row 2, column "u": 18446744073709551615 is beyond the int64 range/,
+          );
+          assert.match(e.message, /--columns/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        () => readTable(path, { columns: ["big"], types: { big: "float64" } }),
+        /row 3, column "big": 9007199254740993 cannot be held exactly by float64/,
+      );
+      await assert.rejects(
+        () => readTable(path, { columns: ["f"], types: { f: "int64" } }),
+        /row 2, column "f": 2\.5 is not an integer/,
+      );
+      // What fits is read exactly.
+      const t = await readTable(path, { columns: ["big", "f"] });
+      assert.deepEqual([...(t.columns[0]!.values as BigInt64Array)], [1n, 2n, 9007199254740993n]);
+      const s = await openTableStream(path, { columns: ["u"], blockRows: 2 });
+      await assert.rejects(async () => {
+        for await (const _ of s.blocks());
+      }, /row 2, column "u"/);
     } finally {
       cleanup();
     }

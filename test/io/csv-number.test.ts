@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Random } from "../../src/core/rng.js";
 import {
+  exactInFloat64,
   NUM_FLOAT,
+  NUM_INEXACT,
   NUM_INT,
   NUM_NONE,
   scanBool,
@@ -121,9 +123,11 @@ describe("scanNumber", () => {
     assert.equal(scan("9223372036854775807").kind, NUM_INT);
     assert.equal(scan("-9223372036854775808").kind, NUM_INT);
     assert.equal(scan("0009223372036854775807").kind, NUM_INT);
-    assert.equal(scan("9223372036854775808").kind, NUM_FLOAT);
-    assert.equal(scan("-9223372036854775809").kind, NUM_FLOAT);
-    assert.equal(scan("12345678901234567890").kind, NUM_FLOAT);
+    // Beyond int64: a float when a double keeps the text, else inexact.
+    assert.equal(scan("9223372036854775808").kind, NUM_INEXACT);
+    assert.equal(scan("-9223372036854775809").kind, NUM_INEXACT);
+    assert.equal(scan("12345678901234567890").kind, NUM_INEXACT);
+    assert.equal(scan("12345678901234567000").kind, NUM_FLOAT);
     assert.equal(scan("-0").kind, NUM_FLOAT, "-0 must stay a float to keep its sign");
     assert.equal(scan("1.0").kind, NUM_FLOAT);
     assert.equal(scan("1e3").kind, NUM_FLOAT);
@@ -141,11 +145,82 @@ describe("scanNumber", () => {
       let text = `${rng.random() < 0.5 ? "-" : ""}${digits.slice(0, point)}.${digits.slice(point)}`;
       if (rng.random() < 0.5) text += `e${Math.floor(rng.random() * 700) - 350}`;
       const { kind, value } = scan(text);
-      assert.equal(kind, NUM_FLOAT, text);
+      const exact = Number.isFinite(value) && sameDecimal(text, String(value));
+      assert.equal(kind, exact ? NUM_FLOAT : NUM_INEXACT, text);
       assert.ok(Object.is(value, Number(text)), `${text}: ${value} !== ${Number(text)}`);
     }
   });
+
+  test("scanNumber tells numbers a double keeps (its shortest decimal) from those it does not", () => {
+    const exact = [
+      "0.1",
+      "1.10",
+      "1e2",
+      "0.30000000000000004",
+      "5e-324",
+      "1.7976931348623157e308",
+      "100000000000000000000000",
+      "1e23",
+      "123456789012345.6",
+      "0.000000000000000000000000000001",
+      "-2.5e-300",
+      "9007199254740992.0",
+    ];
+    const inexact = [
+      "99999999999999999999999",
+      "-99999999999999999999999",
+      "9223372036854775808",
+      "0.123456789012345678901",
+      "0.10000000000000001",
+      "1.000000000000000056e-01",
+      "9007199254740993.0",
+      "1e400",
+      "-1e400",
+      "1e-400",
+      "2.4703282292062328e-324",
+    ];
+    for (const t of exact) assert.equal(scan(t).kind, NUM_FLOAT, t);
+    for (const t of inexact) assert.equal(scan(t).kind, NUM_INEXACT, t);
+    // Integers within int64 stay NUM_INT; `exact` says whether a double holds them too.
+    const big = scan("12345678901234567");
+    assert.equal(big.kind, NUM_INT);
+    assert.equal(scanned.exact, false);
+    assert.equal(scan("9007199254740992").kind, NUM_INT);
+    assert.equal(scanned.exact, true);
+    // Without the value asked for, numbers are only classified.
+    const buf = Buffer.from("99999999999999999999999");
+    assert.equal(scanNumber(buf, 0, buf.length, false), NUM_FLOAT);
+  });
+
+  test("exactInFloat64 agrees with an exact rational comparison on 20,000 %.17g texts", () => {
+    const rng = new Random(11);
+    let kept = 0;
+    for (let n = 0; n < 20000; n++) {
+      const x = (rng.random() - 0.5) * 10 ** Math.floor(rng.random() * 40 - 20);
+      const text = x.toPrecision(17);
+      const expected = sameDecimal(text, String(x));
+      assert.equal(exactInFloat64(text, Number(text)), expected, text);
+      if (expected) kept++;
+    }
+    // Both kinds occur: the check is not vacuous.
+    assert.ok(kept > 1000 && kept < 19000, `kept ${kept}`);
+  });
 });
+
+/** Whether two decimal texts have the same value, by exact rational arithmetic (BigInt). */
+function sameDecimal(a: string, b: string): boolean {
+  const parse = (t: string): { m: bigint; e: number } => {
+    const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(t);
+    assert.ok(match, t);
+    const frac = match[3] ?? "";
+    const m = BigInt(`${match[1]}${match[2]}${frac}` || "0");
+    return { m, e: Number(match[4] ?? 0) - frac.length };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const e = Math.min(x.e, y.e);
+  return x.m * 10n ** BigInt(x.e - e) === y.m * 10n ** BigInt(y.e - e);
+}
 
 describe("scanBool", () => {
   test("scanBool reads true/false in any case only", () => {

@@ -13,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { Column, Table } from "../../src/core/table.js";
+import { TypeWidening } from "../../src/io/errors.js";
 import { globRegExp } from "../../src/io/glob.js";
 import { openCsvReadableStream, openTableStream, type TableStream } from "../../src/io/stream.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
@@ -328,6 +329,36 @@ describe("openTableStream errors", () => {
     );
   });
 
+  test("openTableStream CSV: an int64 column meeting a decimal widens to float64 for the next pass; not on standard input", async () => {
+    const f = join(dir, "widen.csv");
+    const lines = ["n"];
+    for (let i = 0; i < 30; i++) lines.push(i < 20 ? String(i * 3) : `${i}.5`);
+    writeFileSync(f, `${lines.join("\n")}\n`);
+    const s = await openTableStream(f, { blockRows: 8 });
+    assert.equal(s.schema[0]!.type, "int64");
+    await assert.rejects(
+      () => readAll(s, 8),
+      (e: unknown) =>
+        e instanceof TypeWidening && e.restartable && e.column === "n" && e.to === "float64",
+    );
+    assert.equal(s.schema[0]!.type, "float64");
+    const t = await readAll(s, 8);
+    assert.deepEqual(
+      [...(t.columns[0]!.values as Float64Array)],
+      lines.slice(1).map((v) => Number(v)),
+    );
+    await s.close();
+    // Standard input is read once: the error says how to read the column from the start.
+    const stdin = await openCsvReadableStream("-", Readable.from([`${lines.join("\n")}\n`]), {
+      blockRows: 8,
+    });
+    await assert.rejects(
+      () => readAll(stdin, 8),
+      (e: unknown) =>
+        e instanceof TypeWidening && !e.restartable && /--continuous "n"/.test(e.message),
+    );
+  });
+
   test("openTableStream CSV: a later field that does not fit the first block's type names line and value; forced float64 reads it", async () => {
     const f = join(dir, "late-float.csv");
     const lines = ["n,s"];
@@ -341,8 +372,8 @@ describe("openTableStream errors", () => {
     await rejectsWith(
       () => readAll(s, 1000),
       /late-float\.csv: line 2502, column "n": "2\.5" is not an integer/,
-      /inferred from the first 1000 rows/,
-      /types: \{ "n": "float64" \}/,
+      /int64 was inferred from the first 1000 rows/,
+      /--continuous "n"/,
     );
     const forced = await openTableStream(f, { blockRows: 1000, types: { n: "float64" } });
     const t = await readAll(forced, 1000);
