@@ -35,6 +35,7 @@ import {
   aboutFile,
   aboutFileAsync,
   checkOutputPath,
+  commandSeconds,
   out,
   readModel,
   typesFromModel,
@@ -215,12 +216,13 @@ export async function fitCommand(
     );
   }
   await writeModel(o.output, model, o.overwrite);
+  const seconds = commandSeconds();
   if (o.json) {
     out(
       JSON.stringify({
         model: o.output,
         rows: fit.rows,
-        seconds: fit.seconds,
+        seconds,
         peakRssMB: peakRssMB(),
         fittedOn: fit.fittedOn,
         refinePasses: fit.refinePasses,
@@ -231,7 +233,7 @@ export async function fitCommand(
   }
   const refined = fit.refinePasses > 0 ? ` (+${fit.refinePasses} refinement pass(es))` : "";
   out(
-    `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${fit.seconds.toFixed(1)} s${refined} → ${o.output}`,
+    `fitted ${model.columns.length} column(s) on ${fit.rows} rows in ${seconds.toFixed(1)} s${refined} → ${o.output}`,
   );
   printInspect(model);
 }
@@ -329,7 +331,9 @@ function reportSink(
   run: StreamRunResult,
   extra: Record<string, unknown>,
 ): void {
-  const rowsPerSecond = run.seconds > 0 ? (run.rows - run.skippedRows) / run.seconds : 0;
+  // The whole command, from start-up to the last byte written and renamed.
+  const seconds = commandSeconds();
+  const rowsPerSecond = (run.rows - run.skippedRows) / seconds;
   if (o.json) {
     report(
       o,
@@ -338,7 +342,7 @@ function reportSink(
         kind: result.kind,
         rows: result.rows,
         skippedRows: run.skippedRows,
-        seconds: run.seconds,
+        seconds,
         rowsPerSecond,
         peakRssMB: peakRssMB(),
         shards: result.manifest?.shards.length,
@@ -356,7 +360,7 @@ function reportSink(
   const resumed = run.skippedRows > 0 ? `, ${run.skippedRows} already done before` : "";
   report(
     o,
-    `${verb} ${result.rows} rows in ${run.seconds.toFixed(1)} s (${(rowsPerSecond / 1e6).toFixed(2)}M rows/s${resumed}) → ${where}`,
+    `${verb} ${result.rows} rows in ${seconds.toFixed(1)} s (${(rowsPerSecond / 1e6).toFixed(2)}M rows/s${resumed}) → ${where}`,
   );
 }
 
@@ -482,7 +486,7 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
   if (lost > 0) process.exitCode = 1;
   if (o.json) {
-    out(JSON.stringify({ ...result, peakRssMB: peakRssMB() }));
+    out(JSON.stringify({ ...result, seconds: commandSeconds(), peakRssMB: peakRssMB() }));
     return;
   }
   out(`rows ${result.rows}`);
@@ -529,12 +533,12 @@ export async function compareCommand(
   }
   if (r.differences > 0) process.exitCode = 1;
   if (o.json) {
-    out(JSON.stringify({ ...r, peakRssMB: peakRssMB() }));
+    out(JSON.stringify({ ...r, seconds: commandSeconds(), peakRssMB: peakRssMB() }));
     return;
   }
   out(
     r.differences === 0
-      ? `${a} and ${b}: ${r.rows} rows × ${r.columns.length} columns, every value equal bit for bit (${r.seconds.toFixed(1)} s)`
+      ? `${a} and ${b}: ${r.rows} rows × ${r.columns.length} columns, every value equal bit for bit (${commandSeconds().toFixed(1)} s)`
       : `${a} and ${b}: ${r.differences} value(s) differ in ${r.rows} rows; first at row ${r.firstDifference?.row} column "${r.firstDifference?.column}": ${r.firstDifference?.a} vs ${r.firstDifference?.b}`,
   );
 }

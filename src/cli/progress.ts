@@ -30,7 +30,6 @@ function rate(rows: number, seconds: number): string {
  */
 export function startProgress(label: string, total: number | null, enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY) return NONE;
-  const t0 = performance.now();
   const format =
     total === null
       ? `${label} {value} rows | {rate} rows/s | {duration_formatted}`
@@ -49,7 +48,8 @@ export function startProgress(label: string, total: number | null, enabled: bool
   bar.start(total ?? 0, 0, { rate: "0" });
   return {
     update(rows) {
-      bar.update(rows, { rate: rate(rows, (performance.now() - t0) / 1000) });
+      // Rows over the whole command's time so far (start-up included), as the final report.
+      bar.update(rows, { rate: rate(rows, process.uptime()) });
     },
     stop() {
       bar.stop();

@@ -155,6 +155,14 @@ export async function aboutFileAsync<T>(path: string, fn: () => Promise<T>): Pro
   }
 }
 
+/**
+ * Seconds since this process started: what a command reports as its time, so that a reported
+ * time and rate cover what the user waited for (start-up, reading, the last write and rename).
+ */
+export function commandSeconds(): number {
+  return process.uptime();
+}
+
 /** Writes a line to stdout. */
 export function out(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -109,3 +109,36 @@ describe("modenorm CLI commands", () => {
     });
   });
 });
+
+test("reported seconds and rates cover the whole command, start-up included", async () => {
+  await inTempDir((dir) => {
+    put(dir, "a.csv", `x\n${Array.from({ length: 300 }, (_, i) => (i % 17) / 4 + 1).join("\n")}\n`);
+    // A start-up that takes 1.5 s before the command's own code runs.
+    const slowStart = [
+      "--import",
+      "data:text/javascript,Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,1500)",
+    ];
+    const json = (args: string[]) => {
+      const r = run(dir, [...args, "--json"], slowStart);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+        seconds: number;
+        rows?: number;
+        rowsPerSecond?: number;
+      };
+    };
+    const reports = [
+      json(["fit", "a.csv", "-o", "m.json"]),
+      json(["transform", "a.csv", "-m", "m.json", "-o", "enc"]),
+      json(["inverse", "enc", "-m", "m.json", "-o", "dec.csv"]),
+      json(["evaluate", "a.csv", "-m", "m.json"]),
+      json(["compare", "a.csv", "dec.csv"]),
+    ];
+    for (const r of reports) {
+      assert.ok(r.seconds >= 1.5, `seconds ${r.seconds} must include the 1.5 s start-up`);
+      if (r.rowsPerSecond !== undefined) {
+        assert.ok(r.rowsPerSecond <= 300 / 1.5, `rate ${r.rowsPerSecond} over the whole command`);
+      }
+    }
+  });
+});
