@@ -431,7 +431,10 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
   if (lost > 0) process.exitCode = 1;
   if (o.json) {
-    out(JSON.stringify({ ...result, peakRssMB: peakRssMB() }));
+    // JSON has no infinities: a mean log-likelihood of -Infinity is written as the string.
+    const finiteOrText = (_: string, v: unknown) =>
+      v === Number.NEGATIVE_INFINITY || v === Number.POSITIVE_INFINITY ? String(v) : v;
+    out(JSON.stringify({ ...result, peakRssMB: peakRssMB() }, finiteOrText));
     return;
   }
   out(`rows ${result.rows}`);
@@ -450,6 +453,13 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
         c.meanLogLikelihood === null ? "" : c.meanLogLikelihood.toFixed(4).padStart(13),
       ].join(" "),
     );
+  }
+  for (const c of result.columns) {
+    if (c.meanLogLikelihood === Number.NEGATIVE_INFINITY) {
+      out(
+        `${c.name}: mean log-lik is -Infinity: a value lies so far from every mode that its log-density is below the smallest double (-1.8e308)`,
+      );
+    }
   }
   out(
     lost === 0

@@ -1,12 +1,16 @@
 /**
  * Value-by-value comparison of two tables read as streams (e.g. an inverse output and the
  * original input): same rows, same columns, and every value the same bit for bit (−0 differs from
- * 0, NaN equals NaN, nulls must match). Memory: two blocks.
+ * 0, a NaN equals a NaN of the same payload, nulls must match). The first difference is shown so
+ * that what differs is visible: −0, text JSON-quoted, int64 exactly, float bits in hex when the
+ * decimals agree. Memory: two blocks.
  */
 import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull } from "../core/table.js";
+import { formatFloat } from "../io/csv-write.js";
 import type { ReadTableOptions } from "../io/options.js";
 import { openTableStream } from "../io/stream.js";
+import { formatTimestamp } from "../io/timestamp.js";
 
 /** What {@link compareTables} found. */
 export interface TableComparison {
@@ -17,16 +21,68 @@ export interface TableComparison {
   seconds: number;
 }
 
+/** The bits of float value `i` of `values`, as hex (NaN payloads and the sign of zero included). */
+function floatBits(values: Float64Array | Float32Array, i: number): string {
+  const bytes = values.BYTES_PER_ELEMENT;
+  const view = new DataView(values.buffer, values.byteOffset + i * bytes, bytes);
+  return bytes === 8
+    ? `0x${view.getBigUint64(0, true).toString(16).padStart(16, "0")}`
+    : `0x${view.getUint32(0, true).toString(16).padStart(8, "0")}`;
+}
+
 function same(a: Column, b: Column, i: number): boolean {
   const an = isNull(a, i);
   const bn = isNull(b, i);
   if (an || bn) return an === bn;
   const x = a.values[i];
   const y = b.values[i];
-  return typeof x === "number" && typeof y === "number" ? Object.is(x, y) : x === y;
+  if (typeof x !== "number" || typeof y !== "number") return x === y;
+  // Bit for bit: Object.is tells -0 from 0; NaNs are told apart by their payload bits.
+  if (
+    Number.isNaN(x) &&
+    Number.isNaN(y) &&
+    (a.type === "float64" || a.type === "float32") &&
+    a.type === b.type
+  ) {
+    return floatBits(a.values, i) === floatBits(b.values as typeof a.values, i);
+  }
+  return Object.is(x, y);
 }
 
-const show = (c: Column, i: number) => (isNull(c, i) ? "null" : String(c.values[i]));
+/** Row `i` of `c` as text that tells it from any other value of its type. */
+function showValue(c: Column, i: number): string {
+  if (isNull(c, i)) return "null";
+  switch (c.type) {
+    case "float64":
+    case "float32":
+      return formatFloat(c.values[i]!);
+    case "int64":
+    case "int32":
+      return c.values[i]!.toString(); // exact (bigint for int64)
+    case "bool":
+      return c.values[i] ? "true" : "false";
+    case "string":
+      return JSON.stringify(c.values[i]);
+    case "timestamp":
+      return `${formatTimestamp(c.values[i]!, c.unit)} (${c.values[i]!.toString()} ${c.unit})`;
+  }
+}
+
+/**
+ * Two differing values as text: floats whose shortest decimals read the same (NaNs with other
+ * payloads) are shown with their bits in hex as well.
+ */
+function showPair(a: Column, b: Column, i: number): { a: string; b: string } {
+  const x = showValue(a, i);
+  const y = showValue(b, i);
+  if (x === y && (a.type === "float64" || a.type === "float32") && a.type === b.type) {
+    return {
+      a: `${x} (bits ${floatBits(a.values, i)})`,
+      b: `${y} (bits ${floatBits(b.values as typeof a.values, i)})`,
+    };
+  }
+  return { a: x, b: y };
+}
 
 /**
  * Compares `a` and `b` (files, directories, globs) block by block.
@@ -68,7 +124,7 @@ export async function compareTables(
         for (let i = 0; i < x.table.rows; i++) {
           if (same(cx, cy, i)) continue;
           differences++;
-          firstDifference ??= { row: rows + i, column: names[j]!, a: show(cx, i), b: show(cy, i) };
+          firstDifference ??= { row: rows + i, column: names[j]!, ...showPair(cx, cy, i) };
         }
       }
       rows += x.table.rows;
