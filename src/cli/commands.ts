@@ -23,6 +23,7 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import { checkDenseWidth, DEFAULT_MAX_DENSE_COLUMNS } from "./dense-limit.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import {
@@ -219,6 +220,8 @@ function printInspect(model: Parameters<typeof inspectModel>[0]): void {
 export interface TransformCommandOptions extends ReadOptions, SinkOptions {
   model: string;
   layout: Layout;
+  /** Widest dense layout allowed (default {@link DEFAULT_MAX_DENSE_COLUMNS}). */
+  maxDenseColumns?: number;
 }
 
 /** The run identity of a sink: what must match for `--resume`. */
@@ -334,6 +337,9 @@ function reportSink(
 export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
+  if (o.layout === "dense") {
+    checkDenseWidth(o.model, model, o.maxDenseColumns ?? DEFAULT_MAX_DENSE_COLUMNS);
+  }
   const stream = await openInput(
     data,
     o,

@@ -202,6 +202,11 @@ sinkOptions(program.command("transform"))
       .choices(["compact", "dense"])
       .default("compact"),
   )
+  .option(
+    "--max-dense-columns <n>",
+    "widest dense layout allowed, in columns (default 4096: a wider one is refused before writing)",
+    positiveInt("--max-dense-columns"),
+  )
   .addOption(encodingOption())
   .addOption(escapeOption())
   .addOption(nonNumericOption())
