@@ -34,6 +34,7 @@ import {
   typesFromModel,
   writeModel,
 } from "./shared.js";
+import { noteOutput } from "./signals.js";
 
 /** Options every reading command takes. */
 export interface ReadOptions {
@@ -126,6 +127,7 @@ export async function fitCommand(
   o: FitCommandOptions & StreamOptions & { refinePasses?: number },
 ): Promise<void> {
   checkOutputPath(o.output, o.overwrite);
+  noteOutput(o.output);
   const kinds: Record<string, ColumnKind> = {};
   const lists: [ColumnKind, string[] | undefined][] = [
     ["categorical", o.categorical],
@@ -243,6 +245,7 @@ function runIdentity(command: string, model: ModelSpec, stream: TableStream, ext
 
 /** Refuses an existing output before any work (a complete directory may be `--resume`d). */
 function checkSinkPath(o: SinkOptions): void {
+  noteOutput(o.output);
   if (o.output !== "-" && !o.resume) checkOutputPath(o.output, o.overwrite);
 }
 

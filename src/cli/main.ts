@@ -20,6 +20,9 @@ import {
   numberOption,
   reportError,
 } from "./shared.js";
+import { handleSignals } from "./signals.js";
+
+handleSignals();
 
 // A reader that stops early (`modenorm inspect m.json --json | head`) is not an error.
 // Any other failure to write standard output (e.g. ENOSPC on a full disk) is bad output, not a bug.
