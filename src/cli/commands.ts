@@ -35,6 +35,7 @@ import {
   writeModel,
 } from "./shared.js";
 import { noteOutput } from "./signals.js";
+import { outputEncoding } from "./text-encoding.js";
 
 /** Options every reading command takes. */
 export interface ReadOptions {
@@ -249,8 +250,13 @@ function checkSinkPath(o: SinkOptions): void {
   if (o.output !== "-" && !o.resume) checkOutputPath(o.output, o.overwrite);
 }
 
-async function openSink(o: SinkOptions, run: Record<string, unknown>): Promise<TableSink> {
+async function openSink(
+  o: SinkOptions,
+  run: Record<string, unknown>,
+  encoding?: TextEncoding,
+): Promise<TableSink> {
   return openTableSink(o.output, o.blockRows ?? DEFAULT_BLOCK_ROWS, {
+    encoding,
     format: o.format,
     shardRows: o.shardRows,
     compression: o.compression,
@@ -359,12 +365,19 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
     encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
   );
   if (result === null) return;
-  const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
+  const written = await sink.finish({
+    columns: fields,
+    layout: o.layout,
+    inputEncoding: o.encoding ?? "utf8",
+    ...spans,
+  });
   reportSink(o, "encoded", written, result, { layout: o.layout, columns: fields.length, ...spans });
 }
 
 export interface InverseCommandOptions extends ReadOptions, SinkOptions {
   model: string;
+  /** Encoding of CSV output (default: the one the transform's manifest records, else utf8). */
+  outputEncoding?: TextEncoding;
 }
 
 /**
@@ -405,7 +418,8 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
       select: (names) => encodedSelection(model, names),
     }),
   );
-  const sink = await openSink(o, runIdentity("inverse", model, stream, {}));
+  const encoding = await outputEncoding(encodedPath, o.outputEncoding);
+  const sink = await openSink(o, runIdentity("inverse", model, stream, { encoding }), encoding);
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
     decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
   );
@@ -492,7 +506,7 @@ export async function inspectCommand(modelPath: string, o: { json?: boolean }): 
 export async function compareCommand(
   a: string,
   b: string,
-  o: ReadOptions & StreamOptions,
+  o: ReadOptions & StreamOptions & { encodingB?: TextEncoding },
 ): Promise<void> {
   const progress = startProgress("compare", null, wantsProgress(o));
   let r: Awaited<ReturnType<typeof compareTables>>;
@@ -500,6 +514,7 @@ export async function compareCommand(
     r = await compareTables(a, b, {
       blockRows: o.blockRows,
       encoding: o.encoding,
+      encodingB: o.encodingB,
       escapeChar: o.escapeChar ?? null,
       onProgress: (n) => progress.update(n),
     });

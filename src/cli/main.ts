@@ -234,6 +234,12 @@ sinkOptions(program.command("inverse"))
   .requiredOption("-m, --model <model.json>", "model file")
   .requiredOption("-o, --output <path>", OUTPUT_HELP)
   .addOption(encodingOption())
+  .addOption(
+    new Option(
+      "--output-encoding <enc>",
+      "text encoding of CSV output (default: the input encoding transform recorded in the encoded directory's manifest, else utf8)",
+    ).choices(["utf8", "latin1"]),
+  )
   .addOption(escapeOption())
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
@@ -268,6 +274,12 @@ streamOptions(program.command("compare"))
   .argument("<a>", INPUT_HELP)
   .argument("<b>", "the other table (same kinds of input)")
   .addOption(encodingOption())
+  .addOption(
+    new Option(
+      "--encoding-b <enc>",
+      "CSV text encoding of <b> (default: that of --encoding)",
+    ).choices(["utf8", "latin1"]),
+  )
   .addOption(escapeOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm compare parts/ decoded/\n")

@@ -20,9 +20,9 @@ import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
 import { checkTable } from "./columns.js";
-import { csvBlocks } from "./csv-write.js";
+import { csvBlocks, encodeCsvText } from "./csv-write.js";
 import { formatOf } from "./format.js";
-import type { ParquetCompression } from "./options.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
 import { openParquetWriter } from "./parquet-write.js";
 import { createTempFile, ioErrorOf, type TempFile } from "./safe-write.js";
 
@@ -35,7 +35,12 @@ interface BlockWriter {
   abort(): Promise<void>;
 }
 
-async function openCsvWriter(tmp: string, gzip: boolean): Promise<BlockWriter> {
+async function openCsvWriter(
+  path: string,
+  tmp: string,
+  gzip: boolean,
+  encoding: TextEncoding,
+): Promise<BlockWriter> {
   const file = createWriteStream(tmp, { flags: "wx" });
   const gz = gzip ? createGzip() : null;
   const head: Writable = gz ?? file;
@@ -49,8 +54,9 @@ async function openCsvWriter(tmp: string, gzip: boolean): Promise<BlockWriter> {
     async write(table) {
       for (const text of csvBlocks(table, header)) {
         if (failure !== null) throw failure.error;
+        const bytes = encodeCsvText(text, encoding, path);
         // Back-pressure: wait while the file (or gzip) is behind.
-        if (!head.write(text))
+        if (!head.write(bytes))
           await Promise.race([done, new Promise((r) => head.once("drain", r))]);
       }
       header = false;
@@ -118,13 +124,14 @@ function openBlockWriter(
   tmp: string,
   first: Table,
   compression: ParquetCompression,
+  encoding: TextEncoding,
 ): Promise<BlockWriter> {
   const format = formatOf(path);
   switch (format) {
     case "csv":
-      return openCsvWriter(tmp, false);
+      return openCsvWriter(path, tmp, false, encoding);
     case "csv.gz":
-      return openCsvWriter(tmp, true);
+      return openCsvWriter(path, tmp, true, encoding);
     case "parquet":
       return openParquetWriter(tmp, first, path, compression);
     case "arrow":
@@ -151,14 +158,20 @@ export interface FileSink {
  */
 export async function openFileSink(
   path: string,
-  options: { overwrite?: boolean; compression?: ParquetCompression } = {},
+  options: { overwrite?: boolean; compression?: ParquetCompression; encoding?: TextEncoding } = {},
 ): Promise<FileSink> {
   const temp: TempFile = await createTempFile(path, options.overwrite === true);
   let writer: BlockWriter | null = null;
   let empty: Table | null = null;
   let rows = 0;
   const start = async (first: Table) => {
-    writer = await openBlockWriter(path, temp.tmp, first, options.compression ?? "none");
+    writer = await openBlockWriter(
+      path,
+      temp.tmp,
+      first,
+      options.compression ?? "none",
+      options.encoding ?? "utf8",
+    );
     return writer;
   };
   const fail = async (err: unknown): Promise<never> => {

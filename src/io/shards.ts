@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
-import type { ParquetCompression } from "./options.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
 import { writeAtomically } from "./safe-write.js";
 import { writeTableParts } from "./table-io.js";
 
@@ -73,6 +73,8 @@ export interface ShardedOutputOptions {
   resume?: boolean;
   /** Compression of Parquet shards (default `none`). */
   compression?: ParquetCompression;
+  /** Text encoding of CSV shards (default `utf8`). */
+  encoding?: TextEncoding;
   /** What makes two runs the same (compared on resume); JSON data. */
   run: Record<string, unknown>;
 }
@@ -228,7 +230,11 @@ export async function openShardedOutput(
       const file = shardName(index, options.format);
       const full = join(partial, file);
       try {
-        await writeTableParts(full, parts, { overwrite: true, compression: options.compression });
+        await writeTableParts(full, parts, {
+          overwrite: true,
+          compression: options.compression,
+          encoding: options.encoding,
+        });
       } catch (err) {
         if (!(err instanceof IoError)) throw err;
         throw new IoError(

@@ -13,10 +13,10 @@ import { RecordBatchStreamWriter } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
-import { csvBlocks } from "./csv-write.js";
+import { csvBlocks, encodeCsvText } from "./csv-write.js";
 import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
-import type { ParquetCompression } from "./options.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
 import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
 import type { TableBlock } from "./stream.js";
 
@@ -33,6 +33,8 @@ export interface TableSinkOptions {
   resume?: boolean;
   /** Parquet compression of a `.parquet` file or of Parquet shards (default `none`). */
   compression?: ParquetCompression;
+  /** Text encoding of CSV output: a file, CSV shards or standard output (default `utf8`). */
+  encoding?: TextEncoding;
   /** The run's identity, recorded in a directory output's manifest and compared on resume. */
   run?: Record<string, unknown>;
 }
@@ -106,7 +108,7 @@ function stdoutArrowSink(): TableSink {
   };
 }
 
-function stdoutSink(): TableSink {
+function stdoutSink(encoding: TextEncoding): TableSink {
   let rows = 0;
   let first = true;
   return {
@@ -115,7 +117,8 @@ function stdoutSink(): TableSink {
     async write(block, release) {
       // The header line comes with the first block only.
       for (const text of csvBlocks(block.table, first)) {
-        if (!process.stdout.write(text)) await once(process.stdout, "drain");
+        const bytes = encodeCsvText(text, encoding, "-");
+        if (!process.stdout.write(bytes)) await once(process.stdout, "drain");
       }
       first = false;
       rows += block.table.rows;
@@ -146,12 +149,13 @@ export async function openTableSink(
         `-: standard output can carry CSV or an Arrow IPC stream (--format csv or arrow), not ${options.format}`,
       );
     }
-    return stdoutSink();
+    return stdoutSink(options.encoding ?? "utf8");
   }
   if (tableFormatOf(path) !== null) {
     const file = await openFileSink(path, {
       overwrite: options.overwrite,
       compression: options.compression,
+      encoding: options.encoding,
     });
     return {
       alreadyComplete: false,
@@ -177,6 +181,7 @@ export async function openTableSink(
     overwrite: options.overwrite,
     resume: options.resume,
     compression: options.compression,
+    encoding: options.encoding,
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
   let pending: Table[] = [];

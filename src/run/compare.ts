@@ -8,7 +8,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import { type Column, isNull } from "../core/table.js";
 import { formatFloat } from "../io/csv-write.js";
-import type { ReadTableOptions } from "../io/options.js";
+import type { ReadTableOptions, TextEncoding } from "../io/options.js";
 import { openTableStream } from "../io/stream.js";
 import { formatTimestamp } from "../io/timestamp.js";
 
@@ -91,11 +91,19 @@ function showPair(a: Column, b: Column, i: number): { a: string; b: string } {
 export async function compareTables(
   a: string,
   b: string,
-  options: ReadTableOptions & { blockRows?: number; onProgress?: (rows: number) => void } = {},
+  options: ReadTableOptions & {
+    blockRows?: number;
+    /** Text encoding of `b` when it is CSV (default: `encoding`, that of `a`). */
+    encodingB?: TextEncoding;
+    onProgress?: (rows: number) => void;
+  } = {},
 ): Promise<TableComparison> {
   const t0 = performance.now();
   const sa = await openTableStream(a, options);
-  const sb = await openTableStream(b, options);
+  const sb = await openTableStream(b, {
+    ...options,
+    encoding: options.encodingB ?? options.encoding,
+  });
   const names = sa.schema.map((c) => c.name);
   const describe = (s: typeof sa) => s.schema.map((c) => `${c.name}:${c.type}`).join(", ");
   if (describe(sa) !== describe(sb)) {
