@@ -1,5 +1,6 @@
 /** The table commands: fit, transform, inverse, evaluate, inspect. */
 import { createHash } from "node:crypto";
+import { availableParallelism, totalmem } from "node:os";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 import { inspectModel, modelToJson } from "../encode/model-file.js";
@@ -23,7 +24,12 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
-import { checkDenseWidth, DEFAULT_MAX_DENSE_COLUMNS } from "./dense-limit.js";
+import {
+  checkDenseMemory,
+  checkDenseWidth,
+  DEFAULT_MAX_DENSE_COLUMNS,
+  rowsAtMost,
+} from "./dense-limit.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import {
@@ -355,6 +361,18 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
     model.columns.map((c) => c.name),
     typesFromModel(model),
   );
+  if (o.layout === "dense") {
+    // Blocks are no larger than the input.
+    const threads = o.threads ?? availableParallelism();
+    try {
+      const rows = (await rowsAtMost(stream)) ?? Number.POSITIVE_INFINITY;
+      const blockRows = Math.min(o.blockRows ?? DEFAULT_BLOCK_ROWS, rows);
+      checkDenseMemory(o.model, model, blockRows, threads, totalmem());
+    } catch (err) {
+      await stream.close();
+      throw err;
+    }
+  }
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run);
   const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));

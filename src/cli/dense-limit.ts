@@ -9,6 +9,7 @@
  * limit on the total (not per column) bounds what matters, the row width, however the width is
  * spread; the message names the widest columns, which are the ones to change.
  */
+import { stat } from "node:fs/promises";
 import { InvalidInputError } from "../core/errors.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { denseSpans } from "../encode/table-codec.js";
@@ -50,4 +51,46 @@ export function checkDenseWidth(modelPath: string, model: ModelSpec, limit: numb
   throw new InvalidInputError(
     `${modelPath}: the dense layout would have ${width} columns (${width * 4} bytes a row), more than the limit of ${limit}; widest: ${about.join(", ")}. Use the compact layout (--layout compact, the default), ${refit}, or raise the limit with --max-dense-columns ${width}`,
   );
+}
+
+/**
+ * Refuses a dense transform whose blocks in flight cannot fit in memory: the encoder holds
+ * `threads + 1` output blocks of `blockRows` rows × the layout's width in float32 at once (one per
+ * worker and one being written). The budget is half of the machine's memory, leaving room for the
+ * input blocks and the rest.
+ * @throws InvalidInputError naming the size, the budget and a `--block-rows` that fits.
+ */
+export function checkDenseMemory(
+  modelPath: string,
+  model: ModelSpec,
+  blockRows: number,
+  threads: number,
+  memoryBytes: number,
+): void {
+  const width = denseSpans(model).reduce((n, s) => n + s.outputs.length, 0);
+  const need = (threads + 1) * blockRows * width * 4;
+  const budget = memoryBytes / 2;
+  if (need <= budget) return;
+  const gb = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const fits = Math.max(1, Math.floor(budget / ((threads + 1) * width * 4)));
+  throw new InvalidInputError(
+    `${modelPath}: the dense layout (${width} columns) would hold ${gb(need)} of blocks in memory (${threads + 1} blocks of ${blockRows} rows × ${width * 4} bytes), more than half of this machine's memory (${gb(budget)}); pass --block-rows ${fits} or less, fewer --threads, or use the compact layout (--layout compact)`,
+  );
+}
+
+/**
+ * An upper bound of the rows of `stream`: its count when known (Parquet), else for plain CSV files
+ * their size in bytes (a row takes at least one byte), else null (gzip, standard input).
+ */
+export async function rowsAtMost(stream: {
+  files: string[];
+  totalRows: number | null;
+}): Promise<number | null> {
+  if (stream.totalRows !== null) return stream.totalRows;
+  let bytes = 0;
+  for (const f of stream.files) {
+    if (!f.toLowerCase().endsWith(".csv")) return null;
+    bytes += (await stat(f)).size;
+  }
+  return bytes;
 }

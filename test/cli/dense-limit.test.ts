@@ -48,6 +48,40 @@ describe("transform --layout dense width limit", () => {
     });
   });
 
+  test("transformCommand refuses dense blocks that cannot fit in memory, before writing, naming a --block-rows that fits", async () => {
+    await inTempDir((dir) => {
+      // 20,000 ids, 200,000 rows (1.3 MB): blocks of up to 2^20 rows x 80 KB a row, 3 in flight.
+      const lines = ["id,x"];
+      for (let i = 0; i < 200_000; i++) lines.push(`${i % 20_000},${(i % 7) * 1.5}`);
+      put(dir, "ids.csv", `${lines.join("\n")}\n`);
+      ok(dir, ["fit", "ids.csv", "--categorical", "id", "-o", "m.json"]);
+      fails(
+        dir,
+        [
+          "transform",
+          "ids.csv",
+          "-m",
+          "m.json",
+          "-o",
+          "d.csv",
+          "--layout",
+          "dense",
+          "--threads",
+          "2",
+          "--max-dense-columns",
+          "30000",
+        ],
+        1,
+        [
+          "m.json: the dense layout (20008 columns) would hold",
+          "3 blocks of 1048576 rows",
+          "pass --block-rows",
+          "--layout compact",
+        ],
+      );
+    });
+  });
+
   test("transformCommand refuses --max-dense-columns 0 as a usage error", async () => {
     await inTempDir((dir) => {
       put(dir, "ids.csv", idsCsv(10));
