@@ -51,7 +51,7 @@ const positiveInt =
 const INPUT_HELP =
   "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
 const OUTPUT_HELP =
-  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (held in memory until written), or - for standard output (CSV, or --format arrow)";
+  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (written block by block to a hidden temporary file, moved into place when complete), or - for standard output (CSV, or --format arrow)";
 
 /** Options every streaming command shares. */
 function streamOptions(cmd: Command): Command {

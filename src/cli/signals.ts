@@ -23,7 +23,9 @@ export function handleSignals(): void {
   const codes = { SIGINT: 130, SIGTERM: 143 } as const;
   for (const [signal, code] of Object.entries(codes)) {
     process.once(signal, () => {
-      process.stderr.write(`modenorm: interrupted by ${signal}; ${note}\n`);
+      // On a terminal, a progress bar may be mid-line: start a line of our own.
+      const start = process.stderr.isTTY ? "\n" : "";
+      process.stderr.write(`${start}modenorm: interrupted by ${signal}; ${note}\n`);
       process.exit(code);
     });
   }
