@@ -1,5 +1,6 @@
 /** The table commands: fit, transform, inverse, evaluate, inspect. */
 import { createHash } from "node:crypto";
+import { availableParallelism, totalmem } from "node:os";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 import { inspectModel } from "../encode/model-file.js";
@@ -25,6 +26,12 @@ import {
   fitStream,
   type StreamRunResult,
 } from "../run/stream-codec.js";
+import {
+  checkDenseMemory,
+  checkDenseWidth,
+  DEFAULT_MAX_DENSE_COLUMNS,
+  rowsAtMost,
+} from "./dense-limit.js";
 import { printInspect } from "./inspect.js";
 import { checkEncodedWith, modelChecksum } from "./model-check.js";
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
@@ -41,6 +48,8 @@ import {
   typesFromModel,
   writeModel,
 } from "./shared.js";
+import { noteOutput } from "./signals.js";
+import { outputEncoding } from "./text-encoding.js";
 
 /** Options every reading command takes. */
 export interface ReadOptions {
@@ -147,6 +156,7 @@ export async function fitCommand(
   o: FitCommandOptions & StreamOptions & { refinePasses?: number },
 ): Promise<void> {
   checkOutputPath(o.output, o.overwrite);
+  noteOutput(o.output);
   const kinds: Record<string, ColumnKind> = {};
   const lists: [ColumnKind, string[] | undefined][] = [
     ["categorical", o.categorical],
@@ -241,6 +251,8 @@ export async function fitCommand(
 export interface TransformCommandOptions extends ReadOptions, SinkOptions {
   model: string;
   layout: Layout;
+  /** Widest dense layout allowed (default {@link DEFAULT_MAX_DENSE_COLUMNS}). */
+  maxDenseColumns?: number;
 }
 
 /** The run identity of a sink: what must match for `--resume`. */
@@ -262,21 +274,25 @@ function runIdentity(command: string, model: ModelSpec, stream: TableStream, ext
 
 /** Refuses an existing output before any work (a complete directory may be `--resume`d). */
 function checkSinkPath(o: SinkOptions): void {
+  noteOutput(o.output);
   if (o.output !== "-" && !o.resume) checkOutputPath(o.output, o.overwrite);
 }
 
 /**
  * Opens the output of a run reading `inputs` (its data files and its model), after checking that
- * what it may replace is an earlier output of modenorm and none of the inputs.
+ * what it may replace is an earlier output of modenorm and none of the inputs. `encoding` is that
+ * of CSV output.
  */
 async function openSink(
   o: SinkOptions,
   run: Record<string, unknown>,
   inputs: readonly string[],
+  encoding?: TextEncoding,
 ): Promise<TableSink> {
   const kind = tableFormatOf(o.output) === null ? "directory" : "file";
   await checkOverwrite({ output: o.output, kind, inputs });
   return openTableSink(o.output, o.blockRows ?? DEFAULT_BLOCK_ROWS, {
+    encoding,
     format: o.format,
     shardRows: o.shardRows,
     compression: o.compression,
@@ -368,12 +384,27 @@ function reportSink(
 export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
+  if (o.layout === "dense") {
+    checkDenseWidth(o.model, model, o.maxDenseColumns ?? DEFAULT_MAX_DENSE_COLUMNS);
+  }
   const stream = await openInput(
     data,
     o,
     model.columns.map((c) => c.name),
     typesFromModel(model),
   );
+  if (o.layout === "dense") {
+    // Blocks are no larger than the input.
+    const threads = o.threads ?? availableParallelism();
+    try {
+      const rows = (await rowsAtMost(stream)) ?? Number.POSITIVE_INFINITY;
+      const blockRows = Math.min(o.blockRows ?? DEFAULT_BLOCK_ROWS, rows);
+      checkDenseMemory(o.model, model, blockRows, threads, totalmem());
+    } catch (err) {
+      await stream.close();
+      throw err;
+    }
+  }
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run, [...stream.files, o.model]);
   const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
@@ -386,7 +417,12 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
     ),
   );
   if (result === null) return;
-  const written = await sink.finish({ columns: fields, layout: o.layout, ...spans });
+  const written = await sink.finish({
+    columns: fields,
+    layout: o.layout,
+    inputEncoding: o.encoding ?? "utf8",
+    ...spans,
+  });
   reportSink(o, "encoded", written, result, { layout: o.layout, columns: fields.length, ...spans });
 }
 
@@ -394,6 +430,8 @@ export interface InverseCommandOptions extends ReadOptions, SinkOptions {
   model: string;
   /** False with `--no-model-check`: decode input that records no model, or another one. */
   modelCheck?: boolean;
+  /** Encoding of CSV output (default: the one the transform's manifest records, else utf8). */
+  outputEncoding?: TextEncoding;
 }
 
 /**
@@ -441,10 +479,13 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
       throw err;
     });
   }
-  const sink = await openSink(o, runIdentity("inverse", model, stream, {}), [
-    ...stream.files,
-    o.model,
-  ]);
+  const encoding = await outputEncoding(encodedPath, o.outputEncoding);
+  const sink = await openSink(
+    o,
+    runIdentity("inverse", model, stream, { encoding }),
+    [...stream.files, o.model],
+    encoding,
+  );
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
     withRowPlace(encodedPath, stream.files, o, () =>
       decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
@@ -486,7 +527,15 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   const lost = result.columns.reduce((s, c) => s + (c.rows - c.compact.exact), 0);
   if (lost > 0) process.exitCode = 1;
   if (o.json) {
-    out(JSON.stringify({ ...result, seconds: commandSeconds(), peakRssMB: peakRssMB() }));
+    // JSON has no infinities: a mean log-likelihood of -Infinity is written as the string.
+    const finiteOrText = (_: string, v: unknown) =>
+      v === Number.NEGATIVE_INFINITY || v === Number.POSITIVE_INFINITY ? String(v) : v;
+    out(
+      JSON.stringify(
+        { ...result, seconds: commandSeconds(), peakRssMB: peakRssMB() },
+        finiteOrText,
+      ),
+    );
     return;
   }
   out(`rows ${result.rows}`);
@@ -506,6 +555,13 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
       ].join(" "),
     );
   }
+  for (const c of result.columns) {
+    if (c.meanLogLikelihood === Number.NEGATIVE_INFINITY) {
+      out(
+        `${c.name}: mean log-lik is -Infinity: a value lies so far from every mode that its log-density is below the smallest double (-1.8e308)`,
+      );
+    }
+  }
   out(
     lost === 0
       ? "every value came back bit for bit (compact layout)"
@@ -517,7 +573,7 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
 export async function compareCommand(
   a: string,
   b: string,
-  o: ReadOptions & StreamOptions,
+  o: ReadOptions & StreamOptions & { encodingB?: TextEncoding },
 ): Promise<void> {
   const progress = startProgress("compare", null, wantsProgress(o));
   let r: Awaited<ReturnType<typeof compareTables>>;
@@ -525,6 +581,7 @@ export async function compareCommand(
     r = await compareTables(a, b, {
       blockRows: o.blockRows,
       encoding: o.encoding,
+      encodingB: o.encodingB,
       escapeChar: o.escapeChar ?? null,
       onProgress: (n) => progress.update(n),
     });

@@ -13,6 +13,9 @@ import {
   threadsOption,
 } from "./option-checks.js";
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, mixedOption, reportError } from "./shared.js";
+import { handleSignals } from "./signals.js";
+
+handleSignals();
 
 // A reader that stops early (`modenorm inspect m.json --json | head`) is not an error.
 // Any other failure to write standard output (e.g. ENOSPC on a full disk) is bad output, not a bug.
@@ -33,7 +36,7 @@ const commands = () => import("./commands.js");
 const INPUT_HELP =
   "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
 const OUTPUT_HELP =
-  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (held in memory until written), or - for standard output (CSV, or --format arrow)";
+  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (written block by block to a hidden temporary file, moved into place when complete), or - for standard output (CSV, or --format arrow)";
 
 /** Options every streaming command shares. */
 function streamOptions(cmd: Command): Command {
@@ -211,6 +214,11 @@ sinkOptions(program.command("transform"))
       .choices(["compact", "dense"])
       .default("compact"),
   )
+  .option(
+    "--max-dense-columns <n>",
+    "widest dense layout allowed, in columns (default 4096: a wider one is refused before writing)",
+    positiveInt("--max-dense-columns"),
+  )
   .addOption(encodingOption())
   .addOption(escapeOption())
   .addOption(nonNumericOption())
@@ -238,6 +246,12 @@ sinkOptions(program.command("inverse"))
   .requiredOption("-m, --model <model.json>", "model file")
   .requiredOption("-o, --output <path>", OUTPUT_HELP)
   .addOption(encodingOption())
+  .addOption(
+    new Option(
+      "--output-encoding <enc>",
+      "text encoding of CSV output (default: the input encoding transform recorded in the encoded directory's manifest, else utf8)",
+    ).choices(["utf8", "latin1"]),
+  )
   .addOption(escapeOption())
   .option(
     "--no-model-check",
@@ -279,6 +293,12 @@ streamOptions(program.command("compare"))
   .argument("<a>", INPUT_HELP)
   .argument("<b>", "the other table (same kinds of input)")
   .addOption(encodingOption())
+  .addOption(
+    new Option(
+      "--encoding-b <enc>",
+      "CSV text encoding of <b> (default: that of --encoding)",
+    ).choices(["utf8", "latin1"]),
+  )
   .addOption(escapeOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm compare parts/ decoded/\n")

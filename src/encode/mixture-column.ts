@@ -295,7 +295,10 @@ export function fitModes(
   return { modes, meanLogLikelihood: modesLogLikelihood(modes, values, weights), heaviestOnly };
 }
 
-/** (Weighted) mean log-likelihood of values under the modes' plain mixture density. */
+/**
+ * (Weighted) mean log-likelihood of finite values under the modes' plain mixture density;
+ * -Infinity when a value's log-density is below the smallest double (never NaN for finite values).
+ */
 export function modesLogLikelihood(
   modes: readonly ModeSpec[],
   values: Float64Array,
@@ -308,7 +311,52 @@ export function modesLogLikelihood(
   const out = new Float64Array(3 + 3 * K);
   // The E-step kernel's Σ w log p is exactly the mixture's log density summed (WebAssembly SIMD).
   estep1dWasm(values, 0, values.length, weights, K, a, mu, b, out, new Float64Array(7 * K + 3));
-  return out[1]! / out[0]!;
+  const mean = out[1]! / out[0]!;
+  // The kernel's log-sum-exp gives NaN for a row whose every term is -Infinity: a value so far
+  // from every mode (e.g. 1e308 against modes of std 1e-3) that (x - mean)² / 2σ² overflows. Its
+  // true log-density is below -1.8e308, so the mean is honestly -Infinity; the exact loop says so.
+  if (!Number.isNaN(mean)) return mean;
+  const std = Float64Array.from(modes, (m) => m.std);
+  return logLikelihoodExact(values, weights, a, mu, std);
+}
+
+/**
+ * {@link modesLogLikelihood} row by row with exact math: a row whose log-density is below the
+ * smallest double counts as -Infinity (and so does the mean), never NaN. Finite values only.
+ */
+function logLikelihoodExact(
+  values: Float64Array,
+  weights: Float64Array | null,
+  a: Float64Array,
+  mu: Float64Array,
+  std: Float64Array,
+): number {
+  const K = a.length;
+  const t = new Float64Array(K);
+  let sum = 0;
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const w = weights === null ? 1 : weights[i]!;
+    if (w === 0) continue;
+    const x = values[i]!;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) {
+      // z = (x - mean) / σ, formed so that no step overflows unless z itself does.
+      const d = x - mu[k]!;
+      const z = Number.isFinite(d) ? d / std[k]! : 2 * ((0.5 * x - 0.5 * mu[k]!) / std[k]!);
+      t[k] = a[k]! - 0.5 * z * z;
+      if (t[k]! > max) max = t[k]!;
+    }
+    total += w;
+    if (max === Number.NEGATIVE_INFINITY) {
+      sum = Number.NEGATIVE_INFINITY;
+      continue;
+    }
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(t[k]! - max);
+    sum += w * (max + Math.log(s));
+  }
+  return sum / total;
 }
 
 /** Per-spec constants of the encode and decode loops. */

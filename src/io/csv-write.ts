@@ -1,5 +1,6 @@
 /**
- * Writing a `Table` as RFC 4180 CSV (UTF-8, LF line ends, header row), optionally gzip-compressed.
+ * Writing a `Table` as RFC 4180 CSV (UTF-8 or Latin-1, LF line ends, header row), optionally
+ * gzip-compressed.
  *
  * Values: float64/float32 in the shortest text that reads back to the same double
  * (`String(x)`, with `-0`, `NaN`, `Infinity`, `-Infinity`); int64 exactly; bool `true`/`false`;
@@ -11,8 +12,9 @@ import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
-import { DEFAULT_NULL_VALUES } from "./options.js";
+import { DEFAULT_NULL_VALUES, type TextEncoding } from "./options.js";
 import { formatTimestamp } from "./timestamp.js";
 
 /** Rows formatted per block: bounds the strings alive at once. */
@@ -110,9 +112,42 @@ export function* csvBlocks(table: Table, header = true): Generator<string> {
   }
 }
 
+const NOT_LATIN1 = /[\u0100-\u{10ffff}]/u;
+
+/**
+ * CSV text as the bytes of `encoding`: UTF-8 as it is (a string), Latin-1 (ISO-8859-1) one byte a
+ * character.
+ * @throws InvalidInputError text with a character Latin-1 does not have, naming `path`, the
+ *   character and its code point.
+ */
+export function encodeCsvText(text: string, encoding: TextEncoding, path: string): string | Buffer {
+  if (encoding === "utf8") return text;
+  const bad = NOT_LATIN1.exec(text);
+  if (bad !== null) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    const line = text
+      .slice(Math.max(0, text.lastIndexOf("\n", bad.index) + 1), bad.index + 20)
+      .split("\n")[0];
+    throw new InvalidInputError(
+      `${path}: cannot be written in Latin-1 (ISO-8859-1): the text holds ${JSON.stringify(bad[0])} (U+${code}) in ${JSON.stringify(line)}, which Latin-1 does not have; write UTF-8 instead (--output-encoding utf8)`,
+    );
+  }
+  return Buffer.from(text, "latin1");
+}
+
 /** Writes `table` as CSV to `path` (a new file; it must not exist). */
-export async function writeCsv(path: string, table: Table, gzip: boolean): Promise<void> {
-  const source = Readable.from(csvBlocks(table));
+export async function writeCsv(
+  path: string,
+  table: Table,
+  gzip: boolean,
+  encoding: TextEncoding = "utf8",
+  name = path,
+): Promise<void> {
+  const source = Readable.from(
+    (function* () {
+      for (const text of csvBlocks(table)) yield encodeCsvText(text, encoding, name);
+    })(),
+  );
   const sink = createWriteStream(path, { flags: "wx" });
   if (gzip) await pipeline(source, createGzip(), sink);
   else await pipeline(source, sink);

@@ -73,6 +73,8 @@ export interface WriteTableOptions {
   overwrite?: boolean;
   /** Parquet compression (default `none`). */
   compression?: ParquetCompression;
+  /** Text encoding of CSV output (default `utf8`). */
+  encoding?: TextEncoding;
 }
 
 export const DEFAULT_NULL_VALUES: readonly string[] = ["", "NA", "null", "NULL"];

@@ -599,33 +599,56 @@ function footer(
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
+/** A Parquet file of fixed-width columns being written part by part ({@link openFixedParquet}). */
+export interface FixedParquetWriter {
+  /** Appends a part (the same columns as the first) as row groups that never span parts. */
+  write(part: Table): Promise<void>;
+  /** Writes the footer and closes the file. */
+  close(): Promise<void>;
+  /** Closes the file after a failure (it is left incomplete: the caller removes it). */
+  abort(): Promise<void>;
+}
+
 /**
- * Writes the table made of `parts` (consecutive rows, the same fixed-width columns, see
- * {@link isFixedWidthTable}) as an uncompressed Parquet file at `path`, which must not exist, in
- * row groups of at most `rowGroupRows` rows (a row group never spans two parts). The file is written
- * past the page cache where the file system allows (see `direct-write.ts`; `direct: false` never).
+ * Starts an uncompressed Parquet file at `path`, which must not exist, for parts of fixed-width
+ * columns (see {@link isFixedWidthTable}), in row groups of at most `rowGroupRows` rows. The file
+ * is written past the page cache where the file system allows (see `direct-write.ts`;
+ * `direct: false` never). Each part's bytes are copied or written by the time `write` resolves,
+ * so the caller may then reuse its arrays.
  */
-export async function writeFixedParquet(
+export async function openFixedParquet(
   path: string,
-  parts: readonly Table[],
   options: { rowGroupRows?: number; direct?: boolean } = {},
-): Promise<void> {
+): Promise<FixedParquetWriter> {
   const rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
-  const first = parts[0]!;
   const out = await createSequentialFile(path, { direct: options.direct });
   const scratch = spareScratch.pop() ?? new ChunkScratch();
-  let ok = false;
+  let first: Table | null = null;
+  let offset = 0;
+  let rows = 0;
+  let done = false;
+  const groups: { rows: number; chunks: ChunkMeta[] }[] = [];
+  // The writer copies each piece into its staging buffer: pieces go to it as they are made.
+  const push = async (b: Uint8Array) => {
+    await out.write(b);
+    offset += b.length;
+  };
+  const end = async (ok: boolean) => {
+    if (done) return;
+    done = true;
+    spareScratch.push(scratch);
+    if (ok) await out.close();
+    else await out.close().catch(() => undefined);
+  };
   try {
-    // The writer copies each piece into its staging buffer: pieces go to it as they are made.
-    let offset = 0;
-    const push = async (b: Uint8Array) => {
-      await out.write(b);
-      offset += b.length;
-    };
     await push(MAGIC);
-    const groups: { rows: number; chunks: ChunkMeta[] }[] = [];
-    let rows = 0;
-    for (const part of parts) {
+  } catch (err) {
+    await end(false);
+    throw err;
+  }
+  return {
+    async write(part) {
+      first ??= part;
       const cols = part.columns as FixedColumn[];
       for (let start = 0; start < part.rows; start += rowGroupRows) {
         const n = Math.min(rowGroupRows, part.rows - start);
@@ -644,18 +667,39 @@ export async function writeFixedParquet(
         groups.push({ rows: n, chunks });
       }
       rows += part.rows;
-    }
-    const meta = footer(first, rows, groups);
-    await push(meta);
-    const tail = new Uint8Array(8);
-    new DataView(tail.buffer).setUint32(0, meta.length, true);
-    tail.set(MAGIC, 4);
-    await push(tail);
-    ok = true;
-  } finally {
+    },
+    async close() {
+      if (first === null) throw new Error("a Parquet file needs at least one part");
+      const meta = footer(first, rows, groups);
+      await push(meta);
+      const tail = new Uint8Array(8);
+      new DataView(tail.buffer).setUint32(0, meta.length, true);
+      tail.set(MAGIC, 4);
+      await push(tail);
+      await end(true);
+    },
+    abort: () => end(false),
+  };
+}
+
+/**
+ * Writes the table made of `parts` (consecutive rows, the same fixed-width columns, see
+ * {@link isFixedWidthTable}) as an uncompressed Parquet file at `path`, which must not exist, in
+ * row groups of at most `rowGroupRows` rows (a row group never spans two parts). The file is written
+ * past the page cache where the file system allows (see `direct-write.ts`; `direct: false` never).
+ */
+export async function writeFixedParquet(
+  path: string,
+  parts: readonly Table[],
+  options: { rowGroupRows?: number; direct?: boolean } = {},
+): Promise<void> {
+  const writer = await openFixedParquet(path, options);
+  try {
+    for (const part of parts) await writer.write(part);
+    await writer.close();
+  } catch (err) {
     // After a failure the first error is the one to report.
-    spareScratch.push(scratch);
-    if (ok) await out.close();
-    else await out.close().catch(() => undefined);
+    await writer.abort();
+    throw err;
   }
 }

@@ -29,11 +29,10 @@ import {
 import duckdb from "@duckdb/node-bindings";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table } from "../core/table.js";
-import { concatTables } from "./columns.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
 import { IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
-import { isFixedWidthTable, writeFixedParquet } from "./parquet-fixed.js";
+import { type FixedParquetWriter, isFixedWidthTable, openFixedParquet } from "./parquet-fixed.js";
 import { TIMESTAMP_UNITS_KEY } from "./parquet-read.js";
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
@@ -139,10 +138,124 @@ export function checkParquetNames(path: string, table: Table): void {
   }
 }
 
+/** A Parquet file being written block by block ({@link openParquetWriter}). */
+export interface ParquetWriter {
+  /** Appends a part with the same columns as the first. */
+  write(part: Table): Promise<void>;
+  /** Writes the file. */
+  close(): Promise<void>;
+  /** Gives up (the file may be incomplete: the caller removes it). */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts a Parquet file at `tmpPath` (a new file) for parts with the columns of `first`; messages
+ * name `path`, the file the caller asked for. Uncompressed fixed-width tables take the fast writer
+ * (`parquet-fixed.ts`), which writes each part as it comes; everything else goes to DuckDB, whose
+ * appender copies each part into a temporary table (held by DuckDB, which spills to its temporary
+ * directory beyond its memory limit) written by `COPY … TO` at `close`. Either way the caller may
+ * reuse a part's arrays once `write` resolves.
+ */
+export async function openParquetWriter(
+  tmpPath: string,
+  first: Table,
+  path = tmpPath,
+  compression: ParquetCompression = "none",
+): Promise<ParquetWriter> {
+  checkParquetNames(path, first);
+  const cannotWrite = (err: unknown) =>
+    new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
+  if (compression === "none" && isFixedWidthTable(first)) {
+    let fixed: FixedParquetWriter;
+    try {
+      fixed = await openFixedParquet(tmpPath);
+    } catch (err) {
+      throw cannotWrite(err);
+    }
+    return {
+      write: (part) => fixed.write(part).catch((err) => Promise.reject(cannotWrite(err))),
+      close: () => fixed.close().catch((err) => Promise.reject(cannotWrite(err))),
+      abort: () => fixed.abort(),
+    };
+  }
+  const types = first.columns.map(duckType);
+  const units: Record<string, string> = {};
+  for (const c of first.columns) if (c.type === "timestamp") units[c.name] = c.unit;
+  const con = await connectDuckDb();
+  let appender: DuckDBAppender | null = null;
+  const fail = (err: unknown): Error => {
+    if (err instanceof InvalidInputError || err instanceof IoError) return err;
+    if (duckDbMessage(err).startsWith("IO Error")) {
+      return new IoError(`${path}: cannot write: ${duckDbMessage(err)}`, { cause: err });
+    }
+    return new InvalidInputError(
+      `${path}: DuckDB could not write the table: ${duckDbMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  };
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    try {
+      appender?.closeSync();
+    } catch {
+      // already failing; the first error is the one to report
+    }
+    appender = null;
+    con.closeSync();
+  };
+  try {
+    const columnsSql = first.columns.map((c, j) => `${sqlIdent(c.name)} ${types[j]!.toString()}`);
+    await con.run(`CREATE TEMP TABLE modenorm_out (${columnsSql.join(", ")})`);
+    appender = await con.createAppender("modenorm_out", "main", "temp");
+  } catch (err) {
+    release();
+    throw fail(err);
+  }
+  return {
+    async write(table) {
+      try {
+        for (let start = 0; start < table.rows; start += CHUNK_ROWS) {
+          const n = Math.min(CHUNK_ROWS, table.rows - start);
+          const chunk = DuckDBDataChunk.create(types, n);
+          for (let j = 0; j < table.columns.length; j++)
+            fillVector(chunk, j, table.columns[j]!, start, n);
+          appender!.appendDataChunk(chunk);
+        }
+      } catch (err) {
+        throw fail(err);
+      }
+    },
+    async close() {
+      try {
+        appender!.closeSync();
+        appender = null;
+        const kv =
+          Object.keys(units).length > 0
+            ? `, KV_METADATA {'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}}`
+            : "";
+        await con.run(
+          `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${compression === "zstd" ? "zstd" : "uncompressed"}${kv})`,
+        );
+      } catch (err) {
+        throw fail(err);
+      } finally {
+        release();
+      }
+    },
+    async abort() {
+      release();
+    },
+  };
+}
+
 /**
  * Writes the table made of `parts` (consecutive rows, the same columns) as a Parquet file at
- * `tmpPath` (a new file); messages name `path`, the file the caller asked for. Uncompressed fixed-width tables take the fast writer (`parquet-fixed.ts`),
- * everything else DuckDB.
+ * `tmpPath` (a new file); messages name `path`, the file the caller asked for. Uncompressed
+ * fixed-width tables take the fast writer (`parquet-fixed.ts`), everything else DuckDB.
  */
 export async function writeParquet(
   tmpPath: string,
@@ -150,61 +263,12 @@ export async function writeParquet(
   path = tmpPath,
   compression: ParquetCompression = "none",
 ): Promise<void> {
-  checkParquetNames(path, parts[0]!);
-  if (compression === "none" && isFixedWidthTable(parts[0]!)) {
-    try {
-      await writeFixedParquet(tmpPath, parts);
-    } catch (err) {
-      throw new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
-    }
-    return;
-  }
-  const table = concatTables(
-    parts,
-    parts.reduce((n, p) => n + p.rows, 0),
-  );
-  const types = table.columns.map(duckType);
-  const units: Record<string, string> = {};
-  for (const c of table.columns) if (c.type === "timestamp") units[c.name] = c.unit;
-  const con = await connectDuckDb();
-  let appender: DuckDBAppender | null = null;
+  const writer = await openParquetWriter(tmpPath, parts[0]!, path, compression);
   try {
-    const columnsSql = table.columns.map((c, j) => `${sqlIdent(c.name)} ${types[j]!.toString()}`);
-    await con.run(`CREATE TEMP TABLE modenorm_out (${columnsSql.join(", ")})`);
-    appender = await con.createAppender("modenorm_out", "main", "temp");
-    for (let start = 0; start < table.rows; start += CHUNK_ROWS) {
-      const n = Math.min(CHUNK_ROWS, table.rows - start);
-      const chunk = DuckDBDataChunk.create(types, n);
-      for (let j = 0; j < table.columns.length; j++)
-        fillVector(chunk, j, table.columns[j]!, start, n);
-      appender.appendDataChunk(chunk);
-    }
-    appender.closeSync();
-    appender = null;
-    const kv =
-      Object.keys(units).length > 0
-        ? `, KV_METADATA {'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}}`
-        : "";
-    await con.run(
-      `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${compression === "zstd" ? "zstd" : "uncompressed"}${kv})`,
-    );
+    for (const part of parts) await writer.write(part);
+    await writer.close();
   } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    if (duckDbMessage(err).startsWith("IO Error")) {
-      throw new IoError(`${path}: cannot write: ${duckDbMessage(err)}`, { cause: err });
-    }
-    throw new InvalidInputError(
-      `${path}: DuckDB could not write the table: ${duckDbMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
-  } finally {
-    try {
-      appender?.closeSync();
-    } catch {
-      // already failing; the first error is the one to report
-    }
-    con.closeSync();
+    await writer.abort();
+    throw err;
   }
 }

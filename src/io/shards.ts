@@ -23,7 +23,7 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 import { makeDirectory } from "./make-dir.js";
-import type { ParquetCompression } from "./options.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
 import { checkUnlocked, LOCK_NAME, lockOutput, type OutputLock } from "./output-lock.js";
 import { writeAtomically } from "./safe-write.js";
 import { writeTableParts } from "./table-io.js";
@@ -71,6 +71,8 @@ export interface ShardedOutputOptions {
   resume?: boolean;
   /** Compression of Parquet shards (default `none`). */
   compression?: ParquetCompression;
+  /** Text encoding of CSV shards (default `utf8`). */
+  encoding?: TextEncoding;
   /** What makes two runs the same (compared on resume); JSON data. */
   run: Record<string, unknown>;
 }
@@ -237,7 +239,11 @@ export async function openShardedOutput(
       const file = shardName(index, options.format);
       const full = join(partial, file);
       try {
-        await writeTableParts(full, parts, { overwrite: true, compression: options.compression });
+        await writeTableParts(full, parts, {
+          overwrite: true,
+          compression: options.compression,
+          encoding: options.encoding,
+        });
       } catch (err) {
         await lock.release();
         if (!(err instanceof IoError)) throw err;

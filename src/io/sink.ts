@@ -2,9 +2,9 @@
  * Where a stream of blocks goes: standard output (CSV), one file, or a directory of shards.
  *
  * - `-`: CSV on standard output, block by block, honouring back-pressure.
- * - a path ending in `.parquet`, `.csv` or `.csv.gz`: one file, written when the input ends
- *   through a temporary name (so it appears only when complete). It holds the whole output in
- *   memory until then: use a directory for outputs larger than memory.
+ * - a path ending in `.parquet`, `.csv`, `.csv.gz`, `.arrow` or `.arrows`: one file, written block
+ *   by block into a temporary file that is moved into place when complete ({@link openFileSink}),
+ *   so it appears only when whole; memory: about one block.
  * - any other path: a directory of shards of `shardRows` rows with a manifest
  *   ({@link openShardedOutput}), in bounded memory, resumable.
  */
@@ -13,14 +13,12 @@ import { RecordBatchStreamWriter } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
-import { concatTables } from "./columns.js";
-import { csvBlocks } from "./csv-write.js";
+import { csvBlocks, encodeCsvText } from "./csv-write.js";
+import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
-import type { ParquetCompression } from "./options.js";
-import { checkWritable } from "./safe-write.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
 import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
 import type { TableBlock } from "./stream.js";
-import { writeTable } from "./table-io.js";
 
 /** Options of {@link openTableSink}. */
 export interface TableSinkOptions {
@@ -38,6 +36,8 @@ export interface TableSinkOptions {
   resume?: boolean;
   /** Parquet compression of a `.parquet` file or of Parquet shards (default `none`). */
   compression?: ParquetCompression;
+  /** Text encoding of CSV output: a file, CSV shards or standard output (default `utf8`). */
+  encoding?: TextEncoding;
   /** The run's identity, recorded in a directory output's manifest and compared on resume. */
   run?: Record<string, unknown>;
 }
@@ -116,7 +116,7 @@ function stdoutArrowSink(): TableSink {
   };
 }
 
-function stdoutSink(): TableSink {
+function stdoutSink(encoding: TextEncoding): TableSink {
   let rows = 0;
   let first = true;
   return {
@@ -125,7 +125,8 @@ function stdoutSink(): TableSink {
     async write(block, release) {
       // The header line comes with the first block only.
       for (const text of csvBlocks(block.table, first)) {
-        if (!process.stdout.write(text)) await once(process.stdout, "drain");
+        const bytes = encodeCsvText(text, encoding, "-");
+        if (!process.stdout.write(bytes)) await once(process.stdout, "drain");
       }
       first = false;
       rows += block.table.rows;
@@ -156,37 +157,25 @@ export async function openTableSink(
         `-: standard output can carry CSV or an Arrow IPC stream (--format csv or arrow), not ${options.format}`,
       );
     }
-    return stdoutSink();
+    return stdoutSink(options.encoding ?? "utf8");
   }
   if (tableFormatOf(path) !== null) {
-    await checkWritable(path, options.overwrite === true);
-    const parts: Table[] = [];
-    let empty: Table | null = null;
+    const file = await openFileSink(path, {
+      overwrite: options.overwrite,
+      compression: options.compression,
+      encoding: options.encoding,
+    });
     return {
       alreadyComplete: false,
       done: () => false,
-      async write(block) {
-        if (block.table.rows > 0) parts.push(block.table);
-        else empty = block.table;
+      async write(block, release) {
+        await file.write(block.table);
+        release?.();
       },
       async finish() {
-        const table =
-          parts.length > 0
-            ? concatTables(
-                parts,
-                parts.reduce((n, p) => n + p.rows, 0),
-              )
-            : empty;
-        if (table === null) throw new InvalidInputError(`${path}: no rows to write`);
-        await writeTable(path, table, {
-          overwrite: options.overwrite,
-          compression: options.compression,
-        });
-        return { kind: "file", path, rows: table.rows };
+        return { kind: "file", path, rows: await file.finish() };
       },
-      async abort() {
-        parts.length = 0;
-      },
+      abort: () => file.abort(),
     };
   }
   const shardRows = options.shardRows ?? SHARD_BLOCKS * blockRows;
@@ -200,6 +189,7 @@ export async function openTableSink(
     overwrite: options.overwrite,
     resume: options.resume,
     compression: options.compression,
+    encoding: options.encoding,
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
   let pending: Table[] = [];

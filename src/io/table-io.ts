@@ -89,9 +89,13 @@ export async function writeTableParts(
   );
   switch (format) {
     case "csv":
-      return writeAtomically(path, overwrite, (tmp) => writeCsv(tmp, table, false));
+      return writeAtomically(path, overwrite, (tmp) =>
+        writeCsv(tmp, table, false, options.encoding, path),
+      );
     case "csv.gz":
-      return writeAtomically(path, overwrite, (tmp) => writeCsv(tmp, table, true));
+      return writeAtomically(path, overwrite, (tmp) =>
+        writeCsv(tmp, table, true, options.encoding, path),
+      );
     case "arrow":
     case "arrows":
       return writeAtomically(path, overwrite, (tmp) => writeArrowFile(tmp, table, format));

@@ -1,0 +1,216 @@
+/**
+ * One output file written block by block: `.csv`, `.csv.gz`, `.parquet`, `.arrow` (IPC file) or
+ * `.arrows` (IPC stream). Blocks go to a hidden temporary file beside the output as they come
+ * (memory: about one block), and the file is moved into place when complete (`safe-write.ts`), so
+ * the output appears only when whole; a failure, an abort or the end of the process removes the
+ * temporary file.
+ *
+ * The values are those a whole-table write (`writeTable`) gives: CSV and gzip bytes are the same
+ * (the same text in the same order; deflate's output does not depend on how its input is cut);
+ * Arrow files hold one record batch per block instead of one in all, Parquet row groups end at
+ * block boundaries.
+ */
+import { createWriteStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import type { Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter } from "apache-arrow";
+import { assertUnreachable, InvalidInputError } from "../core/errors.js";
+import type { Table } from "../core/table.js";
+import { batchOfTable } from "./arrow.js";
+import { checkTable } from "./columns.js";
+import { csvBlocks, encodeCsvText } from "./csv-write.js";
+import { formatOf } from "./format.js";
+import type { ParquetCompression, TextEncoding } from "./options.js";
+import { openParquetWriter } from "./parquet-write.js";
+import { createTempFile, ioErrorOf, type TempFile } from "./safe-write.js";
+
+/** Writes blocks of one format into a new file. */
+interface BlockWriter {
+  /** Writes a block; its arrays are no longer read once this resolves. */
+  write(table: Table): Promise<void>;
+  close(): Promise<void>;
+  /** Stops after a failure (the file is then removed by the caller). */
+  abort(): Promise<void>;
+}
+
+async function openCsvWriter(
+  path: string,
+  tmp: string,
+  gzip: boolean,
+  encoding: TextEncoding,
+): Promise<BlockWriter> {
+  const file = createWriteStream(tmp, { flags: "wx" });
+  const gz = gzip ? createGzip() : null;
+  const head: Writable = gz ?? file;
+  const done = gz !== null ? pipeline(gz, file) : finished(file);
+  let failure: { error: unknown } | null = null;
+  done.catch((error) => {
+    failure = { error };
+  });
+  let header = true;
+  return {
+    async write(table) {
+      for (const text of csvBlocks(table, header)) {
+        if (failure !== null) throw failure.error;
+        const bytes = encodeCsvText(text, encoding, path);
+        // Back-pressure: wait while the file (or gzip) is behind.
+        if (!head.write(bytes))
+          await Promise.race([done, new Promise((r) => head.once("drain", r))]);
+      }
+      header = false;
+      if (failure !== null) throw failure.error;
+    },
+    async close() {
+      head.end();
+      await done;
+    },
+    async abort() {
+      head.destroy();
+      file.destroy();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** Collects what an Arrow writer emits, to be written to the file after each batch. */
+class ChunkQueue extends AsyncByteQueue {
+  chunks: Uint8Array[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: the base class's parameter type is not exported
+  override write(value: any): void {
+    const b: Uint8Array = ArrayBuffer.isView(value)
+      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : new Uint8Array(value);
+    if (b.byteLength > 0) this.chunks.push(b);
+  }
+}
+
+async function openArrowWriter(tmp: string, format: "arrow" | "arrows"): Promise<BlockWriter> {
+  const fh: FileHandle = await open(tmp, "wx");
+  const queue = new ChunkQueue();
+  const writer = format === "arrow" ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+  writer.reset(queue);
+  // The chunks are views of the block's arrays: written before `write` resolves.
+  const flush = async () => {
+    for (const b of queue.chunks) {
+      let done = 0;
+      while (done < b.length) done += (await fh.write(b, done, b.length - done)).bytesWritten;
+    }
+    queue.chunks = [];
+  };
+  let closed = false;
+  return {
+    async write(table) {
+      writer.write(batchOfTable(table));
+      await flush();
+    },
+    async close() {
+      writer.finish();
+      await flush();
+      closed = true;
+      await fh.close();
+    },
+    async abort() {
+      queue.chunks = [];
+      if (!closed) await fh.close().catch(() => undefined);
+      closed = true;
+    },
+  };
+}
+
+function openBlockWriter(
+  path: string,
+  tmp: string,
+  first: Table,
+  compression: ParquetCompression,
+  encoding: TextEncoding,
+): Promise<BlockWriter> {
+  const format = formatOf(path);
+  switch (format) {
+    case "csv":
+      return openCsvWriter(path, tmp, false, encoding);
+    case "csv.gz":
+      return openCsvWriter(path, tmp, true, encoding);
+    case "parquet":
+      return openParquetWriter(tmp, first, path, compression);
+    case "arrow":
+    case "arrows":
+      return openArrowWriter(tmp, format);
+    default:
+      return assertUnreachable(format);
+  }
+}
+
+/** One output file being written ({@link openFileSink}). */
+export interface FileSink {
+  /** Writes a block (blocks in row order); its arrays are no longer read once this resolves. */
+  write(table: Table): Promise<void>;
+  /** Completes the file and moves it into place; returns the rows written. */
+  finish(): Promise<number>;
+  /** Removes what was written. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens `path` (a file name with a table extension) for writing block by block.
+ * @throws IoError the path exists (without `overwrite`) or its directory does not.
+ */
+export async function openFileSink(
+  path: string,
+  options: { overwrite?: boolean; compression?: ParquetCompression; encoding?: TextEncoding } = {},
+): Promise<FileSink> {
+  const temp: TempFile = await createTempFile(path, options.overwrite === true);
+  let writer: BlockWriter | null = null;
+  let empty: Table | null = null;
+  let rows = 0;
+  const start = async (first: Table) => {
+    writer = await openBlockWriter(
+      path,
+      temp.tmp,
+      first,
+      options.compression ?? "none",
+      options.encoding ?? "utf8",
+    );
+    return writer;
+  };
+  const fail = async (err: unknown): Promise<never> => {
+    await writer?.abort().catch(() => undefined);
+    await temp.discard();
+    throw ioErrorOf(path, err);
+  };
+  return {
+    async write(table) {
+      // Rows come from the blocks that have some; an empty block only gives the columns.
+      if (table.rows === 0) {
+        empty ??= table;
+        return;
+      }
+      try {
+        checkTable(path, table);
+        await (writer ?? (await start(table))).write(table);
+        rows += table.rows;
+      } catch (err) {
+        return fail(err);
+      }
+    },
+    async finish() {
+      try {
+        if (writer === null) {
+          if (empty === null) throw new InvalidInputError(`${path}: no rows to write`);
+          checkTable(path, empty);
+          await (await start(empty)).write(empty);
+        }
+        await writer!.close();
+        await temp.commit();
+      } catch (err) {
+        return fail(err);
+      }
+      return rows;
+    },
+    async abort() {
+      await writer?.abort().catch(() => undefined);
+      await temp.discard();
+    },
+  };
+}
