@@ -255,13 +255,13 @@ sinkOptions(program.command("inverse"))
   .addOption(escapeOption())
   .option(
     "--no-model-check",
-    "decode even input that does not record this model: a single file, standard input, generated rows (a directory written by transform records its model's SHA-256, checked by default)",
+    "decode input that records another model, or none: a CSV or Arrow file, standard input, rows a generator made (a directory or a Parquet file written by transform records its model's SHA-256, checked by default)",
   )
   .option("--overwrite", "replace the output if it exists")
   .option("--json", "print a JSON summary")
   .addHelpText(
     "after",
-    "\nExamples:\n  modenorm inverse encoded/ -m model.json -o decoded/\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv --no-model-check   # a single file records no model",
+    "\nExamples:\n  modenorm inverse encoded/ -m model.json -o decoded/\n  modenorm inverse encoded.parquet -m model.json -o decoded.csv\n  modenorm inverse synthetic.csv -m model.json -o decoded.csv --no-model-check   # generated rows record no model",
   )
   .action(async (data: string, o) => {
     checkShardRows(o);

@@ -125,6 +125,7 @@ function openBlockWriter(
   first: Table,
   compression: ParquetCompression,
   encoding: TextEncoding,
+  metadata: Readonly<Record<string, string>>,
 ): Promise<BlockWriter> {
   const format = formatOf(path);
   switch (format) {
@@ -133,7 +134,7 @@ function openBlockWriter(
     case "csv.gz":
       return openCsvWriter(path, tmp, true, encoding);
     case "parquet":
-      return openParquetWriter(tmp, first, path, compression);
+      return openParquetWriter(tmp, first, path, compression, metadata);
     case "arrow":
     case "arrows":
       return openArrowWriter(tmp, format);
@@ -158,7 +159,13 @@ export interface FileSink {
  */
 export async function openFileSink(
   path: string,
-  options: { overwrite?: boolean; compression?: ParquetCompression; encoding?: TextEncoding } = {},
+  options: {
+    overwrite?: boolean;
+    compression?: ParquetCompression;
+    encoding?: TextEncoding;
+    /** Key-value metadata, kept where the format has a place for it (Parquet's footer). */
+    metadata?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<FileSink> {
   const temp: TempFile = await createTempFile(path, options.overwrite === true);
   let writer: BlockWriter | null = null;
@@ -171,6 +178,7 @@ export async function openFileSink(
       first,
       options.compression ?? "none",
       options.encoding ?? "utf8",
+      options.metadata ?? {},
     );
     return writer;
   };

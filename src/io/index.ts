@@ -3,6 +3,7 @@ export * from "./format.js";
 export * from "./options.js";
 export * from "./output-guard.js";
 export * from "./output-lock.js";
+export { readParquetKeyValues } from "./parquet-fixed-read.js";
 export * from "./shards.js";
 export * from "./sink.js";
 export * from "./stream.js";

@@ -264,6 +264,39 @@ export async function openFixedParquet(path: string): Promise<FixedParquetFile |
   }
 }
 
+/**
+ * The key-value metadata of a Parquet file's footer (any writer's), or null when `path` is not a
+ * readable Parquet file. Reads only the footer.
+ */
+export async function readParquetKeyValues(path: string): Promise<Map<string, string> | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (size < 12) return null;
+    const tail = new Uint8Array(8);
+    await handle.read(tail, 0, 8, size - 8);
+    if (text.decode(tail.subarray(4)) !== "PAR1") return null;
+    const metaLen = new DataView(tail.buffer).getUint32(0, true);
+    if (metaLen + 12 > size) return null;
+    const meta = new Uint8Array(metaLen);
+    await handle.read(meta, 0, metaLen, size - 8 - metaLen);
+    const kv = new Map<string, string>();
+    const list = new ThriftReader(meta).struct().get(5);
+    if (Array.isArray(list))
+      for (const e of list as TStruct[]) kv.set(str(e.get(1)), str(e.get(2)));
+    return kv;
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Where the last {@link runHeader} ended. */
 let headerEnd = 0;
 

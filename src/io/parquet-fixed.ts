@@ -549,6 +549,7 @@ function footer(
   table: Table,
   rows: number,
   groups: { rows: number; chunks: ChunkMeta[] }[],
+  metadata: Readonly<Record<string, string>>,
 ): Uint8Array {
   const t = new ThriftWriter();
   const cols = table.columns as FixedColumn[];
@@ -592,6 +593,13 @@ function footer(
     t.i64(5, g.chunks[0]!.offset);
     t.i64(6, bytes);
   });
+  const kv = Object.entries(metadata);
+  if (kv.length > 0) {
+    t.structList(5, kv, ([key, value]) => {
+      t.string(1, key);
+      t.string(2, value);
+    });
+  }
   t.string(6, "modenorm");
   t.stop();
   return t.take();
@@ -618,7 +626,12 @@ export interface FixedParquetWriter {
  */
 export async function openFixedParquet(
   path: string,
-  options: { rowGroupRows?: number; direct?: boolean } = {},
+  options: {
+    rowGroupRows?: number;
+    direct?: boolean;
+    /** Key-value metadata of the footer. */
+    metadata?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<FixedParquetWriter> {
   const rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
   const out = await createSequentialFile(path, { direct: options.direct });
@@ -670,7 +683,7 @@ export async function openFixedParquet(
     },
     async close() {
       if (first === null) throw new Error("a Parquet file needs at least one part");
-      const meta = footer(first, rows, groups);
+      const meta = footer(first, rows, groups, options.metadata ?? {});
       await push(meta);
       const tail = new Uint8Array(8);
       new DataView(tail.buffer).setUint32(0, meta.length, true);

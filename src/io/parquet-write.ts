@@ -161,6 +161,7 @@ export async function openParquetWriter(
   first: Table,
   path = tmpPath,
   compression: ParquetCompression = "none",
+  metadata: Readonly<Record<string, string>> = {},
 ): Promise<ParquetWriter> {
   checkParquetNames(path, first);
   const cannotWrite = (err: unknown) =>
@@ -168,7 +169,7 @@ export async function openParquetWriter(
   if (compression === "none" && isFixedWidthTable(first)) {
     let fixed: FixedParquetWriter;
     try {
-      fixed = await openFixedParquet(tmpPath);
+      fixed = await openFixedParquet(tmpPath, { metadata });
     } catch (err) {
       throw cannotWrite(err);
     }
@@ -233,10 +234,11 @@ export async function openParquetWriter(
       try {
         appender!.closeSync();
         appender = null;
-        const kv =
-          Object.keys(units).length > 0
-            ? `, KV_METADATA {'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}}`
-            : "";
+        const pairs = Object.entries(metadata).map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`);
+        if (Object.keys(units).length > 0) {
+          pairs.push(`'${TIMESTAMP_UNITS_KEY}': ${sqlString(JSON.stringify(units))}`);
+        }
+        const kv = pairs.length > 0 ? `, KV_METADATA {${pairs.join(", ")}}` : "";
         await con.run(
           `COPY modenorm_out TO ${sqlString(tmpPath)} (FORMAT parquet, COMPRESSION ${compression === "zstd" ? "zstd" : "uncompressed"}${kv})`,
         );

@@ -47,6 +47,9 @@ export interface TableSinkOptions {
  * three shards of output at once).
  */
 export const SHARD_BLOCKS = 2;
+/** The key of a Parquet output's footer metadata that holds the run's identity (JSON). */
+export const RUN_METADATA_KEY = "modenorm.run";
+
 /** Default rows per shard with the default block size of 2^20 rows. */
 export const DEFAULT_SHARD_ROWS = SHARD_BLOCKS * 1_048_576;
 
@@ -164,6 +167,9 @@ export async function openTableSink(
       overwrite: options.overwrite,
       compression: options.compression,
       encoding: options.encoding,
+      // A Parquet file records the run (its model's checksum) as a manifest does for a directory.
+      metadata:
+        options.run === undefined ? {} : { [RUN_METADATA_KEY]: JSON.stringify(options.run) },
     });
     return {
       alreadyComplete: false,

@@ -173,17 +173,30 @@ describe("inverse decodes only with the model the data was encoded with", () => 
     });
   });
 
-  test("input that records no model needs --no-model-check; a decoded table is refused", async () => {
+  test("a Parquet file records its model; CSV records none and needs --no-model-check", async () => {
     await inTempDir((dir) => {
       put(dir, "a.csv", xCsv(100));
+      put(dir, "b.csv", xCsv(100, 40));
       ok(dir, ["fit", "a.csv", "-o", "m.json"]);
-      ok(dir, ["transform", "a.csv", "-m", "m.json", "-o", "enc.parquet"]);
-      fails(dir, ["inverse", "enc.parquet", "-m", "m.json", "-o", "dec.csv"], BAD_INPUT, [
-        "enc.parquet",
+      ok(dir, ["fit", "b.csv", "-o", "other.json"]);
+      // Both Parquet writers: the fixed-width one (uncompressed) and DuckDB's (zstd).
+      for (const compression of ["none", "zstd"]) {
+        const enc = `enc-${compression}.parquet`;
+        ok(dir, ["transform", "a.csv", "-m", "m.json", "-o", enc, "--compression", compression]);
+        fails(dir, ["inverse", enc, "-m", "other.json", "-o", "x.csv"], BAD_INPUT, [
+          enc,
+          "was encoded with the model of SHA-256",
+        ]);
+        ok(dir, ["inverse", enc, "-m", "m.json", "-o", `dec-${compression}.csv`]);
+        ok(dir, ["compare", "a.csv", `dec-${compression}.csv`]);
+      }
+      ok(dir, ["transform", "a.csv", "-m", "m.json", "-o", "enc.csv"]);
+      fails(dir, ["inverse", "enc.csv", "-m", "m.json", "-o", "dec.csv"], BAD_INPUT, [
+        "enc.csv",
         "records no model",
         "--no-model-check",
       ]);
-      ok(dir, ["inverse", "enc.parquet", "-m", "m.json", "-o", "dec.csv", "--no-model-check"]);
+      ok(dir, ["inverse", "enc.csv", "-m", "m.json", "-o", "dec.csv", "--no-model-check"]);
       ok(dir, ["compare", "a.csv", "dec.csv"]);
       ok(dir, ["transform", "a.csv", "-m", "m.json", "-o", "enc"]);
       ok(dir, ["inverse", "enc", "-m", "m.json", "-o", "dec"]);
