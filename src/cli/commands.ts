@@ -334,6 +334,13 @@ function reportSink(
 export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
+  const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
+  const clash = fields.find((f, i) => fields.findIndex((g) => g.name === f.name) !== i);
+  if (clash !== undefined) {
+    throw new InvalidInputError(
+      `${o.model}: the ${o.layout} layout would name two encoded columns "${clash.name}" (a column's name and a category's text run together); rename that column or category in the data and refit, or use --layout compact`,
+    );
+  }
   const stream = await openInput(
     data,
     o,
@@ -342,7 +349,6 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   );
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run);
-  const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
   const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
   const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
