@@ -1,5 +1,6 @@
 /** The table commands: fit, transform, inverse, evaluate, inspect. */
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 import { inspectModel, modelToJson } from "../encode/model-file.js";
@@ -112,6 +113,16 @@ function openInput(
 const wantsProgress = (o: StreamOptions): boolean => o.progress !== false && !o.json;
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A part's name, size and modification time: an input changed since a run is another input. */
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${path}\t${s.size}\t${s.mtimeMs}`;
+  } catch {
+    return path; // standard input
+  }
+}
 
 /** Where a command's own report goes: stderr when the table itself goes to stdout. */
 function report(o: SinkOptions, line: string): void {
@@ -226,12 +237,13 @@ function runIdentity(command: string, model: ModelSpec, stream: TableStream, ext
   return {
     command,
     model: sha256(modelToJson(model)),
-    // The input's identity without listing thousands of parts: count, ends, and a hash of all names.
+    // The input's identity without listing thousands of parts: count, ends, and a hash of every
+    // part's name, size and modification time.
     input: {
       files: stream.files.length,
       first: stream.files[0],
       last: stream.files[stream.files.length - 1],
-      sha256: sha256(stream.files.join("\n")),
+      sha256: sha256(stream.files.map(fileStamp).join("\n")),
     },
     inputRows: stream.totalRows,
     ...extra,
