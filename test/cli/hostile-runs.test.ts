@@ -180,9 +180,7 @@ describe("hostile runs: --resume of another run is refused, the kept shards unto
     },
   ];
   for (const c of cases) {
-    const todo =
-      c.id === "S10" ? "not fixed: --resume knows the input by its file names only" : undefined;
-    test(`${c.id} --resume with ${c.title}`, todo === undefined ? {} : { todo }, async () => {
+    test(`${c.id} --resume with ${c.title}`, async () => {
       await inCopy(async (dir) => {
         await killed(dir);
         c.setup?.(dir);
