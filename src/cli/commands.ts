@@ -1,5 +1,6 @@
 /** The table commands: fit, transform, inverse, evaluate, inspect. */
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
@@ -144,6 +145,16 @@ const wantsProgress = (o: StreamOptions): boolean => o.progress !== false && !o.
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
+/** A part's name, size and modification time: an input changed since a run is another input. */
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${path}\t${s.size}\t${s.mtimeMs}`;
+  } catch {
+    return path; // standard input
+  }
+}
+
 /** Where a command's own report goes: stderr when the table itself goes to stdout. */
 function report(o: SinkOptions, line: string): void {
   if (o.output === "-") process.stderr.write(`${line}\n`);
@@ -260,12 +271,13 @@ function runIdentity(command: string, model: ModelSpec, stream: TableStream, ext
   return {
     command,
     model: modelChecksum(model),
-    // The input's identity without listing thousands of parts: count, ends, and a hash of all names.
+    // The input's identity without listing thousands of parts: count, ends, and a hash of every
+    // part's name, size and modification time.
     input: {
       files: stream.files.length,
       first: stream.files[0],
       last: stream.files[stream.files.length - 1],
-      sha256: sha256(stream.files.join("\n")),
+      sha256: sha256(stream.files.map(fileStamp).join("\n")),
     },
     inputRows: stream.totalRows,
     ...extra,
@@ -387,6 +399,14 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   if (o.layout === "dense") {
     checkDenseWidth(o.model, model, o.maxDenseColumns ?? DEFAULT_MAX_DENSE_COLUMNS);
   }
+  const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
+  const seen = new Set<string>();
+  const clash = fields.find((f) => seen.size === seen.add(f.name).size);
+  if (clash !== undefined) {
+    throw new InvalidInputError(
+      `${o.model}: the ${o.layout} layout would name two encoded columns "${clash.name}" (a column's name and a category's text run together); rename that column or category in the data and refit, or use --layout compact`,
+    );
+  }
   const stream = await openInput(
     data,
     o,
@@ -407,7 +427,6 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   }
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run, [...stream.files, o.model]);
-  const fields = layoutFields(model, o.layout).map((f) => ({ name: f.name, type: f.type }));
   const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
   const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global

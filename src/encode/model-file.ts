@@ -311,6 +311,7 @@ const COLUMN: Rule = {
 const COLUMNS: Rule = {
   check(v, path) {
     R.arrayOf(COLUMN).check(v, path);
+    if ((v as Obj[]).length === 0) fail(path, "is empty (a model describes at least one column)");
     const first = new Map<string, number>();
     (v as Obj[]).forEach((c, i) => {
       const k = first.get(c.name as string);

@@ -154,6 +154,8 @@ export async function resolveInputs(input: string | readonly string[]): Promise<
     for (const f of files) formatOf(f);
     return oneFamily(path, files);
   }
+  // A path that does not exist is missing, whatever its extension.
+  if (info === null) await checkReadableFile(path);
   formatOf(path);
   await checkReadableFile(path);
   return { files: [path], family: familyOf(formatOf(path)) };

@@ -356,6 +356,30 @@ export async function checkShardDirectory(dir: string, names: readonly string[])
   if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.shards)) {
     throw new InvalidInputError(`${dir}/${MANIFEST_NAME}: not a modenorm shard manifest`);
   }
+  if (m.version !== 1) {
+    throw new InvalidInputError(
+      `${dir}/${MANIFEST_NAME}: version ${JSON.stringify(m.version)}, but this build of modenorm reads version 1 only; use the modenorm version that wrote it, or regenerate the output`,
+    );
+  }
+  if (m.complete !== true) {
+    throw new InvalidInputError(
+      `${dir}/${MANIFEST_NAME}: does not say the output is complete ("complete": true); the output is damaged — regenerate it`,
+    );
+  }
+  let next = 0;
+  for (const s of m.shards) {
+    if (s.firstRow !== next || !Number.isSafeInteger(s.rows) || s.rows < 0) {
+      throw new InvalidInputError(
+        `${dir}: ${MANIFEST_NAME} says shard ${s.file} starts at row ${s.firstRow} and holds ${s.rows} rows, but the shards before it end at row ${next}; the manifest is damaged — regenerate the output`,
+      );
+    }
+    next += s.rows;
+  }
+  if (m.rows !== next) {
+    throw new InvalidInputError(
+      `${dir}: ${MANIFEST_NAME} says ${m.rows} rows, but its shards hold ${next}; the manifest is damaged — regenerate the output`,
+    );
+  }
   const listed = new Set(m.shards.map((s) => s.file));
   for (const s of m.shards) {
     const size = names.includes(s.file) ? (await stat(join(dir, s.file))).size : -1;
