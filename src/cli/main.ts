@@ -5,10 +5,12 @@ import {
   blockRowsOption,
   checkFitColumns,
   checkShardRows,
+  checkSinkFormat,
   columnList,
   escapeCharOption,
   intInRange,
   numberInRange,
+  outputPathOption,
   seedOption,
   threadsOption,
 } from "./option-checks.js";
@@ -112,7 +114,7 @@ streamOptions(program.command("fit"))
     "Fit a model (one spec per column) in one streaming pass and write it as JSON. Mixture columns are fitted on exact value counts while a column has at most 2^20 distinct values, else on a uniform 2^22-row sample, then refined by EM passes over all rows.",
   )
   .argument("<data>", INPUT_HELP)
-  .requiredOption("-o, --output <model.json>", "model file to write")
+  .requiredOption("-o, --output <model.json>", "model file to write", outputPathOption)
   .option("--columns <a,b,...>", "columns to fit (default: all)", columnList("--columns"))
   .option("--categorical <cols>", "fit these columns as categorical", columnList("--categorical"))
   .option("--continuous <cols>", "fit these columns as continuous", columnList("--continuous"))
@@ -208,7 +210,7 @@ sinkOptions(program.command("transform"))
   .description("Encode a table with a model, streaming, on worker threads.")
   .argument("<data>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
-  .requiredOption("-o, --output <path>", OUTPUT_HELP)
+  .requiredOption("-o, --output <path>", OUTPUT_HELP, outputPathOption)
   .addOption(
     new Option("--layout <layout>", "compact (exact) or dense (GAN, float32)")
       .choices(["compact", "dense"])
@@ -237,6 +239,7 @@ Examples:
   )
   .action(async (data: string, o) => {
     checkShardRows(o);
+    checkSinkFormat(o);
     return (await commands()).transformCommand(data, o);
   });
 
@@ -244,7 +247,7 @@ sinkOptions(program.command("inverse"))
   .description("Decode an encoded table (either layout) back to the original columns, streaming.")
   .argument("<encoded>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
-  .requiredOption("-o, --output <path>", OUTPUT_HELP)
+  .requiredOption("-o, --output <path>", OUTPUT_HELP, outputPathOption)
   .addOption(encodingOption())
   .addOption(
     new Option(
@@ -265,6 +268,7 @@ sinkOptions(program.command("inverse"))
   )
   .action(async (data: string, o) => {
     checkShardRows(o);
+    checkSinkFormat(o);
     return (await commands()).inverseCommand(data, o);
   });
 

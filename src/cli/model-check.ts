@@ -66,8 +66,13 @@ async function runRecordOf(path: string): Promise<RunRecord | null> {
   }
   const m = await manifestOf(path.replace(/[/\\]+$/, ""));
   if (m === null) return null;
-  const layout = (m.info as { layout?: Layout } | undefined)?.layout ?? "compact";
-  return { run: (m.run ?? {}) as RunRecord["run"], columns: m.columns ?? [], layout };
+  const run = (m.run ?? {}) as RunRecord["run"];
+  // The layout the run was asked for; the columns listed must be that layout's.
+  const layout =
+    run.layout === "dense" || run.layout === "compact"
+      ? run.layout
+      : ((m.info as { layout?: Layout } | undefined)?.layout ?? "compact");
+  return { run, columns: m.columns ?? [], layout };
 }
 
 /**

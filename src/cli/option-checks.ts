@@ -137,6 +137,28 @@ export function checkShardRows(o: { shardRows?: number; blockRows?: number }): v
   }
 }
 
+/**
+ * The output options of transform and inverse agree: standard output carries CSV or an Arrow IPC
+ * stream only (`--format csv|arrow`).
+ */
+export function checkSinkFormat(o: { output: string; format?: string }): void {
+  if (o.output === "-" && o.format !== undefined && o.format !== "csv" && o.format !== "arrow") {
+    throw new UsageError(
+      `-o - (standard output) carries CSV or an Arrow IPC stream, not --format ${o.format}; use --format csv or arrow, or write ${o.format} shards into a directory (-o <dir>).`,
+    );
+  }
+}
+
+/** A parser of an output path: not empty. */
+export function outputPathOption(value: string): string {
+  if (value.trim() === "") {
+    throw new InvalidArgumentError(
+      "--output must name a file or directory (or - for standard output), got an empty path.",
+    );
+  }
+  return value;
+}
+
 /** The kind options of `fit`, in the order messages name them. */
 export const KIND_OPTIONS = [
   ["--categorical", "categorical"],

@@ -9,7 +9,8 @@
  * `bool` if every field is `true` or `false` (any case); `timestamp` if every field is an
  * ISO-8601 date or date-time (unit: the coarsest that keeps every fraction digit, `s` for plain
  * dates); otherwise `string`. So a column with a number no double keeps is read as text,
- * exactly (as a column with any other text is), never rounded. A column with no non-null field
+ * exactly (as a column with any other text is), never rounded; so is a column with a number
+ * written with leading zeros (`00501`, a ZIP code), whose zeros a number would drop. A column with no non-null field
  * is `float64` (all null), as in pandas. Numbers, booleans and date-times may have spaces or tabs around them.
  */
 import type { ColumnType, TimeUnit } from "../core/table.js";
@@ -124,6 +125,15 @@ export class ColumnInference {
  * Feeds slot `k` of every record in the tape (rows `offset…`) to the column's inference, and
  * while the column may be numeric, parses the numbers into `st.values`.
  */
+/**
+ * Whether the number text at buf[s, e) has a leading zero before another digit (`00501`, `-007`):
+ * an identifier such as a ZIP code, whose zeros a number would drop, so the column is read as text.
+ */
+function leadingZero(buf: Uint8Array, s: number, e: number): boolean {
+  const i = buf[s] === 0x2b || buf[s] === 0x2d ? s + 1 : s; // + or -
+  return i + 1 < e && buf[i] === 0x30 && buf[i + 1]! >= 0x30 && buf[i + 1]! <= 0x39;
+}
+
 export function inferTape(
   tape: CsvTape,
   k: number,
@@ -157,7 +167,7 @@ export function inferTape(
     }
     if (values !== null) {
       const kind = scanNumber(buf, s, e, true);
-      if (kind === NUM_INT) {
+      if (kind === NUM_INT && !leadingZero(buf, s, e)) {
         st.canBool = st.canTs = false;
         values[offset + r] = scanned.value;
         if (scanned.sig > st.maxSig) st.maxSig = scanned.sig;
@@ -165,7 +175,7 @@ export function inferTape(
         if (!scanned.exact) st.canFloat = false;
         continue;
       }
-      if (kind === NUM_FLOAT) {
+      if (kind === NUM_FLOAT && !leadingZero(buf, s, e)) {
         st.canInt = st.canBool = st.canTs = false;
         values[offset + r] = scanned.value;
         continue;

@@ -148,7 +148,7 @@ export async function checkOverwrite(check: OverwriteCheck): Promise<void> {
       if (target !== path) await checkUnlocked(path, target);
       await checkOurDirectory(target, real, target !== path);
     } else if (!info.isFile()) {
-      refuse(output, "is not a regular file");
+      refuse(output, info.isDirectory() ? "is a directory" : "is not a regular file");
     } else if (kind === "model" && !MODEL_MARKER.test(await readHead(real, 256))) {
       refuse(output, "is not a modenorm model file");
     }

@@ -149,6 +149,17 @@ async function finishedShards(partial: string): Promise<Map<number, ShardEntry>>
   return done;
 }
 
+/** Refuses to resume `partial` when another run (model, input or options) left it. */
+async function checkSameRun(partial: string, runText: string): Promise<void> {
+  const marker = join(partial, INCOMPLETE_NAME);
+  const before = (await exists(marker)) ? JSON.stringify(await readJson(marker)) : null;
+  if (before !== runText) {
+    throw new InvalidInputError(
+      `${partial}: was left by a different run (another model, input or options), so it cannot be resumed by this one; rerun that command with --resume, or pass --overwrite to start over`,
+    );
+  }
+}
+
 /**
  * Opens `path` for sharded output (see the module comment).
  *
@@ -197,6 +208,8 @@ export async function openShardedOutput(
       `${partial}: an interrupted run left this incomplete output; continue it with --resume (same command), or pass --overwrite to start over`,
     );
   }
+  // Another run's output is refused before anything is touched (its stale lock included).
+  if (partialExisted && resume) await checkSameRun(partial, runText);
   try {
     await makeDirectory(partial);
   } catch (err) {
@@ -205,13 +218,7 @@ export async function openShardedOutput(
   const lock = await lockOutput(path, partial);
   try {
     if (partialExisted && resume) {
-      const marker = join(partial, INCOMPLETE_NAME);
-      const before = (await exists(marker)) ? JSON.stringify(await readJson(marker)) : null;
-      if (before !== runText) {
-        throw new InvalidInputError(
-          `${partial}: was left by a different run (another model, input or options), so it cannot be resumed by this one; rerun that command with --resume, or pass --overwrite to start over`,
-        );
-      }
+      await checkSameRun(partial, runText); // again, now that no other run can change it
       done = await finishedShards(partial);
     } else if (partialExisted) {
       // --overwrite: start over, keeping only the lock this run holds.

@@ -223,7 +223,6 @@ const modelCases: Case[] = [
     setup: (d) => put(d, "dec.csv", "x,y,n\n1.5,a,1\n2.5,b,2.5\n"),
     args: ["transform", "dec.csv", "-m", "m.json", "-o", "out.csv"],
     mentions: [/modenorm fit|--continuous|--categorical/],
-    todo: "needs item 6/14 (every suggestion in a message is something the CLI has)",
   },
   {
     id: "M20",
@@ -241,7 +240,6 @@ const decodeCases: Case[] = [
     setup: () => {},
     args: ["inverse", "enc", "-m", "mb.json", "-o", "back.csv"],
     mentions: ["mb.json", /[0-9a-f]{64}[\s\S]*[0-9a-f]{64}/],
-    todo: "needs item 2 (inverse checks the model's SHA-256 recorded in the manifest)",
   },
   {
     id: "M22",
@@ -249,7 +247,6 @@ const decodeCases: Case[] = [
     setup: () => {},
     args: ["inverse", "enc", "-m", "m7.json", "-o", "back.csv"],
     mentions: ["m7.json", /[0-9a-f]{64}[\s\S]*[0-9a-f]{64}/],
-    todo: "needs item 2 (inverse checks the model's SHA-256 recorded in the manifest)",
   },
   {
     id: "M23",
@@ -257,7 +254,6 @@ const decodeCases: Case[] = [
     setup: (d) => editManifest(d, (m) => Object.assign(m.run, { model: "0".repeat(64) })),
     args: inverseEnc,
     mentions: ["0".repeat(64)],
-    todo: "needs item 2 (inverse checks the model's SHA-256 recorded in the manifest)",
   },
   {
     id: "M24",
@@ -265,7 +261,6 @@ const decodeCases: Case[] = [
     setup: (d) => editManifest(d, (m) => Object.assign(m.run, { layout: "dense" })),
     args: inverseEnc,
     mentions: ["enc", "dense"],
-    todo: "needs item 2 (inverse checks the layout and columns against the manifest)",
   },
   {
     id: "M25",

@@ -54,8 +54,6 @@ interface Refusal {
   todo?: string;
 }
 
-const ITEM1 = "needs item 1 (--overwrite replaces only an earlier modenorm output)";
-
 /** Every case: the run is refused and the tree, inputs included, is left byte for byte. */
 const refusals: Refusal[] = [
   {
@@ -71,7 +69,6 @@ const refusals: Refusal[] = [
     args: ["fit", "a.csv", "-o", "a.csv", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["a.csv"],
-    todo: ITEM1,
   },
   {
     id: "P03",
@@ -79,7 +76,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "a.csv", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["a.csv"],
-    todo: ITEM1,
   },
   {
     id: "P04",
@@ -87,7 +83,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "./a.csv", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["a.csv"],
-    todo: ITEM1,
   },
   {
     id: "P05",
@@ -102,7 +97,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "m.json", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["m.json"],
-    todo: ITEM1,
   },
   {
     id: "P07",
@@ -110,7 +104,6 @@ const refusals: Refusal[] = [
     args: ["inverse", "enc.parquet", "-m", "m.json", "-o", "enc.parquet", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["enc.parquet"],
-    todo: ITEM1,
   },
   {
     id: "P08",
@@ -118,7 +111,6 @@ const refusals: Refusal[] = [
     args: ["inverse", "enc", "-m", "m.json", "-o", "enc", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["enc"],
-    todo: ITEM1,
   },
   {
     id: "P09",
@@ -126,7 +118,6 @@ const refusals: Refusal[] = [
     args: ["inverse", "enc.parquet", "-m", "m.json", "-o", "m.json", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["m.json"],
-    todo: ITEM1,
   },
   {
     id: "P10",
@@ -139,7 +130,6 @@ const refusals: Refusal[] = [
     args: ["transform", "parts", "-m", "m.json", "-o", "parts", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["parts"],
-    todo: ITEM1,
   },
   {
     id: "P11",
@@ -147,7 +137,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", ".", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["."],
-    todo: ITEM1,
   },
   {
     id: "P12",
@@ -159,7 +148,6 @@ const refusals: Refusal[] = [
     args: ["transform", "sub/a.csv", "-m", "m.json", "-o", "sub/..", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["sub/.."],
-    todo: ITEM1,
   },
   {
     id: "P13",
@@ -171,7 +159,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "photos", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["photos"],
-    todo: ITEM1,
   },
   {
     id: "P14",
@@ -180,7 +167,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "out", "--overwrite"],
     code: BAD_INPUT,
     mentions: ["out"],
-    todo: ITEM1,
   },
   {
     id: "P15",
@@ -234,7 +220,6 @@ const refusals: Refusal[] = [
     args: ["fit", "a.csv", "-o", ""],
     code: USAGE,
     mentions: ["--output"],
-    todo: "needs item 12 (every invalid option value exits 2 naming the CLI option)",
   },
   {
     id: "P22",
@@ -242,7 +227,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", ""],
     code: USAGE,
     mentions: ["--output"],
-    todo: "needs item 12 (every invalid option value exits 2 naming the CLI option)",
   },
   {
     id: "P23",
@@ -250,7 +234,6 @@ const refusals: Refusal[] = [
     args: ["transform", "a.csv", "-m", "m.json", "-o", "-", "--format", "parquet"],
     code: USAGE,
     mentions: ["--format"],
-    todo: "needs item 13 (contradictory options exit 2)",
   },
   {
     id: "P24",

@@ -239,15 +239,16 @@ describe("hostile runs: concurrent runs and signals on single files", () => {
     });
   });
 
-  test("C03 a second transform into a directory being written exits 1 naming the running one", {
-    todo: "needs item 3 (one run per output: a lock in <out>.partial)",
-  }, async () => {
+  test("C03 a second transform into a directory being written exits 1 naming the running one", {}, async () => {
     await inCopy(async (dir) => {
       const first = start(dir, transformEnc);
       await until("3 shards", () => linesIn(journal(dir)) >= 3);
+      // Paused, so that the second run surely meets it running.
+      first.child.kill("SIGSTOP");
       const second = run(dir, [...transformEnc, "--overwrite"]);
+      first.child.kill("SIGCONT");
       assert.equal(second.code, 1, second.stderr);
-      assert.match(second.stderr, new RegExp(String(first.child.pid)));
+      assert.match(second.stderr, new RegExp(`PID ${first.child.pid}`));
       const end = await first.done;
       assert.equal(end.code, 0, end.stderr);
       assert.deepEqual(shards(join(dir, "enc")), shards(join(dir, "clean")));
@@ -275,9 +276,7 @@ describe("hostile runs: concurrent runs and signals on single files", () => {
     ["C05", "SIGTERM", 143],
     ["C06", "SIGINT", 130],
   ] as const) {
-    test(`${id} ${signal} while a single-file output is written: no file, no hidden temporary`, {
-      todo: "needs item 10 (temporary files removed on SIGINT/SIGTERM)",
-    }, async () => {
+    test(`${id} ${signal} while a single-file output is written: no file, no hidden temporary`, {}, async () => {
       await inCopy(async (dir) => {
         const bg = start(dir, ["transform", "a.csv", "-m", "m.json", "-o", "one.csv"]);
         await until("a temporary file", () => readdirSync(dir).some((n) => n.startsWith(".")));

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { inTempDir, ok, put, run } from "./helpers.js";
+import { inTempDir, ok, put } from "./helpers.js";
 import { refuses, sha256 } from "./hostile-helpers.js";
 
 const BAD_INPUT = 1;
@@ -179,13 +179,11 @@ const exact: Exact[] = [
     id: "V23",
     title: "ZIP codes with leading zeros keep them",
     csv: rows("zip,v", ["00501,1", "02134,2", "90210,3", "00501,4"]),
-    todo: "needs item 4 (a value is kept as written or refused, never read into another)",
   },
   {
     id: "V24",
     title: "an integer beyond int64 (2^63) is kept exactly or refused",
     csv: rows("x", ["9223372036854775808", "0", "1"]),
-    todo: "needs item 4 (big integers kept exactly or refused)",
   },
 ];
 
@@ -202,34 +200,39 @@ describe("hostile values: every edge value comes back", () => {
 });
 
 describe("hostile values: what cannot be kept is refused, never certified", () => {
-  test("V25 1e309 (beyond the largest double) is refused naming column and value, not read as Infinity", {
-    todo: "needs item 4 (every value read exactly or refused)",
-  }, async () => {
+  test("V25 1e309 (beyond the largest double) is never read as Infinity: kept as text, refused as a number", async () => {
     await inTempDir((dir) => {
-      put(dir, "in.csv", rows("x", ["1e309", "1", "2", "3"]));
-      refuses(dir, ["fit", "in.csv", "-o", "m.json"], BAD_INPUT, ['"x"', "1e309"]);
+      const csv = rows("x", ["1e309", "1", "2", "3"]);
+      assert.equal(roundTrip(dir, csv), csv, "inferred: the column is text, exactly");
+      refuses(dir, ["fit", "in.csv", "--continuous", "x", "-o", "m2.json"], BAD_INPUT, [
+        '"x"',
+        "1e309",
+        "--categorical",
+      ]);
     });
   });
 
-  test("V26 2^53+1 forced --continuous: not certified as exact by evaluate", {
-    todo: "needs item 4 (a value changed on reading is never certified)",
-  }, async () => {
+  test("V26 2^53+1 forced --continuous: refused at fit, naming line, column and value", async () => {
     await inTempDir((dir) => {
       put(dir, "in.csv", rows("x", ["9007199254740993", "9007199254740991", "3", "1"]));
-      ok(dir, ["fit", "in.csv", "--continuous", "x", "-o", "m.json"]);
-      const r = run(dir, ["evaluate", "in.csv", "-m", "m.json"]);
-      assert.equal(r.code, BAD_INPUT, `evaluate must not certify: ${r.stdout}`);
-      assert.match(r.stdout + r.stderr, /9007199254740993/);
+      refuses(dir, ["fit", "in.csv", "--continuous", "x", "-o", "m.json"], BAD_INPUT, [
+        "line 2",
+        '"x"',
+        "9007199254740993",
+        "--categorical",
+      ]);
     });
   });
 
-  test("V27 2^53+1 forced --continuous: compare of input and decoded output finds the change", async () => {
+  test("V27 2^53+1 met by a float64 model at transform: refused, not rounded", async () => {
     await inTempDir((dir) => {
-      const back = roundTrip(dir, rows("x", ["9007199254740993", "3", "1"]), ["--continuous", "x"]);
-      assert.notEqual(back, rows("x", ["9007199254740993", "3", "1"]));
-      const r = run(dir, ["compare", "in.csv", "back.csv"]);
-      assert.equal(r.code, 1, r.stdout);
-      assert.match(r.stdout, /9007199254740993 vs 9007199254740992/);
+      put(dir, "fit.csv", rows("x", ["1.5", "3", "1", "2.25"]));
+      ok(dir, ["fit", "fit.csv", "-o", "m.json"]);
+      put(dir, "in.csv", rows("x", ["3", "9007199254740993", "1"]));
+      refuses(dir, ["transform", "in.csv", "-m", "m.json", "-o", "enc.parquet"], BAD_INPUT, [
+        "line 3",
+        "9007199254740993",
+      ]);
     });
   });
 
