@@ -26,7 +26,8 @@ export interface TableComparison {
   seconds: number;
 }
 
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// A plain decimal number, without leading zeros: "00501" is an identifier, not the number 501.
+const NUMBER_TEXT = /^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * The exact decimal value of a number or number text, as a comparable key (sign included, `-0`

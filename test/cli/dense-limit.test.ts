@@ -25,7 +25,7 @@ describe("transform --layout dense width limit", () => {
             "more than the limit of 4096",
             '"id" (categorical, 5000 categories: 5000 columns)',
             "--layout compact",
-            "fit --integer id",
+            "fit --columns",
             "--max-dense-columns 5008",
           ],
         );
@@ -101,7 +101,7 @@ describe("transform --layout dense width limit", () => {
           "0",
         ],
         2,
-        ["--max-dense-columns must be at least 1"],
+        ["--max-dense-columns", ">= 1", '"0"'],
       );
       ok(dir, ["transform", "ids.csv", "-m", "m.json", "-o", "d.csv", "--layout", "dense"]);
     });
