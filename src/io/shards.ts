@@ -17,7 +17,8 @@
  * touches the directory until the directory is in place, so a second run into the same output is
  * refused, naming the first one's PID, instead of mixing its shards with the first one's.
  */
-import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { appendFile, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
@@ -46,6 +47,29 @@ export interface ShardEntry {
   firstRow: number;
   rows: number;
   bytes: number;
+  /**
+   * SHA-256 of the shard's first and last 4 KiB ({@link edgeDigest}): cheap to check on every
+   * read, it tells shards apart (two shards swapped, or one copied over another), though it does
+   * not prove the bytes between.
+   */
+  edges?: string;
+}
+
+const EDGE_BYTES = 4096;
+
+/** SHA-256 (hex) of the first and last 4 KiB of a file of `size` bytes. */
+export async function edgeDigest(path: string, size: number): Promise<string> {
+  const fh = await open(path, "r");
+  try {
+    const n = Math.min(EDGE_BYTES, size);
+    const head = Buffer.alloc(n);
+    const tail = Buffer.alloc(n);
+    await fh.read(head, 0, n, 0);
+    await fh.read(tail, 0, n, size - n);
+    return createHash("sha256").update(head).update(tail).digest("hex");
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The manifest of a complete sharded output. */
@@ -143,7 +167,13 @@ async function finishedShards(partial: string): Promise<Map<number, ShardEntry>>
       () => -1, // missing: redo the shard
     );
     if (size === e.bytes) {
-      done.set(e.index, { file: e.file, firstRow: e.firstRow, rows: e.rows, bytes: e.bytes });
+      done.set(e.index, {
+        file: e.file,
+        firstRow: e.firstRow,
+        rows: e.rows,
+        bytes: e.bytes,
+        edges: e.edges,
+      });
     }
   }
   return done;
@@ -259,11 +289,13 @@ export async function openShardedOutput(
           { cause: err },
         );
       }
+      const bytes = (await stat(full)).size;
       const entry: ShardEntry = {
         file,
         firstRow,
         rows: parts.reduce((n, p) => n + p.rows, 0),
-        bytes: (await stat(full)).size,
+        bytes,
+        edges: await edgeDigest(full, bytes),
       };
       await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
       written.set(index, entry);
@@ -393,6 +425,11 @@ export async function checkShardDirectory(dir: string, names: readonly string[])
     if (size !== s.bytes) {
       throw new InvalidInputError(
         `${dir}: shard ${s.file} ${size < 0 ? "is missing" : `has ${size} bytes, but ${MANIFEST_NAME} says ${s.bytes}`}; the output is damaged — regenerate it`,
+      );
+    }
+    if (s.edges !== undefined && (await edgeDigest(join(dir, s.file), size)) !== s.edges) {
+      throw new InvalidInputError(
+        `${dir}: shard ${s.file} does not hold what was written there (its content differs from the digest in ${MANIFEST_NAME}: shards swapped or replaced); the output is damaged — regenerate it`,
       );
     }
   }

@@ -287,8 +287,7 @@ const decodeCases: Case[] = [
       renameSync(join(d, "t"), e(1));
     },
     args: inverseEnc,
-    mentions: ["enc", "part-000000.parquet"],
-    todo: "not fixed: the manifest records each shard's size but no checksum",
+    mentions: ["enc", "part-000000.parquet", "swapped or replaced"],
   },
   {
     id: "M28",
