@@ -81,6 +81,7 @@ async function foreignEntries(dir: string, partial: boolean): Promise<string[]> 
     /^part-\d{6}\.(parquet|csv|csv\.gz|arrow)$/.test(n) ||
     /^\.part-\d{6}\..+\.tmp$/.test(n) ||
     /^\._[A-Za-z_]+\..+\.tmp$/.test(n) ||
+    n.startsWith(`${LOCK_NAME}.`) || // a lock being written or taken over
     (partial
       ? n === INCOMPLETE_NAME || n === PROGRESS_NAME || n === LOCK_NAME || n === MANIFEST_NAME
       : n === MANIFEST_NAME);

@@ -7,7 +7,7 @@
  * succeeds), then creating a new one exclusively.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { errorCode, errorMessage, IoError } from "./errors.js";
@@ -55,6 +55,26 @@ async function readLock(path: string): Promise<LockInfo | null> {
   }
 }
 
+/**
+ * Creates `path` holding `text`, failing with EEXIST if it exists. The text is written to a file
+ * of its own first and then linked to `path`, so that no one ever reads the lock half written
+ * (and takes it for a damaged, stale one); where the file system has no hard links, `path` is
+ * created exclusively and written.
+ */
+async function createWhole(path: string, text: string, token: string): Promise<void> {
+  const tmp = `${path}.${token}.tmp`;
+  await writeFile(tmp, text, { flag: "wx" });
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS") throw err;
+    await writeFile(path, text, { flag: "wx" });
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 /** A held lock. */
 export interface OutputLock {
   /** Removes the lock file (if it is still ours) and forgets it. */
@@ -98,7 +118,7 @@ export async function lockOutput(output: string, partial: string): Promise<Outpu
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeFile(path, `${JSON.stringify(info)}\n`, { flag: "wx" });
+      await createWhole(path, `${JSON.stringify(info)}\n`, info.token);
       break;
     } catch (err) {
       if (errorCode(err) !== "EEXIST" || attempt >= 3) {
