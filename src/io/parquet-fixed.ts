@@ -706,12 +706,21 @@ export async function writeFixedParquet(
   parts: readonly Table[],
   options: { rowGroupRows?: number; direct?: boolean } = {},
 ): Promise<void> {
-  const writer = await openFixedParquet(path, options);
+  await writeAllParts(await openFixedParquet(path, options), parts);
+}
+
+/**
+ * Writes `parts` with `writer` and closes it; after a failure it aborts the writer and reports
+ * the first error.
+ */
+export async function writeAllParts(
+  writer: { write(part: Table): Promise<void>; close(): Promise<void>; abort(): Promise<void> },
+  parts: readonly Table[],
+): Promise<void> {
   try {
     for (const part of parts) await writer.write(part);
     await writer.close();
   } catch (err) {
-    // After a failure the first error is the one to report.
     await writer.abort();
     throw err;
   }

@@ -32,7 +32,12 @@ import type { Column, Table } from "../core/table.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
 import { IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
-import { type FixedParquetWriter, isFixedWidthTable, openFixedParquet } from "./parquet-fixed.js";
+import {
+  type FixedParquetWriter,
+  isFixedWidthTable,
+  openFixedParquet,
+  writeAllParts,
+} from "./parquet-fixed.js";
 import { TIMESTAMP_UNITS_KEY } from "./parquet-read.js";
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
@@ -265,12 +270,5 @@ export async function writeParquet(
   path = tmpPath,
   compression: ParquetCompression = "none",
 ): Promise<void> {
-  const writer = await openParquetWriter(tmpPath, parts[0]!, path, compression);
-  try {
-    for (const part of parts) await writer.write(part);
-    await writer.close();
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
+  await writeAllParts(await openParquetWriter(tmpPath, parts[0]!, path, compression), parts);
 }
