@@ -1,13 +1,13 @@
 /** What every command shares: exit codes, error reporting, model files, safe writes, options. */
 import { existsSync } from "node:fs";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
 import { InvalidArgumentError } from "commander";
 import { DegenerateFitError, InvalidInputError, NotFittedError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
 import { modelFromJson, modelToJson } from "../encode/model-file.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { IoError } from "../io/errors.js";
+import { writeAtomically } from "../io/safe-write.js";
 import { UsageError } from "./option-checks.js";
 
 /** Exit codes (documented in the README and `--help`). */
@@ -46,23 +46,6 @@ export function checkOutputPath(path: string, overwrite: boolean | undefined): v
   }
 }
 
-/** Writes text to `path` through a temporary file and a rename, so no partial file is left. */
-export async function writeTextAtomic(
-  path: string,
-  text: string,
-  overwrite: boolean | undefined,
-): Promise<void> {
-  checkOutputPath(path, overwrite);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new IoError(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Reads and validates a model file. */
 export async function readModel(path: string): Promise<ModelSpec> {
   let text: string;
@@ -86,7 +69,11 @@ export async function writeModel(
   model: ModelSpec,
   overwrite: boolean | undefined,
 ): Promise<void> {
-  await writeTextAtomic(path, `${modelToJson(model)}\n`, overwrite);
+  checkOutputPath(path, overwrite);
+  // Through a registered temporary file: removed on any failure and when the process ends.
+  await writeAtomically(path, overwrite === true, (tmp) =>
+    writeFile(tmp, `${modelToJson(model)}\n`, { flag: "wx" }),
+  );
 }
 
 /** The input types a model implies, so reading forces them (and stray text is reported). */
