@@ -203,22 +203,30 @@ function zstdDecoder(): Promise<ZSTDDecoder> {
 }
 
 /**
+ * The FileMetaData of an open Parquet file (its footer) and the file's size.
+ * @throws Error a file too short, without the magic, or whose footer does not parse.
+ */
+async function readFileMetaData(handle: FileHandle): Promise<{ size: number; fm: TStruct }> {
+  const size = (await handle.stat()).size;
+  if (size < 12) throw new Error("too short");
+  const tail = new Uint8Array(8);
+  await handle.read(tail, 0, 8, size - 8);
+  if (text.decode(tail.subarray(4)) !== "PAR1") throw new Error("no magic");
+  const metaLen = new DataView(tail.buffer).getUint32(0, true);
+  if (metaLen + 12 > size) throw new Error("bad footer length");
+  const meta = new Uint8Array(metaLen);
+  await handle.read(meta, 0, metaLen, size - 8 - metaLen);
+  return { size, fm: new ThriftReader(meta).struct() };
+}
+
+/**
  * Opens `path` when its columns can be read here (see the module comment), else returns null
  * (also for a file too short or damaged to say).
  */
 export async function openFixedParquet(path: string): Promise<FixedParquetFile | null> {
   const handle = await open(path, "r");
   try {
-    const size = (await handle.stat()).size;
-    if (size < 12) throw new Error("too short");
-    const tail = new Uint8Array(8);
-    await handle.read(tail, 0, 8, size - 8);
-    if (text.decode(tail.subarray(4)) !== "PAR1") throw new Error("no magic");
-    const metaLen = new DataView(tail.buffer).getUint32(0, true);
-    if (metaLen + 12 > size) throw new Error("bad footer length");
-    const meta = new Uint8Array(metaLen);
-    await handle.read(meta, 0, metaLen, size - 8 - metaLen);
-    const fm = new ThriftReader(meta).struct();
+    const { size, fm } = await readFileMetaData(handle);
     const schema = fm.get(2) as TStruct[];
     const columns = schema.slice(1).map((e) => {
       const type = TYPE_OF[num(e, 1)];
@@ -276,17 +284,9 @@ export async function readParquetKeyValues(path: string): Promise<Map<string, st
     return null;
   }
   try {
-    const size = (await handle.stat()).size;
-    if (size < 12) return null;
-    const tail = new Uint8Array(8);
-    await handle.read(tail, 0, 8, size - 8);
-    if (text.decode(tail.subarray(4)) !== "PAR1") return null;
-    const metaLen = new DataView(tail.buffer).getUint32(0, true);
-    if (metaLen + 12 > size) return null;
-    const meta = new Uint8Array(metaLen);
-    await handle.read(meta, 0, metaLen, size - 8 - metaLen);
+    const { fm } = await readFileMetaData(handle);
     const kv = new Map<string, string>();
-    const list = new ThriftReader(meta).struct().get(5);
+    const list = fm.get(5);
     if (Array.isArray(list))
       for (const e of list as TStruct[]) kv.set(str(e.get(1)), str(e.get(2)));
     return kv;
