@@ -6,41 +6,24 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { modelChecksum } from "../../src/cli/model-check.js";
 import { modelFromJson } from "../../src/encode/model-file.js";
 import { LOCK_NAME } from "../../src/io/index.js";
 import { CLI, fails, inTempDir, ok, put, run } from "./helpers.js";
+import { tree, until } from "./hostile-helpers.js";
 
 const BAD_INPUT = 1;
-
-/** SHA-256 of every file below `dir` (names and bytes): a fingerprint of what a run must keep. */
-function fingerprint(dir: string): string {
-  const h = createHash("sha256");
-  const walk = (d: string) => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      h.update(`${p}\n`);
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(readFileSync(p));
-    }
-  };
-  walk(dir);
-  return h.digest("hex");
-}
 
 /** `rows` rows of one float column `x` with a header. */
 function xCsv(rows: number, offset = 0): string {
@@ -51,13 +34,13 @@ function xCsv(rows: number, offset = 0): string {
 
 /** Runs a command that must fail with exit 1 and a message, and leave `dir` exactly as it was. */
 function refused(dir: string, cwd: string, args: string[], mentions: string[]): void {
-  const before = fingerprint(dir);
+  const before = tree(dir);
   const r = run(cwd, args);
   const what = `modenorm ${args.join(" ")}`;
   assert.equal(r.code, BAD_INPUT, `${what}: exit code\n${r.stderr}`);
   for (const m of mentions) assert.ok(r.stderr.includes(m), `${what}: mentions ${m}:\n${r.stderr}`);
   assert.ok(!/\n\s+at /.test(r.stderr), `${what}: no stack trace:\n${r.stderr}`);
-  assert.equal(fingerprint(dir), before, `${what}: nothing may change`);
+  assert.deepEqual(tree(dir), before, `${what}: nothing may change`);
 }
 
 describe("--overwrite replaces only an earlier output of modenorm", () => {
@@ -225,15 +208,6 @@ describe("inverse decodes only with the model the data was encoded with", () => 
   });
 });
 
-/** Waits until `path` exists (a run reached a point), at most `ms`. */
-async function waitFor(path: string, ms = 30_000, every = 20): Promise<void> {
-  const end = Date.now() + ms;
-  while (!existsSync(path)) {
-    if (Date.now() > end) throw new Error(`${path} did not appear in ${ms} ms`);
-    await sleep(every);
-  }
-}
-
 describe("one run per output", () => {
   test("a second run into an output being written is refused, naming the first", async () => {
     await inTempDir(async (dir) => {
@@ -255,7 +229,7 @@ describe("one run per output", () => {
       });
       const exited = new Promise<number | null>((r) => first.once("exit", (code) => r(code)));
       try {
-        await waitFor(join(dir, "race.partial", LOCK_NAME), 60_000, 2);
+        await until("the first run's lock", () => existsSync(join(dir, "race.partial", LOCK_NAME)));
         first.kill("SIGSTOP");
         for (const extra of [["--overwrite"], ["--resume"], []]) {
           const r = run(dir, [
