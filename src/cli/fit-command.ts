@@ -21,6 +21,8 @@ import { noteOutput } from "./signals.js";
 
 export interface FitCommandOptions extends ReadOptions {
   output: string;
+  /** Worker threads that read CSV files. */
+  threads?: number;
   columns?: string[];
   categorical?: string[];
   continuous?: string[];
@@ -109,6 +111,7 @@ export async function fitCommand(
         unseen: o.unseen,
         categoryOrder: o.categoryOrder,
         refinePasses: o.refinePasses,
+        threads: o.threads,
         onProgress: (r) => progress.update(r),
         onRefinePass: (pass) => {
           progress.stop();

@@ -138,6 +138,11 @@ streamOptions(program.command("fit"))
     intInRange("--refine-passes", 0),
   )
   .option(
+    "--threads <n>",
+    "worker threads that read CSV files, at most 4 per core (default: all cores; the model is the same for any number)",
+    threadsOption,
+  )
+  .option(
     "--max-modes <n>",
     "mixture components before pruning, at least 1 (default 10)",
     intInRange("--max-modes", 1),

@@ -20,7 +20,7 @@ import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
 import { checkTable } from "./columns.js";
-import { csvBlocks, encodeCsvText } from "./csv-write.js";
+import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { formatOf } from "./format.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
 import { openParquetWriter } from "./parquet-write.js";
@@ -28,8 +28,11 @@ import { createTempFile, ioErrorOf, type TempFile } from "./safe-write.js";
 
 /** Writes blocks of one format into a new file. */
 interface BlockWriter {
-  /** Writes a block; its arrays are no longer read once this resolves. */
-  write(table: Table): Promise<void>;
+  /**
+   * Writes a block; its arrays are no longer read once this resolves. `csv`: its rows already
+   * formatted (CSV writers only; others ignore it).
+   */
+  write(table: Table, csv?: Uint8Array): Promise<void>;
   close(): Promise<void>;
   /** Stops after a failure (the file is then removed by the caller). */
   abort(): Promise<void>;
@@ -50,14 +53,18 @@ async function openCsvWriter(
     failure = { error };
   });
   let header = true;
+  const put = async (bytes: string | Uint8Array) => {
+    if (failure !== null) throw failure.error;
+    // Back-pressure: wait while the file (or gzip) is behind.
+    if (!head.write(bytes)) await Promise.race([done, new Promise((r) => head.once("drain", r))]);
+  };
   return {
-    async write(table) {
-      for (const text of csvBlocks(table, header)) {
-        if (failure !== null) throw failure.error;
-        const bytes = encodeCsvText(text, encoding, path);
-        // Back-pressure: wait while the file (or gzip) is behind.
-        if (!head.write(bytes))
-          await Promise.race([done, new Promise((r) => head.once("drain", r))]);
+    async write(table, csv) {
+      if (csv !== undefined) {
+        if (header) await put(encodeCsvText(csvHeader(table), encoding, path));
+        await put(csv);
+      } else {
+        for (const text of csvBlocks(table, header)) await put(encodeCsvText(text, encoding, path));
       }
       header = false;
       if (failure !== null) throw failure.error;
@@ -145,8 +152,11 @@ function openBlockWriter(
 
 /** One output file being written ({@link openFileSink}). */
 export interface FileSink {
-  /** Writes a block (blocks in row order); its arrays are no longer read once this resolves. */
-  write(table: Table): Promise<void>;
+  /**
+   * Writes a block (blocks in row order); its arrays are no longer read once this resolves.
+   * `csv`: its rows already formatted in the file's encoding (`csvRowBytes`; CSV files only).
+   */
+  write(table: Table, csv?: Uint8Array): Promise<void>;
   /** Completes the file and moves it into place; returns the rows written. */
   finish(): Promise<number>;
   /** Removes what was written. */
@@ -188,7 +198,7 @@ export async function openFileSink(
     throw ioErrorOf(path, err);
   };
   return {
-    async write(table) {
+    async write(table, csv) {
       // Rows come from the blocks that have some; an empty block only gives the columns.
       if (table.rows === 0) {
         empty ??= table;
@@ -196,7 +206,7 @@ export async function openFileSink(
       }
       try {
         checkTable(path, table);
-        await (writer ?? (await start(table))).write(table);
+        await (writer ?? (await start(table))).write(table, csv);
         rows += table.rows;
       } catch (err) {
         return fail(err);

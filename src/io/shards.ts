@@ -111,9 +111,14 @@ export interface ShardedOutput {
   alreadyComplete: boolean;
   /**
    * Writes shard `index` (rows `firstRow`…), given as consecutive parts with the same columns,
-   * atomically and records it.
+   * atomically and records it. `csvRows` (CSV shards): the parts' rows already formatted.
    */
-  writeShard(index: number, firstRow: number, parts: readonly Table[]): Promise<ShardEntry>;
+  writeShard(
+    index: number,
+    firstRow: number,
+    parts: readonly Table[],
+    csvRows?: readonly Uint8Array[],
+  ): Promise<ShardEntry>;
   /** Writes the manifest and moves the directory into place. */
   finish(info: Record<string, unknown>): Promise<ShardManifest>;
   /** Removes the partial output (after bad input: there is nothing worth resuming). */
@@ -272,15 +277,16 @@ export async function openShardedOutput(
     path,
     done,
     alreadyComplete: false,
-    async writeShard(index, firstRow, parts) {
+    async writeShard(index, firstRow, parts, csvRows) {
       const file = shardName(index, options.format);
       const full = join(partial, file);
       try {
-        await writeTableParts(full, parts, {
-          overwrite: true,
-          compression: options.compression,
-          encoding: options.encoding,
-        });
+        await writeTableParts(
+          full,
+          parts,
+          { overwrite: true, compression: options.compression, encoding: options.encoding },
+          csvRows,
+        );
       } catch (err) {
         await lock.release();
         if (!(err instanceof IoError)) throw err;

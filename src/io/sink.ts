@@ -13,7 +13,7 @@ import { RecordBatchStreamWriter } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { batchOfTable } from "./arrow.js";
-import { csvBlocks, encodeCsvText } from "./csv-write.js";
+import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
@@ -64,6 +64,11 @@ export interface SinkResult {
 
 /** A destination of blocks, written in row order. */
 export interface TableSink {
+  /**
+   * Present when the sink writes CSV: a block may carry its rows formatted in this encoding
+   * (`TableBlock.csv`, by `csvRowBytes`, whose Latin-1 errors name `name`).
+   */
+  csv?: { encoding: TextEncoding; name: string };
   /** True when `--resume` found the whole output complete already. */
   alreadyComplete: boolean;
   /** True when an interrupted run already wrote the rows of this block (skip it). */
@@ -122,14 +127,22 @@ function stdoutArrowSink(): TableSink {
 function stdoutSink(encoding: TextEncoding): TableSink {
   let rows = 0;
   let first = true;
+  const put = async (bytes: string | Uint8Array) => {
+    if (!process.stdout.write(bytes)) await once(process.stdout, "drain");
+  };
   return {
+    csv: { encoding, name: "-" },
     alreadyComplete: false,
     done: () => false,
     async write(block, release) {
       // The header line comes with the first block only.
-      for (const text of csvBlocks(block.table, first)) {
-        const bytes = encodeCsvText(text, encoding, "-");
-        if (!process.stdout.write(bytes)) await once(process.stdout, "drain");
+      if (block.csv !== undefined) {
+        if (first) await put(encodeCsvText(csvHeader(block.table), encoding, "-"));
+        await put(block.csv);
+      } else {
+        for (const text of csvBlocks(block.table, first)) {
+          await put(encodeCsvText(text, encoding, "-"));
+        }
       }
       first = false;
       rows += block.table.rows;
@@ -171,11 +184,16 @@ export async function openTableSink(
       metadata:
         options.run === undefined ? {} : { [RUN_METADATA_KEY]: JSON.stringify(options.run) },
     });
+    const format = tableFormatOf(path);
     return {
+      csv:
+        format === "csv" || format === "csv.gz"
+          ? { encoding: options.encoding ?? "utf8", name: path }
+          : undefined,
       alreadyComplete: false,
       done: () => false,
       async write(block, release) {
-        await file.write(block.table);
+        await file.write(block.table, block.csv);
         release?.();
       },
       async finish() {
@@ -199,6 +217,7 @@ export async function openTableSink(
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
   let pending: Table[] = [];
+  let pendingCsv: Uint8Array[] = [];
   let pendingReleases: (() => void)[] = [];
   let pendingRows = 0;
   let shardFirst = 0;
@@ -208,24 +227,33 @@ export async function openTableSink(
   const flush = async () => {
     if (pendingRows === 0) return;
     const parts = pending;
+    // Formatted rows are used only when every part has them.
+    const csv = pendingCsv.length === parts.length ? pendingCsv : undefined;
     const releases = pendingReleases;
     const first = shardFirst;
     pending = [];
+    pendingCsv = [];
     pendingReleases = [];
     pendingRows = 0;
     await writing;
-    writing = out.writeShard(Math.floor(first / shardRows), first, parts).then(() => {
+    writing = out.writeShard(Math.floor(first / shardRows), first, parts, csv).then(() => {
       for (const r of releases) r();
     });
     writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
+  const format = options.format ?? "parquet";
   return {
+    csv:
+      format === "csv" || format === "csv.gz"
+        ? { encoding: options.encoding ?? "utf8", name: path }
+        : undefined,
     alreadyComplete: out.alreadyComplete,
     done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
     async write(block, release) {
       columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));
       if (pendingRows === 0) shardFirst = block.firstRow;
       pending.push(block.table);
+      if (block.csv !== undefined) pendingCsv.push(block.csv);
       if (release !== undefined) pendingReleases.push(release);
       pendingRows += block.table.rows;
       if (pendingRows >= shardRows) await flush();

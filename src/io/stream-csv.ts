@@ -140,6 +140,8 @@ export interface CsvPart {
   /** A source from the start of the part. */
   source: ByteSource;
   header: CsvHeader;
+  /** Its size in bytes when it can be read by byte ranges (a plain file), else null. */
+  size: number | null;
 }
 
 /** Records `[from, from + n)` of a tape as a tape of their own (views, no copy). */
@@ -160,7 +162,7 @@ function subTape(tape: CsvTape, from: number, n: number): CsvTape {
 const UNIT_RANK: Record<TimeUnit, number> = { s: 0, ms: 1, us: 2, ns: 3 };
 
 /** Rejects a timestamp whose fraction digits the column's unit (chosen earlier) would cut. */
-function checkTimestampDigits(
+export function checkTimestampDigits(
   path: string,
   tape: CsvTape,
   k: number,

@@ -9,6 +9,7 @@
  * DuckDB's working set (Parquet, read in vectors of 2,048 rows), whatever the size of the input.
  */
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { ArrayBin } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
@@ -16,9 +17,9 @@ import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/ta
 import { openArrowReader, tableFromBatch } from "./arrow.js";
 import { selectArrowSpecs } from "./arrow-file.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
-import { readCsvHeader } from "./csv-read.js";
+import { type CsvHeader, readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
-import { TypeWidening } from "./errors.js";
+import { errorMessage, IoError, TypeWidening } from "./errors.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
 import {
@@ -83,6 +84,11 @@ export interface TableBlock {
   /** Global index (0-based, over all parts) of the block's first row. */
   firstRow: number;
   table: Table;
+  /**
+   * The block's rows already formatted as CSV (no header) in the encoding of a sink that writes
+   * CSV (see `TableSink.csv`), e.g. on a worker thread; the sink then writes these bytes.
+   */
+  csv?: Uint8Array;
 }
 
 /** Name, type and (timestamps only) unit of a stream's column. */
@@ -91,6 +97,28 @@ export interface StreamColumn {
   type: ColumnType;
   unit?: TimeUnit;
 }
+
+/**
+ * A pass over CSV files that can be read by byte ranges, for a reader other than the stream's
+ * own (see `TableStream.readCsvWith`): what to read, and the stream's own reader of the same
+ * pass, whose blocks and errors are the reference.
+ */
+export interface CsvReadJob {
+  parts: { path: string; size: number; header: CsvHeader }[];
+  /** File column of each selected column. */
+  selected: readonly number[];
+  /** The selected columns' types for this pass. */
+  specs: readonly ColumnSpec[];
+  opts: ResolvedReadOptions;
+  blockRows: number;
+  /** Where to take the blocks' arrays from (`TableStream.bin`), if anywhere. */
+  bin: ArrayBin | undefined;
+  /** The stream's own reader of this pass. */
+  sequential(): AsyncGenerator<TableBlock>;
+}
+
+/** Reads the blocks of a {@link CsvReadJob}: exactly the blocks `job.sequential()` gives. */
+export type CsvBlockReader = (job: CsvReadJob) => AsyncGenerator<TableBlock>;
 
 /** A table read block by block. */
 export interface TableStream {
@@ -115,6 +143,12 @@ export interface TableStream {
    * with `sharedBlockBin()` to have blocks in shared memory; the stream clears only its own bin.
    */
   bin?: ArrayBin;
+  /**
+   * CSV input only: reads later passes over plain files (not `.csv.gz`, not standard input) with
+   * `reader` (e.g. byte ranges parsed on worker threads), or again with the stream's own reader
+   * (null). Widening (see `openTableStream`) works the same either way.
+   */
+  readCsvWith?(reader: CsvBlockReader | null): void;
 }
 
 function checkBlockRows(what: string, value: unknown): number {
@@ -315,6 +349,14 @@ async function sniffStdin(): Promise<{ arrow: boolean; readable: Readable }> {
   return { arrow, readable: Readable.from(all(), { objectMode: false }) };
 }
 
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    throw new IoError(`${path}: cannot read: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 /** CSV parts (files, or one standard-input stream). */
 async function openCsvStream(
   parts: CsvPart[],
@@ -326,6 +368,7 @@ async function openCsvStream(
   const { selected, specs } = await inferCsvSchema(parts, opts, blockRows);
   let active: AsyncGenerator<TableBlock> | null = null;
   let passes = 0;
+  let reader: CsvBlockReader | null = null;
   const schema = schemaOf(specs);
   // A column widened by a later block (see `csvBlocks`): the next pass reads it with the wider
   // type from the first row; `schema` changes in place.
@@ -341,7 +384,10 @@ async function openCsvStream(
       throw err;
     }
   }
-  return {
+  const ranged = parts.flatMap((p) =>
+    p.size === null ? [] : [{ path: p.path, size: p.size, header: p.header }],
+  );
+  const stream: TableStream = {
     schema,
     files: parts.map((p) => p.path),
     totalRows: null,
@@ -355,8 +401,25 @@ async function openCsvStream(
         replay.finalPass();
       }
       passes++;
-      active = widening(csvBlocks(parts, selected, specs, opts, blockRows, replay === null));
+      const pass = specs.slice();
+      const sequential = () => csvBlocks(parts, selected, pass, opts, blockRows, replay === null);
+      active = widening(
+        reader !== null && ranged.length === parts.length
+          ? reader({
+              parts: ranged,
+              selected,
+              specs: pass,
+              opts,
+              blockRows,
+              bin: stream.bin,
+              sequential,
+            })
+          : sequential(),
+      );
       return active;
+    },
+    readCsvWith(r) {
+      reader = r;
     },
     async close() {
       await active?.return(undefined);
@@ -364,6 +427,7 @@ async function openCsvStream(
       if (replay !== null && replay.readable !== process.stdin) replay.readable.destroy();
     },
   };
+  return stream;
 }
 
 /**
@@ -381,7 +445,8 @@ export async function openCsvReadableStream(
   const header = await readCsvHeader(name, replay.source, opts);
   const select = options.select?.(header.names) ?? {};
   opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
-  return openCsvStream([{ path: name, source: replay.source, header }], opts, blockRows, replay);
+  const part = { path: name, source: replay.source, header, size: null };
+  return openCsvStream([part], opts, blockRows, replay);
 }
 
 /**
@@ -441,7 +506,8 @@ export async function openTableStream(
   for (const path of files) {
     const gzip = formatOf(path) === "csv.gz";
     const header = await readPartHeader(path, gzip, opts);
-    parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header });
+    const size = gzip ? null : await fileSize(path);
+    parts.push({ path, source: partSource(path, gzip, STREAM_CHUNK_BYTES), header, size });
   }
   const names = parts[0]!.header.names;
   const select = options.select?.(names) ?? {};

@@ -67,16 +67,23 @@ export async function writeTable(
 /**
  * {@link writeTable} for a table given as consecutive parts with the same columns. Uncompressed
  * Parquet of fixed-width columns is written part by part (row groups never span parts); other
- * outputs concatenate the parts first.
+ * outputs concatenate the parts first. `csvRows`, for CSV only: each part's rows already formatted
+ * (`csvRowBytes` in the output's encoding), written as they are after the header.
  */
 export async function writeTableParts(
   path: string,
   parts: readonly Table[],
   options: WriteTableOptions = {},
+  csvRows?: readonly Uint8Array[],
 ): Promise<void> {
   const format = formatOf(path);
   for (const p of parts) checkTable(path, p);
   const overwrite = options.overwrite === true;
+  if ((format === "csv" || format === "csv.gz") && csvRows !== undefined) {
+    return writeAtomically(path, overwrite, (tmp) =>
+      writeCsv(tmp, parts[0]!, format === "csv.gz", options.encoding, path, csvRows),
+    );
+  }
   if (format === "parquet") {
     checkParquetNames(path, parts[0]!);
     return writeAtomically(path, overwrite, (tmp) =>

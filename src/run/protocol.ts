@@ -11,6 +11,8 @@ import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
+import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
+import type { TextEncoding } from "../io/options.js";
 import type { SerializedError } from "./errors.js";
 import type { PlacedBlock } from "./table-blocks.js";
 
@@ -102,6 +104,14 @@ export interface EncodeBlockTask {
   layout: Layout;
   firstRow: number;
   spare: (Column | null)[] | null;
+  /** Also format the result's rows as CSV (for a sink that writes CSV, see `TableSink.csv`). */
+  csv?: CsvFormat;
+}
+
+/** CSV formatting of a block's result on the worker: the sink's encoding and name. */
+export interface CsvFormat {
+  encoding: TextEncoding;
+  name: string;
 }
 
 /** See {@link EncodeBlockTask}. */
@@ -112,6 +122,7 @@ export interface DecodeBlockTask {
   /** Global index of the block's first row (for messages). */
   firstRow: number;
   spare: (Column | null)[] | null;
+  csv?: CsvFormat;
 }
 
 /** The reply of {@link EncodeBlockTask} and {@link DecodeBlockTask}. */
@@ -124,6 +135,8 @@ export interface ReusedBlock {
   sharedRefs: number[];
   /** Indices of shared arrays of the task that the result uses otherwise (views into them). */
   sharedAliased: number[];
+  /** The result's rows as CSV (`csvRowBytes`) when the task asked for it. */
+  csv?: Uint8Array;
 }
 
 /** `evaluateTable(model, table, { firstRow })` with a loaded model. */
@@ -152,6 +165,12 @@ export interface SummaryTakeTask {
   key: number;
 }
 
+/** Reads one byte range of a CSV file (`readCsvRange`); its columns' buffers come back transferred. */
+export interface CsvRangeTask {
+  kind: "csv-range";
+  range: CsvRange;
+}
+
 /**
  * Fault injection, for tests of the pool's error paths: `throw` throws `errorName(message)` in the
  * task, `exit` calls process.exit(1), `uncaught` throws outside any task.
@@ -176,6 +195,7 @@ export type Task =
   | EvaluateTask
   | SummaryAddTask
   | SummaryTakeTask
+  | CsvRangeTask
   | FaultTask;
 
 export type TaskKind = Task["kind"];
@@ -194,6 +214,7 @@ export interface TaskResults {
   evaluate: TableEvaluation;
   "summary-add": null;
   "summary-take": TableSummary | null;
+  "csv-range": CsvRangeResult;
   fault: null;
 }
 

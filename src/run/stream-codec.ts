@@ -30,6 +30,7 @@ import {
 import { TypeWidening } from "../io/errors.js";
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
+import { parallelCsvReader } from "./csv-parallel.js";
 import { collectGarbage } from "./gc.js";
 import { WorkerPool } from "./pool.js";
 import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
@@ -119,8 +120,14 @@ let streamKeys = 1 << 20;
  */
 function shareBlocks(stream: TableStream): ArrayBin {
   const shared = sharedBlockBin();
-  if (stream.bin !== undefined) stream.bin = shared;
+  // CSV read on the pool (`readOnPool`) takes its blocks from the bin too.
+  if (stream.bin !== undefined || stream.readCsvWith !== undefined) stream.bin = shared;
   return shared;
+}
+
+/** CSV files are read on `pool` (see `csv-parallel.ts`); other inputs as they are. */
+function readOnPool(stream: TableStream, pool: WorkerPool): void {
+  stream.readCsvWith?.(parallelCsvReader(pool));
 }
 
 /**
@@ -176,13 +183,16 @@ async function codecStream(
     spare: (Column | null)[] | null,
   ) => EncodeBlockTask | DecodeBlockTask,
 ): Promise<StreamRunResult> {
+  // A sink that writes CSV gets each block's rows formatted by the worker that made them.
+  const csv = sink.csv;
   const t0 = performance.now();
   const bin = shareBlocks(stream);
   let shape: Table | null = null;
   let rows = 0;
   let skippedRows = 0;
-  await withPool(options, model, (pool, key) =>
-    orderedMap<Table>(
+  await withPool(options, model, (pool, key) => {
+    readOnPool(stream, pool);
+    return orderedMap<{ table: Table; csv?: Uint8Array }>(
       stream,
       pool.size + 1,
       (b) => sink.done(b.firstRow),
@@ -190,13 +200,15 @@ async function codecStream(
         // Spares are shared memory (the shared bin's): only an ordinary input is transferred.
         const spare = shape === null ? null : spareColumns(bin, shape, b.table.rows);
         const sent = sharedArraysOf(b.table, spare);
-        const r = (await pool.run(task(key, b, spare), transferablesOf(b.table))) as ReusedBlock;
+        const t = task(key, b, spare);
+        if (csv !== undefined) t.csv = csv;
+        const r = (await pool.run(t, transferablesOf(b.table))) as ReusedBlock;
         const table = reclaim(bin, sent, r);
         shape ??= table;
-        return table;
+        return { table, csv: r.csv };
       },
-      async (table, b) => {
-        await sink.write({ firstRow: b.firstRow, table }, () => bin.putTable(table));
+      async ({ table, csv: text }, b) => {
+        await sink.write({ firstRow: b.firstRow, table, csv: text }, () => bin.putTable(table));
         rows += table.rows;
         options.onProgress?.(rows);
       },
@@ -206,8 +218,8 @@ async function codecStream(
         options.onProgress?.(rows);
         bin.putTable(b.table);
       },
-    ),
-  ).finally(trimShared);
+    );
+  }).finally(trimShared);
   return { rows, skippedRows, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -263,8 +275,9 @@ export async function evaluateStream(
   const t0 = performance.now();
   let total: TableEvaluation | null = null;
   const bin = shareBlocks(stream);
-  await withPool(options, model, (pool, key) =>
-    orderedMap<TableEvaluation>(
+  await withPool(options, model, (pool, key) => {
+    readOnPool(stream, pool);
+    return orderedMap<TableEvaluation>(
       stream,
       pool.size + 1,
       () => false,
@@ -282,8 +295,8 @@ export async function evaluateStream(
         options.onProgress?.(total.rows);
       },
       () => undefined,
-    ),
-  ).finally(trimShared);
+    );
+  }).finally(trimShared);
   const result: TableEvaluation = total ?? { rows: 0, columns: [] };
   return { ...result, seconds: (performance.now() - t0) / 1000 };
 }
@@ -360,6 +373,8 @@ export interface FitStreamOptions extends TableSummaryOptions {
   refinePasses?: number;
   /** Called when a refinement pass starts (1-based). */
   onRefinePass?: (pass: number) => void;
+  /** Worker threads that read CSV files (default `os.availableParallelism()`). */
+  threads?: number;
 }
 
 /**
@@ -393,6 +408,10 @@ export async function fitStream(
     unseen: options.unseen,
     summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
   };
+  // CSV files are read on a pool of their own (the summary is built on one worker).
+  const readers =
+    stream.readCsvWith === undefined ? null : new WorkerPool({ size: options.threads });
+  if (readers !== null) readOnPool(stream, readers);
   try {
     // A column a later block widens (integers, then a decimal): the stream reads it with the
     // wider type from then on, and the summary pass starts over so that every row is read so.
@@ -448,6 +467,7 @@ export async function fitStream(
     };
   } finally {
     await stream.close();
+    await readers?.close();
     trimShared();
   }
 }

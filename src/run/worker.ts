@@ -19,9 +19,12 @@ import {
   type TableSummary,
   tableSummaryBuffers,
 } from "../encode/table-summary.js";
+import { readCsvRange } from "../io/csv-range.js";
+import { csvRowBytes } from "../io/csv-write.js";
 import { deserializeError, serializeError } from "./errors.js";
 import {
   type CrashNotice,
+  type CsvFormat,
   type Reply,
   type Request,
   type ReusedBlock,
@@ -136,7 +139,7 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
         firstRow: task.firstRow,
         into,
       });
-      return reusedBlock(out, task.table, task.spare, transfer);
+      return reusedBlock(out, task.table, task.spare, transfer, task.csv);
     }
     case "decode-block": {
       for (const c of task.spare ?? []) zeroColumn(c);
@@ -144,7 +147,7 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
         into: task.spare ?? undefined,
         firstRow: task.firstRow,
       });
-      return reusedBlock(out, task.table, task.spare, transfer);
+      return reusedBlock(out, task.table, task.spare, transfer, task.csv);
     }
     case "evaluate":
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
@@ -163,6 +166,11 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
       // Moved, not copied: the worker has no further use for it.
       if (summary !== null) transfer.push(...tableSummaryBuffers(summary));
       return summary;
+    }
+    case "csv-range": {
+      const out = readCsvRange(task.range);
+      for (const t of out.parts) transfer.push(...transferablesOf(t));
+      return out;
     }
     case "fault":
       switch (task.mode) {
@@ -203,7 +211,10 @@ function reusedBlock(
   input: Table,
   spare: (Column | null)[] | null,
   transfer: ArrayBuffer[],
+  format: CsvFormat | undefined,
 ): ReusedBlock {
+  const csv = format === undefined ? undefined : csvRowBytes(out, format.encoding, format.name);
+  if (csv !== undefined) transfer.push(csv.buffer as ArrayBuffer);
   transfer.push(...transferablesOf(out));
   const shared = sharedArraysOf(input, spare);
   const sharedRefs: number[] = [];
@@ -227,7 +238,7 @@ function reusedBlock(
     if (c.type === "string") sharedRefs.push(-1, -1);
     else sharedRefs.push(refOf(c.values), refOf(c.nulls));
   }
-  return { table: out, sharedRefs, sharedAliased: [...aliased] };
+  return { table: out, sharedRefs, sharedAliased: [...aliased], csv };
 }
 
 function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {

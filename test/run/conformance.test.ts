@@ -5,7 +5,7 @@
  * errors, and shut down so the test process exits.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -482,6 +482,56 @@ describe("streams through the pool reuse their arrays", () => {
         await pool.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("CSV output formatted on the workers", () => {
+  // The sink writes CSV: each block's rows are formatted by the worker that encoded or decoded
+  // it, and the file, the shards and their concatenation are the bytes of one whole-table write.
+  it("encodeStream and decodeStream to a CSV file and CSV shards write writeTable's bytes", async () => {
+    const n = 3 * BLOCK + 123;
+    const table = everyTypeTable(n);
+    const model = fitTable(table, {
+      columns: ["amount", "count", "small", "flag"],
+      kinds: { count: "integer", small: "categorical" },
+      seed: 9,
+    });
+    const dir = mkdtempSync(join(tmpdir(), "modenorm-csvout-"));
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      const input = join(dir, "in.parquet");
+      await writeTable(input, table);
+      const encoded = transformTable(model, table, { layout: "compact" });
+      await writeTable(join(dir, "want-enc.csv"), encoded);
+      await writeTable(join(dir, "want-dec.csv"), inverseTable(model, encoded));
+      const run = async (what: "enc" | "dec", from: string, to: string, format?: "csv") => {
+        const sink = await openTableSink(to, BLOCK, { shardRows: 2 * BLOCK, format });
+        assert.ok(sink.csv !== undefined, `${to}: a CSV sink`);
+        const stream = await openTableStream(from, { blockRows: BLOCK });
+        if (what === "enc") await encodeStream(model, stream, sink, { pool });
+        else await decodeStream(model, stream, sink, { pool });
+        await sink.finish();
+      };
+      await run("enc", input, join(dir, "enc.csv"));
+      await run("enc", input, join(dir, "enc-shards"), "csv");
+      await run("dec", join(dir, "enc.csv"), join(dir, "dec.csv"));
+      const want = (f: string) => readFileSync(join(dir, f));
+      assert.deepEqual(want("enc.csv"), want("want-enc.csv"), "CSV file");
+      assert.deepEqual(want("dec.csv"), want("want-dec.csv"), "decoded CSV file");
+      const shards = ["part-000000.csv", "part-000001.csv"].map((f) =>
+        readFileSync(join(dir, "enc-shards", f), "utf8"),
+      );
+      const header = shards[0]!.slice(0, shards[0]!.indexOf("\n") + 1);
+      assert.ok(shards[1]!.startsWith(header), "each shard has the header");
+      assert.equal(
+        shards[0]! + shards[1]!.slice(header.length),
+        want("want-enc.csv").toString("utf8"),
+        "CSV shards",
+      );
+    } finally {
+      await pool.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

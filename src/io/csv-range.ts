@@ -1,0 +1,205 @@
+/**
+ * One byte range of a CSV file read on its own, for reading a file on several threads
+ * (`run/csv-parallel.ts` plans the ranges, checks them and puts the rows into blocks).
+ *
+ * A range is given by two byte offsets, `from` and `to`. Its records are those that start at or
+ * after the first line start at `from` and before the first line start at `to` (a line start is
+ * the byte after a line feed, or the end of the file); the last one may run past `to`. Where a
+ * range really starts is known only to a reader that has read everything before it (a line feed
+ * inside a quoted field, or after an escape character, is not a record end), so the range is
+ * read *speculatively* from its first line start, and the caller accepts it only when the range
+ * before it ended its last record exactly there (`next` of the one is `start` of the other):
+ * the byte after a whole record is a record start, and a tokenizer started at a record start reads
+ * what one that began at the file's first record reads. A range whose start turns out wrong is
+ * read again from the right one (`trusted`).
+ *
+ * The records go through the same tokenizer and conversions as the one-thread reader
+ * (`stream-csv.ts`), with the schema decided before the first block, so the values are the same.
+ * Errors are not raised here: a range that the reader would reject (or that was read from a
+ * wrong start) reports `error`, and the caller, once it knows the range is real, reads the file
+ * again with the one-thread reader, which raises its exact error (file, line, column, value).
+ */
+import { isUtf8 } from "node:buffer";
+import { closeSync, openSync, readSync } from "node:fs";
+import type { Table } from "../core/table.js";
+import { allocateColumn, type ColumnSpec } from "./columns.js";
+import { type ConvertContext, convertTape } from "./csv-convert.js";
+import { NullMatcher } from "./csv-infer.js";
+import { CsvTokenizer, createTape } from "./csv-tokenizer.js";
+import { errorMessage } from "./errors.js";
+import type { ResolvedReadOptions } from "./options.js";
+import { checkTimestampDigits } from "./stream-csv.js";
+
+/** What a range reader needs: the file, the range, and how to read its records. */
+export interface CsvRange {
+  path: string;
+  /** The file's size when the read began. */
+  size: number;
+  /** Start offset: where the first record starts (`trusted`), else its first line start is. */
+  from: number;
+  trusted: boolean;
+  /** End offset: records from its first line start on belong to the next range. */
+  to: number;
+  /** Columns in the header. */
+  fileColumns: number;
+  /** File column of each selected column. */
+  selected: number[];
+  /** The selected columns' types (decided before the first block). */
+  specs: ColumnSpec[];
+  opts: ResolvedReadOptions;
+  /** For messages only. */
+  blockRows: number;
+}
+
+/** The records of a range, or why they could not be read. */
+export interface CsvRangeResult {
+  /** Where the first record was taken to start. */
+  start: number;
+  /** The byte after the last record read (≥ the end's line start, or the end of the file). */
+  next: number;
+  rows: number;
+  /** The rows, in consecutive parts (the selected columns). */
+  parts: Table[];
+  /** Why the range cannot be read (any error of the reader), else null. */
+  error: string | null;
+}
+
+/** First read beyond `to`: room for the record that crosses it. */
+const SLACK_BYTES = 64 * 1024;
+/** Fields per tape batch. */
+const TAPE_FIELDS = 1 << 16;
+
+/** The bytes of a file from `base` on, read as far as asked (never beyond `size`). */
+class FileWindow {
+  buf: Buffer;
+  /** Bytes read: the window is [base, base + length). */
+  length = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly base: number,
+    readonly size: number,
+    end: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(0, Math.min(size, end) - base));
+    this.extend(end);
+  }
+
+  get end(): number {
+    return this.base + this.length;
+  }
+
+  /** Reads up to file offset `end` (at least doubling the window, at most to the end). */
+  extend(end: number): void {
+    const want = Math.min(this.size, Math.max(end, this.base + 2 * this.length)) - this.base;
+    if (want <= this.length) return;
+    if (want > this.buf.length) {
+      const grown = Buffer.allocUnsafe(want);
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    while (this.length < want) {
+      const n = readSync(this.fd, this.buf, this.length, want - this.length, this.end);
+      if (n === 0)
+        throw new Error(
+          `${this.base + this.length}: the file ended early (it changed while it was read)`,
+        );
+      this.length += n;
+    }
+  }
+
+  /** The first line start at or after file offset `at` (the end of the file if none). */
+  lineStart(at: number): number {
+    if (at >= this.size) return this.size;
+    if (at <= this.base) return at;
+    for (let from = at - 1; ; ) {
+      const lf = this.buf.indexOf(10, from - this.base);
+      if (lf >= 0 && lf < this.length) return this.base + lf + 1;
+      if (this.end >= this.size) return this.size;
+      from = this.end;
+      this.extend(this.end + SLACK_BYTES);
+    }
+  }
+}
+
+/** The last tokenizer made, and what it was made for. */
+let kept: { key: string; tok: CsvTokenizer } | null = null;
+
+/**
+ * A tokenizer for the range's file and columns: the one the last range used when it fits (one
+ * tape per thread: V8 compiles the tokenizer once for it, and recompiles when new tapes come).
+ */
+function tokenizerFor(r: CsvRange): CsvTokenizer {
+  const key = JSON.stringify([r.path, r.fileColumns, r.selected, r.opts.escapeChar]);
+  if (kept === null || kept.key !== key) {
+    const width = Math.max(1, r.selected.length);
+    const tape = createTape(r.selected.length, Math.max(1, Math.floor(TAPE_FIELDS / width)));
+    kept = {
+      key,
+      tok: new CsvTokenizer(r.path, r.fileColumns, r.selected, tape, 1, r.opts.escapeChar),
+    };
+  }
+  kept.tok.line = 1;
+  return kept.tok;
+}
+
+/** Reads one range (see the module comment); never throws. */
+export function readCsvRange(r: CsvRange): CsvRangeResult {
+  const result: CsvRangeResult = { start: r.from, next: r.from, rows: 0, parts: [], error: null };
+  let fd = -1;
+  try {
+    fd = openSync(r.path, "r");
+    const base = r.trusted ? r.from : Math.max(0, r.from - 1);
+    const win = new FileWindow(fd, base, r.size, r.to + SLACK_BYTES);
+    const start = r.trusted ? r.from : win.lineStart(r.from);
+    const stop = Math.max(start, win.lineStart(r.to));
+    result.start = start;
+    const { opts, specs } = r;
+    const tok = tokenizerFor(r);
+    const tape = tok.tape;
+    const nulls = new NullMatcher(opts.nullValues, opts.encoding);
+    const ctx: ConvertContext[] = specs.map((s) => ({
+      path: r.path,
+      encoding: opts.encoding,
+      escapeChar: opts.escapeChar,
+      nulls,
+      forced: opts.types.has(s.name),
+      nonNumeric: opts.nonNumeric,
+      beyond53: s.type === "int64" && !opts.types.has(s.name) ? null : undefined,
+    }));
+    let pos = start - base;
+    for (;;) {
+      const eof = win.end >= r.size;
+      pos = tok.tokenize(win.buf.subarray(0, win.length), pos, eof, stop - base);
+      if (tape.count > 0) {
+        // Each batch in columns of its own: no array is replaced once converted into.
+        const columns = specs.map((s) => allocateColumn(s, tape.count));
+        for (let k = 0; k < specs.length; k++) {
+          const spec = specs[k]!;
+          if (spec.type === "timestamp") {
+            checkTimestampDigits(r.path, tape, k, win.buf, spec, r.blockRows);
+          }
+          convertTape(tape, k, win.buf, columns[k]!, 0, ctx[k]!);
+        }
+        result.parts.push({ rows: tape.count, columns });
+        result.rows += tape.count;
+      }
+      if (pos >= stop - base) break;
+      if (tok.atEnd) {
+        if (eof) break;
+        win.extend(win.end + SLACK_BYTES);
+      }
+    }
+    result.next = base + pos;
+    if (opts.encoding === "utf8" && !isUtf8(win.buf.subarray(start - base, pos))) {
+      throw new Error("not valid UTF-8");
+    }
+  } catch (err) {
+    result.error = errorMessage(err);
+    result.parts = [];
+    result.rows = 0;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return result;
+}

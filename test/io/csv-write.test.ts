@@ -1,0 +1,142 @@
+/**
+ * CSV formatting: `formatFloat` gives exactly the text `String(x)` gives (the shortest text that
+ * reads back bit for bit; `-0` for negative zero) on its fast path and off it, and
+ * `csvRowBytes` (the rows of a block formatted on a worker thread) gives exactly the bytes of
+ * `csvBlocks` without the header, in UTF-8 and in Latin-1.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Random } from "../../src/core/rng.js";
+import type { Table } from "../../src/core/table.js";
+import {
+  csvBlocks,
+  csvHeader,
+  csvRowBytes,
+  encodeCsvText,
+  formatFloat,
+} from "../../src/io/csv-write.js";
+
+const expected = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
+
+/** Doubles of every kind: short decimals (the fast path), full-precision and random bit patterns. */
+function* doubles(n: number, seed: number): Generator<number> {
+  const rng = new Random(seed);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  for (let i = 0; i < n; i++) {
+    const kind = i % 5;
+    const sign = rng.random() < 0.5 ? -1 : 1;
+    if (kind === 0) {
+      // m / 10^d with up to 16 digits and up to 8 fraction digits (some beyond the fast path)
+      const m = Math.floor(rng.random() * 10 ** Math.floor(rng.random() * 17));
+      yield (sign * m) / 10 ** Math.floor(rng.random() * 9);
+    } else if (kind === 1) {
+      yield (sign * Math.round(rng.random() * 5e6)) / 100; // cents
+    } else if (kind === 2) {
+      yield sign * rng.random() * 10 ** (rng.random() * 44 - 22);
+    } else if (kind === 3) {
+      words[0] = Math.floor(rng.random() * 2 ** 32);
+      words[1] = Math.floor(rng.random() * 2 ** 32);
+      yield bits[0]!;
+    } else {
+      // next to a short decimal: one ulp up or down
+      const x = Math.round(rng.random() * 1e9) / 1e4;
+      bits[0] = x;
+      if (rng.random() < 0.5) words[0] = (words[0]! + 1) >>> 0;
+      else words[0] = (words[0]! - 1) >>> 0;
+      yield sign * bits[0]!;
+    }
+  }
+}
+
+describe("formatFloat", () => {
+  test("is String(x) at the edges of the fast path", () => {
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      0.2,
+      0.1 + 0.2,
+      1e-6,
+      1e-7,
+      1.5e-6,
+      0.000001,
+      123456.789012,
+      1e14,
+      999999999999999,
+      1e15,
+      1e15 + 1,
+      1e21,
+      1e-5,
+      9007199254740991,
+      9007199254740992,
+      0.5,
+      14.61,
+      2.675,
+      1.005,
+      5e-324,
+      Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      Number.EPSILON,
+      NaN,
+      Infinity,
+      -Infinity,
+      123.4567891,
+      99999999.999999,
+    ];
+    for (const x of edges) assert.equal(formatFloat(x), expected(x), `x = ${expected(x)}`);
+  });
+
+  test("is String(x) on two million doubles of every kind", () => {
+    let n = 0;
+    for (const x of doubles(2_000_000, 20261205)) {
+      const got = formatFloat(x);
+      if (got !== expected(x)) assert.fail(`formatFloat(${expected(x)}) gave ${got}`);
+      if (Number(got) !== x && !Number.isNaN(x)) assert.fail(`${got} does not read back`);
+      n++;
+    }
+    assert.equal(n, 2_000_000);
+  });
+});
+
+describe("csvRowBytes", () => {
+  const rows = 40_000; // more than one formatting block of 16,384 rows
+  const values = Float64Array.from(doubles(rows, 7));
+  const nulls = new Uint8Array(rows).map((_, i) => (i % 7 === 0 ? 1 : 0));
+  const ints = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i) * 123456789123n - 5n);
+  const text = Array.from({ length: rows }, (_, i) =>
+    i % 3 === 0 ? `a,"b" ${i}` : i % 3 === 1 ? "café" : null,
+  );
+  const table: Table = {
+    rows,
+    columns: [
+      { name: "x", type: "float64", values, nulls },
+      { name: "n", type: "int64", values: ints, nulls: null },
+      { name: "s", type: "string", values: text },
+    ],
+  };
+
+  test("gives the bytes of csvBlocks without the header, in UTF-8 and Latin-1", () => {
+    for (const encoding of ["utf8", "latin1"] as const) {
+      const all = [...csvBlocks(table, false)].join("");
+      const want = Buffer.from(all, encoding);
+      const got = csvRowBytes(table, encoding, "out.csv");
+      assert.equal(Buffer.compare(Buffer.from(got), want), 0, encoding);
+      // Its own buffer, whole: safe to transfer.
+      assert.equal(got.byteOffset, 0);
+      assert.equal(got.buffer.byteLength, got.length);
+    }
+    assert.equal(csvHeader(table), "x,n,s\n");
+  });
+
+  test("refuses text Latin-1 cannot hold, naming the output", () => {
+    const t: Table = { rows: 1, columns: [{ name: "s", type: "string", values: ["€"] }] };
+    assert.throws(
+      () => csvRowBytes(t, "latin1", "out.csv"),
+      /out\.csv: cannot be written in Latin-1/,
+    );
+    assert.throws(() => encodeCsvText("€", "latin1", "x"), /U\+20AC/);
+  });
+});
