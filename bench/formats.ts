@@ -5,17 +5,20 @@
  * processes (wall time including start-up, A/B alternating per run). Prints one JSON line per
  * measurement, one per pair (medians and the median of the run-by-run CSV/Parquet ratios) and a
  * summary table against the targets (CSV ≤ 1.3× Parquet for fit, transform, inverse; CSV→CSV ≤
- * 1.5×).
+ * 1.5×), with each command's peak RSS (target: under 1 GB on the CSV side). Then the fixed costs:
+ * the Parquet transform's whole-command rate on --rows rows against --scale times as many
+ * (target: at least 70 %).
  *
- *   node dist/bench/formats.js [--rows 10000000] [--runs 3] [--dir <work dir>]
+ *   node dist/bench/formats.js [--rows 10000000] [--runs 3] [--scale 10] [--dir <work dir>]
  *
- * Needs about 1 GB per 10 million rows in the work dir (a temporary dir, removed at the end,
- * unless --dir is given).
+ * Needs about 1 GB per 10 million rows in the work dir, and 1 GB more per 10 million rows of the
+ * large transform's output (a temporary dir, removed at the end, unless --dir is given).
  */
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -34,8 +37,14 @@ const opts = benchOptions(
     rows: { default: "10000000", kind: "count", help: "rows of the Time,Amount table" },
     runs: { default: "3", kind: "count", help: "timed runs of each side of each pair" },
     dir: { default: "a temporary dir, removed at the end", help: "work dir (kept)" },
+    scale: {
+      default: "10",
+      kind: "count",
+      help: "fixed costs: the Parquet transform of --rows rows against scale × --rows (the file as scale parts of a directory); 1 skips it",
+    },
   },
 );
+const scale = Number(opts.scale);
 const rows = Number(opts.rows);
 const runs = Number(opts.runs);
 const ownDir = opts.dir === "a temporary dir, removed at the end";
@@ -172,6 +181,69 @@ const pairs: Pair[] = [
   },
 ];
 
+/**
+ * Fixed costs: the whole-command rate of the Parquet transform on `rows` rows against its rate on
+ * `scale × rows` (the same file as `scale` parts of a directory, hard links), runs alternating;
+ * target: the small one at least 70 % of the large one's rate.
+ */
+function fixedCosts(): string {
+  const big = p("big");
+  mkdirSync(big, { recursive: true });
+  for (let i = 0; i < scale; i++) {
+    const part = join(big, `part-${String(i).padStart(3, "0")}.parquet`);
+    if (!existsSync(part)) linkSync(p("data.parquet"), part);
+  }
+  const small: number[] = [];
+  const large: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = run([
+      "transform",
+      p("data.parquet"),
+      "-m",
+      p("m.json"),
+      "-o",
+      p("fc-small"),
+      "--overwrite",
+    ]);
+    const l = run(["transform", big, "-m", p("m.json"), "-o", p("fc-large"), "--overwrite"]);
+    rmSync(p("fc-large"), { recursive: true, force: true });
+    const rs = rows / s.wallSeconds;
+    const rl = (scale * rows) / l.wallSeconds;
+    small.push(rs);
+    large.push(rl);
+    ratios.push(rs / rl);
+    emit({
+      bench: "formats-fixed-costs",
+      run: i + 1,
+      rows,
+      scale,
+      smallRowsPerSecond: rs,
+      largeRowsPerSecond: rl,
+      ratio: rs / rl,
+      machine: m,
+    });
+  }
+  const ratio = median(ratios);
+  const line = {
+    rows,
+    largeRows: scale * rows,
+    smallRowsPerSecond: median(small),
+    largeRowsPerSecond: median(large),
+    ratio,
+    target: 0.7,
+    met: ratio >= 0.7,
+  };
+  emit({ bench: "formats-fixed-costs-summary", runs, ...line, machine: m });
+  const f = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+  return [
+    "| Parquet transform | rows/s at " +
+      `${rows / 1e6}M | rows/s at ${(scale * rows) / 1e6}M | ratio | target | met |`,
+    "|---|---:|---:|---:|---:|---|",
+    `| whole command | ${f(line.smallRowsPerSecond)} | ${f(line.largeRowsPerSecond)} | ${ratio.toFixed(2)} | ≥ 0.7 | ${line.met ? "yes" : "no"} |`,
+  ].join("\n");
+}
+
 try {
   await makeData();
   run(["fit", p("data.parquet"), "--columns", "Amount", "-o", p("m.json"), "--overwrite"]);
@@ -180,6 +252,7 @@ try {
     const csv: number[] = [];
     const pq: number[] = [];
     const ratios: number[] = [];
+    let csvPeak = 0;
     for (let i = 0; i < runs; i++) {
       // Alternate which side goes first, so neither always runs on a warmer page cache.
       const order = i % 2 === 0 ? (["csv", "parquet"] as const) : (["parquet", "csv"] as const);
@@ -187,6 +260,7 @@ try {
       for (const side of order) {
         const r = run(side === "csv" ? pr.csv : pr.parquet);
         got[side] = r.wallSeconds;
+        if (side === "csv" && r.peakRssMB !== undefined) csvPeak = Math.max(csvPeak, r.peakRssMB);
         emit({ bench: "formats", pair: pr.pair, side, run: i + 1, rows, ...r, machine: m });
       }
       csv.push(got.csv!);
@@ -203,21 +277,24 @@ try {
       parquetRowsPerSecond: rows / median(pq),
       target: pr.target,
       met: ratio <= pr.target,
+      csvPeakRssMB: csvPeak,
     };
     emit({ bench: "formats-pair", rows, runs, ...line, machine: m });
     table.push(line);
   }
   const f = (x: number, d: number) => x.toFixed(d);
   const out = [
-    `| pair | CSV s | Parquet s | CSV/Parquet | CSV rows/s | Parquet rows/s | target | met |`,
-    `|---|---:|---:|---:|---:|---:|---:|---|`,
+    `| pair | CSV s | Parquet s | CSV/Parquet | CSV rows/s | Parquet rows/s | target | met | CSV peak RSS |`,
+    `|---|---:|---:|---:|---:|---:|---:|---|---:|`,
     ...table.map(
       (t) =>
         `| ${t.pair} | ${f(t.csvSeconds as number, 2)} | ${f(t.parquetSeconds as number, 2)} | ` +
         `${f(t.ratio as number, 2)} | ${f((t.csvRowsPerSecond as number) / 1e6, 2)} M | ` +
-        `${f((t.parquetRowsPerSecond as number) / 1e6, 2)} M | ≤ ${t.target} | ${t.met ? "yes" : "no"} |`,
+        `${f((t.parquetRowsPerSecond as number) / 1e6, 2)} M | ≤ ${t.target} | ${t.met ? "yes" : "no"} | ` +
+        `${t.csvPeakRssMB === 0 ? "n/a" : `${f(t.csvPeakRssMB as number, 0)} MB`} |`,
     ),
   ];
+  if (scale > 1) out.push("", fixedCosts());
   emit({ bench: "formats-summary", rows, runs, machine: m });
   process.stdout.write(`${out.join("\n")}\n`);
 } finally {
