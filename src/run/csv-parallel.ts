@@ -16,8 +16,7 @@
  * Memory: at most `2 × workers` ranges in flight (each about `RANGE_BYTES` of text and its
  * columns) plus the block being filled.
  */
-import type { ArrayBin } from "../core/array-bin.js";
-import { nullMaskFor } from "../core/array-bin.js";
+import { type ArrayBin, nullMaskFor, sharedBlockBin } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { allocateColumn, allocateColumnFrom, type ColumnSpec } from "../io/columns.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
@@ -108,6 +107,16 @@ function copyInto(src: Column, from: number, n: number, dst: Column, at: number)
   }
 }
 
+/** Shared columns of `rows` rows for a range's first rows (null for text columns). */
+function intoColumns(bin: ArrayBin, specs: readonly ColumnSpec[], rows: number): (Column | null)[] {
+  return specs.map((s) => (s.type === "string" ? null : allocateColumnFrom(bin, s, rows)));
+}
+
+/** Puts a range's shared arrays back in the bin (the rows have been copied). */
+function giveBack(bin: ArrayBin, r: CsvRangeResult): void {
+  for (const t of r.parts) bin.putTable(t);
+}
+
 /** The ranges of a part: [from, to) offsets, the first one from its first record. */
 function rangesOf(
   dataStart: number,
@@ -128,9 +137,14 @@ async function* parallelBlocks(
 ): AsyncGenerator<TableBlock> {
   const filler = new BlockFiller(job.specs, job.blockRows, job.bin);
   const inFlight = 2 * pool.size;
+  // Ranges are read into shared columns that come back here for the next ones.
+  const bin = sharedBlockBin();
+  let rowsPerByte = 0;
   for (const part of job.parts) {
     const ranges = rangesOf(part.header.dataStart, part.size, rangeBytes);
+    rowsPerByte ||= 1 / (4 * Math.max(1, part.header.names.length));
     const task = (from: number, to: number, trusted: boolean): CsvRange => ({
+      into: intoColumns(bin, job.specs, Math.ceil((to - from) * rowsPerByte * 1.2) + 1024),
       path: part.path,
       size: part.size,
       from,
@@ -155,6 +169,7 @@ async function* parallelBlocks(
         let got = await queue.shift()!;
         if (got.start !== expected) {
           // Its first line start was not a record start: read it from the one that is.
+          giveBack(bin, got);
           got = await pool.run({
             kind: "csv-range",
             range: task(expected, ranges[i]!.to, true),
@@ -163,11 +178,15 @@ async function* parallelBlocks(
         if (got.error !== null) {
           return await failLikeSequential(job, part.path, got.error);
         }
+        if (got.rows > 0) rowsPerByte = got.rows / (got.next - got.start);
         expected = got.next;
         for (const t of got.parts) yield* filler.add(t);
+        giveBack(bin, got);
       }
     } finally {
-      await Promise.allSettled(queue);
+      for (const r of await Promise.allSettled(queue)) {
+        if (r.status === "fulfilled") giveBack(bin, r.value);
+      }
     }
     if (expected !== part.size) {
       return await failLikeSequential(job, part.path, `read to byte ${expected} of ${part.size}`);
