@@ -197,8 +197,7 @@ export function rowHash(seed: number, row: number): number {
 function prune(s: ColumnSummary): void {
   const n = s.sampleCount;
   if (n <= s.sampleSize) return;
-  const sorted = s.sampleHash.slice(0, n).sort();
-  const t = sorted[s.sampleSize]!;
+  const t = nthSmallest(s.sampleHash.slice(0, n), s.sampleSize);
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (s.sampleHash[i]! < t) {
@@ -209,6 +208,41 @@ function prune(s: ColumnSummary): void {
   }
   s.threshold = t;
   s.sampleCount = m;
+}
+
+/**
+ * The value that would be at index `k` of `a` sorted ascending (`a` is reordered): Hoare's
+ * selection, linear on average, where sorting the 2^23 hashes of a full sample took about ten
+ * times as long. The value is the same whatever the algorithm, so the kept rows are too.
+ */
+export function nthSmallest(a: Uint32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as the pivot; the partition keeps [lo, j] ≤ pivot ≤ [i, hi].
+    const mid = lo + ((hi - lo) >> 1);
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, TimeUnit } from "../core/table.js";
 import { nullsOf } from "./columns.js";
-import { type NullMatcher, trimEnd, trimStart } from "./csv-infer.js";
+import { NullMatcher, trimEnd, trimStart } from "./csv-infer.js";
 import {
   NUM_FLOAT,
   NUM_INEXACT,
@@ -22,7 +22,7 @@ import {
   FLAG_RAW,
   unescapeField,
 } from "./csv-tokenizer.js";
-import type { NonNumericPolicy, TextEncoding } from "./options.js";
+import type { NonNumericPolicy, ResolvedReadOptions, TextEncoding } from "./options.js";
 import { parsedTime, parsedTimeIn, parseIsoTimestamp, secondsFitUnit } from "./timestamp.js";
 
 /** What the converter needs besides the tape: for messages and for forced types. */
@@ -45,6 +45,27 @@ export interface ConvertContext {
  * A field the column's type cannot hold: an `InvalidInputError` with the field's line, text and
  * what `scanNumber` made of it (`kind`, `NUM_*`), so that a block reader can widen the column.
  */
+/**
+ * The contexts in which the columns `specs` of one stream are converted: one null matcher, the
+ * types forced by `opts`, and the tracking of integers beyond ±2^53 for inferred int64 columns.
+ */
+export function convertContexts(
+  path: string,
+  specs: readonly { name: string; type: string }[],
+  opts: ResolvedReadOptions,
+): ConvertContext[] {
+  const nulls = new NullMatcher(opts.nullValues, opts.encoding);
+  return specs.map((s) => ({
+    path,
+    encoding: opts.encoding,
+    escapeChar: opts.escapeChar,
+    nulls,
+    forced: opts.types.has(s.name),
+    nonNumeric: opts.nonNumeric,
+    beyond53: s.type === "int64" && !opts.types.has(s.name) ? null : undefined,
+  }));
+}
+
 export class FieldError extends InvalidInputError {
   constructor(
     message: string,

@@ -23,8 +23,7 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Column, Table } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
-import { type ConvertContext, convertTape } from "./csv-convert.js";
-import { NullMatcher } from "./csv-infer.js";
+import { convertContexts, convertTape } from "./csv-convert.js";
 import { CsvTokenizer, createTape } from "./csv-tokenizer.js";
 import { errorMessage } from "./errors.js";
 import type { ResolvedReadOptions } from "./options.js";
@@ -185,16 +184,7 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
     const { opts, specs } = r;
     const tok = tokenizerFor(r);
     const tape = tok.tape;
-    const nulls = new NullMatcher(opts.nullValues, opts.encoding);
-    const ctx: ConvertContext[] = specs.map((s) => ({
-      path: r.path,
-      encoding: opts.encoding,
-      escapeChar: opts.escapeChar,
-      nulls,
-      forced: opts.types.has(s.name),
-      nonNumeric: opts.nonNumeric,
-      beyond53: s.type === "int64" && !opts.types.has(s.name) ? null : undefined,
-    }));
+    const ctx = convertContexts(r.path, specs, opts);
     const capacity = r.into === null ? 0 : lengthOf(r.into, specs);
     const first: Table | null =
       r.into === null

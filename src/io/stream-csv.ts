@@ -18,7 +18,7 @@ import { createGunzip } from "node:zlib";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table, TimeUnit } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
-import { type ConvertContext, convertTape, FieldError } from "./csv-convert.js";
+import { type ConvertContext, convertContexts, convertTape, FieldError } from "./csv-convert.js";
 import {
   ColumnInference,
   inferTape,
@@ -297,17 +297,8 @@ export async function* csvBlocks(
   blockRows: number,
   restartable = false,
 ): AsyncGenerator<{ firstRow: number; table: Table }> {
-  const nulls = new NullMatcher(opts.nullValues, opts.encoding);
   const userForced = specs.map((s) => opts.types.has(s.name));
-  const ctx: ConvertContext[] = specs.map((s) => ({
-    path: "",
-    encoding: opts.encoding,
-    escapeChar: opts.escapeChar,
-    nulls,
-    forced: opts.types.has(s.name),
-    nonNumeric: opts.nonNumeric,
-    beyond53: s.type === "int64" && !opts.types.has(s.name) ? null : undefined,
-  }));
+  const ctx = convertContexts("", specs, opts);
   let columns: Column[] = specs.map((s) => allocateColumn(s, blockRows));
   let filled = 0;
   let firstRow = 0;

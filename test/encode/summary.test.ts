@@ -15,6 +15,7 @@ import {
   type ColumnSummary,
   createSummary,
   mergeSummaries,
+  nthSmallest,
   rowHash,
   type SummaryOptions,
   summaryFitData,
@@ -88,6 +89,23 @@ describe("column summaries", () => {
     assert.equal(s.nulls, 1);
     assert.equal(s.min, -2);
     assert.deepEqual(summaryFitData(s).values, Float64Array.of(-2, 3));
+  });
+});
+
+describe("nthSmallest (the sample's pruning threshold)", () => {
+  it("is the value at index k of the sorted array, with duplicates and runs", () => {
+    const rng = new Random(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + rng.integer(trial < 200 ? 50 : 5000);
+      const spread = [2, 16, 2 ** 32][trial % 3]!;
+      const a = Uint32Array.from({ length: n }, (_, i) =>
+        trial % 7 === 0 ? i : Math.floor(rng.random() * spread),
+      );
+      const sorted = a.slice().sort();
+      for (const k of [0, n - 1, rng.integer(n), n >> 1]) {
+        assert.equal(nthSmallest(a.slice(), k), sorted[k], `n ${n}, k ${k}, trial ${trial}`);
+      }
+    }
   });
 });
 
