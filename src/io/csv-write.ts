@@ -50,26 +50,35 @@ const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000"];
 export function formatFloat(x: number): string {
   if (x === 0) return 1 / x < 0 ? "-0" : "0";
   const a = x < 0 ? -x : x;
+  const d = shortDecimal(a);
+  if (d < 0) return String(x);
+  const p = POW10[d]!;
+  const m = Math.round(a * p);
+  let t: string;
+  if (d === 0) {
+    t = `${m}`;
+  } else {
+    const whole = Math.floor(m / p);
+    const frac = `${m - whole * p}`;
+    t = `${whole}.${ZEROS[d - frac.length]}${frac}`;
+  }
+  return x < 0 ? `-${t}` : t;
+}
+
+/**
+ * For a > 0 (or NaN, ∞): the fewest fraction digits d ≤ 6 of a decimal m·10^-d (m < 10^15) whose
+ * nearest double is `a` (`formatFloat`'s fast path; m is `Math.round(a · 10^d)`), or -1.
+ */
+export function shortDecimal(a: number): number {
   const y = a * 1e6;
   const dy = y - Math.round(y);
-  if (a < 1e15 && (dy < 0 ? -dy : dy) <= y * 1.8e-15) {
-    for (let d = 0; d <= 6; d++) {
-      const p = POW10[d]!;
-      const m = Math.round(a * p);
-      if (m < 1e15 && m / p === a) {
-        let t: string;
-        if (d === 0) {
-          t = `${m}`;
-        } else {
-          const whole = Math.floor(m / p);
-          const frac = `${m - whole * p}`;
-          t = `${whole}.${ZEROS[d - frac.length]}${frac}`;
-        }
-        return x < 0 ? `-${t}` : t;
-      }
-    }
+  if (!(a < 1e15) || (dy < 0 ? -dy : dy) > y * 1.8e-15) return -1;
+  for (let d = 0; d <= 6; d++) {
+    const p = POW10[d]!;
+    const m = Math.round(a * p);
+    if (m < 1e15 && m / p === a) return d;
   }
-  return String(x);
+  return -1;
 }
 
 /** Fills `cells[0, end - start)` with the CSV text of `col` rows `[start, end)`. */
@@ -174,29 +183,6 @@ export function encodeCsvText(text: string, encoding: TextEncoding, path: string
     );
   }
   return Buffer.from(text, "latin1");
-}
-
-/**
- * A table's rows (no header) as CSV bytes in `encoding`, in one buffer of its own (so it can be
- * transferred between threads): the bytes `csvBlocks(table, false)` encodes to.
- * @throws InvalidInputError as {@link encodeCsvText}.
- */
-export function csvRowBytes(table: Table, encoding: TextEncoding, name: string): Uint8Array {
-  const pieces: Buffer[] = [];
-  let total = 0;
-  for (const text of csvBlocks(table, false)) {
-    const e = encodeCsvText(text, encoding, name);
-    const b = typeof e === "string" ? Buffer.from(e, "utf8") : e;
-    pieces.push(b);
-    total += b.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const b of pieces) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
 }
 
 /**

@@ -19,8 +19,8 @@ import {
   type TableSummary,
   tableSummaryBuffers,
 } from "../encode/table-summary.js";
+import { csvRowBytes } from "../io/csv-bytes.js";
 import { readCsvRange } from "../io/csv-range.js";
-import { csvRowBytes } from "../io/csv-write.js";
 import { deserializeError, serializeError } from "./errors.js";
 import {
   type CrashNotice,

@@ -8,13 +8,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Random } from "../../src/core/rng.js";
 import type { Table } from "../../src/core/table.js";
-import {
-  csvBlocks,
-  csvHeader,
-  csvRowBytes,
-  encodeCsvText,
-  formatFloat,
-} from "../../src/io/csv-write.js";
+import { csvRowBytes } from "../../src/io/csv-bytes.js";
+import { csvBlocks, csvHeader, encodeCsvText, formatFloat } from "../../src/io/csv-write.js";
 
 const expected = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
 
@@ -104,10 +99,13 @@ describe("formatFloat", () => {
 describe("csvRowBytes", () => {
   const rows = 40_000; // more than one formatting block of 16,384 rows
   const values = Float64Array.from(doubles(rows, 7));
+  values.set([0, -0, Number.NaN, Infinity, -Infinity, 1e21, 1e-7, -5e-324, 0.5, -14.61], 1);
   const nulls = new Uint8Array(rows).map((_, i) => (i % 7 === 0 ? 1 : 0));
-  const ints = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i) * 123456789123n - 5n);
+  const ints = BigInt64Array.from({ length: rows }, (_, i) =>
+    i % 5 === 0 ? -(2n ** 63n) + BigInt(i) : BigInt(i) * 123456789123n - 5n,
+  );
   const text = Array.from({ length: rows }, (_, i) =>
-    i % 3 === 0 ? `a,"b" ${i}` : i % 3 === 1 ? "café" : null,
+    i % 3 === 0 ? `a,"b" ${i}` : i % 3 === 1 ? "café" : i % 9 === 2 ? "" : null,
   );
   const table: Table = {
     rows,
@@ -115,6 +113,29 @@ describe("csvRowBytes", () => {
       { name: "x", type: "float64", values, nulls },
       { name: "n", type: "int64", values: ints, nulls: null },
       { name: "s", type: "string", values: text },
+      { name: "f", type: "float32", values: Float32Array.from(values), nulls: null },
+      {
+        name: "i",
+        type: "int32",
+        values: Int32Array.from({ length: rows }, (_, i) => (i - rows / 2) * 53_687),
+        nulls,
+      },
+      {
+        name: "b",
+        type: "bool",
+        values: Uint8Array.from({ length: rows }, (_, i) => i % 2),
+        nulls,
+      },
+      {
+        name: "t",
+        type: "timestamp",
+        unit: "us",
+        values: BigInt64Array.from(
+          { length: rows },
+          (_, i) => BigInt(i) * 86_400_123_457n - 10n ** 12n,
+        ),
+        nulls: null,
+      },
     ],
   };
 
@@ -128,7 +149,7 @@ describe("csvRowBytes", () => {
       assert.equal(got.byteOffset, 0);
       assert.equal(got.buffer.byteLength, got.length);
     }
-    assert.equal(csvHeader(table), "x,n,s\n");
+    assert.equal(csvHeader(table), "x,n,s,f,i,b,t\n");
   });
 
   test("refuses text Latin-1 cannot hold, naming the output", () => {
