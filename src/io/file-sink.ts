@@ -11,14 +11,11 @@
  * block boundaries.
  */
 import { createWriteStream } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter } from "apache-arrow";
 import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
-import { batchOfTable } from "./arrow.js";
 import { checkTable } from "./columns.js";
 import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { formatOf } from "./format.js";
@@ -81,51 +78,6 @@ async function openCsvWriter(
   };
 }
 
-/** Collects what an Arrow writer emits, to be written to the file after each batch. */
-class ChunkQueue extends AsyncByteQueue {
-  chunks: Uint8Array[] = [];
-  // biome-ignore lint/suspicious/noExplicitAny: the base class's parameter type is not exported
-  override write(value: any): void {
-    const b: Uint8Array = ArrayBuffer.isView(value)
-      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-      : new Uint8Array(value);
-    if (b.byteLength > 0) this.chunks.push(b);
-  }
-}
-
-async function openArrowWriter(tmp: string, format: "arrow" | "arrows"): Promise<BlockWriter> {
-  const fh: FileHandle = await open(tmp, "wx");
-  const queue = new ChunkQueue();
-  const writer = format === "arrow" ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  writer.reset(queue);
-  // The chunks are views of the block's arrays: written before `write` resolves.
-  const flush = async () => {
-    for (const b of queue.chunks) {
-      let done = 0;
-      while (done < b.length) done += (await fh.write(b, done, b.length - done)).bytesWritten;
-    }
-    queue.chunks = [];
-  };
-  let closed = false;
-  return {
-    async write(table) {
-      writer.write(batchOfTable(table));
-      await flush();
-    },
-    async close() {
-      writer.finish();
-      await flush();
-      closed = true;
-      await fh.close();
-    },
-    async abort() {
-      queue.chunks = [];
-      if (!closed) await fh.close().catch(() => undefined);
-      closed = true;
-    },
-  };
-}
-
 function openBlockWriter(
   path: string,
   tmp: string,
@@ -144,7 +96,7 @@ function openBlockWriter(
       return openParquetWriter(tmp, first, path, compression, metadata);
     case "arrow":
     case "arrows":
-      return openArrowWriter(tmp, format);
+      return import("./arrow-sink.js").then((a) => a.openArrowWriter(tmp, format));
     default:
       return assertUnreachable(format);
   }

@@ -9,10 +9,8 @@
  *   ({@link openShardedOutput}), in bounded memory, resumable.
  */
 import { once } from "node:events";
-import { RecordBatchStreamWriter } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
-import { batchOfTable } from "./arrow.js";
 import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
@@ -92,32 +90,17 @@ export interface TableSink {
 /** An Arrow IPC stream on standard output, one record batch per block. */
 function stdoutArrowSink(): TableSink {
   let rows = 0;
-  let writer: RecordBatchStreamWriter | null = null;
-  let piped: Promise<void> | null = null;
+  let writer: { write(t: Table): Promise<void>; finish(): Promise<void> } | null = null;
   return {
     alreadyComplete: false,
     done: () => false,
     async write(block) {
-      if (writer === null) {
-        writer = new RecordBatchStreamWriter();
-        const node = writer.toNodeStream();
-        piped = new Promise<void>((resolve, reject) => {
-          node.on("end", () => resolve());
-          node.on("error", reject);
-        });
-        node.pipe(process.stdout, { end: false });
-      }
-      writer.write(batchOfTable(block.table));
+      writer ??= (await import("./arrow-sink.js")).openStdoutArrowWriter();
+      await writer.write(block.table);
       rows += block.table.rows;
-      // Back-pressure: wait while standard output is behind (bounded memory).
-      if (process.stdout.writableNeedDrain) await once(process.stdout, "drain");
     },
     async finish() {
-      if (writer !== null) {
-        writer.finish();
-        writer.close();
-        await piped;
-      }
+      await writer?.finish();
       return { kind: "stdout", path: "-", rows };
     },
     abort: async () => undefined,

@@ -14,8 +14,6 @@ import { Readable } from "node:stream";
 import { ArrayBin } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
-import { openArrowReader, tableFromBatch } from "./arrow.js";
-import { selectArrowSpecs } from "./arrow-file.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
 import { type CsvHeader, readCsvHeader } from "./csv-read.js";
 import { connectDuckDb } from "./duckdb.js";
@@ -279,6 +277,9 @@ async function openArrowStream(
   stdin: Readable | null,
 ): Promise<TableStream> {
   const what = files[0]!;
+  // The Arrow library loads only for Arrow input (see `arrow-sink.ts`).
+  const { openArrowReader, tableFromBatch } = await import("./arrow.js");
+  const { selectArrowSpecs } = await import("./arrow-file.js");
   const open = (path: string) =>
     openArrowReader(path, path === STDIN_NAME ? stdin! : createReadStream(path));
   // The first part's reader is opened once for its schema, and read by the first pass.

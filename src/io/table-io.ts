@@ -4,7 +4,6 @@
  */
 import { assertUnreachable } from "../core/errors.js";
 import type { Table } from "../core/table.js";
-import { readArrowFile, writeArrowFile } from "./arrow-file.js";
 import { checkTable, concatTables } from "./columns.js";
 import { readCsv } from "./csv-read.js";
 import { writeCsv } from "./csv-write.js";
@@ -40,7 +39,8 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
       return readParquet(path, opts);
     case "arrow":
     case "arrows":
-      return readArrowFile(path, opts);
+      // The Arrow library loads only for Arrow files (see `arrow-sink.ts`).
+      return (await import("./arrow-file.js")).readArrowFile(path, opts);
     default:
       return assertUnreachable(format);
   }
@@ -105,7 +105,9 @@ export async function writeTableParts(
       );
     case "arrow":
     case "arrows":
-      return writeAtomically(path, overwrite, (tmp) => writeArrowFile(tmp, table, format));
+      return writeAtomically(path, overwrite, async (tmp) =>
+        (await import("./arrow-file.js")).writeArrowFile(tmp, table, format),
+      );
     default:
       return assertUnreachable(format);
   }
