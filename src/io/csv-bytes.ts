@@ -1,6 +1,7 @@
 /**
  * A table's rows as CSV bytes, written straight into one buffer (no text per field, line or
- * block): what a worker thread does for a sink that writes CSV. The bytes are exactly those of
+ * block): what a worker thread does for a sink that writes CSV. Doubles are printed by
+ * `formatFloat`'s short-decimal path or by Ryū (`ryu.ts`), both giving `String(x)`'s text. The bytes are exactly those of
  * `csvBlocks(table, false)` encoded (`test/io/csv-write.test.ts`): numbers, booleans and
  * timestamps are ASCII, text is written as UTF-8 after `csvQuote`. Latin-1 output goes through
  * `csvBlocks` and `encodeCsvText`, which refuse characters Latin-1 does not have.
@@ -8,6 +9,7 @@
 import type { Column, Table } from "../core/table.js";
 import { csvBlocks, csvQuote, encodeCsvText, shortDecimal } from "./csv-write.js";
 import type { TextEncoding } from "./options.js";
+import { writeDouble } from "./ryu.js";
 import { formatTimestamp } from "./timestamp.js";
 
 const COMMA = 44;
@@ -68,7 +70,8 @@ function float(x: number): void {
   }
   const d = shortDecimal(x < 0 ? -x : x);
   if (d < 0) {
-    ascii(String(x));
+    if (Number.isFinite(x)) pos = writeDouble(x, out, pos);
+    else ascii(String(x));
     return;
   }
   if (x < 0) out[pos++] = MINUS;
