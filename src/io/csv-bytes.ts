@@ -20,6 +20,17 @@ const ZERO = 48;
 const TWO32 = 4294967296;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Column kinds of the row loop. */
+const F64 = 0;
+const F32 = 1;
+const I32 = 2;
+const I64 = 3;
+const OTHER = 4;
+const NO_F64 = new Float64Array(0);
+const NO_F32 = new Float32Array(0);
+const NO_I32 = new Int32Array(0);
+const NO_U8 = new Uint8Array(0);
+
 /** The buffer rows are written into (kept between calls: new memory is slow to touch). */
 let out = Buffer.allocUnsafe(1 << 20);
 let pos = 0;
@@ -94,8 +105,8 @@ function integer(v: number): void {
   digits(v);
 }
 
-/** Row `r` of a column (not null); `words`: an int64 column's values as 32-bit words. */
-function field(c: Column, r: number, words: Int32Array | null): void {
+/** Row `r` of a column (not null). */
+function field(c: Column, r: number): void {
   switch (c.type) {
     case "float64":
     case "float32":
@@ -107,18 +118,9 @@ function field(c: Column, r: number, words: Int32Array | null): void {
     case "bool":
       ascii(c.values[r] ? "true" : "false");
       return;
-    case "int64": {
-      if (words !== null) {
-        // Safe integers without a bigint; the rest exactly through BigInt.
-        const hi = words[2 * r + 1]!;
-        if (hi >= -2097152 && hi < 2097152) {
-          integer(hi * TWO32 + (words[2 * r]! >>> 0));
-          return;
-        }
-      }
+    case "int64":
       ascii(c.values[r]!.toString());
       return;
-    }
     case "timestamp":
       ascii(formatTimestamp(c.values[r]!, c.unit));
       return;
@@ -135,33 +137,80 @@ function field(c: Column, r: number, words: Int32Array | null): void {
 
 /**
  * A table's rows (no header) as CSV bytes in `encoding`, in one buffer of its own (so it can be
- * transferred between threads): the bytes `csvBlocks(table, false)` encodes to.
+ * transferred between threads) or at the start of `into` when they fit there: the bytes
+ * `csvBlocks(table, false)` encodes to.
  * @throws InvalidInputError Latin-1 output of text Latin-1 does not have (see `encodeCsvText`).
  */
-export function csvRowBytes(table: Table, encoding: TextEncoding, name: string): Uint8Array {
+export function csvRowBytes(
+  table: Table,
+  encoding: TextEncoding,
+  name: string,
+  into?: Uint8Array | null,
+): Uint8Array {
   if (encoding !== "utf8") return latin1Rows(table, name);
   const { columns } = table;
   const m = columns.length;
+  // Per column, its kind and its values in an array of one type (empty where it is another),
+  // so that every load in the row loop is of one array type.
+  const kinds = new Int8Array(m);
+  const f64 = columns.map((c) => (c.type === "float64" ? c.values : NO_F64));
+  const f32 = columns.map((c) => (c.type === "float32" ? c.values : NO_F32));
+  const i32 = columns.map((c) => (c.type === "int32" ? c.values : NO_I32));
   const words = columns.map((c) =>
     c.type === "int64" && LITTLE_ENDIAN
       ? new Int32Array(c.values.buffer, c.values.byteOffset, 2 * c.values.length)
-      : null,
+      : NO_I32,
   );
+  const nulls = columns.map((c) => (c.type === "string" || c.nulls === null ? NO_U8 : c.nulls));
+  columns.forEach((c, k) => {
+    kinds[k] =
+      c.type === "float64"
+        ? F64
+        : c.type === "float32"
+          ? F32
+          : c.type === "int32"
+            ? I32
+            : c.type === "int64" && LITTLE_ENDIAN
+              ? I64
+              : OTHER;
+  });
   pos = 0;
   for (let r = 0; r < table.rows; r++) {
     for (let k = 0; k < m; k++) {
       // A number takes at most 25 bytes (`-1.2345678901234567e-308`); text makes its own room.
       room(32);
       if (k > 0) out[pos++] = COMMA;
-      const c = columns[k]!;
-      if (c.type !== "string" && c.nulls !== null && c.nulls[r] === 1) continue;
-      field(c, r, words[k]!);
+      const nl = nulls[k]!;
+      if (nl.length > 0 && nl[r] === 1) continue;
+      switch (kinds[k]) {
+        case F64:
+          float(f64[k]![r]!);
+          break;
+        case F32:
+          float(f32[k]![r]!);
+          break;
+        case I32:
+          integer(i32[k]![r]!);
+          break;
+        case I64: {
+          // Safe integers without a bigint; the rest exactly through BigInt.
+          const w = words[k]!;
+          const hi = w[2 * r + 1]!;
+          if (hi >= -2097152 && hi < 2097152) integer(hi * TWO32 + (w[2 * r]! >>> 0));
+          else ascii((columns[k]!.values as BigInt64Array)[r]!.toString());
+          break;
+        }
+        default:
+          field(columns[k]!, r);
+      }
     }
     out[pos++] = LF;
   }
-  const bytes = new Uint8Array(pos);
+  // Into the caller's buffer when it has room (memory used before: new memory is slow to touch).
+  const bytes =
+    into !== undefined && into !== null && into.length >= pos ? into : new Uint8Array(pos);
   bytes.set(out.subarray(0, pos));
-  return bytes;
+  return bytes.length === pos ? bytes : bytes.subarray(0, pos);
 }
 
 /** {@link csvRowBytes} in Latin-1, through the text of `csvBlocks`. */

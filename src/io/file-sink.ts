@@ -55,11 +55,22 @@ async function openCsvWriter(
     // Back-pressure: wait while the file (or gzip) is behind.
     if (!head.write(bytes)) await Promise.race([done, new Promise((r) => head.once("drain", r))]);
   };
+  /** Writes and waits until the bytes are written (or taken by gzip): the caller reuses them. */
+  const putAll = (bytes: Uint8Array) =>
+    Promise.race([
+      done.then(() => {
+        throw failure?.error ?? new Error(`${path}: closed while writing`);
+      }),
+      new Promise<void>((resolve, reject) => {
+        head.write(bytes, (err) => (err ? reject(err) : resolve()));
+      }),
+    ]);
   return {
     async write(table, csv) {
       if (csv !== undefined) {
         if (header) await put(encodeCsvText(csvHeader(table), encoding, path));
-        await put(csv);
+        if (failure !== null) throw failure.error;
+        await putAll(csv);
       } else {
         for (const text of csvBlocks(table, header)) await put(encodeCsvText(text, encoding, path));
       }

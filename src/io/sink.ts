@@ -121,7 +121,10 @@ function stdoutSink(encoding: TextEncoding): TableSink {
       // The header line comes with the first block only.
       if (block.csv !== undefined) {
         if (first) await put(encodeCsvText(csvHeader(block.table), encoding, "-"));
-        await put(block.csv);
+        // Until written: the caller reuses the bytes.
+        await new Promise<void>((resolve, reject) => {
+          process.stdout.write(block.csv!, (err) => (err ? reject(err) : resolve()));
+        });
       } else {
         for (const text of csvBlocks(block.table, first)) {
           await put(encodeCsvText(text, encoding, "-"));

@@ -84,7 +84,8 @@ export interface TableBlock {
   table: Table;
   /**
    * The block's rows already formatted as CSV (no header) in the encoding of a sink that writes
-   * CSV (see `TableSink.csv`), e.g. on a worker thread; the sink then writes these bytes.
+   * CSV (see `TableSink.csv`), e.g. on a worker thread; the sink then writes these bytes, and
+   * calls the write's `release` only once they are written (they may be reused then).
    */
   csv?: Uint8Array;
 }

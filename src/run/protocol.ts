@@ -112,6 +112,8 @@ export interface EncodeBlockTask {
 export interface CsvFormat {
   encoding: TextEncoding;
   name: string;
+  /** Shared memory to write the bytes into when they fit (the reply then holds a view of it). */
+  into?: Uint8Array | null;
 }
 
 /** See {@link EncodeBlockTask}. */
@@ -137,6 +139,8 @@ export interface ReusedBlock {
   sharedAliased: number[];
   /** The result's rows as CSV (`csvRowBytes`) when the task asked for it. */
   csv?: Uint8Array;
+  /** True when `csv` is written at the start of the task's `csv.into` (a view of it). */
+  csvInto?: boolean;
 }
 
 /** `evaluateTable(model, table, { firstRow })` with a loaded model. */

@@ -183,8 +183,10 @@ async function codecStream(
     spare: (Column | null)[] | null,
   ) => EncodeBlockTask | DecodeBlockTask,
 ): Promise<StreamRunResult> {
-  // A sink that writes CSV gets each block's rows formatted by the worker that made them.
+  // A sink that writes CSV gets each block's rows formatted by the worker that made them, into
+  // shared memory (sized by the last block's bytes) that comes back once the sink has written it.
   const csv = sink.csv;
+  let csvBytes = 0;
   const t0 = performance.now();
   const bin = shareBlocks(stream);
   let shape: Table | null = null;
@@ -201,14 +203,24 @@ async function codecStream(
         const spare = shape === null ? null : spareColumns(bin, shape, b.table.rows);
         const sent = sharedArraysOf(b.table, spare);
         const t = task(key, b, spare);
-        if (csv !== undefined) t.csv = csv;
+        const into = csv === undefined || csvBytes === 0 ? null : bin.alloc(Uint8Array, csvBytes);
+        if (csv !== undefined) t.csv = { ...csv, into };
         const r = (await pool.run(t, transferablesOf(b.table))) as ReusedBlock;
         const table = reclaim(bin, sent, r);
         shape ??= table;
-        return { table, csv: r.csv };
+        if (r.csv !== undefined) csvBytes = Math.max(csvBytes, Math.ceil(r.csv.length * 1.25));
+        // This thread's own view of the shared bytes (the reply's is another object).
+        if (into === null || r.csvInto !== true) {
+          if (into !== null) bin.put(into);
+          return { table, csv: r.csv };
+        }
+        return { table, csv: into.subarray(0, r.csv!.length) };
       },
       async ({ table, csv: text }, b) => {
-        await sink.write({ firstRow: b.firstRow, table, csv: text }, () => bin.putTable(table));
+        await sink.write({ firstRow: b.firstRow, table, csv: text }, () => {
+          bin.putTable(table);
+          bin.put(text);
+        });
         rows += table.rows;
         options.onProgress?.(rows);
       },

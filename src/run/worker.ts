@@ -213,8 +213,9 @@ function reusedBlock(
   transfer: ArrayBuffer[],
   format: CsvFormat | undefined,
 ): ReusedBlock {
-  const csv = format === undefined ? undefined : csvRowBytes(out, format.encoding, format.name);
-  if (csv !== undefined) transfer.push(csv.buffer as ArrayBuffer);
+  const csv =
+    format === undefined ? undefined : csvRowBytes(out, format.encoding, format.name, format.into);
+  if (csv !== undefined && csv.buffer instanceof ArrayBuffer) transfer.push(csv.buffer);
   transfer.push(...transferablesOf(out));
   const shared = sharedArraysOf(input, spare);
   const sharedRefs: number[] = [];
@@ -238,7 +239,8 @@ function reusedBlock(
     if (c.type === "string") sharedRefs.push(-1, -1);
     else sharedRefs.push(refOf(c.values), refOf(c.nulls));
   }
-  return { table: out, sharedRefs, sharedAliased: [...aliased], csv };
+  const csvInto = csv !== undefined && format?.into?.buffer === csv.buffer;
+  return { table: out, sharedRefs, sharedAliased: [...aliased], csv, csvInto };
 }
 
 function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {
