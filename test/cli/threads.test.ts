@@ -49,6 +49,17 @@ test("transform and inverse write the same bytes with 1, 2 and 3 threads", async
   });
 });
 
+test("fit reads CSV on 1, 2 or 3 threads into the same model", async () => {
+  await inTempDir((dir) => {
+    put(dir, "in.csv", allKindsCsv(5000));
+    const models = [1, 2, 3].map((t) => {
+      ok(dir, ["fit", "in.csv", "-o", `m${t}.json`, "--threads", String(t)]);
+      return readFileSync(join(dir, `m${t}.json`));
+    });
+    assert.ok(models[0]!.equals(models[1]!) && models[0]!.equals(models[2]!), "models differ");
+  });
+});
+
 test("--threads 0 is a usage error", async () => {
   await inTempDir((dir) => {
     put(dir, "in.csv", allKindsCsv(50));

@@ -6,7 +6,7 @@
  * file the reader rejects is rejected with the same error (class and message).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -162,6 +162,27 @@ describe("CSV on worker threads reads what one thread reads", () => {
         assert.match((want as { message: string }).message, /line 502/);
     });
   }
+
+  test("a directory of parts: blocks span parts, each part cut into its own ranges", async () => {
+    const parts = join(dir, "parts");
+    mkdirSync(parts);
+    const lines = trickyRows(900).split("\r\n");
+    const header = `${lines[0]}\r\n`;
+    const body = lines.slice(1).join("\r\n");
+    // Cut the records (not the text) into three files, each with the header.
+    const records = body.split(/\n(?=\d+,)/);
+    for (let k = 0; k < 3; k++) {
+      const slice = records.slice(k * 300, (k + 1) * 300).join("\n");
+      writeFileSync(join(parts, `part-${k}.csv`), `${header}${slice}\n`);
+    }
+    const options: TableStreamOptions = { blockRows: 128 };
+    const want = await readAll(parts, options, null, 0);
+    assert.ok("blocks" in want && want.blocks.length > 3, "read whole");
+    for (const rangeBytes of [64, 1000]) {
+      const got = await readAll(parts, options, pools[1]!, rangeBytes);
+      assert.deepEqual(got, want, `ranges of ${rangeBytes} bytes`);
+    }
+  });
 
   test("the IMDb table with its \\, escapes (shared data)", async (t) => {
     const path = sharedFile(t, "imdb_movies.csv");
