@@ -3,7 +3,7 @@ import type { ColumnType } from "../core/table.js";
 import { inspectModel } from "../encode/model-file.js";
 import type { ColumnKind, ModeChoice, PruneRule, UnseenPolicy } from "../encode/spec.js";
 import { checkOverwrite } from "../io/index.js";
-import { fitStream } from "../run/stream-codec.js";
+import { fitStream } from "../run/stream-fit.js";
 import { openInput, type ReadOptions, type StreamOptions, wantsProgress } from "./command-io.js";
 import { printInspect } from "./inspect.js";
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";

@@ -23,7 +23,8 @@ import { compareTables } from "../run/compare.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import { collectGarbage } from "../run/gc.js";
 import { WorkerPool } from "../run/pool.js";
-import { decodeStream, encodeStream, evaluateStream, fitStream } from "../run/stream-codec.js";
+import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
+import { fitStream } from "../run/stream-fit.js";
 import { peakRssMB, readF64, runPeerAsync } from "./peer.js";
 
 /** Options of {@link runPipeline}. */

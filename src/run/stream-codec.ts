@@ -1,7 +1,7 @@
 /**
- * Whole streams through the model in bounded memory: fit (one pass of mergeable summaries),
- * encode, decode and evaluate (each block of the stream a task on the worker pool, results
- * consumed in block order).
+ * Whole streams through the model in bounded memory: encode, decode and evaluate (each block of
+ * the stream a task on the worker pool, results consumed in block order); fitting is in
+ * `stream-fit.ts`.
  *
  * Output is bit-identical for any thread count: a block's encoding depends only on its rows and
  * the global index of its first row (per-row randomness is keyed by the row), and blocks are
@@ -9,31 +9,16 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
-import { type ArrayBin, SHARED_KEEP, sharedBlockBin, valuesClass } from "../core/array-bin.js";
+import { type ArrayBin, valuesClass } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
-import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
-import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
-import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
-import { summaryFitData, transformFitData } from "../encode/summary.js";
-import { findColumn, type Layout } from "../encode/table-codec.js";
-import {
-  addToTableSummary,
-  createTableSummary,
-  type FittedOn,
-  fitFromTableSummary,
-  type HeaviestOnly,
-  reviveTableSummary,
-  type TableSummary,
-  type TableSummaryOptions,
-} from "../encode/table-summary.js";
-import { TypeWidening } from "../io/errors.js";
+import type { ModelSpec } from "../encode/spec.js";
+import type { Layout } from "../encode/table-codec.js";
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
-import { parallelCsvReader } from "./csv-parallel.js";
-import { collectGarbage } from "./gc.js";
 import { WorkerPool } from "./pool.js";
 import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
+import { nextStreamKey, quiet, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */
@@ -52,12 +37,6 @@ export interface StreamRunResult {
   /** Rows of blocks an interrupted run had already written (skipped on resume). */
   skippedRows: number;
   seconds: number;
-}
-
-/** Never an unhandled rejection while a promise waits in a queue; its awaiter still sees it. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
 }
 
 /**
@@ -100,7 +79,7 @@ async function withPool<T>(
   body: (pool: WorkerPool, key: number) => Promise<T>,
 ): Promise<T> {
   const pool = options.pool ?? new WorkerPool({ size: options.threads });
-  const key = ++streamKeys;
+  const key = nextStreamKey();
   try {
     await pool.broadcast({ kind: "load-model", key, model });
     const out = await body(pool, key);
@@ -109,36 +88,6 @@ async function withPool<T>(
   } finally {
     if (options.pool === undefined) await pool.close();
   }
-}
-
-let streamKeys = 1 << 20;
-
-/**
- * Blocks in shared memory for a run on worker threads: a stream that takes its arrays from a bin
- * takes them from this thread's shared bin instead (see `ArrayBin`), so that blocks are not
- * transferred to the workers and back. Returns the shared bin.
- */
-function shareBlocks(stream: TableStream): ArrayBin {
-  const shared = sharedBlockBin();
-  // CSV read on the pool (`readOnPool`) takes its blocks from the bin too.
-  if (stream.bin !== undefined || stream.readCsvWith !== undefined) stream.bin = shared;
-  return shared;
-}
-
-/** CSV files are read on `pool` (see `csv-parallel.ts`); other inputs as they are. */
-function readOnPool(stream: TableStream, pool: WorkerPool): void {
-  stream.readCsvWith?.(parallelCsvReader(pool));
-}
-
-/**
- * What a run that ended leaves in the shared bin (see `SHARED_KEEP`); a full collection then
- * frees the shared buffers it dropped and the native memory of the run's DuckDB results, which
- * V8 does not count (measured on the demo's table, one process through every stage: peak RSS
- * 1.52–1.58 GB without it, 1.07–1.14 GB with it).
- */
-function trimShared(): void {
-  sharedBlockBin().trim(SHARED_KEEP);
-  collectGarbage();
 }
 
 /**
@@ -311,175 +260,4 @@ export async function evaluateStream(
   }).finally(trimShared);
   const result: TableEvaluation = total ?? { rows: 0, columns: [] };
   return { ...result, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** Recomputes a mixture spec's `meanLogLikelihood` on its column's summary data. */
-function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
-  const c = s.columns.find((t) => t.type === "mixture" && t.summary.name === spec.name);
-  if (c === undefined || c.type !== "mixture") return;
-  const { values, weights } = transformFitData(
-    summaryFitData(c.summary),
-    spec.kind,
-    spec.modalValues ?? [],
-    spec.offset,
-    FIT_LIMIT,
-  );
-  spec.meanLogLikelihood =
-    values.length > 0 ? modesLogLikelihood(spec.modes, values, weights) : null;
-}
-
-/**
- * The summary pass with the summaries built in one worker thread while this thread reads the
- * next block (reading and summarising overlap). One worker, blocks in row order: the same
- * summary as on this thread.
- */
-async function summarizeInWorker(
-  stream: TableStream,
-  options: TableSummaryOptions,
-  onProgress: ((rows: number) => void) | undefined,
-): Promise<TableSummary | null> {
-  const pool = new WorkerPool({ size: 1 });
-  const key = ++streamKeys;
-  const bin = shareBlocks(stream);
-  try {
-    const inFlight: { table: Table; done: Promise<unknown> }[] = [];
-    let rows = 0;
-    const settle = async (f: { table: Table; done: Promise<unknown> }) => {
-      await f.done;
-      bin.putTable(f.table);
-      rows += f.table.rows;
-      onProgress?.(rows);
-    };
-    for await (const b of stream.blocks()) {
-      const done = quiet(
-        pool.run(
-          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
-          transferablesOf(b.table),
-        ),
-      );
-      inFlight.push({ table: b.table, done });
-      while (inFlight.length >= 2) await settle(inFlight.shift()!);
-    }
-    for (const f of inFlight) await settle(f);
-    const s = (await pool.run({ kind: "summary-take", key })) as TableSummary | null;
-    return s === null ? null : reviveTableSummary(s);
-  } finally {
-    trimShared();
-    await pool.close();
-  }
-}
-
-/** Options of {@link fitStream}. */
-export interface FitStreamOptions extends TableSummaryOptions {
-  /**
-   * Where the summaries are built: `worker` (default; one worker thread, overlapping with reading)
-   * or `main` (this thread). The same summary either way.
-   */
-  summarizeIn?: "worker" | "main";
-  onProgress?: (rows: number) => void;
-  /**
-   * EM passes over every row for the mixture columns that were fitted on a sample (see
-   * `refine.ts`); columns fitted on exact counts need none. Not possible on standard input (read
-   * once). Default 1.
-   */
-  refinePasses?: number;
-  /** Called when a refinement pass starts (1-based). */
-  onRefinePass?: (pass: number) => void;
-  /** Worker threads that read CSV files (default `os.availableParallelism()`). */
-  threads?: number;
-}
-
-/**
- * Fits a model in one pass over `stream`: a {@link TableSummary} built block by block (kinds not
- * given are inferred from the first block), then the specs fitted from it; then, for columns
- * fitted on a sample, `refinePasses` EM passes over all rows.
- * @throws InvalidInputError as `fitTable` (an empty stream: no rows).
- */
-export async function fitStream(
-  stream: TableStream,
-  options: FitStreamOptions = {},
-): Promise<{
-  model: ModelSpec;
-  fittedOn: FittedOn;
-  /** Columns that kept only their heaviest mode (see `HeaviestOnly`). */
-  heaviestOnly: HeaviestOnly;
-  refinePasses: number;
-  rows: number;
-  seconds: number;
-}> {
-  const t0 = performance.now();
-  let summary: TableSummary | null = null;
-  // Only data crosses to the worker (no callbacks).
-  const summaryOptions: TableSummaryOptions = {
-    columns: options.columns,
-    kinds: options.kinds,
-    mixed: options.mixed,
-    seed: options.seed,
-    mixture: options.mixture,
-    categoryOrder: options.categoryOrder,
-    unseen: options.unseen,
-    summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
-  };
-  // CSV files are read on a pool of their own (the summary is built on one worker).
-  const readers =
-    stream.readCsvWith === undefined ? null : new WorkerPool({ size: options.threads });
-  if (readers !== null) readOnPool(stream, readers);
-  try {
-    // A column a later block widens (integers, then a decimal): the stream reads it with the
-    // wider type from then on, and the summary pass starts over so that every row is read so.
-    for (let widened = 0; ; widened++) {
-      try {
-        summary = null;
-        if (options.summarizeIn === "main") {
-          for await (const b of stream.blocks()) {
-            summary ??= createTableSummary(b.table, summaryOptions);
-            addToTableSummary(summary, b.table, b.firstRow);
-            options.onProgress?.(summary.rows);
-          }
-        } else {
-          summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
-        }
-        break;
-      } catch (err) {
-        if (!(err instanceof TypeWidening && err.restartable) || widened >= stream.schema.length)
-          throw err;
-      }
-    }
-    const s: TableSummary = summary ?? { rows: 0, columns: [] };
-    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, options);
-    const sampled = model.columns.flatMap((c, j) =>
-      "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
-    );
-    const passes =
-      stream.files[0] === "-" || sampled.length === 0 ? 0 : (options.refinePasses ?? 1);
-    for (let pass = 1; pass <= passes; pass++) {
-      options.onRefinePass?.(pass);
-      const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
-      for await (const b of stream.blocks()) {
-        for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
-        options.onProgress?.(b.firstRow + b.table.rows);
-        // The refiners keep no array of the block: its arrays serve the next block (they are
-        // in shared memory once the summary pass has run on a worker, see `shareBlocks`).
-        stream.bin?.putTable(b.table);
-      }
-      sampled.forEach((j, i) => {
-        model.columns[j] = refinedSpec(refiners[i]!);
-      });
-    }
-    // The refined modes' mean log-likelihood on the data the fit saw (the summary's sample).
-    if (passes > 0)
-      for (const j of sampled) relogLikelihood(s, model.columns[j] as MixtureColumnSpec);
-    return {
-      model,
-      fittedOn,
-      heaviestOnly,
-      refinePasses: passes,
-      rows: s.rows,
-      seconds: (performance.now() - t0) / 1000,
-    };
-  } finally {
-    await stream.close();
-    await readers?.close();
-    trimShared();
-  }
 }

@@ -15,7 +15,7 @@ import { modesLogLikelihood } from "../../src/encode/mixture-column.js";
 import type { MixtureColumnSpec } from "../../src/encode/spec.js";
 import { openTableStream, writeTable } from "../../src/io/index.js";
 import { ROW_GROUP_ROWS } from "../../src/io/parquet-fixed.js";
-import { fitStream } from "../../src/run/stream-codec.js";
+import { fitStream } from "../../src/run/stream-fit.js";
 
 async function withParquet(table: Table, body: (path: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "modenorm-fitstream-"));

@@ -1,0 +1,200 @@
+/**
+ * Fitting a model on a whole stream in one pass: mergeable summaries built block by block on a
+ * worker thread while the next block is read, the specs fitted from them, then EM refinement
+ * passes over every row for columns fitted on a sample.
+ *
+ * The model is bit-identical for any thread count and block split: summaries depend only on the
+ * rows and their global indices (see `summary.ts`), and blocks are added in row order.
+ */
+import type { Table } from "../core/table.js";
+import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
+import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
+import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
+import { summaryFitData, transformFitData } from "../encode/summary.js";
+import { findColumn } from "../encode/table-codec.js";
+import {
+  addToTableSummary,
+  createTableSummary,
+  type FittedOn,
+  fitFromTableSummary,
+  type HeaviestOnly,
+  reviveTableSummary,
+  type TableSummary,
+  type TableSummaryOptions,
+} from "../encode/table-summary.js";
+import { TypeWidening } from "../io/errors.js";
+import type { TableStream } from "../io/stream.js";
+import { WorkerPool } from "./pool.js";
+import { nextStreamKey, quiet, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
+import { transferablesOf } from "./table-blocks.js";
+
+/** Recomputes a mixture spec's `meanLogLikelihood` on its column's summary data. */
+function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
+  const c = s.columns.find((t) => t.type === "mixture" && t.summary.name === spec.name);
+  if (c === undefined || c.type !== "mixture") return;
+  const { values, weights } = transformFitData(
+    summaryFitData(c.summary),
+    spec.kind,
+    spec.modalValues ?? [],
+    spec.offset,
+    FIT_LIMIT,
+  );
+  spec.meanLogLikelihood =
+    values.length > 0 ? modesLogLikelihood(spec.modes, values, weights) : null;
+}
+
+/**
+ * The summary pass with the summaries built in one worker thread while this thread reads the
+ * next block (reading and summarising overlap). One worker, blocks in row order: the same
+ * summary as on this thread.
+ */
+async function summarizeInWorker(
+  stream: TableStream,
+  options: TableSummaryOptions,
+  onProgress: ((rows: number) => void) | undefined,
+): Promise<TableSummary | null> {
+  const pool = new WorkerPool({ size: 1 });
+  const key = nextStreamKey();
+  const bin = shareBlocks(stream);
+  try {
+    const inFlight: { table: Table; done: Promise<unknown> }[] = [];
+    let rows = 0;
+    const settle = async (f: { table: Table; done: Promise<unknown> }) => {
+      await f.done;
+      bin.putTable(f.table);
+      rows += f.table.rows;
+      onProgress?.(rows);
+    };
+    for await (const b of stream.blocks()) {
+      const done = quiet(
+        pool.run(
+          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
+          transferablesOf(b.table),
+        ),
+      );
+      inFlight.push({ table: b.table, done });
+      while (inFlight.length >= 2) await settle(inFlight.shift()!);
+    }
+    for (const f of inFlight) await settle(f);
+    const s = (await pool.run({ kind: "summary-take", key })) as TableSummary | null;
+    return s === null ? null : reviveTableSummary(s);
+  } finally {
+    trimShared();
+    await pool.close();
+  }
+}
+
+/** Options of {@link fitStream}. */
+export interface FitStreamOptions extends TableSummaryOptions {
+  /**
+   * Where the summaries are built: `worker` (default; one worker thread, overlapping with reading)
+   * or `main` (this thread). The same summary either way.
+   */
+  summarizeIn?: "worker" | "main";
+  onProgress?: (rows: number) => void;
+  /**
+   * EM passes over every row for the mixture columns that were fitted on a sample (see
+   * `refine.ts`); columns fitted on exact counts need none. Not possible on standard input (read
+   * once). Default 1.
+   */
+  refinePasses?: number;
+  /** Called when a refinement pass starts (1-based). */
+  onRefinePass?: (pass: number) => void;
+  /** Worker threads that read CSV files (default `os.availableParallelism()`). */
+  threads?: number;
+}
+
+/**
+ * Fits a model in one pass over `stream`: a {@link TableSummary} built block by block (kinds not
+ * given are inferred from the first block), then the specs fitted from it; then, for columns
+ * fitted on a sample, `refinePasses` EM passes over all rows.
+ * @throws InvalidInputError as `fitTable` (an empty stream: no rows).
+ */
+export async function fitStream(
+  stream: TableStream,
+  options: FitStreamOptions = {},
+): Promise<{
+  model: ModelSpec;
+  fittedOn: FittedOn;
+  /** Columns that kept only their heaviest mode (see `HeaviestOnly`). */
+  heaviestOnly: HeaviestOnly;
+  refinePasses: number;
+  rows: number;
+  seconds: number;
+}> {
+  const t0 = performance.now();
+  let summary: TableSummary | null = null;
+  // Only data crosses to the worker (no callbacks).
+  const summaryOptions: TableSummaryOptions = {
+    columns: options.columns,
+    kinds: options.kinds,
+    mixed: options.mixed,
+    seed: options.seed,
+    mixture: options.mixture,
+    categoryOrder: options.categoryOrder,
+    unseen: options.unseen,
+    summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
+  };
+  // CSV files are read on a pool of their own (the summary is built on one worker).
+  const readers =
+    stream.readCsvWith === undefined ? null : new WorkerPool({ size: options.threads });
+  if (readers !== null) readOnPool(stream, readers);
+  try {
+    // A column a later block widens (integers, then a decimal): the stream reads it with the
+    // wider type from then on, and the summary pass starts over so that every row is read so.
+    for (let widened = 0; ; widened++) {
+      try {
+        summary = null;
+        if (options.summarizeIn === "main") {
+          for await (const b of stream.blocks()) {
+            summary ??= createTableSummary(b.table, summaryOptions);
+            addToTableSummary(summary, b.table, b.firstRow);
+            options.onProgress?.(summary.rows);
+          }
+        } else {
+          summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
+        }
+        break;
+      } catch (err) {
+        if (!(err instanceof TypeWidening && err.restartable) || widened >= stream.schema.length)
+          throw err;
+      }
+    }
+    const s: TableSummary = summary ?? { rows: 0, columns: [] };
+    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, options);
+    const sampled = model.columns.flatMap((c, j) =>
+      "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
+    );
+    const passes =
+      stream.files[0] === "-" || sampled.length === 0 ? 0 : (options.refinePasses ?? 1);
+    for (let pass = 1; pass <= passes; pass++) {
+      options.onRefinePass?.(pass);
+      const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
+      for await (const b of stream.blocks()) {
+        for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
+        options.onProgress?.(b.firstRow + b.table.rows);
+        // The refiners keep no array of the block: its arrays serve the next block (they are
+        // in shared memory once the summary pass has run on a worker, see `shareBlocks`).
+        stream.bin?.putTable(b.table);
+      }
+      sampled.forEach((j, i) => {
+        model.columns[j] = refinedSpec(refiners[i]!);
+      });
+    }
+    // The refined modes' mean log-likelihood on the data the fit saw (the summary's sample).
+    if (passes > 0)
+      for (const j of sampled) relogLikelihood(s, model.columns[j] as MixtureColumnSpec);
+    return {
+      model,
+      fittedOn,
+      heaviestOnly,
+      refinePasses: passes,
+      rows: s.rows,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await stream.close();
+    await readers?.close();
+    trimShared();
+  }
+}
