@@ -21,6 +21,7 @@ import type { Column, Table } from "../core/table.js";
 import { allocateColumn, allocateColumnFrom, type ColumnSpec } from "../io/columns.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
 import type { CsvBlockReader, CsvReadJob, TableBlock } from "../io/stream.js";
+import { quiet } from "./errors.js";
 import type { WorkerPool } from "./pool.js";
 
 /** Bytes of text per range. */
@@ -29,12 +30,6 @@ export const RANGE_BYTES = 8 * 1024 * 1024;
 /** A reader of CSV passes on `pool` (for `TableStream.readCsvWith`). */
 export function parallelCsvReader(pool: WorkerPool, rangeBytes = RANGE_BYTES): CsvBlockReader {
   return (job) => parallelBlocks(job, pool, rangeBytes);
-}
-
-/** Never an unhandled rejection while a promise waits in a queue; its awaiter still sees it. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
 }
 
 /** Rows copied into blocks of exactly `blockRows` rows. */

@@ -52,3 +52,9 @@ export function deserializeError(e: SerializedError): Error {
   if (e.stack !== undefined) err.stack = e.stack;
   return err;
 }
+
+/** Never an unhandled rejection while a promise waits in a queue; its awaiter still sees it. */
+export function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}

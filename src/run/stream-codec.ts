@@ -16,9 +16,10 @@ import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
+import { quiet } from "./errors.js";
 import { WorkerPool } from "./pool.js";
 import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
-import { nextStreamKey, quiet, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
+import { nextStreamKey, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 /** Options of the stream runners. */

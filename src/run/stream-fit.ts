@@ -24,8 +24,9 @@ import {
 } from "../encode/table-summary.js";
 import { TypeWidening } from "../io/errors.js";
 import type { TableStream } from "../io/stream.js";
+import { quiet } from "./errors.js";
 import { WorkerPool } from "./pool.js";
-import { nextStreamKey, quiet, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
+import { nextStreamKey, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { transferablesOf } from "./table-blocks.js";
 
 /** Recomputes a mixture spec's `meanLogLikelihood` on its column's summary data. */

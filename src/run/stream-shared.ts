@@ -7,13 +7,8 @@ import { type ArrayBin, SHARED_KEEP, sharedBlockBin } from "../core/array-bin.js
 import type { TableStream } from "../io/stream.js";
 import { parallelCsvReader } from "./csv-parallel.js";
 import { collectGarbage } from "./gc.js";
-import type { WorkerPool } from "./pool.js";
 
-/** Never an unhandled rejection while a promise waits in a queue; its awaiter still sees it. */
-export function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
+import type { WorkerPool } from "./pool.js";
 
 let streamKeys = 1 << 20;
 
