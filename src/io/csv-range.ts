@@ -158,10 +158,15 @@ function tokenizerFor(r: CsvRange): CsvTokenizer {
   return kept.tok;
 }
 
-/** Sets rows [from, to) of a typed column's values to 0. */
-function zeroRows(c: Column, from: number, to: number): void {
-  if (c.values instanceof BigInt64Array) c.values.fill(0n, from, to);
-  else if (c.type !== "string") c.values.fill(0, from, to);
+/** Sets the values of the null rows among [from, to) of a typed column to 0. */
+function zeroNullRows(c: Column, from: number, to: number): void {
+  if (c.type === "string" || c.nulls === null) return;
+  const { nulls, values } = c;
+  for (let r = from; r < to; r++) {
+    if (nulls[r] !== 1) continue;
+    if (values instanceof BigInt64Array) values[r] = 0n;
+    else values[r] = 0;
+  }
 }
 
 /** The rows the `into` columns hold (text columns, null there, get as many). */
@@ -210,9 +215,9 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
             checkTimestampDigits(r.path, tape, k, win.buf, spec, r.blockRows);
           }
           const c = columns[k]!;
-          // Reused memory: a null leaves 0 in its row, as in a new array.
-          if (fits) zeroRows(c, at, at + tape.count);
           convertTape(tape, k, win.buf, c, at, ctx[k]!);
+          // Reused memory: a null row gets 0, as in a new array (a conversion leaves it alone).
+          if (fits) zeroNullRows(c, at, at + tape.count);
         }
         if (fits) first!.rows += tape.count;
         else result.parts.push({ rows: tape.count, columns });
