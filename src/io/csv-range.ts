@@ -42,15 +42,16 @@ export interface CsvRange {
   /** Columns in the header. */
   fileColumns: number;
   /** File column of each selected column. */
-  selected: number[];
+  selected: readonly number[];
   /** The selected columns' types (decided before the first block). */
-  specs: ColumnSpec[];
+  specs: readonly ColumnSpec[];
   opts: ResolvedReadOptions;
   /** For messages only. */
   blockRows: number;
   /**
    * Columns to convert the first rows into (typed ones in shared memory, reused from range to
-   * range; null for a text column), all of the same length; rows beyond it go to new parts.
+   * range, all of one length; null for a text column, which gets a column of that length), or
+   * null; rows beyond that length go to new parts.
    */
   into: (Column | null)[] | null;
 }
@@ -169,12 +170,6 @@ function zeroNullRows(c: Column, from: number, to: number): void {
   }
 }
 
-/** The rows the `into` columns hold (text columns, null there, get as many). */
-function lengthOf(into: readonly (Column | null)[], specs: readonly ColumnSpec[]): number {
-  for (const c of into) if (c !== null) return c.values.length;
-  return specs.length === 0 ? 0 : 4096;
-}
-
 /** Reads one range (see the module comment); never throws. */
 export function readCsvRange(r: CsvRange): CsvRangeResult {
   const result: CsvRangeResult = { start: r.from, next: r.from, rows: 0, parts: [], error: null };
@@ -190,7 +185,7 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
     const tok = tokenizerFor(r);
     const tape = tok.tape;
     const ctx = convertContexts(r.path, specs, opts);
-    const capacity = r.into === null ? 0 : lengthOf(r.into, specs);
+    const capacity = r.into?.find((c) => c !== null)?.values.length ?? 0;
     const first: Table | null =
       r.into === null
         ? null

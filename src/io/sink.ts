@@ -141,6 +141,17 @@ function stdoutSink(encoding: TextEncoding): TableSink {
   };
 }
 
+/** `TableSink.csv` of an output of `format`: present for CSV. */
+function csvOutput(
+  format: string | null,
+  encoding: TextEncoding | undefined,
+  name: string,
+): TableSink["csv"] {
+  return format === "csv" || format === "csv.gz"
+    ? { encoding: encoding ?? "utf8", name }
+    : undefined;
+}
+
 /**
  * Opens the sink `path` names (see the module comment).
  * @throws IoError an output that exists (without `overwrite`) or an interrupted run's directory
@@ -170,12 +181,8 @@ export async function openTableSink(
       metadata:
         options.run === undefined ? {} : { [RUN_METADATA_KEY]: JSON.stringify(options.run) },
     });
-    const format = tableFormatOf(path);
     return {
-      csv:
-        format === "csv" || format === "csv.gz"
-          ? { encoding: options.encoding ?? "utf8", name: path }
-          : undefined,
+      csv: csvOutput(tableFormatOf(path), options.encoding, path),
       alreadyComplete: false,
       done: () => false,
       async write(block, release) {
@@ -227,12 +234,8 @@ export async function openTableSink(
     });
     writing.catch(() => undefined); // surfaces at the next flush or at finish
   };
-  const format = options.format ?? "parquet";
   return {
-    csv:
-      format === "csv" || format === "csv.gz"
-        ? { encoding: options.encoding ?? "utf8", name: path }
-        : undefined,
+    csv: csvOutput(options.format ?? "parquet", options.encoding, path),
     alreadyComplete: out.alreadyComplete,
     done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
     async write(block, release) {

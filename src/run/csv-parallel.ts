@@ -17,8 +17,8 @@
  * columns) plus the block being filled.
  */
 import { type ArrayBin, nullMaskFor, sharedBlockBin } from "../core/array-bin.js";
-import type { Column, Table } from "../core/table.js";
-import { allocateColumn, allocateColumnFrom, type ColumnSpec } from "../io/columns.js";
+import { type Column, copyRows, type Table } from "../core/table.js";
+import { allocateColumnFrom, type ColumnSpec } from "../io/columns.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
 import type { CsvBlockReader, CsvReadJob, TableBlock } from "../io/stream.js";
 import { quiet } from "./errors.js";
@@ -73,13 +73,10 @@ class BlockFiller {
   *finish(): Generator<TableBlock> {
     const n = this.filled;
     if (n === 0) return;
-    const columns = this.columns.map((c, k): Column => {
-      const out = allocateColumn(this.specs[k]!, n);
-      copyInto(c, 0, n, out, 0);
-      return out;
-    });
+    // Arrays of its own size (the block's may be larger, from the bin).
+    const table = copyRows(this.columns, 0, n);
     for (const c of this.columns) this.bin?.putColumn(c);
-    yield { firstRow: this.firstRow, table: { rows: n, columns } };
+    yield { firstRow: this.firstRow, table };
   }
 }
 
@@ -102,8 +99,16 @@ function copyInto(src: Column, from: number, n: number, dst: Column, at: number)
   }
 }
 
-/** Shared columns of `rows` rows for a range's first rows (null for text columns). */
-function intoColumns(bin: ArrayBin, specs: readonly ColumnSpec[], rows: number): (Column | null)[] {
+/**
+ * Shared columns of `rows` rows for a range's first rows (null for text columns), or null when
+ * there is no typed column.
+ */
+function intoColumns(
+  bin: ArrayBin,
+  specs: readonly ColumnSpec[],
+  rows: number,
+): (Column | null)[] | null {
+  if (specs.every((s) => s.type === "string")) return null;
   return specs.map((s) => (s.type === "string" ? null : allocateColumnFrom(bin, s, rows)));
 }
 
@@ -146,8 +151,8 @@ async function* parallelBlocks(
       to,
       trusted,
       fileColumns: part.header.names.length,
-      selected: [...job.selected],
-      specs: [...job.specs],
+      selected: job.selected,
+      specs: job.specs,
       opts: job.opts,
       blockRows: job.blockRows,
     });

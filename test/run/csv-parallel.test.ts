@@ -120,6 +120,13 @@ describe("CSV on worker threads reads what one thread reads", () => {
       options: { types: { a: "float64" } },
     },
     {
+      name: "all-text.csv",
+      text: trickyRows(400),
+      options: {
+        types: { id: "string", "na,me": "string", x: "string", when: "string", flag: "string" },
+      },
+    },
+    {
       name: "text-forced.csv",
       text: `a,b\n${"007,2\n".repeat(50)}`,
       options: { types: { a: "string" } },
