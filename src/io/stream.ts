@@ -16,7 +16,6 @@ import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
 import { type CsvHeader, readCsvHeader } from "./csv-read.js";
-import { connectDuckDb } from "./duckdb.js";
 import { errorMessage, IoError, TypeWidening } from "./errors.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
@@ -26,12 +25,7 @@ import {
   type ResolvedReadOptions,
   resolveReadOptions,
 } from "./options.js";
-import {
-  type ParquetParts,
-  planParquet,
-  planParquetParts,
-  readParquetBatches,
-} from "./parquet-read.js";
+import { parquetColumnNames, planParquetParts, readParquetBatches } from "./parquet-read.js";
 import {
   type CsvPart,
   checkSameHeader,
@@ -200,20 +194,14 @@ async function openParquetStream(
   opts: ResolvedReadOptions,
   blockRows: number,
 ): Promise<TableStream> {
-  const con = await connectDuckDb();
-  let parts: ParquetParts;
-  try {
-    parts = await planParquetParts(con, files, opts, (path, plans, first) => {
-      checkSameSpecs(
-        files[0]!,
-        first.map((p) => p.spec),
-        path,
-        plans.map((p) => p.spec),
-      );
-    });
-  } finally {
-    con.closeSync();
-  }
+  const parts = await planParquetParts(files, opts, (path, plans, first) => {
+    checkSameSpecs(
+      files[0]!,
+      first.map((p) => p.spec),
+      path,
+      plans.map((p) => p.spec),
+    );
+  });
   const specs = parts.plans.map((p) => p.spec);
   const own = new ArrayBin();
   let active: AsyncGenerator<TableBlock> | null = null;
@@ -491,13 +479,7 @@ export async function openTableStream(
   if (family === "parquet") {
     if (options.select !== undefined) {
       const all = resolveReadOptions(what, { ...options, columns: undefined, types: undefined });
-      const con = await connectDuckDb();
-      let names: string[];
-      try {
-        names = (await planParquet(con, files[0]!, all)).plans.map((p) => p.spec.name);
-      } finally {
-        con.closeSync();
-      }
+      const names = await parquetColumnNames(files[0]!, all);
       opts = resolveReadOptions(what, { ...options, ...options.select(names) });
     }
     const wideAsText =
