@@ -18,7 +18,7 @@ import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { quiet } from "./errors.js";
 import { WorkerPool } from "./pool.js";
-import type { DecodeBlockTask, EncodeBlockTask, ReusedBlock } from "./protocol.js";
+import type { DecodeBlockTask, EncodeBlockTask, EvaluateTask, ReusedBlock } from "./protocol.js";
 import { nextStreamKey, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
@@ -74,16 +74,30 @@ async function orderedMap<R>(
   }
 }
 
+/** Runs a task of the stream's model on the pool once every worker holds the model. */
+type ModelRun = (
+  task: EncodeBlockTask | DecodeBlockTask | EvaluateTask,
+  transfer: ArrayBuffer[],
+) => Promise<unknown>;
+
+/**
+ * Runs `body` with the model loaded on a pool. The model loads while `body` starts reading (on a
+ * fresh pool, while the workers start): `run` waits for it.
+ */
 async function withPool<T>(
   options: StreamRunOptions,
   model: ModelSpec,
-  body: (pool: WorkerPool, key: number) => Promise<T>,
+  body: (pool: WorkerPool, key: number, run: ModelRun) => Promise<T>,
 ): Promise<T> {
   const pool = options.pool ?? new WorkerPool({ size: options.threads });
   const key = nextStreamKey();
   try {
-    await pool.broadcast({ kind: "load-model", key, model });
-    const out = await body(pool, key);
+    const loaded = quiet(pool.broadcast({ kind: "load-model", key, model }));
+    const out = await body(pool, key, async (task, transfer) => {
+      await loaded;
+      return pool.run(task, transfer);
+    });
+    await loaded;
     await pool.broadcast({ kind: "unload-model", key });
     return out;
   } finally {
@@ -142,7 +156,7 @@ async function codecStream(
   let shape: Table | null = null;
   let rows = 0;
   let skippedRows = 0;
-  await withPool(options, model, (pool, key) => {
+  await withPool(options, model, (pool, key, run) => {
     readOnPool(stream, pool);
     return orderedMap<{ table: Table; csv?: Uint8Array }>(
       stream,
@@ -155,7 +169,7 @@ async function codecStream(
         const t = task(key, b, spare);
         const into = csv === undefined || csvBytes === 0 ? null : bin.alloc(Uint8Array, csvBytes);
         if (csv !== undefined) t.csv = { ...csv, into };
-        const r = (await pool.run(t, transferablesOf(b.table))) as ReusedBlock;
+        const r = (await run(t, transferablesOf(b.table))) as ReusedBlock;
         const table = reclaim(bin, sent, r);
         shape ??= table;
         if (r.csv !== undefined) csvBytes = Math.max(csvBytes, Math.ceil(r.csv.length * 1.25));
@@ -237,14 +251,14 @@ export async function evaluateStream(
   const t0 = performance.now();
   let total: TableEvaluation | null = null;
   const bin = shareBlocks(stream);
-  await withPool(options, model, (pool, key) => {
+  await withPool(options, model, (pool, key, run) => {
     readOnPool(stream, pool);
     return orderedMap<TableEvaluation>(
       stream,
       pool.size + 1,
       () => false,
       async (b) => {
-        const e = (await pool.run(
+        const e = (await run(
           { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
           transferablesOf(b.table),
         )) as TableEvaluation;
