@@ -1,14 +1,18 @@
 /**
  * Parquet through DuckDB: exact type mapping both ways, edge values (NaN stays a value, -0 keeps
  * its sign, int64 beyond 2^53), nulls, timestamps of every unit, and the errors for files that
- * are not Parquet.
+ * are not Parquet; fixed-width files planned and read without loading DuckDB.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { Column, Table } from "../../src/core/table.js";
+import { resolveReadOptions } from "../../src/io/options.js";
+import { planFixedParts } from "../../src/io/parquet-plan.js";
+import { planDuckDbParts } from "../../src/io/parquet-plan-duckdb.js";
 import { readTable, writeTable } from "../../src/io/table-io.js";
 import { assertTablesEqual, edgeTable, sql, tempDir } from "./helpers.js";
 
@@ -204,5 +208,64 @@ describe("Parquet errors", () => {
       path,
       /differ only in case/,
     );
+  });
+});
+
+describe("Parquet without DuckDB", () => {
+  /** Reads `path` in a fresh process; whether DuckDB's native library was loaded, and the rows. */
+  function readInChild(path: string): { duckdb: boolean; rows: number } {
+    const io = new URL("../../src/io/index.js", import.meta.url).href;
+    const script = `
+      const { readTable } = await import(${JSON.stringify(io)});
+      const t = await readTable(${JSON.stringify(path)});
+      const libs = process.report.getReport().sharedObjects;
+      console.log(JSON.stringify({ duckdb: libs.some((l) => l.includes("duckdb")), rows: t.rows }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { duckdb: boolean; rows: number };
+  }
+
+  test("a fixed-width file is planned and read without loading DuckDB; a text column loads it", async () => {
+    const fixed = join(dir, "fixed.parquet");
+    const values = Float64Array.from({ length: 1000 }, (_, i) => i / 7);
+    await writeTable(fixed, {
+      rows: 1000,
+      columns: [{ name: "x", type: "float64", values, nulls: null }],
+    });
+    assert.deepEqual(readInChild(fixed), { duckdb: false, rows: 1000 });
+    const text = join(dir, "text.parquet");
+    await writeTable(text, {
+      rows: 2,
+      columns: [{ name: "s", type: "string", values: ["a", null] }],
+    });
+    assert.deepEqual(readInChild(text), { duckdb: true, rows: 2 });
+  });
+
+  test("the plan from the footers is DuckDB's plan, and DuckDB plans what it cannot", async () => {
+    const a = join(dir, "plan-a.parquet");
+    const b = join(dir, "plan-b.parquet");
+    const table = edgeTable();
+    const fixedCols = table.columns.filter((c) =>
+      ["float64", "float32", "int64", "int32", "bool"].includes(c.type),
+    );
+    await writeTable(a, { rows: table.rows, columns: fixedCols });
+    await writeTable(b, { rows: table.rows, columns: fixedCols });
+    const opts = resolveReadOptions("x", {});
+    const fromFooters = await planFixedParts([a, b], opts);
+    assert.ok(fromFooters !== null, "the direct reader takes these files");
+    const fromDuckDb = await planDuckDbParts([a, b], opts, () => assert.fail("same schema"));
+    assert.deepEqual(fromFooters, fromDuckDb);
+    // A forced type other than the stored one needs DuckDB's cast and check.
+    const forced = resolveReadOptions("x", { types: { [fixedCols[3]!.name]: "float64" } });
+    assert.equal(await planFixedParts([a], forced), null);
+    // So does a part with other columns (DuckDB's planning names the difference).
+    const c = join(dir, "plan-c.parquet");
+    await writeTable(c, { rows: table.rows, columns: fixedCols.slice(1) });
+    assert.equal(await planFixedParts([a, c], opts), null);
+    // A missing column is the same error either way.
+    const missing = resolveReadOptions("x", { columns: ["nope"] });
+    await rejectsWith(() => planFixedParts([a], missing), a, /no column "nope"/);
   });
 });
