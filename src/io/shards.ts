@@ -23,11 +23,11 @@ import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
+import { openFileSink } from "./file-sink.js";
 import { makeDirectory } from "./make-dir.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
 import { checkUnlocked, LOCK_NAME, lockOutput, type OutputLock } from "./output-lock.js";
 import { writeAtomically } from "./safe-write.js";
-import { writeTableParts } from "./table-io.js";
 
 /** Name of the manifest of a complete sharded output. */
 export const MANIFEST_NAME = "_manifest.json";
@@ -110,6 +110,11 @@ export interface ShardedOutput {
   /** True when `--resume` found the output already complete: nothing to do. */
   alreadyComplete: boolean;
   /**
+   * Starts shard `index` (rows `firstRow`…), written block by block into a temporary file that
+   * its `finish` moves into place and records.
+   */
+  openShard(index: number, firstRow: number): Promise<ShardWriter>;
+  /**
    * Writes shard `index` (rows `firstRow`…), given as consecutive parts with the same columns,
    * atomically and records it. `csvRows` (CSV shards): the parts' rows already formatted.
    */
@@ -123,6 +128,19 @@ export interface ShardedOutput {
   finish(info: Record<string, unknown>): Promise<ShardManifest>;
   /** Removes the partial output (after bad input: there is nothing worth resuming). */
   discard(): Promise<void>;
+}
+
+/** A shard being written ({@link ShardedOutput.openShard}). */
+export interface ShardWriter {
+  /**
+   * Appends a block (blocks in row order); its arrays are no longer read once this resolves.
+   * `csv`: its rows already formatted (CSV shards).
+   */
+  write(table: Table, csv?: Uint8Array): Promise<void>;
+  /** Completes the shard, moves it into place and records it. */
+  finish(): Promise<ShardEntry>;
+  /** Removes what was written of the shard. */
+  abort(): Promise<void>;
 }
 
 /** The file name of shard `index`. */
@@ -223,6 +241,7 @@ export async function openShardedOutput(
           path,
           done,
           alreadyComplete: true,
+          openShard: () => Promise.reject(new Error(`${path}: already complete`)),
           writeShard: () => Promise.reject(new Error(`${path}: already complete`)),
           finish: () => Promise.resolve(m),
           discard: () => Promise.resolve(),
@@ -273,39 +292,55 @@ export async function openShardedOutput(
     throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
   }
   const written = new Map<number, ShardEntry>(done);
+  const openShard = async (index: number, firstRow: number): Promise<ShardWriter> => {
+    const file = shardName(index, options.format);
+    const full = join(partial, file);
+    const failed = async (err: unknown): Promise<never> => {
+      await lock.release();
+      if (!(err instanceof IoError)) throw err;
+      throw new IoError(
+        `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
+        { cause: err },
+      );
+    };
+    const sink = await openFileSink(full, {
+      overwrite: true,
+      compression: options.compression,
+      encoding: options.encoding,
+    }).catch(failed);
+    return {
+      write: (table, csv) => sink.write(table, csv).catch(failed),
+      async finish() {
+        const rows = await sink.finish().catch(failed);
+        const bytes = (await stat(full)).size;
+        const entry: ShardEntry = {
+          file,
+          firstRow,
+          rows,
+          bytes,
+          edges: await edgeDigest(full, bytes),
+        };
+        await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
+        written.set(index, entry);
+        return entry;
+      },
+      abort: () => sink.abort(),
+    };
+  };
   return {
     path,
     done,
     alreadyComplete: false,
+    openShard,
     async writeShard(index, firstRow, parts, csvRows) {
-      const file = shardName(index, options.format);
-      const full = join(partial, file);
+      const shard = await openShard(index, firstRow);
       try {
-        await writeTableParts(
-          full,
-          parts,
-          { overwrite: true, compression: options.compression, encoding: options.encoding },
-          csvRows,
-        );
+        for (const [i, part] of parts.entries()) await shard.write(part, csvRows?.[i]);
       } catch (err) {
-        await lock.release();
-        if (!(err instanceof IoError)) throw err;
-        throw new IoError(
-          `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
-          { cause: err },
-        );
+        await shard.abort();
+        throw err;
       }
-      const bytes = (await stat(full)).size;
-      const entry: ShardEntry = {
-        file,
-        firstRow,
-        rows: parts.reduce((n, p) => n + p.rows, 0),
-        bytes,
-        edges: await edgeDigest(full, bytes),
-      };
-      await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
-      written.set(index, entry);
-      return entry;
+      return shard.finish();
     },
     async discard() {
       await rm(partial, { recursive: true, force: true });

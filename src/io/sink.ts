@@ -15,7 +15,12 @@ import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
-import { openShardedOutput, type ShardFormat, type ShardManifest } from "./shards.js";
+import {
+  openShardedOutput,
+  type ShardFormat,
+  type ShardManifest,
+  type ShardWriter,
+} from "./shards.js";
 import type { TableBlock } from "./stream.js";
 
 /** Options of {@link openTableSink}. */
@@ -209,30 +214,18 @@ export async function openTableSink(
     encoding: options.encoding,
     run: { ...options.run, blockRows, shardRows, compression: options.compression ?? "none" },
   });
-  let pending: Table[] = [];
-  let pendingCsv: Uint8Array[] = [];
-  let pendingReleases: (() => void)[] = [];
-  let pendingRows = 0;
-  let shardFirst = 0;
+  let shard: { writer: ShardWriter; rows: number } | null = null;
   let columns: { name: string; type: string }[] = [];
-  // One shard is written while the next one fills: the caller goes on encoding meanwhile.
-  let writing: Promise<unknown> = Promise.resolve();
-  const flush = async () => {
-    if (pendingRows === 0) return;
-    const parts = pending;
-    // Formatted rows are used only when every part has them.
-    const csv = pendingCsv.length === parts.length ? pendingCsv : undefined;
-    const releases = pendingReleases;
-    const first = shardFirst;
-    pending = [];
-    pendingCsv = [];
-    pendingReleases = [];
-    pendingRows = 0;
-    await writing;
-    writing = out.writeShard(Math.floor(first / shardRows), first, parts, csv).then(() => {
-      for (const r of releases) r();
-    });
-    writing.catch(() => undefined); // surfaces at the next flush or at finish
+  // Blocks go into the shard as they come; a full shard is completed (flushed, moved into place,
+  // recorded) while the next one fills.
+  let closing: Promise<unknown> = Promise.resolve();
+  const close = async () => {
+    if (shard === null) return;
+    const { writer } = shard;
+    shard = null;
+    await closing;
+    closing = writer.finish();
+    closing.catch(() => undefined); // surfaces at the next close or at finish
   };
   return {
     csv: csvOutput(options.format ?? "parquet", options.encoding, path),
@@ -240,21 +233,25 @@ export async function openTableSink(
     done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
     async write(block, release) {
       columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));
-      if (pendingRows === 0) shardFirst = block.firstRow;
-      pending.push(block.table);
-      if (block.csv !== undefined) pendingCsv.push(block.csv);
-      if (release !== undefined) pendingReleases.push(release);
-      pendingRows += block.table.rows;
-      if (pendingRows >= shardRows) await flush();
+      if (block.table.rows === 0) return release?.();
+      shard ??= {
+        writer: await out.openShard(Math.floor(block.firstRow / shardRows), block.firstRow),
+        rows: 0,
+      };
+      await shard.writer.write(block.table, block.csv);
+      release?.();
+      shard.rows += block.table.rows;
+      if (shard.rows >= shardRows) await close();
     },
     async finish(info = {}) {
-      await flush();
-      await writing;
+      await close();
+      await closing;
       const manifest = await out.finish({ columns, ...info });
       return { kind: "shards", path, rows: manifest.rows, manifest };
     },
     async abort() {
-      await writing.catch(() => undefined);
+      await closing.catch(() => undefined);
+      await shard?.writer.abort();
       await out.discard();
     },
   };
