@@ -11,13 +11,13 @@
  * block boundaries.
  */
 import { createWriteStream } from "node:fs";
-import type { Writable } from "node:stream";
-import { finished, pipeline } from "node:stream/promises";
+import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { checkTable } from "./columns.js";
 import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
+import { createSequentialFile } from "./direct-write.js";
 import { formatOf } from "./format.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
 import { openParquetWriter } from "./parquet-write.js";
@@ -35,16 +35,45 @@ interface BlockWriter {
   abort(): Promise<void>;
 }
 
-async function openCsvWriter(
+/**
+ * A plain `.csv` file: bytes go to the file in order through `direct-write.ts` (past the page
+ * cache where the file system allows, as Parquet files are written).
+ */
+async function openPlainCsvWriter(
+  tmp: string,
+  encoding: TextEncoding,
+  path: string,
+): Promise<BlockWriter> {
+  const out = await createSequentialFile(tmp);
+  const bytes = (text: string) => {
+    const t = encodeCsvText(text, encoding, path);
+    return typeof t === "string" ? Buffer.from(t, "utf8") : t;
+  };
+  let header = true;
+  return {
+    async write(table, csv) {
+      if (csv !== undefined) {
+        if (header) await out.write(bytes(csvHeader(table)));
+        await out.write(csv);
+      } else {
+        for (const text of csvBlocks(table, header)) await out.write(bytes(text));
+      }
+      header = false;
+    },
+    close: () => out.close(),
+    abort: () => out.close().catch(() => undefined),
+  };
+}
+
+/** A `.csv.gz` file: through gzip, honouring its back-pressure. */
+async function openGzipCsvWriter(
   path: string,
   tmp: string,
-  gzip: boolean,
   encoding: TextEncoding,
 ): Promise<BlockWriter> {
   const file = createWriteStream(tmp, { flags: "wx" });
-  const gz = gzip ? createGzip() : null;
-  const head: Writable = gz ?? file;
-  const done = gz !== null ? pipeline(gz, file) : finished(file);
+  const head = createGzip();
+  const done = pipeline(head, file);
   let failure: { error: unknown } | null = null;
   done.catch((error) => {
     failure = { error };
@@ -52,10 +81,10 @@ async function openCsvWriter(
   let header = true;
   const put = async (bytes: string | Uint8Array) => {
     if (failure !== null) throw failure.error;
-    // Back-pressure: wait while the file (or gzip) is behind.
+    // Back-pressure: wait while gzip is behind.
     if (!head.write(bytes)) await Promise.race([done, new Promise((r) => head.once("drain", r))]);
   };
-  /** Writes and waits until the bytes are written (or taken by gzip): the caller reuses them. */
+  /** Writes and waits until gzip has taken the bytes: the caller reuses them. */
   const putAll = (bytes: Uint8Array) =>
     Promise.race([
       done.then(() => {
@@ -100,9 +129,9 @@ function openBlockWriter(
   const format = formatOf(path);
   switch (format) {
     case "csv":
-      return openCsvWriter(path, tmp, false, encoding);
+      return openPlainCsvWriter(tmp, encoding, path);
     case "csv.gz":
-      return openCsvWriter(path, tmp, true, encoding);
+      return openGzipCsvWriter(path, tmp, encoding);
     case "parquet":
       return openParquetWriter(tmp, first, path, compression, metadata);
     case "arrow":
