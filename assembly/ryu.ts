@@ -6,7 +6,7 @@
  * Compiled by `scripts/build-wasm.mjs` into `src/io/generated/ryu-wasm.ts`; the loader is
  * `src/io/ryu.ts`, which writes the two tables of 5^±q (computed exactly with BigInt) at
  * `tables()` before the first call. `d2s(x)` writes the text of a finite, non-zero double at
- * `text()` and returns its length.
+ * `text()` and returns its length; `d2sAt(x, at)` writes it at `at` (`csv-rows.ts`).
  *
  * Shortest and closest: the digits are the fewest whose decimal rounds (to nearest, ties to
  * even: the interval's bounds count when the mantissa is even) back to x, and among those the
@@ -265,6 +265,11 @@ function writeExponent(at: usize, e: i32): i32 {
  * Writes `String(x)` for a finite, non-zero double at `text()`; returns its length in bytes.
  */
 export function d2s(x: f64): i32 {
+  return (d2sAt(x, TEXT) - TEXT) as i32;
+}
+
+/** Writes `String(x)` for a finite, non-zero double at `start`; returns the end. */
+export function d2sAt(x: f64, start: usize): usize {
   const bits = reinterpret<u64>(x);
   const sign = bits >> 63 !== 0;
   const mantissa = bits & ((1 << 52) - 1);
@@ -273,7 +278,7 @@ export function d2s(x: f64): i32 {
   const digits = outDigits;
   const k = decimalLength17(digits);
   const n = exp10 + k; // the decimal point is after the n-th digit
-  let at = TEXT;
+  let at = start;
   if (sign) {
     store<u8>(at, 45);
     at++;
@@ -304,5 +309,5 @@ export function d2s(x: f64): i32 {
     at += (k + 1) as usize;
     at += writeExponent(at, n - 1) as usize;
   }
-  return (at - TEXT) as i32;
+  return at;
 }

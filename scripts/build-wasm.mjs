@@ -2,7 +2,7 @@
 // Compiles the AssemblyScript sources to WebAssembly and writes each module, base64 encoded, to a
 // generated TypeScript file, so that the library needs neither Node APIs nor asc at run or build
 // time: assembly/estep-1d.ts (SIMD) → src/core/kernels/generated/estep-1d-wasm.ts, and
-// assembly/ryu.ts → src/io/generated/ryu-wasm.ts. Run by `npm run build:wasm`; the generated
+// assembly/csv-rows.ts (with ryu.ts) → src/io/generated/ryu-wasm.ts. Run by `npm run build:wasm`; the generated
 // files are committed.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +20,7 @@ const modules = [
     flags: ["--enable", "simd"],
   },
   {
-    name: "ryu",
+    name: "csv-rows",
     target: join(root, "src", "io", "generated", "ryu-wasm.ts"),
     constant: "RYU_WASM_BASE64",
     flags: [],

@@ -1,7 +1,9 @@
 /**
  * A table's rows as CSV bytes, written straight into one buffer (no text per field, line or
- * block): what a worker thread does for a sink that writes CSV. Doubles are printed by
- * `formatFloat`'s short-decimal path or by Ryū (`ryu.ts`), both giving `String(x)`'s text. The bytes are exactly those of
+ * block): what a worker thread does for a sink that writes CSV. Tables of numeric columns only
+ * are written by WebAssembly a batch of rows at a time (`ryu.ts`); the others by the row loop
+ * here. Doubles are printed by `formatFloat`'s short-decimal path or by Ryū, both giving
+ * `String(x)`'s text. The bytes are exactly those of
  * `csvBlocks(table, false)` encoded (`test/io/csv-write.test.ts`): numbers, booleans and
  * timestamps are ASCII, text is written as UTF-8 after `csvQuote`. Latin-1 output goes through
  * `csvBlocks` and `encodeCsvText`, which refuse characters Latin-1 does not have.
@@ -9,7 +11,7 @@
 import type { Column, Table } from "../core/table.js";
 import { csvBlocks, csvQuote, encodeCsvText, shortDecimal } from "./csv-write.js";
 import type { TextEncoding } from "./options.js";
-import { writeDouble } from "./ryu.js";
+import { formatNumericRows, numericColumns, writeDouble } from "./ryu.js";
 import { formatTimestamp } from "./timestamp.js";
 
 const COMMA = 44;
@@ -147,8 +149,18 @@ export function csvRowBytes(
   name: string,
   into?: Uint8Array | null,
 ): Uint8Array {
-  if (encoding !== "utf8") return latin1Rows(table, name);
   const { columns } = table;
+  pos = 0;
+  // Numbers only (ASCII in either encoding): whole batches of rows in WebAssembly.
+  const numeric =
+    numericColumns(columns) &&
+    formatNumericRows(columns, table.rows, (b) => {
+      room(b.length);
+      out.set(b, pos);
+      pos += b.length;
+    });
+  if (numeric) return taken(into);
+  if (encoding !== "utf8") return latin1Rows(table, name);
   const m = columns.length;
   // Per column, its kind and its values in an array of one type (empty where it is another),
   // so that every load in the row loop is of one array type.
@@ -174,7 +186,6 @@ export function csvRowBytes(
               ? I64
               : OTHER;
   });
-  pos = 0;
   for (let r = 0; r < table.rows; r++) {
     for (let k = 0; k < m; k++) {
       // A number takes at most 25 bytes (`-1.2345678901234567e-308`); text makes its own room.
@@ -206,7 +217,14 @@ export function csvRowBytes(
     }
     out[pos++] = LF;
   }
-  // Into the caller's buffer when it has room (memory used before: new memory is slow to touch).
+  return taken(into);
+}
+
+/**
+ * The bytes written (`out[0, pos)`), copied into the caller's buffer when it has room (memory
+ * used before: new memory is slow to touch), else into a buffer of their own.
+ */
+function taken(into: Uint8Array | null | undefined): Uint8Array {
   const bytes =
     into !== undefined && into !== null && into.length >= pos ? into : new Uint8Array(pos);
   bytes.set(out.subarray(0, pos));

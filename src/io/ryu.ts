@@ -1,8 +1,11 @@
 /**
- * Shortest round-trip text of doubles, as `String(x)` writes it, from WebAssembly (Ryū, see
- * `assembly/ryu.ts`): about five times faster than `String(x)` for full-precision doubles, and
- * written as bytes, not as a string. Falls back to `String(x)` where WebAssembly is missing.
+ * Numbers as CSV bytes from WebAssembly (`assembly/csv-rows.ts`, `assembly/ryu.ts`): the
+ * shortest round-trip text of a double as `String(x)` writes it (Ryū; about five times faster
+ * than `String(x)` for full-precision doubles, and written as bytes, not as a string), and whole
+ * rows of numeric columns a batch at a time. Where WebAssembly is missing, `writeDouble` falls
+ * back to `String(x)` and `formatNumericRows` declines.
  */
+import type { Column } from "../core/table.js";
 import { RYU_WASM_BASE64 } from "./generated/ryu-wasm.js";
 
 interface RyuExports {
@@ -10,6 +13,9 @@ interface RyuExports {
   tables(): number;
   text(): number;
   d2s(x: number): number;
+  base(): number;
+  reserve(bytes: number): boolean;
+  formatRows(desc: number, m: number, rows: number, out: number): number;
 }
 
 /** Pairs (low, high 64 bits) of ⌊2^(bits(5^q) − 1 + 125) / 5^q⌋ + 1 for q < 342, then of the top 125 bits of 5^i for i < 326. */
@@ -72,4 +78,76 @@ export function writeDouble(x: number, out: Uint8Array, at: number): number {
   const n = ryu.d2s(x);
   for (let i = 0; i < n; i++) out[at++] = bytes[text + i]!;
   return at;
+}
+
+/** Descriptor kinds of `formatRows` and the bytes of a value, by column type. */
+const KIND: Record<string, number> = { float64: 0, float32: 1, int32: 2, int64: 3, bool: 4 };
+const SIZE: Record<string, number> = { float64: 8, float32: 4, int32: 4, int64: 8, bool: 1 };
+/** Output bytes a field may take: `-1.2345678901234567e-308` and a comma. */
+const FIELD_BYTES = 26;
+
+/** True when every column is of a type {@link formatNumericRows} writes. */
+export function numericColumns(columns: readonly Column[]): boolean {
+  return columns.every((c) => KIND[c.type] !== undefined);
+}
+
+/**
+ * Writes rows [0, rows) of numeric columns (see {@link numericColumns}) as CSV rows, the bytes
+ * `csv-bytes.ts`'s row loop writes, a batch of rows per WebAssembly call; each batch's bytes go
+ * to `put` (valid until it returns). False, having written nothing, where WebAssembly is missing.
+ */
+export function formatNumericRows(
+  columns: readonly Column[],
+  rows: number,
+  put: (bytes: Uint8Array) => void,
+): boolean {
+  if (ryu === undefined) ryu = instantiate();
+  if (ryu === null) return false;
+  const m = columns.length;
+  // About 2 MB of WebAssembly memory whatever the width.
+  const batch = Math.max(16, Math.min(rows, 65536, Math.floor(2 ** 21 / (m * (FIELD_BYTES + 9)))));
+  const base = ryu.base();
+  let at = base + 16 * m;
+  const places = columns.map((c) => {
+    const values = at;
+    at += Math.ceil((batch * SIZE[c.type]!) / 8) * 8;
+    const nulls = c.type !== "string" && c.nulls !== null ? at : 0;
+    if (nulls !== 0) at += Math.ceil(batch / 8) * 8;
+    return { values, nulls };
+  });
+  const outAt = at;
+  const end = outAt + batch * (m * FIELD_BYTES + 1) + 16;
+  if (!ryu.reserve(end - base)) return false;
+  // The memory may have grown: new views of it.
+  const memory = ryu.memory.buffer;
+  bytes = new Uint8Array(memory);
+  const desc = new Int32Array(memory, base, 4 * m);
+  const views = columns.map((c, k) => {
+    const { values, nulls } = places[k]!;
+    desc[4 * k] = KIND[c.type]!;
+    desc[4 * k + 1] = values;
+    desc[4 * k + 2] = nulls;
+    const into =
+      c.type === "float64"
+        ? new Float64Array(memory, values, batch)
+        : c.type === "float32"
+          ? new Float32Array(memory, values, batch)
+          : c.type === "int32"
+            ? new Int32Array(memory, values, batch)
+            : c.type === "int64"
+              ? new BigInt64Array(memory, values, batch)
+              : new Uint8Array(memory, values, batch);
+    return { into, mask: nulls === 0 ? null : new Uint8Array(memory, nulls, batch) };
+  });
+  for (let start = 0; start < rows; start += batch) {
+    const n = Math.min(batch, rows - start);
+    columns.forEach((c, k) => {
+      const v = views[k]!;
+      if (c.type === "string") return;
+      (v.into as Float64Array).set((c.values as Float64Array).subarray(start, start + n));
+      if (v.mask !== null) v.mask.set(c.nulls!.subarray(start, start + n));
+    });
+    put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
+  }
+  return true;
 }

@@ -2,7 +2,8 @@
  * CSV formatting: `formatFloat` gives exactly the text `String(x)` gives (the shortest text that
  * reads back bit for bit; `-0` for negative zero) on its fast path and off it, and
  * `csvRowBytes` (the rows of a block formatted on a worker thread) gives exactly the bytes of
- * `csvBlocks` without the header, in UTF-8 and in Latin-1.
+ * `csvBlocks` without the header, in UTF-8 and in Latin-1, by its row loop and (tables of numeric
+ * columns only) by WebAssembly.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -44,44 +45,46 @@ function* doubles(n: number, seed: number): Generator<number> {
   }
 }
 
+/** Doubles at the edges of the short-decimal path, and the special values. */
+const EDGES = [
+  0,
+  -0,
+  1,
+  -1,
+  0.1,
+  0.2,
+  0.1 + 0.2,
+  1e-6,
+  1e-7,
+  1.5e-6,
+  0.000001,
+  123456.789012,
+  1e14,
+  999999999999999,
+  1e15,
+  1e15 + 1,
+  1e21,
+  1e-5,
+  9007199254740991,
+  9007199254740992,
+  0.5,
+  14.61,
+  2.675,
+  1.005,
+  5e-324,
+  Number.MIN_VALUE,
+  Number.MAX_VALUE,
+  Number.EPSILON,
+  NaN,
+  Infinity,
+  -Infinity,
+  123.4567891,
+  99999999.999999,
+];
+
 describe("formatFloat", () => {
   test("is String(x) at the edges of the fast path", () => {
-    const edges = [
-      0,
-      -0,
-      1,
-      -1,
-      0.1,
-      0.2,
-      0.1 + 0.2,
-      1e-6,
-      1e-7,
-      1.5e-6,
-      0.000001,
-      123456.789012,
-      1e14,
-      999999999999999,
-      1e15,
-      1e15 + 1,
-      1e21,
-      1e-5,
-      9007199254740991,
-      9007199254740992,
-      0.5,
-      14.61,
-      2.675,
-      1.005,
-      5e-324,
-      Number.MIN_VALUE,
-      Number.MAX_VALUE,
-      Number.EPSILON,
-      NaN,
-      Infinity,
-      -Infinity,
-      123.4567891,
-      99999999.999999,
-    ];
-    for (const x of edges) assert.equal(formatFloat(x), expected(x), `x = ${expected(x)}`);
+    for (const x of EDGES) assert.equal(formatFloat(x), expected(x), `x = ${expected(x)}`);
   });
 
   test("is String(x) on two million doubles of every kind", () => {
@@ -159,5 +162,56 @@ describe("csvRowBytes", () => {
       /out\.csv: cannot be written in Latin-1/,
     );
     assert.throws(() => encodeCsvText("€", "latin1", "x"), /U\+20AC/);
+  });
+
+  test("numeric tables, written by WebAssembly, give the bytes of csvBlocks", () => {
+    const numeric: Table = {
+      rows,
+      columns: table.columns.filter((c) => c.type !== "string" && c.type !== "timestamp"),
+    };
+    const into = new Uint8Array(new SharedArrayBuffer(64 * rows));
+    for (const encoding of ["utf8", "latin1"] as const) {
+      const want = Buffer.from([...csvBlocks(numeric, false)].join(""), encoding);
+      const got = csvRowBytes(numeric, encoding, "out.csv");
+      assert.equal(Buffer.compare(Buffer.from(got), want), 0, encoding);
+      const shared = csvRowBytes(numeric, encoding, "out.csv", into);
+      assert.equal(shared.buffer, into.buffer, "into the caller's buffer when it fits");
+      assert.equal(Buffer.compare(Buffer.from(shared), want), 0, `${encoding}, into`);
+    }
+  });
+
+  test("a double column, written by WebAssembly, is String(x) on a million doubles and the edges", () => {
+    const xs = Float64Array.from([...EDGES, ...doubles(1_000_000, 20261206)]);
+    const got = Buffer.from(
+      csvRowBytes(
+        { rows: xs.length, columns: [{ name: "x", type: "float64", values: xs, nulls: null }] },
+        "utf8",
+        "out.csv",
+      ),
+    ).toString("latin1");
+    const lines = got.split("\n");
+    assert.equal(lines.length, xs.length + 1);
+    xs.forEach((x, i) => {
+      if (lines[i] !== expected(x)) assert.fail(`row ${i}: ${expected(x)} written as ${lines[i]}`);
+    });
+  });
+
+  test("a wide numeric table (small WebAssembly batches) gives the bytes of csvBlocks", () => {
+    const wide: Table = {
+      rows: 50,
+      columns: Array.from({ length: 400 }, (_, k) => {
+        const values = Float64Array.from(doubles(50, k));
+        return k % 2 === 0
+          ? { name: `c${k}`, type: "float64" as const, values, nulls: null }
+          : {
+              name: `c${k}`,
+              type: "int32" as const,
+              values: Int32Array.from(values, (v) => Math.trunc(v) | 0),
+              nulls: Uint8Array.from(values, (_, i) => ((i + k) % 300 === 0 ? 1 : 0)),
+            };
+      }),
+    };
+    const want = Buffer.from([...csvBlocks(wide, false)].join(""), "utf8");
+    assert.equal(Buffer.compare(Buffer.from(csvRowBytes(wide, "utf8", "w.csv")), want), 0);
   });
 });
