@@ -50,7 +50,7 @@ function shortDecimal(a: f64): i32 {
   let p: f64 = 1;
   for (let d = 0; d <= 6; d++) {
     const m = round(a * p);
-    if (m < 1e15 && m / p == a) return d;
+    if (m < 1e15 && m / p === a) return d;
     p *= 10;
   }
   return -1;
@@ -78,15 +78,19 @@ function writeInt(at: usize, v: i64): usize {
   return writeUint(at, v as u64);
 }
 
-/** Writes an ASCII word of `len` bytes packed little-endian in `word`; returns the end. */
-function writeWord(at: usize, word: u64, len: usize): usize {
-  store<u64>(at, word);
+/**
+ * Writes an ASCII word of `len` ≤ 8 bytes packed little-endian in `lo` (bytes 0-3) and `hi`
+ * (bytes 4-7); returns the end. Eight bytes are stored: those past `len` are overwritten later.
+ */
+function writeWord(at: usize, lo: u32, hi: u32, len: usize): usize {
+  store<u32>(at, lo);
+  store<u32>(at, hi, 4);
   return at + len;
 }
 
 /** Writes a double as `formatFloat` does; returns the end. */
 function writeFloat(at: usize, x: f64): usize {
-  if (x == 0) {
+  if (x === 0) {
     if (1 / x < 0) {
       store<u8>(at, 45);
       at++;
@@ -97,13 +101,13 @@ function writeFloat(at: usize, x: f64): usize {
   const a = x < 0 ? -x : x;
   const d = shortDecimal(a);
   if (d < 0) {
-    if (x != x) return writeWord(at, 0x4e614e, 3); // NaN
-    if (a == Infinity) {
+    if (!(a <= Infinity)) return writeWord(at, 0x4e614e, 0, 3); // NaN (no comparison holds)
+    if (a === Infinity) {
       if (x < 0) {
         store<u8>(at, 45);
         at++;
       }
-      return writeWord(at, 0x7974696e69666e49, 8); // Infinity
+      return writeWord(at, 0x69666e49, 0x7974696e, 8); // Infinity
     }
     return d2sAt(x, at);
   }
@@ -160,8 +164,8 @@ export function formatRows(desc: usize, m: i32, rows: i32, out: usize): usize {
         case BOOL:
           at =
             load<u8>(values + (r as usize)) !== 0
-              ? writeWord(at, 0x65757274, 4) // true
-              : writeWord(at, 0x65736c6166, 5); // false
+              ? writeWord(at, 0x65757274, 0, 4) // true
+              : writeWord(at, 0x736c6166, 0x65, 5); // false
           break;
       }
     }
