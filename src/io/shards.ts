@@ -394,9 +394,11 @@ async function finishOutput(
     run: options.run,
     info,
   };
-  // Files of earlier attempts beyond the last shard (e.g. a run with other shard sizes).
+  // Files of earlier attempts beyond the last shard (e.g. a run with other shard sizes), and
+  // temporary files of shards an earlier attempt was writing when it was killed.
   for (const name of await readdir(partial)) {
-    if (name.startsWith("part-") && !shards.some((s) => s.file === name)) {
+    const stale = name.startsWith(".part-") && name.endsWith(".tmp");
+    if (stale || (name.startsWith("part-") && !shards.some((s) => s.file === name))) {
       await rm(join(partial, name), { force: true });
     }
   }

@@ -4,7 +4,7 @@
  * and a shard changed under a run stops its finish before a manifest is written.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, truncateSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Table } from "../../src/core/table.js";
@@ -69,6 +69,33 @@ test("openShardedOutput writes no manifest over a shard changed under the run", 
     });
     await again.writeShard(0, 0, [part(3, 0)]);
     assert.equal((await again.finish({})).rows, 3);
+  } finally {
+    cleanup();
+  }
+});
+
+test("a resumed run leaves out the temporary shard file of the attempt that was killed", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, "out");
+    const first = await openShardedOutput(path, { format: "parquet", run: { n: 1 } });
+    await first.writeShard(0, 0, [part(10, 0)]);
+    // Killed while writing shard 1: its temporary file stays in the partial output.
+    const shard = await first.openShard(1, 10);
+    await shard.write(part(5, 10));
+    const stray = readdirSync(`${path}.partial`).filter((f) => f.endsWith(".tmp"));
+    assert.equal(stray.length, 1, "shard 1 is being written to a temporary file");
+    // The killed run's lock is stale (its process is gone): removed here, as a takeover would.
+    rmSync(join(`${path}.partial`, LOCK_NAME));
+    const again = await openShardedOutput(path, { format: "parquet", run: { n: 1 }, resume: true });
+    assert.deepEqual([...again.done.keys()], [0]);
+    await again.writeShard(1, 10, [part(10, 10)]);
+    assert.equal((await again.finish({})).rows, 20);
+    assert.deepEqual(readdirSync(path).sort(), [
+      "_manifest.json",
+      "part-000000.parquet",
+      "part-000001.parquet",
+    ]);
   } finally {
     cleanup();
   }
