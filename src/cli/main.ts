@@ -139,7 +139,7 @@ streamOptions(program.command("fit"))
   )
   .option(
     "--threads <n>",
-    "worker threads that read CSV files, at most 4 per core (default: all cores; the model is the same for any number)",
+    "worker threads that read CSV files, at most 4 per core (default: the cores but one, at least 1; the model is the same for any number)",
     threadsOption,
   )
   .option(

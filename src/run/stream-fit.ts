@@ -6,6 +6,7 @@
  * The model is bit-identical for any thread count and block split: summaries depend only on the
  * rows and their global indices (see `summary.ts`), and blocks are added in row order.
  */
+import { availableParallelism } from "node:os";
 import type { Table } from "../core/table.js";
 import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
@@ -101,7 +102,10 @@ export interface FitStreamOptions extends TableSummaryOptions {
   refinePasses?: number;
   /** Called when a refinement pass starts (1-based). */
   onRefinePass?: (pass: number) => void;
-  /** Worker threads that read CSV files (default `os.availableParallelism()`). */
+  /**
+   * Worker threads that read CSV files (default `os.availableParallelism()` − 1, at least 1: the
+   * summary has a worker of its own).
+   */
   threads?: number;
 }
 
@@ -136,9 +140,12 @@ export async function fitStream(
     unseen: options.unseen,
     summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
   };
-  // CSV files are read on a pool of their own (the summary is built on one worker).
+  // CSV files are read on a pool of their own; the summary is built on one more worker, so by
+  // default the readers leave it a core.
   const readers =
-    stream.readCsvWith === undefined ? null : new WorkerPool({ size: options.threads });
+    stream.readCsvWith === undefined
+      ? null
+      : new WorkerPool({ size: options.threads ?? Math.max(1, availableParallelism() - 1) });
   if (readers !== null) readOnPool(stream, readers);
   try {
     // A column a later block widens (integers, then a decimal): the stream reads it with the
