@@ -714,7 +714,7 @@ export async function writeFixedParquet(
  * the first error.
  */
 export async function writeAllParts(
-  writer: { write(part: Table): Promise<void>; close(): Promise<void>; abort(): Promise<void> },
+  writer: FixedParquetWriter,
   parts: readonly Table[],
 ): Promise<void> {
   try {

@@ -26,6 +26,7 @@ import type { Column, Table } from "../core/table.js";
 import { connectDuckDb, duckDbMessage, sqlIdent, sqlString } from "./duckdb.js";
 import { IoError } from "./errors.js";
 import type { ParquetCompression } from "./options.js";
+import type { FixedParquetWriter } from "./parquet-fixed.js";
 import { TIMESTAMP_UNITS_KEY } from "./parquet-plan.js";
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
@@ -116,15 +117,12 @@ function fillVector(
     duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 64) * 8);
   }
 }
-/** A Parquet file being written block by block ({@link openParquetWriter}). */
-export interface ParquetWriter {
-  /** Appends a part with the same columns as the first. */
-  write(part: Table): Promise<void>;
-  /** Writes the file. */
-  close(): Promise<void>;
-  /** Gives up (the file may be incomplete: the caller removes it). */
-  abort(): Promise<void>;
-}
+
+/**
+ * A Parquet file being written block by block, by either writer: appends parts with the first
+ * part's columns, writes the file at `close`, gives up at `abort` (the caller removes the file).
+ */
+export type ParquetWriter = FixedParquetWriter;
 
 /**
  * Starts a Parquet file at `tmpPath` (a new file) written by DuckDB for parts with the columns of
