@@ -34,7 +34,7 @@ function block(from: number, rows = BLOCK): Table {
 }
 
 for (const format of ["parquet", "csv", "csv.gz", "arrow"] as ShardFormat[]) {
-  test(`a ${format} directory sink writes blocks into shards as they come`, async () => {
+  test(`directory sink, ${format} shards: blocks are written into shards as they come`, async () => {
     const { dir, cleanup } = tempDir();
     try {
       const path = join(dir, "out");
