@@ -185,28 +185,18 @@ export function encodeCsvText(text: string, encoding: TextEncoding, path: string
   return Buffer.from(text, "latin1");
 }
 
-/**
- * Writes `table` as CSV to `path` (a new file; it must not exist). With `rows`, the rows are
- * those bytes (`csvRowBytes` of the table's blocks, e.g. formatted on worker threads) and
- * `table` gives only the header.
- */
+/** Writes `table` as CSV to `path` (a new file; it must not exist). */
 export async function writeCsv(
   path: string,
   table: Table,
   gzip: boolean,
   encoding: TextEncoding = "utf8",
   name = path,
-  rows?: readonly Uint8Array[],
 ): Promise<void> {
   const source = Readable.from(
-    rows === undefined
-      ? (function* () {
-          for (const text of csvBlocks(table)) yield encodeCsvText(text, encoding, name);
-        })()
-      : (function* () {
-          yield encodeCsvText(csvHeader(table), encoding, name);
-          yield* rows;
-        })(),
+    (function* () {
+      for (const text of csvBlocks(table)) yield encodeCsvText(text, encoding, name);
+    })(),
   );
   const sink = createWriteStream(path, { flags: "wx" });
   if (gzip) await pipeline(source, createGzip(), sink);

@@ -73,15 +73,15 @@ export async function openParquetWriter(
 }
 
 /**
- * Writes the table made of `parts` (consecutive rows, the same columns) as a Parquet file at
- * `tmpPath` (a new file); messages name `path`, the file the caller asked for. Uncompressed
- * fixed-width tables take the fast writer (`parquet-fixed.ts`), everything else DuckDB.
+ * Writes `table` as a Parquet file at `tmpPath` (a new file); messages name `path`, the file the
+ * caller asked for. Uncompressed fixed-width tables take the fast writer (`parquet-fixed.ts`),
+ * everything else DuckDB.
  */
 export async function writeParquet(
   tmpPath: string,
-  parts: readonly Table[],
+  table: Table,
   path = tmpPath,
   compression: ParquetCompression = "none",
 ): Promise<void> {
-  await writeAllParts(await openParquetWriter(tmpPath, parts[0]!, path, compression), parts);
+  await writeAllParts(await openParquetWriter(tmpPath, table, path, compression), [table]);
 }

@@ -4,7 +4,7 @@
  */
 import { assertUnreachable } from "../core/errors.js";
 import type { Table } from "../core/table.js";
-import { checkTable, concatTables } from "./columns.js";
+import { checkTable } from "./columns.js";
 import { readCsv } from "./csv-read.js";
 import { writeCsv } from "./csv-write.js";
 import { checkReadableFile, formatOf } from "./format.js";
@@ -61,40 +61,15 @@ export async function writeTable(
   table: Table,
   options: WriteTableOptions = {},
 ): Promise<void> {
-  return writeTableParts(path, [table], options);
-}
-
-/**
- * {@link writeTable} for a table given as consecutive parts with the same columns. Uncompressed
- * Parquet of fixed-width columns is written part by part (row groups never span parts); other
- * outputs concatenate the parts first. `csvRows`, for CSV only: each part's rows already formatted
- * (`csvRowBytes` in the output's encoding), written as they are after the header.
- */
-export async function writeTableParts(
-  path: string,
-  parts: readonly Table[],
-  options: WriteTableOptions = {},
-  csvRows?: readonly Uint8Array[],
-): Promise<void> {
   const format = formatOf(path);
-  for (const p of parts) checkTable(path, p);
+  checkTable(path, table);
   const overwrite = options.overwrite === true;
-  if ((format === "csv" || format === "csv.gz") && csvRows !== undefined) {
-    return writeAtomically(path, overwrite, (tmp) =>
-      writeCsv(tmp, parts[0]!, format === "csv.gz", options.encoding, path, csvRows),
-    );
-  }
-  if (format === "parquet") {
-    checkParquetNames(path, parts[0]!);
-    return writeAtomically(path, overwrite, (tmp) =>
-      writeParquet(tmp, parts, path, options.compression ?? "none"),
-    );
-  }
-  const table = concatTables(
-    parts,
-    parts.reduce((n, p) => n + p.rows, 0),
-  );
   switch (format) {
+    case "parquet":
+      checkParquetNames(path, table);
+      return writeAtomically(path, overwrite, (tmp) =>
+        writeParquet(tmp, table, path, options.compression ?? "none"),
+      );
     case "csv":
       return writeAtomically(path, overwrite, (tmp) =>
         writeCsv(tmp, table, false, options.encoding, path),
