@@ -5,6 +5,8 @@
  * rows of numeric columns a batch at a time. Where WebAssembly is missing, `writeDouble` falls
  * back to `String(x)` and `formatNumericRows` declines.
  */
+
+import { instantiateWasm } from "../core/kernels/wasm.js";
 import type { Column } from "../core/table.js";
 import { RYU_WASM_BASE64 } from "./generated/ryu-wasm.js";
 
@@ -43,25 +45,13 @@ let ryu: RyuExports | null | undefined;
 let bytes = new Uint8Array(0);
 let text = 0;
 
-// The repository compiles without the DOM lib; these are the WebAssembly APIs used.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
 function instantiate(): RyuExports | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined) return null;
-  try {
-    const module = new api.Module(Buffer.from(RYU_WASM_BASE64, "base64"));
-    const r = new api.Instance(module, {}).exports as RyuExports;
-    new BigUint64Array(r.memory.buffer, r.tables(), 2 * (342 + 326)).set(tables());
-    bytes = new Uint8Array(r.memory.buffer);
-    text = r.text();
-    return r;
-  } catch {
-    return null;
-  }
+  const r = instantiateWasm<RyuExports>(RYU_WASM_BASE64);
+  if (r === null) return null;
+  new BigUint64Array(r.memory.buffer, r.tables(), 2 * (342 + 326)).set(tables());
+  bytes = new Uint8Array(r.memory.buffer);
+  text = r.text();
+  return r;
 }
 
 /**

@@ -35,6 +35,7 @@
 import { estep1d, posterior1d } from "./estep-1d.js";
 import { expF32, expFast } from "./exp-fast.js";
 import { ESTEP_1D_WASM_BASE64 } from "./generated/estep-1d-wasm.js";
+import { instantiateWasm, type WasmMemory } from "./wasm.js";
 
 /** Rows copied into WebAssembly memory per call of the E-step kernel (even). */
 export const WASM_CHUNK_ROWS = 65536;
@@ -42,15 +43,6 @@ export const WASM_CHUNK_ROWS = 65536;
 const RESP_CHUNK_VALUES = 1 << 20;
 const PAGE = 65536;
 
-// The repository compiles without the DOM lib; these are the few WebAssembly APIs used.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
 interface KernelExports {
   readonly memory: WasmMemory;
   heapBase(): number;
@@ -109,25 +101,11 @@ let available: boolean | null = null;
 let view = new Float64Array(0);
 let base = 0;
 
-function decodeBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 function instantiate(): ModuleExports | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined || typeof atob !== "function") return null;
-  try {
-    const module = new api.Module(decodeBase64(ESTEP_1D_WASM_BASE64));
-    const exports = new api.Instance(module, {}).exports as ModuleExports;
-    base = (exports.heapBase() + 15) & ~15;
-    return exports;
-  } catch {
-    // No SIMD (or WebAssembly disabled, e.g. by a content security policy): the caller falls back.
-    return null;
-  }
+  // Null without SIMD (or WebAssembly): the caller falls back.
+  const exports = instantiateWasm<ModuleExports>(ESTEP_1D_WASM_BASE64);
+  if (exports !== null) base = (exports.heapBase() + 15) & ~15;
+  return exports;
 }
 
 /**
