@@ -2,7 +2,8 @@
 // Compiles the AssemblyScript sources to WebAssembly and writes each module, base64 encoded, to a
 // generated TypeScript file, so that the library needs neither Node APIs nor asc at run or build
 // time: assembly/estep-1d.ts (SIMD) → src/core/kernels/generated/estep-1d-wasm.ts, and
-// assembly/csv-rows.ts (with ryu.ts) → src/io/generated/ryu-wasm.ts. Run by `npm run build:wasm`; the generated
+// assembly/csv-rows.ts (with ryu.ts) → src/io/generated/ryu-wasm.ts, and assembly/csv-scan.ts →
+// src/io/generated/csv-scan-wasm.ts. Run by `npm run build:wasm`; the generated
 // files are committed.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +24,12 @@ const modules = [
     name: "csv-rows",
     target: join(root, "src", "io", "generated", "ryu-wasm.ts"),
     constant: "RYU_WASM_BASE64",
+    flags: [],
+  },
+  {
+    name: "csv-scan",
+    target: join(root, "src", "io", "generated", "csv-scan-wasm.ts"),
+    constant: "CSV_SCAN_WASM_BASE64",
     flags: [],
   },
 ];

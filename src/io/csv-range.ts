@@ -24,6 +24,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import type { Column, Table } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { convertContexts, convertTape } from "./csv-convert.js";
+import { scannerFor } from "./csv-scan.js";
 import { CsvTokenizer, createTape } from "./csv-tokenizer.js";
 import { errorMessage } from "./errors.js";
 import type { ResolvedReadOptions } from "./options.js";
@@ -71,6 +72,8 @@ export interface CsvRangeResult {
 
 /** First read beyond `to`: room for the record that crosses it. */
 const SLACK_BYTES = 64 * 1024;
+/** Records the tokenizer reads after one the fast path does not take. */
+const JS_RECORDS_AFTER_REFUSAL = 16;
 /** Fields per tape batch. */
 const TAPE_FIELDS = 1 << 16;
 
@@ -86,11 +89,20 @@ const kept: { bytes: Buffer | null; key: string; tok: CsvTokenizer | null } = {
   tok: null,
 };
 
-/** The kept byte buffer when it holds at least `n` bytes, else a new one (kept from then on). */
-function scratch(n: number): Buffer {
-  if (kept.bytes === null || kept.bytes.length < n) kept.bytes = Buffer.allocUnsafe(n);
-  return kept.bytes;
-}
+/**
+ * Room for a window's bytes: a buffer of at least `n` bytes whose first `used` bytes are those of
+ * `old` (null for the first).
+ */
+type Room = (n: number, old: Buffer | null, used: number) => Buffer;
+
+/** Room on the heap: the kept byte buffer when it holds `n` bytes, else a new one (kept). */
+const heapRoom: Room = (n, old, used) => {
+  if (old === null && kept.bytes !== null && kept.bytes.length >= n) return kept.bytes;
+  const grown = Buffer.allocUnsafe(n);
+  if (old !== null) old.copy(grown, 0, 0, used);
+  kept.bytes = grown;
+  return grown;
+};
 
 /** The bytes of a file from `base` on, read as far as asked (never beyond `size`). */
 class FileWindow {
@@ -103,8 +115,9 @@ class FileWindow {
     readonly base: number,
     readonly size: number,
     end: number,
+    private readonly room: Room,
   ) {
-    this.buf = scratch(Math.max(0, Math.min(size, end) - base));
+    this.buf = room(Math.max(0, Math.min(size, end) - base), null, 0);
     this.extend(end);
   }
 
@@ -116,12 +129,7 @@ class FileWindow {
   extend(end: number): void {
     const want = Math.min(this.size, Math.max(end, this.base + 2 * this.length)) - this.base;
     if (want <= this.length) return;
-    if (want > this.buf.length) {
-      const grown = Buffer.allocUnsafe(want);
-      this.buf.copy(grown, 0, 0, this.length);
-      this.buf = grown;
-      kept.bytes = grown;
-    }
+    if (want > this.buf.length) this.buf = this.room(want, this.buf, this.length);
     while (this.length < want) {
       const n = readSync(this.fd, this.buf, this.length, want - this.length, this.end);
       if (n === 0)
@@ -176,8 +184,10 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
   let fd = -1;
   try {
     fd = openSync(r.path, "r");
+    const scanner = scannerFor(r);
+    const room: Room = scanner === null ? heapRoom : (n) => scanner.window(n);
     const base = r.trusted ? r.from : Math.max(0, r.from - 1);
-    const win = new FileWindow(fd, base, r.size, r.to + SLACK_BYTES);
+    const win = new FileWindow(fd, base, r.size, r.to + SLACK_BYTES, room);
     const start = r.trusted ? r.from : win.lineStart(r.from);
     const stop = Math.max(start, win.lineStart(r.to));
     result.start = start;
@@ -194,29 +204,43 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
             columns: specs.map((s, k) => r.into![k] ?? allocateColumn(s, capacity)),
           };
     if (first !== null) result.parts.push(first);
+    /** Puts `count` rows, converted by `fill` into a column from a row, after those read. */
+    const put = (count: number, fill: (c: Column, k: number, at: number) => void): void => {
+      // Into the given columns while they have room, else into columns of the batch's own
+      // (never into an array that must then be replaced: V8 compiles for one object shape).
+      const fits = first !== null && first.rows + count <= capacity;
+      const at = fits ? first!.rows : 0;
+      const columns = fits ? first!.columns : specs.map((s) => allocateColumn(s, count));
+      for (let k = 0; k < specs.length; k++) fill(columns[k]!, k, at);
+      if (fits) first!.rows += count;
+      else result.parts.push({ rows: count, columns });
+      result.rows += count;
+    };
     let pos = start - base;
     for (;;) {
       const eof = win.end >= r.size;
-      pos = tok.tokenize(win.buf.subarray(0, win.length), pos, eof, stop - base);
+      // Plain records by the fast path while it takes them, then a batch by the tokenizer.
+      while (scanner !== null) {
+        const n = scanner.scan(pos, win.length, stop - base, eof);
+        if (n > 0) put(n, (c, k, at) => scanner.copy(k, c, at, n));
+        tok.line += n;
+        pos = scanner.end;
+        if (n < scanner.maxRows) break;
+      }
+      // After a record the fast path left, a few records only: it takes over again after them.
+      const most = scanner?.refused === true ? JS_RECORDS_AFTER_REFUSAL : tape.capacity;
+      pos = tok.tokenize(win.buf.subarray(0, win.length), pos, eof, stop - base, most);
       if (tape.count > 0) {
-        // Into the given columns while they have room, else into columns of the batch's own
-        // (never into an array that must then be replaced: V8 compiles for one object shape).
-        const fits = first !== null && first.rows + tape.count <= capacity;
-        const at = fits ? first!.rows : 0;
-        const columns = fits ? first!.columns : specs.map((s) => allocateColumn(s, tape.count));
-        for (let k = 0; k < specs.length; k++) {
+        put(tape.count, (c, k, at) => {
           const spec = specs[k]!;
           if (spec.type === "timestamp") {
             checkTimestampDigits(r.path, tape, k, win.buf, spec, r.blockRows);
           }
-          const c = columns[k]!;
           convertTape(tape, k, win.buf, c, at, ctx[k]!);
           // Reused memory: a null row gets 0, as in a new array (a conversion leaves it alone).
-          if (fits) zeroNullRows(c, at, at + tape.count);
-        }
-        if (fits) first!.rows += tape.count;
-        else result.parts.push({ rows: tape.count, columns });
-        result.rows += tape.count;
+          if (c !== first?.columns[k]) return;
+          zeroNullRows(c, at, at + tape.count);
+        });
       }
       if (pos >= stop - base) break;
       if (tok.atEnd) {

@@ -154,11 +154,19 @@ export class CsvTokenizer {
    * position after the last whole record. Without `eof`, a record the buffer cuts off is left
    * unread (and `atEnd` set) so that the caller can retry it with more bytes. A record (or blank
    * line) starting at or after `limit` is not read: the caller then gets a position ≥ `limit`.
+   * At most `most` records are read (the tape's capacity by default).
    */
-  tokenize(buf: Uint8Array, pos: number, eof: boolean, limit = Number.POSITIVE_INFINITY): number {
+  tokenize(
+    buf: Uint8Array,
+    pos: number,
+    eof: boolean,
+    limit = Number.POSITIVE_INFINITY,
+    most = this.tape.capacity,
+  ): number {
     const len = buf.length;
     const tape = this.tape;
-    const { starts, ends, flags, lines, width, capacity } = tape;
+    const { starts, ends, flags, lines, width } = tape;
+    const capacity = Math.min(most, tape.capacity);
     const nfile = this.fileColumns;
     const slotOf = this.slotOf;
     const stop = this.stop;

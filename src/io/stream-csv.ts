@@ -29,6 +29,7 @@ import {
 } from "./csv-infer.js";
 import { NUM_FLOAT, NUM_NONE } from "./csv-number.js";
 import { type CsvHeader, readCsvHeader, scanRecords } from "./csv-read.js";
+import { inferNumericTypes } from "./csv-scan.js";
 import type { ByteSource } from "./csv-source.js";
 import { type CsvTape, FLAG_RAW } from "./csv-tokenizer.js";
 import { errorCode, errorMessage, IoError, TypeWidening } from "./errors.js";
@@ -200,6 +201,22 @@ export async function inferCsvSchema(
   const inference = names.map(() => new ColumnInference());
   const nulls = new NullMatcher(opts.nullValues, opts.encoding);
   const needInference = forced.some((t) => t === undefined || t === "timestamp");
+  // Numeric columns of a plain file: the fast path reads the first rows (or says it cannot).
+  const fast =
+    needInference && first.size !== null
+      ? inferNumericTypes(
+          first.path,
+          first.size,
+          first.header.dataStart,
+          { fileColumns: first.header.names.length, selected, forced, opts },
+          blockRows,
+          parts.length > 1,
+        )
+      : null;
+  if (fast !== null) {
+    const unit = unitForFractionDigits(0);
+    return { selected, specs: names.map((name, k) => ({ name, type: fast[k]!, unit })) };
+  }
   let rows = 0;
   for (const part of parts) {
     if (!needInference || rows >= blockRows) break;
