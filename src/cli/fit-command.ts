@@ -2,8 +2,9 @@
 import type { ColumnType } from "../core/table.js";
 import { inspectModel } from "../encode/model-file.js";
 import type { ColumnKind, ModeChoice, PruneRule, UnseenPolicy } from "../encode/spec.js";
-import { checkOverwrite } from "../io/index.js";
-import { fitStream } from "../run/stream-fit.js";
+import { checkOverwrite, tableFormatOf } from "../io/index.js";
+import { WorkerPool } from "../run/pool.js";
+import { defaultReaderThreads, fitStream } from "../run/stream-fit.js";
 import { openInput, type ReadOptions, type StreamOptions, wantsProgress } from "./command-io.js";
 import { printInspect } from "./inspect.js";
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
@@ -53,13 +54,34 @@ const FORCED_TYPE: Partial<Record<ColumnKind, ColumnType>> = {
   integer: "int64",
 };
 
+type FitOptions = FitCommandOptions & StreamOptions & { refinePasses?: number };
+
 /** `modenorm fit`: one streaming pass of mergeable summaries, then the fit. */
-export async function fitCommand(
-  data: string,
-  o: FitCommandOptions & StreamOptions & { refinePasses?: number },
-): Promise<void> {
+export async function fitCommand(data: string, o: FitOptions): Promise<void> {
   checkOutputPath(o.output, o.overwrite);
   noteOutput(o.output);
+  // The summary worker, and for a CSV file its readers, load while the input is opened and its
+  // types inferred (about 0.15 s of 10M rows' fit).
+  const pools = {
+    summary: new WorkerPool({ size: 1 }),
+    readers:
+      tableFormatOf(data) === "csv"
+        ? new WorkerPool({ size: o.threads ?? defaultReaderThreads() })
+        : undefined,
+  };
+  try {
+    await fitWith(data, o, pools);
+  } finally {
+    await pools.summary.close();
+    await pools.readers?.close();
+  }
+}
+
+async function fitWith(
+  data: string,
+  o: FitOptions,
+  pools: { summary: WorkerPool; readers?: WorkerPool },
+): Promise<void> {
   const kinds: Record<string, ColumnKind> = {};
   const lists: [ColumnKind, string[] | undefined][] = [
     ["categorical", o.categorical],
@@ -112,6 +134,7 @@ export async function fitCommand(
         categoryOrder: o.categoryOrder,
         refinePasses: o.refinePasses,
         threads: o.threads,
+        pools,
         onProgress: (r) => progress.update(r),
         onRefinePass: (pass) => {
           progress.stop();

@@ -54,8 +54,9 @@ async function summarizeInWorker(
   stream: TableStream,
   options: TableSummaryOptions,
   onProgress: ((rows: number) => void) | undefined,
+  given: WorkerPool | undefined,
 ): Promise<TableSummary | null> {
-  const pool = new WorkerPool({ size: 1 });
+  const pool = given ?? new WorkerPool({ size: 1 });
   const key = nextStreamKey();
   const bin = shareBlocks(stream);
   try {
@@ -82,8 +83,13 @@ async function summarizeInWorker(
     return s === null ? null : reviveTableSummary(s);
   } finally {
     trimShared();
-    await pool.close();
+    if (pool !== given) await pool.close();
   }
+}
+
+/** CSV reader threads by default: one per core but the one the summary worker keeps. */
+export function defaultReaderThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** Options of {@link fitStream}. */
@@ -107,6 +113,11 @@ export interface FitStreamOptions extends TableSummaryOptions {
    * summary has a worker of its own).
    */
   threads?: number;
+  /**
+   * Pools the caller started (used, and left open): `summary` of one thread for the summaries,
+   * `readers` for CSV files. Started early, their threads load while the input is opened.
+   */
+  pools?: { summary?: WorkerPool; readers?: WorkerPool };
 }
 
 /**
@@ -145,7 +156,8 @@ export async function fitStream(
   const readers =
     stream.readCsvWith === undefined
       ? null
-      : new WorkerPool({ size: options.threads ?? Math.max(1, availableParallelism() - 1) });
+      : (options.pools?.readers ??
+        new WorkerPool({ size: options.threads ?? defaultReaderThreads() }));
   if (readers !== null) readOnPool(stream, readers);
   try {
     // A column a later block widens (integers, then a decimal): the stream reads it with the
@@ -160,7 +172,12 @@ export async function fitStream(
             options.onProgress?.(summary.rows);
           }
         } else {
-          summary = await summarizeInWorker(stream, summaryOptions, options.onProgress);
+          summary = await summarizeInWorker(
+            stream,
+            summaryOptions,
+            options.onProgress,
+            options.pools?.summary,
+          );
         }
         break;
       } catch (err) {
@@ -202,7 +219,7 @@ export async function fitStream(
     };
   } finally {
     await stream.close();
-    await readers?.close();
+    if (readers !== options.pools?.readers) await readers?.close();
     trimShared();
   }
 }
