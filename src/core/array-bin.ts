@@ -128,8 +128,7 @@ export class ArrayBin {
     const kept = this.take(type, length, zero);
     if (kept !== null) return kept;
     if (!this.shared) return new type(length) as InstanceType<C>;
-    const bytes = sizeClass(length * type.BYTES_PER_ELEMENT);
-    return viewOf(type, new SharedArrayBuffer(bytes), length) as InstanceType<C>;
+    return newSharedArray(type, length);
   }
 
   /**
@@ -181,6 +180,15 @@ function viewOf(type: BinArrayClass, buffer: SharedArrayBuffer, length: number):
 }
 
 /** Whether `b` is shared memory (false where SharedArrayBuffer does not exist). */
+/**
+ * A new array of `length` elements (all zero) in shared memory of a size class, as a shared bin
+ * makes them: such an array can be put in a shared bin and serve later blocks.
+ */
+export function newSharedArray<C extends BinArrayClass>(type: C, length: number): InstanceType<C> {
+  const bytes = sizeClass(length * type.BYTES_PER_ELEMENT);
+  return viewOf(type, new SharedArrayBuffer(bytes), length) as InstanceType<C>;
+}
+
 export function isSharedBuffer(b: ArrayBufferLike): b is SharedArrayBuffer {
   return typeof SharedArrayBuffer !== "undefined" && b instanceof SharedArrayBuffer;
 }

@@ -8,6 +8,7 @@
  * timestamps are ASCII, text is written as UTF-8 after `csvQuote`. Latin-1 output goes through
  * `csvBlocks` and `encodeCsvText`, which refuse characters Latin-1 does not have.
  */
+import { newSharedArray } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { csvBlocks, csvQuote, encodeCsvText, shortDecimal } from "./csv-write.js";
 import type { TextEncoding } from "./options.js";
@@ -138,8 +139,8 @@ function field(c: Column, r: number): void {
 }
 
 /**
- * A table's rows (no header) as CSV bytes in `encoding`, in one buffer of its own (so it can be
- * transferred between threads) or at the start of `into` when they fit there: the bytes
+ * A table's rows (no header) as CSV bytes in `encoding`, in shared memory of their own (which
+ * other threads see without a copy) or at the start of `into` when they fit there: the bytes
  * `csvBlocks(table, false)` encodes to.
  * @throws InvalidInputError Latin-1 output of text Latin-1 does not have (see `encodeCsvText`).
  */
@@ -151,15 +152,29 @@ export function csvRowBytes(
 ): Uint8Array {
   const { columns } = table;
   pos = 0;
-  // Numbers only (ASCII in either encoding): whole batches of rows in WebAssembly.
-  const numeric =
-    numericColumns(columns) &&
-    formatNumericRows(columns, table.rows, (b) => {
+  // Numbers only (ASCII in either encoding): whole batches of rows in WebAssembly, straight into
+  // `into` while it has room.
+  if (numericColumns(columns)) {
+    let direct = into ?? null;
+    let at = 0;
+    const numeric = formatNumericRows(columns, table.rows, (b) => {
+      if (direct !== null && at + b.length <= direct.length) {
+        direct.set(b, at);
+        at += b.length;
+        return;
+      }
+      if (direct !== null) {
+        room(at);
+        out.set(direct.subarray(0, at), 0);
+        pos = at;
+        direct = null;
+      }
       room(b.length);
       out.set(b, pos);
       pos += b.length;
     });
-  if (numeric) return taken(into);
+    if (numeric) return direct !== null ? direct.subarray(0, at) : taken(into);
+  }
   if (encoding !== "utf8") return latin1Rows(table, name);
   const m = columns.length;
   // Per column, its kind and its values in an array of one type (empty where it is another),
@@ -222,13 +237,16 @@ export function csvRowBytes(
 
 /**
  * The bytes written (`out[0, pos)`), copied into the caller's buffer when it has room (memory
- * used before: new memory is slow to touch), else into a buffer of their own.
+ * used before: new memory is slow to touch), else into shared memory of their own of a size
+ * class, which the caller's shared bin can keep for later blocks.
  */
 function taken(into: Uint8Array | null | undefined): Uint8Array {
   const bytes =
-    into !== undefined && into !== null && into.length >= pos ? into : new Uint8Array(pos);
+    into !== undefined && into !== null && into.length >= pos
+      ? into
+      : newSharedArray(Uint8Array, pos);
   bytes.set(out.subarray(0, pos));
-  return bytes.length === pos ? bytes : bytes.subarray(0, pos);
+  return bytes.subarray(0, pos);
 }
 
 /** {@link csvRowBytes} in Latin-1, through the text of `csvBlocks`. */
