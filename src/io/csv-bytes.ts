@@ -12,7 +12,7 @@ import { newSharedArray } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { csvBlocks, csvQuote, encodeCsvText, shortDecimal } from "./csv-write.js";
 import type { TextEncoding } from "./options.js";
-import { formatNumericRows, numericColumns, writeDouble } from "./ryu.js";
+import { formatNumericRows, maxNumericRowBytes, numericColumns, writeDouble } from "./ryu.js";
 import { formatTimestamp } from "./timestamp.js";
 
 const COMMA = 44;
@@ -153,9 +153,11 @@ export function csvRowBytes(
   const { columns } = table;
   pos = 0;
   // Numbers only (ASCII in either encoding): whole batches of rows in WebAssembly, straight into
-  // `into` while it has room.
+  // `into` while it has room, or into shared memory as large as the rows can take (only the
+  // pages written are touched).
   if (numericColumns(columns)) {
-    let direct = into ?? null;
+    let direct: Uint8Array | null =
+      into ?? newSharedArray(Uint8Array, Math.max(1, table.rows * maxNumericRowBytes(columns)));
     let at = 0;
     const numeric = formatNumericRows(columns, table.rows, (b) => {
       if (direct !== null && at + b.length <= direct.length) {

@@ -76,6 +76,14 @@ const SIZE: Record<string, number> = { float64: 8, float32: 4, int32: 4, int64: 
 /** Output bytes a field may take: `-1.2345678901234567e-308` and a comma. */
 const FIELD_BYTES = 26;
 
+/** Most bytes of a field by column type (`-1.2345678901234567e-308`, `-2147483648`, …). */
+const WIDTH: Record<string, number> = { float64: 24, float32: 24, int32: 11, int64: 20, bool: 5 };
+
+/** Most bytes {@link formatNumericRows} writes for a row of `columns` (separators included). */
+export function maxNumericRowBytes(columns: readonly Column[]): number {
+  return columns.reduce((n, c) => n + WIDTH[c.type]! + 1, 0);
+}
+
 /** True when every column is of a type {@link formatNumericRows} writes. */
 export function numericColumns(columns: readonly Column[]): boolean {
   return columns.every((c) => KIND[c.type] !== undefined);

@@ -9,7 +9,7 @@
  *
  * Memory: at most `threads + 1` blocks in flight, plus the block being written.
  */
-import { type ArrayBin, valuesClass } from "../core/array-bin.js";
+import { type ArrayBin, isSharedBuffer, valuesClass } from "../core/array-bin.js";
 import type { Column, Table } from "../core/table.js";
 import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
@@ -172,7 +172,12 @@ async function codecStream(
         const r = (await run(t, transferablesOf(b.table))) as ReusedBlock;
         const table = reclaim(bin, sent, r);
         shape ??= table;
-        if (r.csv !== undefined) csvBytes = Math.max(csvBytes, Math.ceil(r.csv.length * 1.25));
+        if (r.csv !== undefined) {
+          // Room for 25 % more, or what the worker gave its own shared bytes (then the bin
+          // keeps them for the next blocks: same size class).
+          const own = isSharedBuffer(r.csv.buffer) ? r.csv.buffer.byteLength : 0;
+          csvBytes = Math.max(csvBytes, Math.ceil(r.csv.length * 1.25), own);
+        }
         // This thread's own view of the shared bytes (the reply's is another object).
         if (into === null || r.csvInto !== true) {
           if (into !== null) bin.put(into);
