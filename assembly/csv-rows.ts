@@ -14,6 +14,7 @@
  */
 import { d2sAt } from "./ryu";
 
+export { base, reserve } from "./memory";
 export { d2s, tables, text } from "./ryu";
 
 /** Column kinds of a descriptor. */
@@ -22,19 +23,6 @@ const F32: i32 = 1;
 const I32: i32 = 2;
 const I64: i32 = 3;
 const BOOL: i32 = 4;
-
-/** Where the caller's layout starts (after the static data). */
-export function base(): usize {
-  return (__heap_base + 15) & ~(15 as usize);
-}
-
-/** Grows the memory to hold `bytes` from `base()`; false when it cannot grow. */
-export function reserve(bytes: usize): bool {
-  const need = base() + bytes;
-  const have = (memory.size() as usize) << 16;
-  if (need <= have) return true;
-  return memory.grow(((need - have + 0xffff) >> 16) as i32) >= 0;
-}
 
 /** ECMAScript's Math.round for x ≥ 0: the nearest integer, halves up. */
 function round(x: f64): f64 {

@@ -26,6 +26,10 @@
  * the input bytes after them, having made the memory large enough with `reserve(bytes)`.
  */
 
+import { base } from "./memory";
+
+export { base, reserve } from "./memory";
+
 const COMMA: u8 = 1;
 const LF: u8 = 2;
 const CR: u8 = 3;
@@ -49,19 +53,6 @@ const POW10 = memory.data<f64>([
   1e18, 1e19, 1e20, 1e21, 1e22,
 ]);
 
-/** Where the caller's layout starts (after the static data). */
-export function base(): usize {
-  return (__heap_base + 15) & ~(15 as usize);
-}
-
-/** Grows the memory to hold `bytes` from `base()`; false when it cannot grow. */
-export function reserve(bytes: usize): bool {
-  const need = base() + bytes;
-  const have = (memory.size() as usize) << 16;
-  if (need <= have) return true;
-  return memory.grow(((need - have + 0xffff) >> 16) as i32) >= 0;
-}
-
 /** Where the last `scan` stopped, and whether at a record it does not take (1) or not (0). */
 let stopAt: i32 = 0;
 let refused: i32 = 0;
@@ -79,6 +70,26 @@ export function scanEnd(): i32 {
 
 export function scanRefused(): i32 {
   return refused;
+}
+
+/** The digits `readDigits` has read: as an integer (significant ones), counted, significant. */
+let mant: u64 = 0;
+let digits = 0;
+let sig = 0;
+
+/** Reads the decimal digits at `buf + p` into `mant`, `digits` and `sig`; returns the end. */
+function readDigits(buf: usize, p: i32, len: i32): i32 {
+  while (p < len) {
+    const d = (load<u8>(buf + (p as usize)) as u32) - 48;
+    if (d > 9) break;
+    digits++;
+    if (sig > 0 || d !== 0) {
+      sig++;
+      mant = mant * 10 + (d as u64);
+    }
+    p++;
+  }
+  return p;
 }
 
 /**
@@ -102,35 +113,17 @@ function number(buf: usize, p: i32, len: i32, d: usize, out: usize): i32 {
     (load<u8>(buf + ((p + 1) as usize)) as u32) - 48 <= 9
       ? LEADING_ZERO
       : 0;
-  let mant: u64 = 0;
-  let sig = 0;
+  mant = 0;
+  sig = 0;
+  digits = 0;
   let exp10 = 0;
-  let digits = 0;
   let isInt = true;
-  while (p < len) {
-    const d = (load<u8>(buf + (p as usize)) as u32) - 48;
-    if (d > 9) break;
-    digits++;
-    if (sig > 0 || d !== 0) {
-      sig++;
-      mant = mant * 10 + (d as u64);
-    }
-    p++;
-  }
+  p = readDigits(buf, p, len);
   if (p < len && load<u8>(buf + (p as usize)) === 46) {
     isInt = false;
-    p++;
-    while (p < len) {
-      const d = (load<u8>(buf + (p as usize)) as u32) - 48;
-      if (d > 9) break;
-      digits++;
-      if (sig > 0 || d !== 0) {
-        sig++;
-        mant = mant * 10 + (d as u64);
-      }
-      exp10--;
-      p++;
-    }
+    const q = readDigits(buf, p + 1, len);
+    exp10 -= q - p - 1;
+    p = q;
   }
   if (digits === 0 || sig > 15) return p >= len ? CUT : REFUSED;
   if (p < len && (load<u8>(buf + (p as usize)) | 0x20) === 101) {
