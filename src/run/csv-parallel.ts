@@ -24,8 +24,11 @@ import type { CsvBlockReader, CsvReadJob, TableBlock } from "../io/stream.js";
 import { quiet } from "./errors.js";
 import type { WorkerPool } from "./pool.js";
 
-/** Bytes of text per range. */
-export const RANGE_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of text per range: 4 MiB ranges made a 10M-row CSV transform about 8 % faster than 8 MiB
+ * ones (the first block is ready sooner, less new memory to touch), 2 MiB no faster again.
+ */
+export const RANGE_BYTES = 4 * 1024 * 1024;
 
 /** A reader of CSV passes on `pool` (for `TableStream.readCsvWith`). */
 export function parallelCsvReader(pool: WorkerPool, rangeBytes = RANGE_BYTES): CsvBlockReader {
