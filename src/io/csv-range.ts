@@ -24,6 +24,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import type { Column, Table } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { convertContexts, convertTape } from "./csv-convert.js";
+import { JS_RECORDS_AFTER_REFUSAL } from "./csv-read.js";
 import { scannerFor } from "./csv-scan.js";
 import { CsvTokenizer, createTape } from "./csv-tokenizer.js";
 import { errorMessage } from "./errors.js";
@@ -72,8 +73,6 @@ export interface CsvRangeResult {
 
 /** First read beyond `to`: room for the record that crosses it. */
 const SLACK_BYTES = 64 * 1024;
-/** Records the tokenizer reads after one the fast path does not take. */
-const JS_RECORDS_AFTER_REFUSAL = 16;
 /** Fields per tape batch. */
 const TAPE_FIELDS = 1 << 16;
 

@@ -10,6 +10,7 @@ import type { Column, Table } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { type ConvertContext, convertTape } from "./csv-convert.js";
 import { ColumnInference, inferTape, NullMatcher, scanTimestampDigits } from "./csv-infer.js";
+import type { CsvScanner } from "./csv-scan.js";
 import { type ByteSource, fileSource, gzipSource } from "./csv-source.js";
 import {
   type CsvTape,
@@ -22,6 +23,8 @@ import {
 } from "./csv-tokenizer.js";
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
 
+/** Records the tokenizer reads after one the scanner does not take. */
+export const JS_RECORDS_AFTER_REFUSAL = 16;
 /** Fields per tape: enough to amortise the per-batch work, small enough to stay in cache-ish. */
 const TAPE_FIELDS = 1 << 18;
 
@@ -144,10 +147,21 @@ export async function readCsvHeader(
   }
 }
 
+/** What {@link scanRecords} yields: a tape of records, or `fast` records read by the scanner. */
+export interface RecordBatch {
+  /** Tokenized records (none when `fast` > 0). */
+  tape: CsvTape;
+  /** The bytes the tape's offsets point into (valid until the next batch). */
+  buf: Buffer;
+  /** Records the scanner read (its output holds them until the next batch), or 0. */
+  fast: number;
+}
+
 /**
  * Tokenizes every record after the header, yielding the tape after each batch together with the
  * buffer its offsets point into (valid until the next iteration). With `checkUtf8`, each batch's
- * bytes are validated first.
+ * bytes are validated first. With a `scanner` (`csv-scan.ts`, one of the reader's own), plain
+ * records go through it and are yielded as `fast` batches, the others as tapes, in file order.
  */
 export async function* scanRecords(
   path: string,
@@ -156,7 +170,8 @@ export async function* scanRecords(
   selected: readonly number[],
   opts: ResolvedReadOptions,
   checkUtf8: boolean,
-): AsyncGenerator<{ tape: CsvTape; buf: Buffer }> {
+  scanner: CsvScanner | null = null,
+): AsyncGenerator<RecordBatch> {
   const width = Math.max(1, selected.length);
   const tape = createTape(selected.length, Math.max(1, Math.floor(TAPE_FIELDS / width)));
   const tok = new CsvTokenizer(
@@ -169,15 +184,27 @@ export async function* scanRecords(
   );
   let skip = header.dataStart;
   let carry: Buffer | null = null;
-  const run = function* (
-    buf: Buffer,
-    eof: boolean,
-  ): Generator<{ tape: CsvTape; buf: Buffer }, number> {
-    if (checkUtf8) checkUtf8Lines(path, buf, eof, tok.line);
+  const run = function* (chunk: Buffer, eof: boolean): Generator<RecordBatch, number> {
+    if (checkUtf8) checkUtf8Lines(path, chunk, eof, tok.line);
+    // The scanner reads from its own memory: the chunk is copied there.
+    const buf = scanner === null ? chunk : scanner.window(chunk.length);
+    if (buf !== chunk) chunk.copy(buf);
     let pos = 0;
     for (;;) {
-      pos = tok.tokenize(buf, pos, eof);
-      if (tape.count > 0) yield { tape, buf };
+      while (scanner !== null) {
+        const n = scanner.scan(pos, buf.length, buf.length, eof);
+        pos = scanner.end;
+        if (n > 0) {
+          tok.line += n;
+          tape.count = 0;
+          yield { tape, buf, fast: n };
+        }
+        if (n < scanner.maxRows) break;
+      }
+      // After a record the scanner left, a few records only: it takes over again after them.
+      const most = scanner?.refused === true ? JS_RECORDS_AFTER_REFUSAL : tape.capacity;
+      pos = tok.tokenize(buf, pos, eof, Number.POSITIVE_INFINITY, most);
+      if (tape.count > 0) yield { tape, buf, fast: 0 };
       if (tok.atEnd) return pos;
     }
   };

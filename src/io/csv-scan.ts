@@ -12,7 +12,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
-import { instantiateWasm, type WasmMemory } from "../core/kernels/wasm.js";
+import { compileWasm, instanceOf, type WasmMemory } from "../core/kernels/wasm.js";
 import type { Column, ColumnType } from "../core/table.js";
 import { type ColumnSpec, nullsOf } from "./columns.js";
 import { NUM_NONE, scanNumber } from "./csv-number.js";
@@ -46,6 +46,7 @@ const INFER_WINDOW_BYTES = 1 << 20;
 /** Output rows per call: about 4 MB of output arrays whatever the width. */
 const MAX_OUTPUT_BYTES = 1 << 22;
 
+let compiled: object | null | undefined;
 let wasm: ScanExports | null | undefined;
 let current: CsvScanner | null = null;
 let enabled = true;
@@ -91,10 +92,31 @@ export function scannable(plan: ScanPlan): boolean {
  */
 export function scannerFor(plan: ScanPlan): CsvScanner | null {
   if (!enabled || !scannable(plan)) return null;
-  if (wasm === undefined) wasm = instantiateWasm<ScanExports>(CSV_SCAN_WASM_BASE64);
+  if (wasm === undefined) wasm = newInstance();
   if (wasm === null) return null;
   if (current === null || !current.serves(plan)) current = new CsvScanner(wasm, plan);
   return current;
+}
+
+/**
+ * A scanner of its own for `plan` (its own module instance and memory), or null as
+ * {@link scannerFor}: for a reader that yields between batches, while other readers of the same
+ * thread may scan.
+ */
+export function ownScanner(plan: ScanPlan): CsvScanner | null {
+  if (!enabled || !scannable(plan)) return null;
+  const instance = newInstance();
+  return instance === null ? null : new CsvScanner(instance, plan);
+}
+
+function newInstance(): ScanExports | null {
+  if (compiled === undefined) compiled = compileWasm(CSV_SCAN_WASM_BASE64);
+  if (compiled === null) return null;
+  try {
+    return instanceOf<ScanExports>(compiled);
+  } catch {
+    return null;
+  }
 }
 
 /** Reads plain records of one file's layout (see the module comment). */
@@ -227,14 +249,14 @@ export class CsvScanner {
   }
 
   /**
-   * Copies the last scan's `rows` values of selected column `k` into `col` from row `at`, and
-   * marks its nulls (a null's value is 0).
+   * Copies `rows` values of selected column `k` from the last scan (from its row `skip`) into
+   * `col` from row `at`, and marks its nulls (a null's value is 0).
    */
-  copy(k: number, col: Column, at: number, rows: number): void {
+  copy(k: number, col: Column, at: number, rows: number, skip = 0): void {
     const memory = this.wasm.memory.buffer;
-    const from = this.outAt[k]!;
+    const from = this.outAt[k]! + skip * SIZE[col.type]!;
     if (this.lastNulls > 0 && col.type !== "string") {
-      const flags = new Uint8Array(memory, this.nullsAt[k]!, rows);
+      const flags = new Uint8Array(memory, this.nullsAt[k]! + skip, rows);
       if (flags.includes(1)) {
         const mask = nullsOf(col);
         for (let i = 0; i < rows; i++) if (flags[i] === 1) mask[at + i] = 1;

@@ -29,7 +29,7 @@ import {
 } from "./csv-infer.js";
 import { NUM_FLOAT, NUM_NONE } from "./csv-number.js";
 import { type CsvHeader, readCsvHeader, scanRecords } from "./csv-read.js";
-import { inferNumericTypes } from "./csv-scan.js";
+import { inferNumericTypes, ownScanner } from "./csv-scan.js";
 import type { ByteSource } from "./csv-source.js";
 import { type CsvTape, FLAG_RAW } from "./csv-tokenizer.js";
 import { errorCode, errorMessage, IoError, TypeWidening } from "./errors.js";
@@ -319,6 +319,10 @@ export async function* csvBlocks(
   let columns: Column[] = specs.map((s) => allocateColumn(s, blockRows));
   let filled = 0;
   let firstRow = 0;
+  // A scanner of the pass's own (the pass yields blocks between batches); every part has the
+  // first one's columns.
+  const fileColumns = parts[0]?.header.names.length ?? 0;
+  const scanner = parts.length === 0 ? null : ownScanner({ fileColumns, selected, specs, opts });
   for (const part of parts) {
     for (const c of ctx) c.path = part.path;
     const scan = scanRecords(
@@ -328,8 +332,31 @@ export async function* csvBlocks(
       selected,
       opts,
       opts.encoding === "utf8",
+      scanner,
     );
-    for await (const { tape, buf } of scan) {
+    for await (const { tape, buf, fast } of scan) {
+      if (fast > 0) {
+        // Every record of the batch is copied before a block is handed on.
+        const full: Table[] = [];
+        for (let used = 0; used < fast; ) {
+          const take = Math.min(fast - used, blockRows - filled);
+          for (let k = 0; k < specs.length; k++) {
+            scanner!.copy(k, columns[k]!, filled, take, used);
+          }
+          used += take;
+          filled += take;
+          if (filled === blockRows) {
+            full.push({ rows: filled, columns });
+            filled = 0;
+            columns = specs.map((s) => allocateColumn(s, blockRows));
+          }
+        }
+        for (const table of full) {
+          yield { firstRow, table };
+          firstRow += table.rows;
+        }
+        continue;
+      }
       let used = 0;
       while (used < tape.count) {
         const take = Math.min(tape.count - used, blockRows - filled);

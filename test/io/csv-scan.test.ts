@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { ColumnType } from "../../src/core/table.js";
+import { gzipSync } from "node:zlib";
+import type { ColumnType, Table } from "../../src/core/table.js";
 import { type CsvRange, readCsvRange } from "../../src/io/csv-range.js";
 import { fastPathRecords, setCsvFastPath } from "../../src/io/csv-scan.js";
 import { openTableStream, type TableStreamOptions } from "../../src/io/index.js";
@@ -326,5 +327,113 @@ describe("CSV fast path: type inference from the first rows", () => {
       assert.deepEqual(fast, js, name);
       if (decides) assert.ok(used, `${name}: the fast path read its rows`);
     }
+  });
+});
+
+/** Every block of a stream read by the one-thread reader (values as hex, nulls), or its error. */
+async function blocksOf(
+  path: string,
+  options: TableStreamOptions,
+  fast: boolean,
+): Promise<unknown> {
+  setCsvFastPath(fast);
+  try {
+    const s = await openTableStream(path, options);
+    const out: unknown[] = [];
+    try {
+      for await (const b of s.blocks()) out.push(blockSnapshot(b.firstRow, b.table));
+    } finally {
+      await s.close();
+    }
+    return out;
+  } catch (err) {
+    return { error: (err as Error).message };
+  } finally {
+    setCsvFastPath(true);
+  }
+}
+
+function blockSnapshot(firstRow: number, t: Table): unknown {
+  return {
+    firstRow,
+    rows: t.rows,
+    columns: t.columns.map((c) => {
+      if (c.type === "string") return c.values;
+      const v = c.values;
+      const hex = Buffer.from(v.buffer, v.byteOffset, t.rows * v.BYTES_PER_ELEMENT).toString("hex");
+      const nulls = c.nulls === null ? "" : Array.from(c.nulls.subarray(0, t.rows)).join("");
+      return { type: c.type, hex, nulls: nulls.includes("1") ? nulls : "" };
+    }),
+  };
+}
+
+describe("CSV fast path in the one-thread reader (.csv.gz, standard input)", () => {
+  test("the blocks and errors of the JavaScript reader, plain and gzipped", async () => {
+    const files: [string, string, TableStreamOptions][] = [
+      [
+        "plain",
+        numbersFile(11, 5000, 0.02),
+        { columns: ["x", "n", "k"], types: { x: "float64", n: "int64", k: "int32" } },
+      ],
+      [
+        "hard",
+        numbersFile(12, 3000, 1),
+        { columns: ["x", "k"], types: { x: "float64", k: "float64" }, nonNumeric: "null" },
+      ],
+      ["inferred", `a,b\n${"1.5,2\n-3,NA\n".repeat(2000)}`, {}],
+      ["error", `a,b\n${"1.5,2\n".repeat(3000)}x,2\n`, { types: { a: "float64" } }],
+      ["widening", `a,b\n${"1,2\n".repeat(1500)}2.5,3\n`, {}],
+    ];
+    let fast = 0;
+    for (const [name, text, options] of files) {
+      for (const gz of [false, true]) {
+        const path = write(`one-thread-${name}.csv${gz ? ".gz" : ""}`, gz ? gzipSync(text) : text);
+        for (const blockRows of [1000, 4096]) {
+          const opts = { ...options, blockRows };
+          const js = await blocksOf(path, opts, false);
+          const before = fastPathRecords();
+          const got = await blocksOf(path, opts, true);
+          const read = fastPathRecords() - before;
+          fast += read;
+          const what = `${name}${gz ? ".gz" : ""}, blocks of ${blockRows}`;
+          assert.deepEqual(got, js, what);
+          if (name !== "hard") assert.ok(read > 1000, `${what}: the fast path read ${read}`);
+        }
+      }
+    }
+    assert.ok(fast > 20000, `the fast path read ${fast} records`);
+  });
+
+  test("two streams read in turn, block by block, each read what it reads alone", async () => {
+    // Quoted fields every 700 records: the scanner stops and resumes between blocks.
+    let text = "t,x\n";
+    for (let i = 0; i < 8000; i++) text += `${i % 700 === 0 ? '"q,1"' : "w"},${i}.25\n`;
+    const a = write("turn-a.csv.gz", gzipSync(text));
+    const b = write("turn-b.csv.gz", gzipSync(`s,u,v\n${"z,7,0.25\nz,-1,3e5\n".repeat(4000)}`));
+    const optionsA = { blockRows: 500, columns: ["x"] };
+    const optionsB = { blockRows: 500, columns: ["u", "v"] };
+    const alone = [await blocksOf(a, optionsA, true), await blocksOf(b, optionsB, true)];
+    const before = fastPathRecords();
+    const sa = await openTableStream(a, optionsA);
+    const sb = await openTableStream(b, optionsB);
+    const ia = sa.blocks()[Symbol.asyncIterator]();
+    const ib = sb.blocks()[Symbol.asyncIterator]();
+    const got: unknown[][] = [[], []];
+    for (let doneA = false, doneB = false; !doneA || !doneB; ) {
+      if (!doneA) {
+        const r = await ia.next();
+        if (r.done === true) doneA = true;
+        else got[0]!.push(blockSnapshot(r.value.firstRow, r.value.table));
+      }
+      if (!doneB) {
+        const r = await ib.next();
+        if (r.done === true) doneB = true;
+        else got[1]!.push(blockSnapshot(r.value.firstRow, r.value.table));
+      }
+    }
+    await sa.close();
+    await sb.close();
+    assert.deepEqual(got, alone);
+    assert.ok(fastPathRecords() - before > 10000, "the fast path read the records");
   });
 });

@@ -23,15 +23,32 @@ function decodeBase64(text: string): Uint8Array {
 }
 
 /**
- * The exports of a new instance of the module whose bytes `base64` holds, or null where it
- * cannot run (no WebAssembly, a feature such as SIMD missing, or WebAssembly disabled, e.g. by a
- * content security policy): the callers then fall back to TypeScript.
+ * The compiled module whose bytes `base64` holds, or null where it cannot run (no WebAssembly, a
+ * feature such as SIMD missing, or WebAssembly disabled, e.g. by a content security policy): the
+ * callers then fall back to TypeScript.
  */
-export function instantiateWasm<T>(base64: string): T | null {
+export function compileWasm(base64: string): object | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (api === undefined || typeof atob !== "function") return null;
   try {
-    return new api.Instance(new api.Module(decodeBase64(base64)), {}).exports as T;
+    return new api.Module(decodeBase64(base64));
+  } catch {
+    return null;
+  }
+}
+
+/** The exports of a new instance of a compiled module (each instance has its own memory). */
+export function instanceOf<T>(module: object): T {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+  return new api.Instance(module, {}).exports as T;
+}
+
+/** The exports of a new instance of the module whose bytes `base64` holds, or null (see above). */
+export function instantiateWasm<T>(base64: string): T | null {
+  const module = compileWasm(base64);
+  if (module === null) return null;
+  try {
+    return instanceOf<T>(module);
   } catch {
     return null;
   }
