@@ -263,22 +263,25 @@ describe("CSV fast path: the values of the JavaScript reader", () => {
   });
 });
 
-/** The schema of a file as a stream infers it, with the fast path on or off. */
-async function schemaOf(
-  path: string,
-  options: TableStreamOptions,
-  fast: boolean,
-): Promise<unknown> {
+/** What `body` gives (or its error's message) with the fast path on or off. */
+async function withFastPath(fast: boolean, body: () => Promise<unknown>): Promise<unknown> {
   setCsvFastPath(fast);
   try {
-    const s = await openTableStream(path, options);
-    await s.close();
-    return s.schema;
+    return await body();
   } catch (err) {
     return { error: (err as Error).message };
   } finally {
     setCsvFastPath(true);
   }
+}
+
+/** The schema of a file as a stream infers it, with the fast path on or off. */
+function schemaOf(path: string, options: TableStreamOptions, fast: boolean): Promise<unknown> {
+  return withFastPath(fast, async () => {
+    const s = await openTableStream(path, options);
+    await s.close();
+    return s.schema;
+  });
 }
 
 describe("CSV fast path: type inference from the first rows", () => {
@@ -331,13 +334,8 @@ describe("CSV fast path: type inference from the first rows", () => {
 });
 
 /** Every block of a stream read by the one-thread reader (values as hex, nulls), or its error. */
-async function blocksOf(
-  path: string,
-  options: TableStreamOptions,
-  fast: boolean,
-): Promise<unknown> {
-  setCsvFastPath(fast);
-  try {
+function blocksOf(path: string, options: TableStreamOptions, fast: boolean): Promise<unknown> {
+  return withFastPath(fast, async () => {
     const s = await openTableStream(path, options);
     const out: unknown[] = [];
     try {
@@ -346,11 +344,7 @@ async function blocksOf(
       await s.close();
     }
     return out;
-  } catch (err) {
-    return { error: (err as Error).message };
-  } finally {
-    setCsvFastPath(true);
-  }
+  });
 }
 
 function blockSnapshot(firstRow: number, t: Table): unknown {
