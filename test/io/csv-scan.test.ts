@@ -18,6 +18,7 @@ import { fastPathRecords, setCsvFastPath } from "../../src/io/csv-scan.js";
 import { openTableStream, type TableStreamOptions } from "../../src/io/index.js";
 import type { ReadTableOptions } from "../../src/io/options.js";
 import { resolveReadOptions } from "../../src/io/options.js";
+import { sharedFile } from "../cli/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "modenorm-csv-scan-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -429,5 +430,32 @@ describe("CSV fast path in the one-thread reader (.csv.gz, standard input)", () 
     await sb.close();
     assert.deepEqual(got, alone);
     assert.ok(fastPathRecords() - before > 10000, "the fast path read the records");
+  });
+});
+
+describe("CSV fast path on the shared data", () => {
+  test("IMDb numeric columns (escapes in the text) and the credit-card file: the same blocks", async (t) => {
+    const imdb = sharedFile(t, "imdb_movies.csv");
+    const credit = sharedFile(t, "creditcard_amount.csv");
+    if (imdb === null || credit === null) return;
+    const cases: [string, TableStreamOptions][] = [
+      [
+        imdb,
+        {
+          escapeChar: "\\",
+          blockRows: 2000,
+          columns: ["imdbRating", "ratingCount", "duration", "year", "nrOfWins", "Action"],
+        },
+      ],
+      [imdb, { escapeChar: "\\", blockRows: 3000, columns: ["imdbRating", "duration"] }],
+      [credit, { blockRows: 10000 }],
+    ];
+    for (const [path, options] of cases) {
+      const js = await blocksOf(path, options, false);
+      const before = fastPathRecords();
+      const fast = await blocksOf(path, options, true);
+      assert.deepEqual(fast, js, `${path} ${JSON.stringify(options.columns ?? "all")}`);
+      assert.ok(fastPathRecords() - before > 5000, `${path}: the fast path read records`);
+    }
   });
 });
