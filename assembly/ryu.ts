@@ -86,17 +86,48 @@ function umul128(a: u64, b: u64): u64 {
   return b11 + mid1Hi + mid2Hi;
 }
 
-/** (m · mul) >> j for the 128-bit table entry `mul` at `entry`, 64 < j < 128. */
-function mulShift64(m: u64, entry: usize, j: i32): u64 {
-  const mulLo = load<u64>(entry);
-  const mulHi = load<u64>(entry, 8);
-  let high1 = umul128(m, mulHi);
-  const low1 = lo128;
-  const high0 = umul128(m, mulLo);
-  const sum = high0 + low1;
-  if (sum < high0) high1++;
-  const dist = (j - 64) as u64;
-  return (high1 << (64 - dist)) | (sum >> dist);
+/** (lo, hi) >> dist for 0 < dist < 64: the low 64 bits. */
+function shiftRight128(lo: u64, hi: u64, dist: u64): u64 {
+  return (hi << (64 - dist)) | (lo >> dist);
+}
+
+/** The bounds of `mulShiftAll64`, besides the `vr` it returns. */
+let outVp: u64 = 0;
+let outVm: u64 = 0;
+
+/**
+ * (4m · mul) >> j, and into `outVp` and `outVm` ((4m + 2) · mul) >> j and
+ * ((4m − 1 − mmShift) · mul) >> j, from one 192-bit product 2m · mul (two 128-bit products
+ * instead of six): the bounds differ from it by ± mul.
+ */
+function mulShiftAll64(m: u64, entry: usize, j: i32, mmShift: u64): u64 {
+  const mul0 = load<u64>(entry);
+  const mul1 = load<u64>(entry, 8);
+  const m2 = m << 1;
+  const tmp0 = umul128(m2, mul0);
+  const lo = lo128;
+  let hi = umul128(m2, mul1);
+  const mid = tmp0 + lo128;
+  if (mid < tmp0) hi++;
+  const lo2 = lo + mul0;
+  const mid2 = mid + mul1 + (lo2 < lo ? 1 : 0);
+  const hi2 = hi + (mid2 < mid ? 1 : 0);
+  outVp = shiftRight128(mid2, hi2, (j - 64 - 1) as u64);
+  if (mmShift === 1) {
+    const lo3 = lo - mul0;
+    const mid3 = mid - mul1 - (lo3 > lo ? 1 : 0);
+    const hi3 = hi - (mid3 > mid ? 1 : 0);
+    outVm = shiftRight128(mid3, hi3, (j - 64 - 1) as u64);
+  } else {
+    const lo3 = lo + lo;
+    const mid3 = mid + mid + (lo3 < lo ? 1 : 0);
+    const hi3 = hi + hi + (mid3 < mid ? 1 : 0);
+    const lo4 = lo3 - mul0;
+    const mid4 = mid3 - mul1 - (lo4 > lo3 ? 1 : 0);
+    const hi4 = hi3 - (mid4 > mid3 ? 1 : 0);
+    outVm = shiftRight128(mid4, hi4, (j - 64) as u64);
+  }
+  return shiftRight128(mid, hi, (j - 64 - 1) as u64);
 }
 
 function decimalLength17(v: u64): i32 {
@@ -146,9 +177,9 @@ function d2d(ieeeMantissa: u64, ieeeExponent: i32): i32 {
     const k = POW5_INV_BITCOUNT + pow5bits(q) - 1;
     const i = -e2 + q + k;
     const entry = TABLES + (q as usize) * 16;
-    vr = mulShift64(4 * m2, entry, i);
-    vp = mulShift64(4 * m2 + 2, entry, i);
-    vm = mulShift64(4 * m2 - 1 - mmShift, entry, i);
+    vr = mulShiftAll64(m2, entry, i, mmShift);
+    vp = outVp;
+    vm = outVm;
     if (q <= 21) {
       if (mv % 5 === 0) vrIsTrailingZeros = multipleOfPowerOf5(mv, q);
       else if (acceptBounds) vmIsTrailingZeros = multipleOfPowerOf5(mv - 1 - mmShift, q);
@@ -161,9 +192,9 @@ function d2d(ieeeMantissa: u64, ieeeExponent: i32): i32 {
     const k = pow5bits(i) - POW5_BITCOUNT;
     const j = q - k;
     const entry = TABLES + ((INV_ENTRIES + i) as usize) * 16;
-    vr = mulShift64(4 * m2, entry, j);
-    vp = mulShift64(4 * m2 + 2, entry, j);
-    vm = mulShift64(4 * m2 - 1 - mmShift, entry, j);
+    vr = mulShiftAll64(m2, entry, j, mmShift);
+    vp = outVp;
+    vm = outVm;
     if (q <= 1) {
       vrIsTrailingZeros = true;
       if (acceptBounds) vmIsTrailingZeros = mmShift === 1;
