@@ -273,13 +273,57 @@ function d2d(ieeeMantissa: u64, ieeeExponent: i32): i32 {
   return e10 + removed;
 }
 
-/** Writes the `len` digits of v at `at`. */
+/** The two digits of each number below 100, `00` to `99`. */
+const DIGIT_PAIRS = memory.data<u8>([
+  48, 48, 48, 49, 48, 50, 48, 51, 48, 52, 48, 53, 48, 54, 48, 55, 48, 56, 48, 57, 49, 48, 49, 49,
+  49, 50, 49, 51, 49, 52, 49, 53, 49, 54, 49, 55, 49, 56, 49, 57, 50, 48, 50, 49, 50, 50, 50, 51,
+  50, 52, 50, 53, 50, 54, 50, 55, 50, 56, 50, 57, 51, 48, 51, 49, 51, 50, 51, 51, 51, 52, 51, 53,
+  51, 54, 51, 55, 51, 56, 51, 57, 52, 48, 52, 49, 52, 50, 52, 51, 52, 52, 52, 53, 52, 54, 52, 55,
+  52, 56, 52, 57, 53, 48, 53, 49, 53, 50, 53, 51, 53, 52, 53, 53, 53, 54, 53, 55, 53, 56, 53, 57,
+  54, 48, 54, 49, 54, 50, 54, 51, 54, 52, 54, 53, 54, 54, 54, 55, 54, 56, 54, 57, 55, 48, 55, 49,
+  55, 50, 55, 51, 55, 52, 55, 53, 55, 54, 55, 55, 55, 56, 55, 57, 56, 48, 56, 49, 56, 50, 56, 51,
+  56, 52, 56, 53, 56, 54, 56, 55, 56, 56, 56, 57, 57, 48, 57, 49, 57, 50, 57, 51, 57, 52, 57, 53,
+  57, 54, 57, 55, 57, 56, 57, 57,
+]);
+
+/** Stores the two digits of c < 100 at `at`. */
+function writePair(at: usize, c: u32): void {
+  store<u16>(at, load<u16>(DIGIT_PAIRS + ((c as usize) << 1)));
+}
+
+/**
+ * Writes the `len` digits of v (`len` its number of digits) at `at`: two at a time from a table,
+ * the low eight in 32-bit arithmetic when v needs more than 32 bits.
+ */
 function writeDigits(at: usize, v: u64, len: i32): void {
-  for (let i = len - 1; i >= 0; i--) {
-    const q = v / 10;
-    store<u8>(at + (i as usize), (48 + (v - 10 * q)) as u8);
+  let end = at + (len as usize);
+  if (v >> 32 !== 0) {
+    const q = v / 100000000;
+    let low = (v - q * 100000000) as u32;
     v = q;
+    const c = low % 10000;
+    low /= 10000;
+    writePair(end - 2, c % 100);
+    writePair(end - 4, c / 100);
+    writePair(end - 6, low % 100);
+    writePair(end - 8, low / 100);
+    end -= 8;
   }
+  let w = v as u32;
+  while (w >= 10000) {
+    const c = w % 10000;
+    w /= 10000;
+    writePair(end - 2, c % 100);
+    writePair(end - 4, c / 100);
+    end -= 4;
+  }
+  if (w >= 100) {
+    writePair(end - 2, w % 100);
+    w /= 100;
+    end -= 2;
+  }
+  if (w >= 10) writePair(end - 2, w);
+  else store<u8>(end - 1, (48 + w) as u8);
 }
 
 /** Writes the exponent part `e±n` at `at`; returns its length. */
