@@ -106,7 +106,10 @@ export class ArrayBin {
   take<C extends BinArrayClass>(type: C, length: number, zero = false): InstanceType<C> | null {
     let a: BinArray;
     if (this.shared) {
-      const buffer = this.free.get(String(sizeClass(length * type.BYTES_PER_ELEMENT)))?.pop();
+      // Of the length's size class, or of the next one up: a first estimate that was too large
+      // (e.g. rows a CSV range may hold) still serves, instead of new memory being touched.
+      const want = sizeClass(length * type.BYTES_PER_ELEMENT);
+      const buffer = this.free.get(String(want))?.pop() ?? this.free.get(String(2 * want))?.pop();
       if (buffer === undefined) return null;
       this.held.delete(buffer as SharedArrayBuffer);
       a = viewOf(type, buffer as SharedArrayBuffer, length);

@@ -103,4 +103,15 @@ describe("ArrayBin", () => {
     sharedBlockBin().put(mask);
     sharedBlockBin().put(shared);
   });
+  it("a shared bin serves a length from a kept buffer of its size class or the next one up", () => {
+    const bin = new ArrayBin(16, { shared: true });
+    const big = bin.alloc(Float64Array, 100_000); // 800,000 bytes: the 1 MiB class
+    bin.put(big);
+    const half = bin.take(Float64Array, 40_000); // 320,000 bytes: the 512 KiB class, one down
+    assert.ok(half !== null);
+    assert.equal(half.buffer, big.buffer);
+    assert.equal(half.length, 40_000);
+    bin.put(half);
+    assert.equal(bin.take(Float64Array, 10_000), null, "two classes down: not served");
+  });
 });
