@@ -26,7 +26,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import type { Column, Table } from "../core/table.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 import { convertContexts, convertTape } from "./csv-convert.js";
-import { JS_RECORDS_AFTER_REFUSAL } from "./csv-read.js";
+import { recordBatches } from "./csv-read.js";
 import { scannerFor } from "./csv-scan.js";
 import { CsvTokenizer, createTape } from "./csv-tokenizer.js";
 import { errorMessage } from "./errors.js";
@@ -206,13 +206,20 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
           };
     if (first !== null) result.parts.push(first);
     /** Puts `count` rows, converted by `fill` into a column from a row, after those read. */
-    const put = (count: number, fill: (c: Column, k: number, at: number) => void): void => {
+    /**
+     * Puts `count` rows, converted by `fill` into a column from a row, after those read; `reused`:
+     * the column is one of the given ones, whose memory an earlier range used.
+     */
+    const put = (
+      count: number,
+      fill: (c: Column, k: number, at: number, reused: boolean) => void,
+    ): void => {
       // Into the given columns while they have room, else into columns of the batch's own
       // (never into an array that must then be replaced: V8 compiles for one object shape).
       const fits = first !== null && first.rows + count <= capacity;
       const at = fits ? first!.rows : 0;
       const columns = fits ? first!.columns : specs.map((s) => allocateColumn(s, count));
-      for (let k = 0; k < specs.length; k++) fill(columns[k]!, k, at);
+      for (let k = 0; k < specs.length; k++) fill(columns[k]!, k, at, fits);
       if (fits) first!.rows += count;
       else result.parts.push({ rows: count, columns });
       result.rows += count;
@@ -220,27 +227,26 @@ export function readCsvRange(r: CsvRange): CsvRangeResult {
     let pos = start - base;
     for (;;) {
       const eof = win.end >= r.size;
-      // Plain records by the fast path while it takes them, then a batch by the tokenizer.
-      while (scanner !== null) {
-        const n = scanner.scan(pos, win.length, stop - base, eof);
-        if (n > 0) put(n, (c, k, at) => scanner.copy(k, c, at, n));
-        tok.line += n;
-        pos = scanner.end;
-        if (n < scanner.maxRows) break;
-      }
-      // After a record the fast path left, a few records only: it takes over again after them.
-      const most = scanner?.refused === true ? JS_RECORDS_AFTER_REFUSAL : tape.capacity;
-      pos = tok.tokenize(win.buf.subarray(0, win.length), pos, eof, stop - base, most);
-      if (tape.count > 0) {
-        put(tape.count, (c, k, at) => {
+      const bytes = win.buf.subarray(0, win.length);
+      const batches = recordBatches(bytes, pos, eof, stop - base, tok, scanner);
+      for (let b = batches.next(); ; b = batches.next()) {
+        if (b.done === true) {
+          pos = b.value;
+          break;
+        }
+        const n = b.value.fast;
+        if (n > 0) {
+          put(n, (c, k, at) => scanner!.copy(k, c, at, n));
+          continue;
+        }
+        put(tape.count, (c, k, at, reused) => {
           const spec = specs[k]!;
           if (spec.type === "timestamp") {
-            checkTimestampDigits(r.path, tape, k, win.buf, spec, r.blockRows);
+            checkTimestampDigits(r.path, tape, k, bytes, spec, r.blockRows);
           }
-          convertTape(tape, k, win.buf, c, at, ctx[k]!);
+          convertTape(tape, k, bytes, c, at, ctx[k]!);
           // Reused memory: a null row gets 0, as in a new array (a conversion leaves it alone).
-          if (c !== first?.columns[k]) return;
-          zeroNullRows(c, at, at + tape.count);
+          if (reused) zeroNullRows(c, at, at + tape.count);
         });
       }
       if (pos >= stop - base) break;

@@ -24,7 +24,7 @@ import {
 import { type ResolvedReadOptions, selectColumns } from "./options.js";
 
 /** Records the tokenizer reads after one the scanner does not take. */
-export const JS_RECORDS_AFTER_REFUSAL = 16;
+const JS_RECORDS_AFTER_REFUSAL = 16;
 /** Fields per tape: enough to amortise the per-batch work, small enough to stay in cache-ish. */
 const TAPE_FIELDS = 1 << 18;
 
@@ -158,6 +158,40 @@ export interface RecordBatch {
 }
 
 /**
+ * The records of `buf` from `pos` (a record start) on, as batches: those the scanner reads while
+ * it takes them (`fast`; its input must hold `buf`'s bytes), then one batch of the tokenizer
+ * (a few records only after one the scanner left), and so on. Returns the position after the
+ * last record read once the tokenizer stops at the end of the bytes (`tok.atEnd`) or at `limit`
+ * (no record starting at or after it is read).
+ */
+export function* recordBatches(
+  buf: Buffer,
+  pos: number,
+  eof: boolean,
+  limit: number,
+  tok: CsvTokenizer,
+  scanner: CsvScanner | null,
+): Generator<RecordBatch, number> {
+  const tape = tok.tape;
+  for (;;) {
+    while (scanner !== null) {
+      const n = scanner.scan(pos, buf.length, limit, eof);
+      pos = scanner.end;
+      if (n > 0) {
+        tok.line += n;
+        tape.count = 0;
+        yield { tape, buf, fast: n };
+      }
+      if (n < scanner.maxRows) break;
+    }
+    const most = scanner?.refused === true ? JS_RECORDS_AFTER_REFUSAL : tape.capacity;
+    pos = tok.tokenize(buf, pos, eof, limit, most);
+    if (tape.count > 0) yield { tape, buf, fast: 0 };
+    if (tok.atEnd || pos >= limit) return pos;
+  }
+}
+
+/**
  * Tokenizes every record after the header, yielding the tape after each batch together with the
  * buffer its offsets point into (valid until the next iteration). With `checkUtf8`, each batch's
  * bytes are validated first. With a `scanner` (`csv-scan.ts`, one of the reader's own), plain
@@ -189,24 +223,7 @@ export async function* scanRecords(
     // The scanner reads from its own memory: the chunk is copied there.
     const buf = scanner === null ? chunk : scanner.window(chunk.length);
     if (buf !== chunk) chunk.copy(buf);
-    let pos = 0;
-    for (;;) {
-      while (scanner !== null) {
-        const n = scanner.scan(pos, buf.length, buf.length, eof);
-        pos = scanner.end;
-        if (n > 0) {
-          tok.line += n;
-          tape.count = 0;
-          yield { tape, buf, fast: n };
-        }
-        if (n < scanner.maxRows) break;
-      }
-      // After a record the scanner left, a few records only: it takes over again after them.
-      const most = scanner?.refused === true ? JS_RECORDS_AFTER_REFUSAL : tape.capacity;
-      pos = tok.tokenize(buf, pos, eof, Number.POSITIVE_INFINITY, most);
-      if (tape.count > 0) yield { tape, buf, fast: 0 };
-      if (tok.atEnd) return pos;
-    }
+    return yield* recordBatches(buf, 0, eof, Number.POSITIVE_INFINITY, tok, scanner);
   };
   for await (let chunk of source()) {
     if (skip > 0) {
