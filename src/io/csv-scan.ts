@@ -12,6 +12,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
+import { valuesClass } from "../core/array-bin.js";
 import { compileWasm, instanceOf, type WasmMemory } from "../core/kernels/wasm.js";
 import type { Column, ColumnType } from "../core/table.js";
 import { type ColumnSpec, nullsOf } from "./columns.js";
@@ -38,9 +39,14 @@ interface ScanExports {
   scanNulls(): number;
 }
 
-/** Descriptor kinds, by column type; the bytes of a value. */
+/** Descriptor kinds, by column type (the types the fast path reads). */
 const KIND: Record<string, number> = { float64: 1, int64: 2, int32: 3 };
-const SIZE: Record<string, number> = { float64: 8, int64: 8, int32: 4 };
+
+/** Bytes of a value of a column type the fast path reads. */
+function sizeOf(type: ColumnType): number {
+  if (type === "string") throw new Error("csv-scan: text columns are not read by the fast path");
+  return valuesClass(type).BYTES_PER_ELEMENT;
+}
 /** Bytes of the window type inference reads the file through. */
 const INFER_WINDOW_BYTES = 1 << 20;
 /** Output rows per call: about 4 MB of output arrays whatever the width. */
@@ -141,13 +147,13 @@ export class CsvScanner {
   ) {
     const { fileColumns, selected, specs, opts } = plan;
     this.key = keyOf(plan);
-    const rowBytes = specs.reduce((n, s) => n + SIZE[s.type]!, 0);
+    const rowBytes = specs.reduce((n, s) => n + sizeOf(s.type), 0);
     this.maxRows = Math.max(16, Math.min(65536, Math.floor(MAX_OUTPUT_BYTES / rowBytes)));
     const base = wasm.base();
     let at = base + 256 + 16 * fileColumns;
     this.outAt = specs.map((s) => {
       const out = (at + 7) & ~7;
-      at = out + this.maxRows * SIZE[s.type]!;
+      at = out + this.maxRows * sizeOf(s.type);
       return out;
     });
     this.nullsAt = specs.map(() => {
@@ -254,27 +260,19 @@ export class CsvScanner {
    */
   copy(k: number, col: Column, at: number, rows: number, skip = 0): void {
     const memory = this.wasm.memory.buffer;
-    const from = this.outAt[k]! + skip * SIZE[col.type]!;
-    if (this.lastNulls > 0 && col.type !== "string") {
+    if (col.type === "string")
+      throw new Error("csv-scan: text columns are not read by the fast path");
+    const from = this.outAt[k]! + skip * sizeOf(col.type);
+    if (this.lastNulls > 0) {
       const flags = new Uint8Array(memory, this.nullsAt[k]! + skip, rows);
       if (flags.includes(1)) {
         const mask = nullsOf(col);
         for (let i = 0; i < rows; i++) if (flags[i] === 1) mask[at + i] = 1;
       }
     }
-    switch (col.type) {
-      case "float64":
-        col.values.set(new Float64Array(memory, from, rows), at);
-        return;
-      case "int64":
-        col.values.set(new BigInt64Array(memory, from, rows), at);
-        return;
-      case "int32":
-        col.values.set(new Int32Array(memory, from, rows), at);
-        return;
-      default:
-        throw new Error(`csv-scan: column type ${col.type} is not read by the fast path`);
-    }
+    // A view of the output of the column's own array type (float64, int64 or int32).
+    const Values = valuesClass(col.type);
+    (col.values as Float64Array).set(new Values(memory, from, rows) as Float64Array, at);
   }
 }
 
