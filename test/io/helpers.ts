@@ -28,6 +28,16 @@ export function sharedFile(t: { skip: (msg: string) => void }, name: string): st
   return path;
 }
 
+/** Rows `[from, from + rows)` as a float64 column `x` of thirds (row i holds i / 3). */
+export function thirds(from: number, rows: number): Column {
+  return {
+    name: "x",
+    type: "float64",
+    values: Float64Array.from({ length: rows }, (_, i) => (from + i) / 3),
+    nulls: null,
+  };
+}
+
 /** A fresh temp dir, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "modenorm-io-"));

@@ -9,19 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Table } from "../../src/core/table.js";
 import { LOCK_NAME, openShardedOutput } from "../../src/io/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir, thirds } from "./helpers.js";
 
-const part = (rows: number, from: number): Table => ({
-  rows,
-  columns: [
-    {
-      name: "x",
-      type: "float64",
-      values: Float64Array.from({ length: rows }, (_, i) => (from + i) / 3),
-      nulls: null,
-    },
-  ],
-});
+const part = (rows: number, from: number): Table => ({ rows, columns: [thirds(from, rows)] });
 
 test("openShardedOutput refuses a second run while the first holds the output", async () => {
   const { dir, cleanup } = tempDir();

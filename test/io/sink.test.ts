@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Table } from "../../src/core/table.js";
 import { openTableSink, readTable, type ShardFormat } from "../../src/io/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir, thirds } from "./helpers.js";
 
 const BLOCK = 100;
 
@@ -17,12 +17,7 @@ function block(from: number, rows = BLOCK): Table {
   return {
     rows,
     columns: [
-      {
-        name: "x",
-        type: "float64",
-        values: Float64Array.from({ length: rows }, (_, i) => (from + i) / 3),
-        nulls: null,
-      },
+      thirds(from, rows),
       {
         name: "k",
         type: "int32",
