@@ -13,7 +13,7 @@
 import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { valuesClass } from "../core/array-bin.js";
-import { compileWasm, instanceOf, type WasmMemory } from "../core/kernels/wasm.js";
+import { instantiateWasm, type WasmMemory } from "../core/kernels/wasm.js";
 import type { Column, ColumnType } from "../core/table.js";
 import { type ColumnSpec, nullsOf } from "./columns.js";
 import { NUM_NONE, scanNumber } from "./csv-number.js";
@@ -52,7 +52,6 @@ const INFER_WINDOW_BYTES = 1 << 20;
 /** Output rows per call: about 4 MB of output arrays whatever the width. */
 const MAX_OUTPUT_BYTES = 1 << 22;
 
-let compiled: object | null | undefined;
 let wasm: ScanExports | null | undefined;
 let current: CsvScanner | null = null;
 let enabled = true;
@@ -116,13 +115,7 @@ export function ownScanner(plan: ScanPlan): CsvScanner | null {
 }
 
 function newInstance(): ScanExports | null {
-  if (compiled === undefined) compiled = compileWasm(CSV_SCAN_WASM_BASE64);
-  if (compiled === null) return null;
-  try {
-    return instanceOf<ScanExports>(compiled);
-  } catch {
-    return null;
-  }
+  return instantiateWasm<ScanExports>(CSV_SCAN_WASM_BASE64);
 }
 
 /** Reads plain records of one file's layout (see the module comment). */

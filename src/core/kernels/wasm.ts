@@ -22,33 +22,40 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/** Modules compiled so far, by their base64 text (null: cannot run here). */
+const compiled = new Map<string, object | null>();
+
 /**
- * The compiled module whose bytes `base64` holds, or null where it cannot run (no WebAssembly, a
- * feature such as SIMD missing, or WebAssembly disabled, e.g. by a content security policy): the
- * callers then fall back to TypeScript.
+ * The module whose bytes `base64` holds, compiled once per thread, or null where it cannot run
+ * (no WebAssembly, a feature such as SIMD missing, or WebAssembly disabled, e.g. by a content
+ * security policy).
  */
-export function compileWasm(base64: string): object | null {
+function compile(base64: string): object | null {
+  let module = compiled.get(base64);
+  if (module !== undefined) return module;
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined || typeof atob !== "function") return null;
-  try {
-    return new api.Module(decodeBase64(base64));
-  } catch {
-    return null;
+  module = null;
+  if (api !== undefined && typeof atob === "function") {
+    try {
+      module = new api.Module(decodeBase64(base64));
+    } catch {
+      module = null;
+    }
   }
+  compiled.set(base64, module);
+  return module;
 }
 
-/** The exports of a new instance of a compiled module (each instance has its own memory). */
-export function instanceOf<T>(module: object): T {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
-  return new api.Instance(module, {}).exports as T;
-}
-
-/** The exports of a new instance of the module whose bytes `base64` holds, or null (see above). */
+/**
+ * The exports of a new instance (with a memory of its own) of the module whose bytes `base64`
+ * holds, or null where it cannot run: the callers then fall back to TypeScript.
+ */
 export function instantiateWasm<T>(base64: string): T | null {
-  const module = compileWasm(base64);
+  const module = compile(base64);
   if (module === null) return null;
   try {
-    return instanceOf<T>(module);
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+    return new api.Instance(module, {}).exports as T;
   } catch {
     return null;
   }
