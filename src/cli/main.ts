@@ -295,6 +295,45 @@ streamOptions(program.command("evaluate"))
   .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
   .action(async (data: string, o) => (await commands()).evaluateCommand(data, o));
 
+streamOptions(program.command("drift"))
+  .description(
+    "Check whether new data still looks like the data the model was fitted on, per column, from the baseline the model stores (streaming). Exits 0 with no drift (warnings allowed), 3 when the data drift.",
+  )
+  .argument("<data>", INPUT_HELP)
+  .requiredOption(
+    "-m, --model <model.json>",
+    "model file (written by modenorm fit: version 2 or later)",
+  )
+  .option(
+    "--share <x>",
+    "share of the columns that must drift for the data to drift, in (0, 1] (default 0.5)",
+    numberInRange("--share", { min: 0, minIncluded: false, max: 1, maxIncluded: true }),
+  )
+  .option(
+    "--critical <columns>",
+    "comma-separated columns whose drift alone makes the data drift",
+    columnList("--critical"),
+  )
+  .option(
+    "--chunk-rows <n>",
+    "one verdict per this many rows, in input order (for time-ordered data)",
+    positiveInt("--chunk-rows"),
+  )
+  .option(
+    "--threads <n>",
+    "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
+    threadsOption,
+  )
+  .addOption(encodingOption())
+  .addOption(escapeOption())
+  .addOption(nonNumericOption())
+  .option("--json", "print one JSON object")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  modenorm drift today.parquet -m model.json\n  modenorm drift events.csv -m model.json --chunk-rows 100000 --critical amount --json",
+  )
+  .action(async (data: string, o) => (await import("./drift-command.js")).driftCommand(data, o));
+
 streamOptions(program.command("compare"))
   .description(
     "Compare two tables value by value (bit for bit, nulls included), e.g. an inverse output with the original. Exits 1 when a value differs.",

@@ -16,8 +16,10 @@ export const EXIT_OK = 0;
 export const EXIT_INPUT = 1;
 /** Command-line usage error: unknown command or option, invalid option value, contradictory options. */
 export const EXIT_USAGE = 2;
-/** An unexpected internal error (a bug: please report it). */
-export const EXIT_INTERNAL = 3;
+/** `modenorm drift`: the data drifted (a verdict, not an error). */
+export const EXIT_DRIFT = 3;
+/** An unexpected internal error (a bug: please report it); EX_SOFTWARE of sysexits.h. */
+export const EXIT_INTERNAL = 70;
 
 /** Prints an error as one line (no stack for expected errors) and returns its exit code. */
 export function reportError(err: unknown): number {

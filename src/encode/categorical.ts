@@ -300,7 +300,12 @@ function prepare(spec: CategoricalColumnSpec): Prepared {
  * A column of another type than `spec.dtype` is matched through canonical text (an int64 5 finds
  * the int32 category "5", a string "5" too).
  */
-function encodeIndices(spec: CategoricalColumnSpec, col: Column, ctx: EncodeContext): Int32Array {
+function encodeIndices(
+  spec: CategoricalColumnSpec,
+  col: Column,
+  ctx: EncodeContext,
+  unseen: UnseenPolicy = spec.unseen,
+): Int32Array {
   const p = prepare(spec);
   const n = col.values.length;
   const out = new Int32Array(n);
@@ -313,7 +318,7 @@ function encodeIndices(spec: CategoricalColumnSpec, col: Column, ctx: EncodeCont
     }
     const j = sameType ? p.byKey.get(keyAt(col, i)) : p.byText.get(categoryText(col, i));
     if (j !== undefined) out[i] = j;
-    else if (spec.unseen === "other") out[i] = C;
+    else if (unseen === "other") out[i] = C;
     else {
       const shown = col.type === "string" ? JSON.stringify(col.values[i]) : categoryText(col, i);
       throw new InvalidInputError(
@@ -322,6 +327,14 @@ function encodeIndices(spec: CategoricalColumnSpec, col: Column, ctx: EncodeCont
     }
   }
   return out;
+}
+
+/**
+ * Each row's category index: 0…C−1 a category, C a value unseen at fit time (whatever the spec's
+ * unseen policy), MODE_NULL missing.
+ */
+export function categoryIndices(spec: CategoricalColumnSpec, col: Column): Int32Array {
+  return encodeIndices(spec, col, { seed: 0, columnIndex: 0, firstRow: 0 }, "other");
 }
 
 function nullError(spec: CategoricalColumnSpec, row: number): InvalidInputError {

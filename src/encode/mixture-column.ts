@@ -33,8 +33,10 @@ import {
   numericValue,
   type TimeUnit,
 } from "../core/table.js";
+import { mixtureBaseline } from "./baseline.js";
 import type { ColumnCodec, DenseSpan, EncodeContext, OutputField } from "./codec.js";
 import { exactAlpha, exactAlphaThrough } from "./exact.js";
+import { FIT_LIMIT, isModal } from "./mixture-domain.js";
 import {
   type MixtureColumnSpec,
   MODE_LITERAL,
@@ -45,12 +47,12 @@ import {
 } from "./spec.js";
 import { type ColumnSummary, summaryFitData, transformFitData } from "./summary.js";
 
+export { FIT_LIMIT } from "./mixture-domain.js";
+
 /** α is kept inside ±CLIP for admissible modes, as the incumbents clip the GAN value. */
 export const CLIP = 0.99;
 /** Probability floor added to every mode before sampling (RDT, CTGAN). */
 export const PROB_FLOOR = 1e-6;
-/** Values beyond this magnitude are not used to fit the mixture (they are still encoded). */
-export const FIT_LIMIT = 1e100;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export type MixtureKind = MixtureColumnSpec["kind"];
@@ -89,11 +91,6 @@ function isIntegerKind(kind: MixtureKind): boolean {
   return kind === "integer" || kind === "datetime";
 }
 
-function isModal(x: number, modal: readonly number[]): number {
-  for (let j = 0; j < modal.length; j++) if (Object.is(x, modal[j])) return j;
-  return -1;
-}
-
 /**
  * Fits a mixture column.
  * @throws InvalidInputError when the column is string-typed or every value is missing.
@@ -125,11 +122,28 @@ export function fitMixtureColumn(
     rows: n,
     nulls: nullCount(col),
   };
-  return mixtureSpec(meta, kind, minOf, options, (modalValues, offset) => {
-    const t = new Float64Array(n);
-    const m = fittedValues(col, modalValues, offset, t);
-    return { values: t.subarray(0, m), weights: null };
-  }).spec;
+  const finite = () => {
+    const raw = new Float64Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (isNull(col, i)) continue;
+      const x = numericValue(col, i);
+      if (Number.isFinite(x)) raw[m++] = x;
+    }
+    return { values: raw.subarray(0, m), weights: null };
+  };
+  return mixtureSpec(
+    meta,
+    kind,
+    minOf,
+    options,
+    (modalValues, offset) => {
+      const t = new Float64Array(n);
+      const m = fittedValues(col, modalValues, offset, t);
+      return { values: t.subarray(0, m), weights: null };
+    },
+    finite,
+  ).spec;
 }
 
 /**
@@ -176,6 +190,7 @@ function mixtureSpec(
     modalValues: number[],
     offset: number | undefined,
   ) => { values: Float64Array; weights: Float64Array | null },
+  finiteOf: () => { values: Float64Array; weights: Float64Array | null },
 ): { spec: MixtureColumnSpec; heaviestOnly: number | null } {
   const { name, rows, nulls } = meta;
   if (rows === 0)
@@ -212,6 +227,9 @@ function mixtureSpec(
   if (meta.unit !== undefined) spec.unit = meta.unit;
   if (offset !== undefined) spec.offset = offset;
   if (kind === "mixed") spec.modalValues = modalValues;
+  const finite = finiteOf();
+  const baseline = mixtureBaseline(spec, finite.values, finite.weights);
+  if (baseline !== null) spec.baseline = baseline;
   return { spec, heaviestOnly };
 }
 
@@ -863,17 +881,18 @@ export function fitMixtureFromSummary(
   options: MixtureFitOptions = {},
 ): { spec: MixtureColumnSpec; fittedOn: "counts" | "sample"; heaviestOnly: number | null } {
   const meta = { name: summary.name, dtype, unit, rows: summary.rows, nulls: summary.nulls };
-  let exact = false;
+  let data: ReturnType<typeof summaryFitData> | null = null;
+  const fitData = () => {
+    data ??= summaryFitData(summary);
+    return data;
+  };
   const { spec, heaviestOnly } = mixtureSpec(
     meta,
     kind,
     () => summary.min,
     options,
-    (modalValues, offset) => {
-      const data = summaryFitData(summary);
-      exact = data.exact;
-      return transformFitData(data, kind, modalValues, offset, FIT_LIMIT);
-    },
+    (modalValues, offset) => transformFitData(fitData(), kind, modalValues, offset, FIT_LIMIT),
+    fitData,
   );
-  return { spec, fittedOn: exact ? "counts" : "sample", heaviestOnly };
+  return { spec, fittedOn: fitData().exact ? "counts" : "sample", heaviestOnly };
 }

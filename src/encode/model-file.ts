@@ -6,6 +6,7 @@
  */
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType, TimeUnit } from "../core/table.js";
+import { CDF_BINS } from "./baseline.js";
 import { CATEGORICAL_DTYPES, isCanonicalCategory } from "./categorical.js";
 import {
   type ColumnKind,
@@ -16,8 +17,8 @@ import {
   type ModeSpec,
 } from "./spec.js";
 
-/** Model file versions this build reads. */
-export const READABLE_VERSIONS: readonly number[] = [MODEL_VERSION];
+/** Model file versions this build reads (1 has no drift baseline). */
+export const READABLE_VERSIONS: readonly number[] = [1, MODEL_VERSION];
 
 /** Tolerance of Σ weights = 1 for a mixture column's modes. */
 export const WEIGHT_SUM_TOLERANCE = 1e-6;
@@ -158,6 +159,21 @@ const MODE_SHAPE: Shape = [
   req("std", R.positive),
 ];
 
+const share = leaf((v) => finiteNumber(v) && v >= 0 && v <= 1, "a number in [0, 1]");
+
+const BASELINE_SHAPE: Shape = [
+  req("size", R.positive),
+  req("min", R.finite),
+  req("max", R.finite),
+  req("occupancy", R.arrayOf(share)),
+  req("fitted", R.positive),
+  req("lowCut", R.finite),
+  req("lowShare", share),
+  req("clippedMean", R.finite),
+  req("clippedStd", R.nonNegative),
+  req("cdf", R.arrayOf(share)),
+];
+
 const TAIL: Shape = [req("nullable", R.boolean), req("rows", R.count), req("nullCount", R.count)];
 
 /** Every kind's fields, in the order they are written. */
@@ -174,6 +190,7 @@ const COLUMN_SHAPES: Record<"mixture" | "minmax" | "categorical", Shape> = {
     opt("modalValues", R.arrayOf(R.finite)),
     ...TAIL,
     req("meanLogLikelihood", R.finiteOrNull),
+    opt("baseline", R.object(BASELINE_SHAPE)),
   ],
   minmax: [
     req("name", R.name),
@@ -227,6 +244,24 @@ const KIND_CHECKS: Record<"mixture" | "minmax" | "categorical", Check[]> = {
         fail(join(p, "offset"), `is missing (a log column needs its offset)`);
       if (c.kind === "mixed" && c.modalValues === undefined)
         fail(join(p, "modalValues"), `is missing (a mixed column needs its modal values)`);
+    },
+    (c, p) => {
+      const b = c.baseline as Obj | undefined;
+      if (b === undefined) return;
+      const slots = (c.modes as unknown[]).length + ((c.modalValues as unknown[]) ?? []).length + 1;
+      const occupancy = b.occupancy as number[];
+      const cdf = b.cdf as number[];
+      if (occupancy.length !== slots)
+        fail(
+          join(p, "baseline.occupancy"),
+          `has ${occupancy.length} entries, but the column has ${slots} slots (modes, modal values, literal)`,
+        );
+      if (cdf.length !== CDF_BINS)
+        fail(join(p, "baseline.cdf"), `has ${cdf.length} entries, not ${CDF_BINS}`);
+      if ((b.min as number) > (b.max as number))
+        fail(join(p, "baseline.min"), `is ${b.min}, greater than max (${b.max})`);
+      if ((b.fitted as number) > (b.size as number))
+        fail(join(p, "baseline.fitted"), `is ${b.fitted}, more than size (${b.size})`);
     },
     (c, p) => {
       const mv = (c.modalValues as number[] | undefined) ?? [];
@@ -353,6 +388,10 @@ function validate(v: unknown, subject: string, fix: string): asserts v is ModelS
       );
     }
     MODEL.check(v, "");
+    if (v.version === 1) {
+      const at = (v.columns as Obj[]).findIndex((c) => c.baseline !== undefined);
+      if (at >= 0) fail(`columns[${at}].baseline`, "is set, but version 1 files have no baseline");
+    }
   } catch (e) {
     if (e instanceof Problem) {
       throw new InvalidInputError(

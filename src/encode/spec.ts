@@ -6,7 +6,10 @@ import type { ColumnType, TimeUnit } from "../core/table.js";
 
 /** Written into every model file; bumped on any incompatible change. */
 export const MODEL_FORMAT = "modenorm.model";
-export const MODEL_VERSION = 1;
+/** The version this build writes: 2 added the drift baseline of mixture columns. */
+export const MODEL_VERSION = 2;
+/** Versions this build reads (version 1 files have no drift baseline). */
+export type ModelVersion = 1 | 2;
 
 /** One kept mode of a mixture column. */
 export interface ModeSpec {
@@ -51,6 +54,35 @@ export interface MixtureColumnSpec {
    * fit time; null when there was no such value.
    */
   meanLogLikelihood: number | null;
+  /** What the fit data looked like under the kept modes, for drift checks (model version ≥ 2). */
+  baseline?: MixtureBaseline;
+}
+
+/**
+ * The drift baseline of a mixture column, computed at fit time from the fit data (the exact value
+ * counts, the row sample, or every row in memory), in the terms `modenorm drift` measures new data
+ * in. Weights are rows (a sample's rows when the fit used a sample). Each finite value has a slot:
+ * the kept mode of highest posterior (argmax) for values in the modes' domain, else its modal
+ * value's slot (mixed columns), else the literal slot (e.g. log columns' values ≤ offset).
+ */
+export interface MixtureBaseline {
+  /** Finite values the baseline describes (the sample's size when fitted on a sample). */
+  size: number;
+  /** Smallest and largest finite value. */
+  min: number;
+  max: number;
+  /** Share of values per slot: kept modes, then modal values, then the literal slot. */
+  occupancy: number[];
+  /** Values in the modes' domain (slots of kept modes). */
+  fitted: number;
+  /** A low quantile (about 1 %) of the log-density ℓ of fitted values, and the share below it. */
+  lowCut: number;
+  lowShare: number;
+  /** Mean and standard deviation of max(ℓ, lowCut) over fitted values. */
+  clippedMean: number;
+  clippedStd: number;
+  /** Shares of fitted values in equal bins of F(t), the mixture's distribution function. */
+  cdf: number[];
 }
 
 /** A column encoded by min–max scaling to [−1, 1] ("general" in CTAB-GAN). */
@@ -94,7 +126,7 @@ export type ColumnKind = ColumnSpec["kind"];
 /** The model file. */
 export interface ModelSpec {
   format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
+  version: ModelVersion;
   /** Seed of the per-row mode sampling. */
   seed: number;
   columns: ColumnSpec[];

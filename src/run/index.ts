@@ -5,5 +5,6 @@ export * from "./gc.js";
 export * from "./pool.js";
 export * from "./protocol.js";
 export * from "./stream-codec.js";
+export * from "./stream-drift.js";
 export * from "./stream-fit.js";
 export * from "./thread-source.js";

@@ -7,6 +7,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { MomentKind } from "../core/stats.js";
 import type { Column, Table } from "../core/table.js";
 import type { ComponentTerms } from "../core/terms.js";
+import type { ChunkTally } from "../drift/tally.js";
 import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
@@ -151,6 +152,16 @@ export interface EvaluateTask {
   firstRow: number;
 }
 
+/** The drift tallies of a block's rows with a loaded model, one per chunk it touches. */
+export interface DriftTask {
+  kind: "drift";
+  key: number;
+  table: Table;
+  firstRow: number;
+  /** Rows per chunk; null: one chunk. */
+  chunkRows: number | null;
+}
+
 /**
  * Adds a block to the table summary kept in the worker under `key`, creating it from this first
  * block when absent (`options` then decide the columns and kinds). Blocks must come in row order.
@@ -197,6 +208,7 @@ export type Task =
   | EncodeBlockTask
   | DecodeBlockTask
   | EvaluateTask
+  | DriftTask
   | SummaryAddTask
   | SummaryTakeTask
   | CsvRangeTask
@@ -216,6 +228,7 @@ export interface TaskResults {
   "encode-block": ReusedBlock;
   "decode-block": ReusedBlock;
   evaluate: TableEvaluation;
+  drift: ChunkTally[];
   "summary-add": null;
   "summary-take": TableSummary | null;
   "csv-range": CsvRangeResult;

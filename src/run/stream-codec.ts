@@ -18,7 +18,13 @@ import type { TableSink } from "../io/sink.js";
 import type { TableBlock, TableStream } from "../io/stream.js";
 import { quiet } from "./errors.js";
 import { WorkerPool } from "./pool.js";
-import type { DecodeBlockTask, EncodeBlockTask, EvaluateTask, ReusedBlock } from "./protocol.js";
+import type {
+  DecodeBlockTask,
+  DriftTask,
+  EncodeBlockTask,
+  EvaluateTask,
+  ReusedBlock,
+} from "./protocol.js";
 import { nextStreamKey, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
@@ -44,7 +50,7 @@ export interface StreamRunResult {
  * Runs `work` on the blocks of `stream` with up to `width` in flight, and `consume`s the results in
  * block order. Blocks for which `skip` is true are not worked on.
  */
-async function orderedMap<R>(
+export async function orderedMap<R>(
   stream: TableStream,
   width: number,
   skip: (b: TableBlock) => boolean,
@@ -75,8 +81,8 @@ async function orderedMap<R>(
 }
 
 /** Runs a task of the stream's model on the pool once every worker holds the model. */
-type ModelRun = (
-  task: EncodeBlockTask | DecodeBlockTask | EvaluateTask,
+export type ModelRun = (
+  task: EncodeBlockTask | DecodeBlockTask | EvaluateTask | DriftTask,
   transfer: ArrayBuffer[],
 ) => Promise<unknown>;
 
@@ -84,7 +90,7 @@ type ModelRun = (
  * Runs `body` with the model loaded on a pool. The model loads while `body` starts reading (on a
  * fresh pool, while the workers start): `run` waits for it.
  */
-async function withPool<T>(
+export async function withPool<T>(
   options: StreamRunOptions,
   model: ModelSpec,
   body: (pool: WorkerPool, key: number, run: ModelRun) => Promise<T>,

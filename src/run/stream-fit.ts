@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Table } from "../core/table.js";
+import { mixtureBaseline } from "../encode/baseline.js";
 import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
 import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
 import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
@@ -30,12 +31,19 @@ import { WorkerPool } from "./pool.js";
 import { nextStreamKey, readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { transferablesOf } from "./table-blocks.js";
 
-/** Recomputes a mixture spec's `meanLogLikelihood` on its column's summary data. */
+/**
+ * Recomputes a mixture spec's `meanLogLikelihood` and drift baseline on its column's summary data
+ * (after refinement moved its modes).
+ */
 function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
   const c = s.columns.find((t) => t.type === "mixture" && t.summary.name === spec.name);
   if (c === undefined || c.type !== "mixture") return;
+  const data = summaryFitData(c.summary);
+  const baseline = mixtureBaseline(spec, data.values, data.weights);
+  if (baseline === null) delete spec.baseline;
+  else spec.baseline = baseline;
   const { values, weights } = transformFitData(
-    summaryFitData(c.summary),
+    data,
     spec.kind,
     spec.modalValues ?? [],
     spec.offset,

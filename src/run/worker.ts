@@ -10,6 +10,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
 import type { Column, Table } from "../core/table.js";
 import { summarizeBlocks } from "../core/terms.js";
+import { chunkTallies } from "../drift/tally.js";
 import { evaluateTable } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, transformTable } from "../encode/table-codec.js";
@@ -151,6 +152,8 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
     }
     case "evaluate":
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
+    case "drift":
+      return chunkTallies(model(task.key), task.table, task.firstRow, task.chunkRows);
     case "summary-add": {
       let summary = summaries.get(task.key);
       if (summary === undefined) {
