@@ -363,6 +363,51 @@ async function main(): Promise<void> {
     powerSplits: POWER_SPLITS,
     machine: machine(),
   });
+  printTables();
+}
+
+/** The cells as Markdown tables: false alarms per data and size, detection per shift and size. */
+function printTables(): void {
+  const pct = (x: number, n: number) => `${((100 * x) / n).toFixed(1)} %`;
+  const rows = [...cells.entries()].map(([k, c]) => {
+    const [shift, group, size] = k.split("|");
+    return { shift: shift!, group: group!, size: Number(size), c };
+  });
+  const line = (cols: string[]) => process.stdout.write(`| ${cols.join(" | ")} |\n`);
+  process.stdout.write(
+    "\nFalse alarms (no shift): drift, warn or drift; KS/χ² p < 0.05; PSI ≥ 0.25\n\n",
+  );
+  line(["data", "rows", "checks", "modenorm drift", "modenorm warn+drift", "KS / χ²", "PSI"]);
+  line(["---", "---:", "---:", "---:", "---:", "---:", "---:"]);
+  for (const r of rows.filter((x) => x.shift === "none")) {
+    const { c } = r;
+    line([
+      r.group,
+      String(r.size),
+      String(c.n),
+      pct(c.drift, c.n),
+      pct(c.warn, c.n),
+      pct(c.ks, c.n),
+      pct(c.psi, c.n),
+    ]);
+  }
+  process.stdout.write(
+    "\nDetection (verdict drift; KS/χ² p < 0.05; PSI ≥ 0.25), powered columns pooled\n\n",
+  );
+  const shifts = [...new Set(rows.filter((x) => x.shift !== "none").map((x) => x.shift))];
+  line(["shift", ...SIZES.flatMap((n) => [`modenorm ${n}`, `KS ${n}`, `PSI ${n}`])]);
+  line(["---", ...SIZES.flatMap(() => ["---:", "---:", "---:"])]);
+  for (const shift of shifts) {
+    const cols = SIZES.flatMap((n) => {
+      const sel = rows.filter((x) => x.shift === shift && x.size === n);
+      const t = sel.reduce(
+        (a, x) => ({ n: a.n + x.c.n, d: a.d + x.c.drift, k: a.k + x.c.ks, p: a.p + x.c.psi }),
+        { n: 0, d: 0, k: 0, p: 0 },
+      );
+      return [pct(t.d, t.n), pct(t.k, t.n), pct(t.p, t.n)];
+    });
+    line([shift.trim(), ...cols]);
+  }
 }
 
 await main();

@@ -1,6 +1,7 @@
 /**
- * The direction of imports (ARCHITECTURE.md §2): `core ← encode ← run`, `io ← run`, leaves on
- * top; `core` and `encode` import no Node module, so they run in workers, services and browsers.
+ * The direction of imports (ARCHITECTURE.md §2): `core ← encode ← drift ← run`, `io ← run`, leaves
+ * on top; `core`, `encode` and `drift` import no Node module, so they run in workers, services and
+ * browsers.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -26,8 +27,9 @@ const NODE_BUILTINS =
 
 describe("layers", () => {
   for (const [layer, forbidden] of [
-    ["core", /^\.\.\/(encode|io|cli|run|serve|report)\//],
-    ["encode", /^\.\.\/(io|cli|run|serve|report)\//],
+    ["core", /^\.\.\/(encode|drift|io|cli|run|serve|report)\//],
+    ["encode", /^\.\.\/(drift|io|cli|run|serve|report)\//],
+    ["drift", /^\.\.\/(io|cli|run|serve|report)\//],
   ] as const) {
     it(`${layer} imports no Node module and no higher layer`, () => {
       const bad: string[] = [];

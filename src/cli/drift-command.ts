@@ -4,6 +4,7 @@ import { requireBaseline } from "../drift/index.js";
 import type { DriftReport, DriftStatistic } from "../drift/verdict.js";
 import { driftStream } from "../run/stream-drift.js";
 import { openInput, type ReadOptions, type StreamOptions, wantsProgress } from "./command-io.js";
+import { UsageError } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
 import { withRowPlace } from "./row-place.js";
@@ -75,6 +76,12 @@ function printReport(r: DriftReport, chunked: boolean): void {
 export async function driftCommand(data: string, o: DriftCommandOptions): Promise<void> {
   const model = await readModel(o.model);
   requireBaseline(model, `model file "${o.model}"`);
+  for (const c of o.critical ?? []) {
+    if (!model.columns.some((s) => s.name === c))
+      throw new UsageError(
+        `--critical names column "${c}", which model file "${o.model}" does not have (its columns: ${model.columns.map((s) => s.name).join(", ")}).`,
+      );
+  }
   const stream = await openInput(
     data,
     o,

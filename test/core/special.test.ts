@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { betaln, digamma, gammaln } from "../../src/core/special.js";
+import { betaln, digamma, gammaln, normalCdf } from "../../src/core/special.js";
 
 interface Ref {
   mp: number;
@@ -249,5 +249,38 @@ describe("betaln special values", () => {
   test("betaln of negative non-integers uses log|Γ| (matches scipy on (-0.5, 1) and (2.5, -1.5))", () => {
     assert.ok(Math.abs(betaln(-0.5, 1) - 0.6931471805599452) <= 2e-16);
     assert.ok(Math.abs(betaln(2.5, -1.5) - 1.1447298858494004) <= 4e-16);
+  });
+});
+
+describe("normalCdf", () => {
+  // Φ(z) from scipy.stats.norm.cdf (1.10.1); normalCdf promises absolute error below 2.5e-7.
+  const REFERENCE: [number, number][] = [
+    [-8, 6.22096057427174e-16],
+    [-5, 2.866515718791933e-7],
+    [-3, 0.0013498980316300933],
+    [-1.959963984540054, 0.025],
+    [-1, 0.15865525393145707],
+    [-0.5, 0.3085375387259869],
+    [0, 0.5],
+    [0.3, 0.6179114221889526],
+    [1, 0.8413447460685429],
+    [2.5758293035489, 0.995],
+    [4, 0.9999683287581669],
+    [6, 0.9999999990134123],
+  ];
+  test("normalCdf matches scipy within 2.5e-7", () => {
+    for (const [z, p] of REFERENCE) {
+      assert.ok(Math.abs(normalCdf(z) - p) < 2.5e-7, `Φ(${z}) = ${normalCdf(z)}, scipy ${p}`);
+    }
+  });
+  test("normalCdf is monotone within its error, symmetric, and propagates NaN", () => {
+    let prev = 0;
+    for (let z = -10; z <= 10; z += 0.001) {
+      const p = normalCdf(z);
+      assert.ok(p >= prev - 5e-7 && p >= 0 && p <= 1, `Φ(${z}) = ${p} after ${prev}`);
+      assert.ok(Math.abs(p + normalCdf(-z) - 1) < 5e-7, `Φ(${z}) + Φ(${-z})`);
+      prev = p;
+    }
+    assert.ok(Number.isNaN(normalCdf(Number.NaN)));
   });
 });

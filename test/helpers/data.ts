@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { CovarianceType } from "../../src/core/covariance.js";
 import type { Matrix } from "../../src/core/matrix.js";
 import { Random } from "../../src/core/rng.js";
+import type { Table } from "../../src/core/table.js";
 
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
 
@@ -192,4 +193,18 @@ export function columnCovariance(
   }
   for (let i = 0; i < d * d; i++) out[i]! /= n - ddof;
   return out;
+}
+
+/** n rows of a three-mode mixture with 2 % nulls, as a float64 column "x". */
+export function mixtureTable(n: number, seed: number): Table {
+  const rng = new Random(seed);
+  const values = new Float64Array(n);
+  const nulls = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = rng.random();
+    values[i] =
+      u < 0.5 ? 10 + rng.normal() : u < 0.8 ? 20 + 2 * rng.normal() : 40 + 0.5 * rng.normal();
+    if (rng.random() < 0.02) nulls[i] = 1;
+  }
+  return { rows: n, columns: [{ name: "x", type: "float64", values, nulls }] };
 }
