@@ -8,6 +8,12 @@
  * warn at 3 and drift at 4 standard errors; PSI uses the simulated no-drift 99th and 99.9th
  * percentiles at the sample's size (`psi.ts`); the CDF distance uses the Kolmogorov–Smirnov
  * bounds at levels 0.01 and 0.0001. Fewer than {@link MIN_ROWS} rows give `insufficient_data`.
+ *
+ * In every sampling bound the new data count as at most as many rows as the baseline
+ * ({@link effectiveRows}): rows in production are often repeated or correlated (the same
+ * customers, sessions, a file appended twice), so a row count far above the baseline's overstates
+ * what the new data tell apart; capping it at most widens a bound by √2, only where it exceeds
+ * the floor.
  */
 import { InvalidInputError } from "../core/errors.js";
 import type {
@@ -86,6 +92,11 @@ export interface DriftReport {
   columns: ColumnDrift[];
 }
 
+/** The new data's row count as the sampling bounds use it: at most the baseline's. */
+export function effectiveRows(n: number, baseline: number): number {
+  return Math.min(n, baseline);
+}
+
 const level = (score: number, warnAt: number, driftAt: number): Level =>
   score >= driftAt ? "drift" : score >= warnAt ? "warn" : "ok";
 
@@ -114,7 +125,7 @@ function shareStat(
 ): DriftStatistic {
   const value = k / n;
   const pooled = (k + p0 * size) / (n + size);
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / size));
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / effectiveRows(n, size) + 1 / size));
   const d = value - p0;
   const [fw, fd] = FLOORS[name];
   return stat(
@@ -135,7 +146,7 @@ function psiStat(
   n: number,
 ): DriftStatistic {
   const value = psi(counts, base, size);
-  const nul = psiNull(base, size, n);
+  const nul = psiNull(base, size, effectiveRows(n, size));
   const [fw, fd] = FLOORS[name];
   return stat(name, value, 0, value, Math.max(fw, nul.p99), Math.max(fd, nul.p999));
 }
@@ -153,7 +164,7 @@ function mixtureStats(spec: MixtureColumnSpec, t: MixtureTally): DriftStatistic[
   if (t.fitted < MIN_ROWS) return out;
   const n = t.fitted;
   const mean = t.clippedSum / n;
-  const se = b.clippedStd * Math.sqrt(1 / n + 1 / b.fitted);
+  const se = b.clippedStd * Math.sqrt(1 / effectiveRows(n, b.fitted) + 1 / b.fitted);
   const [lw, ld] = FLOORS.logLikelihood;
   out.push(
     stat(
@@ -174,7 +185,7 @@ function mixtureStats(spec: MixtureColumnSpec, t: MixtureTally): DriftStatistic[
     cBase += b.cdf[i]!;
     d = Math.max(d, Math.abs(cNew - cBase));
   }
-  const s = Math.sqrt(1 / n + 1 / b.fitted);
+  const s = Math.sqrt(1 / effectiveRows(n, b.fitted) + 1 / b.fitted);
   const [cw, cd] = FLOORS.cdfDistance;
   out.push(stat("cdfDistance", d, 0, d, Math.max(cw, 1.63 * s), Math.max(cd, 2.23 * s)));
   return out;
