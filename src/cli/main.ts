@@ -334,6 +334,29 @@ streamOptions(program.command("drift"))
   )
   .action(async (data: string, o) => (await import("./drift-command.js")).driftCommand(data, o));
 
+program
+  .command("serve")
+  .description(
+    "Serve a versioned model registry and the transform, inverse, score and drift routes over HTTP, with Prometheus metrics at /metrics and OpenAPI at /openapi.json.",
+  )
+  .requiredOption("--models <dir>", "the registry's directory (created if absent)")
+  .option(
+    "--host <host>",
+    "address to listen on (a non-loopback one needs --token-file)",
+    "127.0.0.1",
+  )
+  .option("--port <n>", "port, 0 for any free one", intInRange("--port", 0, 65535), 8080)
+  .option(
+    "--token-file <file>",
+    "file whose first line is the bearer token that writes need (16+ characters)",
+  )
+  .option("--token-reads", "reads and data routes need the token too")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  modenorm serve --models models/ --port 8080\n  curl -X POST --data-binary @model.json -H 'Content-Type: application/json' -H \"Authorization: Bearer $TOKEN\" localhost:8080/v1/models/credit/versions",
+  )
+  .action(async (o) => (await import("./serve-command.js")).serveCommand(o));
+
 streamOptions(program.command("compare"))
   .description(
     "Compare two tables value by value (bit for bit, nulls included), e.g. an inverse output with the original. Exits 1 when a value differs.",

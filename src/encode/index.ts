@@ -7,6 +7,7 @@ export * from "./minmax.js";
 export * from "./mixture-column.js";
 export * from "./model-file.js";
 export * from "./refine.js";
+export * from "./score.js";
 export * from "./spec.js";
 export * from "./summary.js";
 export * from "./table-codec.js";

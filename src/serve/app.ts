@@ -1,0 +1,341 @@
+/**
+ * The HTTP service: the model registry and the data routes on Fastify, with Prometheus metrics
+ * and bearer tokens for writes. `buildApp` returns the application without listening, so tests
+ * and the `serve` command share it.
+ */
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { InvalidInputError } from "../core/errors.js";
+import { requireBaseline } from "../drift/index.js";
+import { authorized } from "./auth.js";
+import { DIRECTIONS, dataRoute } from "./data-routes.js";
+import { BodyError, parseJson } from "./json-table.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { ModelRegistry, RegistryError } from "./registry.js";
+
+export interface AppOptions {
+  /** The registry's directory. */
+  models: string;
+  /** SHA-256 digest of the bearer token; null: no token (loopback only). */
+  token: Buffer | null;
+  /** Whether reads (GET and the data routes) need the token too. */
+  tokenReads?: boolean;
+  /** Largest JSON body (data and model uploads), bytes. Default 16 MiB. */
+  jsonLimit?: number;
+  /** Largest CSV body, bytes (streamed, counted). Default 1 GiB. */
+  csvLimit?: number;
+  /** Milliseconds a request may take. Default 120,000. */
+  requestTimeout?: number;
+}
+
+const VERSION = "^[1-9][0-9]{0,8}$";
+
+/** The service, ready to `listen`. */
+export async function buildApp(
+  o: AppOptions,
+): Promise<{ app: FastifyInstance; metrics: Metrics; registry: ModelRegistry }> {
+  const registry = new ModelRegistry(o.models);
+  const app = Fastify({
+    bodyLimit: o.jsonLimit ?? 16 * 2 ** 20,
+    requestTimeout: o.requestTimeout ?? 120_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
+  });
+  const metrics = createMetrics(async () => {
+    const out: Record<string, number | null> = {};
+    for (const name of await registry.list()) {
+      try {
+        out[name] = (await registry.describe(name)).active;
+      } catch {
+        out[name] = null;
+      }
+    }
+    return out;
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "modenorm",
+        version: "1",
+        description:
+          "Mode-specific normalization as a service: a versioned model registry and transform, inverse, score and drift routes.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+
+  // Bodies: JSON kept as text (parsed in the handlers, so a model upload keeps −0 and is
+  // validated as the CLI validates a file); CSV passed through as a stream, counted.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.addContentTypeParser("text/csv", (_req, payload, done) => done(null, payload));
+
+  const started = new WeakMap<FastifyRequest, bigint>();
+  app.addHook("onRequest", async (req, reply) => {
+    metrics.inFlight.inc();
+    started.set(req, process.hrtime.bigint());
+    const write =
+      req.method !== "GET" &&
+      req.url.startsWith("/v1/") &&
+      !DIRECTIONS.some((d) => req.url.split("?")[0]!.endsWith(`/${d}`));
+    const needs = req.url.startsWith("/v1/") && (write || o.tokenReads === true);
+    if (needs && (o.token === null || !authorized(req.headers.authorization, o.token))) {
+      reply.header("WWW-Authenticate", 'Bearer realm="modenorm"');
+      return reply.code(401).send({
+        statusCode: 401,
+        error: "Unauthorized",
+        message:
+          o.token === null
+            ? "this server has no token file, so it takes no writes (start it with --token-file)."
+            : "a valid bearer token is needed (Authorization: Bearer <token>).",
+      });
+    }
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    metrics.inFlight.dec();
+    const route = req.routeOptions.url ?? "unmatched";
+    const labels = { method: req.method, route, status_code: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    const t0 = started.get(req);
+    if (t0 !== undefined)
+      metrics.duration.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
+  });
+
+  app.setErrorHandler(
+    (
+      err: Error & { statusCode?: number; code?: string; row?: number; column?: string },
+      _req,
+      reply,
+    ) => {
+      if (err instanceof RegistryError)
+        return reply.code(err.status).send({
+          statusCode: err.status,
+          error: err.status === 404 ? "Not Found" : err.status === 409 ? "Conflict" : "Bad Request",
+          message: err.message,
+        });
+      if (err instanceof BodyError || err instanceof InvalidInputError) {
+        const row = err instanceof BodyError ? err.row : /\brow (\d+)/.exec(err.message)?.[1];
+        const column =
+          err instanceof BodyError ? err.column : /column "([^"]+)"/.exec(err.message)?.[1];
+        return reply.code(400).send({
+          statusCode: 400,
+          error: "Bad Request",
+          message: err.message,
+          ...(row === undefined ? {} : { row: Number(row) }),
+          ...(column === undefined ? {} : { column }),
+        });
+      }
+      const status = err.statusCode ?? 500;
+      if (status >= 500) app.log.error(err);
+      return reply.code(status).send({
+        statusCode: status,
+        error: status >= 500 ? "Internal Server Error" : "Bad Request",
+        message: status >= 500 ? "internal error" : err.message,
+        ...(err.code === undefined ? {} : { code: err.code }),
+      });
+    },
+  );
+
+  const nameParam = {
+    type: "object",
+    properties: { name: { type: "string", maxLength: 63 } },
+    required: ["name"],
+  } as const;
+  const nameVersion = {
+    type: "object",
+    properties: {
+      name: { type: "string", maxLength: 63 },
+      v: { type: "string", pattern: VERSION },
+    },
+    required: ["name", "v"],
+  } as const;
+  const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      const r = await fn();
+      metrics.registryOps.inc({ op: what, result: "ok" });
+      return r;
+    } catch (err) {
+      metrics.registryOps.inc({
+        op: what,
+        result:
+          err instanceof RegistryError
+            ? "refused"
+            : err instanceof InvalidInputError
+              ? "invalid"
+              : "error",
+      });
+      throw err;
+    }
+  };
+
+  app.get("/livez", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      const names = await registry.list();
+      for (const n of names) {
+        const d = await registry.describe(n);
+        if (d.active !== null) await registry.model(n);
+      }
+      return { status: "ready", models: names.length };
+    } catch (err) {
+      return reply.code(503).send({ status: "not ready", message: (err as Error).message });
+    }
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+    reply.header("Content-Type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get(
+    "/v1/models",
+    { schema: { summary: "List the models and their active versions" } },
+    async () => {
+      const names = await registry.list();
+      const models = [];
+      for (const name of names)
+        models.push({ name, active: (await registry.describe(name)).active });
+      return { models };
+    },
+  );
+  app.get(
+    "/v1/models/:name",
+    {
+      schema: {
+        summary: "A model's versions, active version and activation history",
+        params: nameParam,
+      },
+    },
+    async (req) => registry.describe((req.params as { name: string }).name),
+  );
+  app.get(
+    "/v1/models/:name/versions/:v",
+    { schema: { summary: "A version's model file", params: nameVersion } },
+    async (req, reply) => {
+      const { name, v } = req.params as { name: string; v: string };
+      const text = await registry.text(name, Number(v));
+      reply.header("Content-Type", "application/json; charset=utf-8");
+      return text;
+    },
+  );
+  app.post(
+    "/v1/models/:name/versions",
+    {
+      schema: {
+        summary:
+          "Upload a model file as a new version (the same content again returns its version)",
+        params: nameParam,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const { name } = req.params as { name: string };
+      if (typeof req.body !== "string")
+        throw new BodyError("upload the model file as application/json.");
+      const r = await op("upload", () => registry.upload(name, req.body as string));
+      reply
+        .code(r.created ? 201 : 200)
+        .header("Location", `/v1/models/${name}/versions/${r.version}`);
+      return { name, ...r };
+    },
+  );
+  app.put(
+    "/v1/models/:name/active",
+    {
+      schema: {
+        summary: "Make a version the active one",
+        params: nameParam,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req) => {
+      const { name } = req.params as { name: string };
+      const body = parseJson(req.body) as { version?: unknown };
+      if (
+        typeof body !== "object" ||
+        body === null ||
+        !Number.isSafeInteger(body.version) ||
+        (body.version as number) < 1
+      )
+        throw new BodyError('the body must be {"version": <a version number ≥ 1>}.');
+      return op("activate", () => registry.activate(name, body.version as number));
+    },
+  );
+  app.post(
+    "/v1/models/:name/rollback",
+    {
+      schema: {
+        summary: "Make the previously active version active again",
+        params: nameParam,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req) => op("rollback", () => registry.rollback((req.params as { name: string }).name)),
+  );
+  app.delete(
+    "/v1/models/:name/versions/:v",
+    {
+      schema: {
+        summary: "Delete a version (not the active one)",
+        params: nameVersion,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const { name, v } = req.params as { name: string; v: string };
+      await op("delete", () => registry.remove(name, Number(v)));
+      return reply.code(204).send();
+    },
+  );
+
+  for (const direction of DIRECTIONS) {
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { name, v } = req.params as { name: string; v?: string };
+      const { model, version } = await registry.model(
+        name,
+        v === undefined ? undefined : Number(v),
+      );
+      if (direction === "drift") requireBaseline(model, `model "${name}" v${version}`);
+      reply.header("X-Model-Version", String(version));
+      try {
+        return await dataRoute(direction, model, req, reply, metrics, name, o.csvLimit ?? 2 ** 30);
+      } catch (err) {
+        if (err instanceof BodyError || err instanceof InvalidInputError)
+          metrics.rowErrors.inc({
+            model: name,
+            direction,
+            reason: err instanceof BodyError ? "body" : "value",
+          });
+        throw err;
+      }
+    };
+    const query = {
+      type: "object",
+      properties: {
+        layout: { type: "string", enum: ["compact", "dense"] },
+        firstRow: { type: "integer", minimum: 0 },
+        share: { type: "number", exclusiveMinimum: 0, maximum: 1 },
+        critical: { type: "string" },
+      },
+    } as const;
+    const summary = `${direction} rows with the active version (JSON rows or columns, or CSV; the answer in the same format)`;
+    app.post(
+      `/v1/models/:name/${direction}`,
+      { schema: { summary, params: nameParam, querystring: query } },
+      handler,
+    );
+    app.post(
+      `/v1/models/:name/versions/:v/${direction}`,
+      {
+        schema: {
+          summary: summary.replace("the active version", "version v"),
+          params: nameVersion,
+          querystring: query,
+        },
+      },
+      handler,
+    );
+  }
+  return { app, metrics, registry };
+}

@@ -1,0 +1,336 @@
+/**
+ * The service end to end: `modenorm serve` started as a real process on a free loopback port,
+ * driven with fetch, stopped by its PID.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CLI, ok } from "../cli/helpers.js";
+
+const TOKEN = "t0ken-for-tests-0123456789";
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts `modenorm serve` on port 0 and reads the address it prints. */
+async function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^ ]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, child };
+}
+
+function stop(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    s.child.once("exit", () => resolve());
+    process.kill(s.child.pid!, "SIGTERM");
+  });
+}
+
+const csv = (rows: string[]) => `${["x,kind", ...rows].join("\n")}\n`;
+
+describe("modenorm serve", () => {
+  let dir: string;
+  let server: Server;
+  let modelText: string;
+  let model2Text: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "modenorm-serve-"));
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++)
+      lines.push(`${(i % 3) * 10 + Math.sin(i) * 0.5},${i % 4 === 0 ? "cash" : "card"}`);
+    writeFileSync(join(dir, "fit.csv"), csv(lines));
+    ok(dir, ["fit", "fit.csv", "-o", "m.json"]);
+    ok(dir, ["fit", "fit.csv", "-o", "m2.json", "--seed", "5"]);
+    modelText = readFileSync(join(dir, "m.json"), "utf8");
+    model2Text = readFileSync(join(dir, "m2.json"), "utf8");
+    writeFileSync(join(dir, "token"), `${TOKEN}\n`);
+    server = await startServer([
+      "--models",
+      join(dir, "models"),
+      "--token-file",
+      join(dir, "token"),
+    ]);
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A response whose JSON is checked field by field. */
+  interface Res {
+    status: number;
+    headers: Headers;
+    text(): Promise<string>;
+    // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field.
+    json(): Promise<any>;
+  }
+  /**
+   * A POST with node:http, answered even when the server stops reading the body early (a 413
+   * closes the connection while the client still sends, which fetch reports as a failure).
+   */
+  const rawPost = (path: string, body: Buffer): Promise<Res> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        server.url + path,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Content-Length": body.length },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode!,
+              headers: new Headers(),
+              text: async () => text,
+              json: async () => JSON.parse(text),
+            }),
+          );
+        },
+      );
+      req.on("error", (err) => {
+        // The server may close while the body is still being sent: wait for its answer.
+        setTimeout(() => reject(err), 2000).unref();
+      });
+      req.end(body);
+    });
+  const call = (
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Res> =>
+    fetch(server.url + path, {
+      method,
+      body,
+      headers: {
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
+      },
+    });
+
+  it("serve keeps immutable versions, an active alias with history, rollback, and safe retries", async () => {
+    assert.equal(
+      (await call("POST", "/v1/models/credit/versions", modelText)).status,
+      401,
+      "writes need the token",
+    );
+    const r1 = await call("POST", "/v1/models/credit/versions", modelText, auth);
+    assert.equal(r1.status, 201);
+    assert.equal(r1.headers.get("location"), "/v1/models/credit/versions/1");
+    const again = await call("POST", "/v1/models/credit/versions", modelText, auth);
+    assert.equal(again.status, 200, "the same content again is the same version");
+    assert.equal((await again.json()).version, 1);
+    assert.equal(
+      (await (await call("POST", "/v1/models/credit/versions", model2Text, auth)).json()).version,
+      2,
+    );
+    let info = await (await call("GET", "/v1/models/credit")).json();
+    assert.equal(info.active, 1, "the first version becomes active");
+    assert.deepEqual(
+      info.versions.map((v: { version: number }) => v.version),
+      [1, 2],
+    );
+    assert.equal(
+      (await call("PUT", "/v1/models/credit/active", '{"version": 2}', auth)).status,
+      200,
+    );
+    assert.equal(
+      (await call("DELETE", "/v1/models/credit/versions/2", undefined, auth)).status,
+      409,
+      "the active version stays",
+    );
+    assert.equal(
+      (await (await call("POST", "/v1/models/credit/rollback", undefined, auth)).json()).active,
+      1,
+    );
+    info = await (await call("GET", "/v1/models/credit")).json();
+    assert.deepEqual(
+      info.history.map((h: { version: number }) => h.version),
+      [1, 2, 1],
+    );
+    assert.equal(
+      await (await call("GET", "/v1/models/credit/versions/1")).text(),
+      modelText.endsWith("\n") ? modelText : `${modelText}\n`,
+    );
+    assert.deepEqual(await (await call("GET", "/v1/models")).json(), {
+      models: [{ name: "credit", active: 1 }],
+    });
+  });
+
+  it("serve answers transform, inverse and score as the CLI does, and a split request as one", async () => {
+    const rows = csv(["10.25,card", "-0,cash", "1e308,card", ",card", "20.5,cash"]);
+    writeFileSync(join(dir, "rows.csv"), rows);
+    ok(dir, ["transform", "rows.csv", "-m", "m.json", "-o", "enc.csv"]);
+    const cliEncoded = readFileSync(join(dir, "enc.csv"), "utf8");
+    const enc = await call("POST", "/v1/models/credit/versions/1/transform", rows, {
+      "Content-Type": "text/csv",
+    });
+    assert.equal(enc.status, 200);
+    assert.equal(await enc.text(), cliEncoded, "CSV in, the CLI's CSV out");
+    // JSON columns, rows split across two requests with firstRow.
+    // JSON.stringify writes −0 as 0: the bodies are written by hand.
+    const body = (xs: string, kinds: string[]) =>
+      `{"columns":{"x":[${xs}],"kind":${JSON.stringify(kinds)}}}`;
+    const all = body("10.25,-0,1e308,null,20.5", ["card", "cash", "card", "card", "cash"]);
+    const whole = await (await call("POST", "/v1/models/credit/transform", all)).json();
+    const a = await (
+      await call("POST", "/v1/models/credit/transform", body("10.25,-0", ["card", "cash"]))
+    ).json();
+    const b = await (
+      await call(
+        "POST",
+        "/v1/models/credit/transform?firstRow=2",
+        body("1e308,null,20.5", ["card", "card", "cash"]),
+      )
+    ).json();
+    for (const k of Object.keys(whole.columns))
+      assert.deepEqual([...a.columns[k], ...b.columns[k]], whole.columns[k], k);
+    assert.ok(Object.is(whole.columns["x.alpha"][1], -0), "-0 survives JSON");
+    const encodedText = await (await call("POST", "/v1/models/credit/transform", all)).text();
+    const back = await (await call("POST", "/v1/models/credit/inverse", encodedText)).json();
+    assert.deepEqual(back.columns.kind, ["card", "cash", "card", "card", "cash"]);
+    assert.ok(Object.is(back.columns.x[1], -0));
+    assert.deepEqual(
+      back.columns.x.filter((_: unknown, i: number) => i !== 1),
+      [10.25, 1e308, null, 20.5],
+    );
+    const score = await (
+      await call(
+        "POST",
+        "/v1/models/credit/score",
+        JSON.stringify({ rows: [{ x: 10.25, kind: "card" }] }),
+      )
+    ).json();
+    assert.equal(typeof score.rows[0].total, "number");
+    const drift = await (
+      await call("POST", "/v1/models/credit/drift", readFileSync(join(dir, "fit.csv"), "utf8"), {
+        "Content-Type": "text/csv",
+      })
+    ).json();
+    assert.equal(drift.verdict, "ok");
+  });
+
+  it("serve refuses hostile requests with a 4xx that names the problem, and keeps the registry intact", async () => {
+    const before = readdirSync(join(dir, "models", "credit")).sort();
+    const expect = async (r: Promise<Res>, status: number, mention: RegExp) => {
+      const res = await r;
+      const text = await res.text();
+      assert.equal(res.status, status, text);
+      assert.match(text, mention);
+    };
+    await expect(call("POST", "/v1/models/credit/transform", "{not json"), 400, /not valid JSON/);
+    await expect(
+      call(
+        "POST",
+        "/v1/models/credit/transform",
+        JSON.stringify({ rows: [{ x: 1, kind: "card", y: 2 }] }),
+      ),
+      400,
+      /"row":0.*"column":"y"|column \\"y\\"/,
+    );
+    await expect(
+      call(
+        "POST",
+        "/v1/models/credit/transform",
+        JSON.stringify({ rows: [{ x: "abc", kind: "card" }] }),
+      ),
+      400,
+      /row 0, column \\"x\\"/,
+    );
+    await expect(
+      call("POST", "/v1/models/credit/transform", '{"rows":[{"x":1e309,"kind":"card"}]}'),
+      400,
+      /1e309 is out of range/,
+    );
+    await expect(
+      call(
+        "POST",
+        "/v1/models/credit/transform",
+        JSON.stringify({ rows: [{ x: 1, kind: "coins" }] }),
+      ),
+      400,
+      /coins/,
+    );
+    await expect(
+      call("POST", "/v1/models/credit/transform", "x", { "Content-Type": "text/plain" }),
+      415,
+      /Unsupported Media Type|unsupported/i,
+    );
+    await expect(
+      rawPost("/v1/models/credit/transform", Buffer.alloc(17 * 2 ** 20, 0x20)),
+      413,
+      /too large|Payload/i,
+    );
+    await expect(call("GET", "/v1/models/..%2f..%2fetc"), 400, /not valid/);
+    await expect(call("GET", `/v1/models/${"a".repeat(200)}`), 414, /.*/);
+    await expect(
+      call("POST", "/v1/models/credit/versions", '{"format":"x"}', auth),
+      400,
+      /not a modenorm model file/,
+    );
+    await expect(
+      call("POST", "/v1/models/credit/versions", modelText, {
+        Authorization: "Bearer wrong-token-0123456789",
+      }),
+      401,
+      /token/,
+    );
+    await expect(call("GET", "/v1/models/nope"), 404, /no model named/);
+    // Concurrent uploads of the same new content: one version.
+    const m3 = modelText.replace('"seed": 0', '"seed": 9');
+    const rs = await Promise.all(
+      [1, 2, 3, 4].map(() => call("POST", "/v1/models/credit/versions", m3, auth)),
+    );
+    const versions = await Promise.all(rs.map(async (r) => (await r.json()).version));
+    assert.deepEqual(new Set(versions).size, 1);
+    await call("DELETE", `/v1/models/credit/versions/${versions[0]}`, undefined, auth);
+    assert.deepEqual(readdirSync(join(dir, "models", "credit")).sort(), before);
+  });
+
+  it("serve exports Prometheus metrics by route template, and describes itself in OpenAPI", async () => {
+    const text = await (await call("GET", "/metrics")).text();
+    assert.match(
+      text,
+      /modenorm_http_requests_total\{method="POST",route="\/v1\/models\/:name\/transform",status_code="200"\} \d+/,
+    );
+    assert.match(
+      text,
+      /modenorm_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/v1\/models\/:name\/transform",status_code="200"\} \d+/,
+    );
+    assert.match(text, /modenorm_rows_total\{model="credit",direction="transform"\} \d+/);
+    assert.match(
+      text,
+      /modenorm_row_errors_total\{model="credit",direction="transform",reason="\w+"\} \d+/,
+    );
+    assert.match(text, /modenorm_model_active_version\{model="credit"\} 1/);
+    assert.match(text, /modenorm_registry_operations_total\{op="upload",result="ok"\} \d+/);
+    assert.match(text, /process_resident_memory_bytes \d+/);
+    assert.doesNotMatch(text, /route="\/v1\/models\/credit/, "the route label is the template");
+    const api = await (await call("GET", "/openapi.json")).json();
+    assert.ok(api.paths["/v1/models/{name}/transform"].post);
+    assert.equal((await call("GET", "/livez")).status, 200);
+    assert.equal((await (await call("GET", "/readyz")).json()).status, "ready");
+  });
+});
