@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { InvalidInputError } from "../core/errors.js";
 import { requireBaseline } from "../drift/index.js";
 import { authorized } from "./auth.js";
-import { DIRECTIONS, dataRoute } from "./data-routes.js";
+import { ARROW_STREAM, DIRECTIONS, dataRoute } from "./data-routes.js";
 import { BodyError, parseJson } from "./json-table.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { ModelRegistry, RegistryError } from "./registry.js";
@@ -70,6 +70,7 @@ export async function buildApp(
     done(null, body),
   );
   app.addContentTypeParser("text/csv", (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(ARROW_STREAM, (_req, payload, done) => done(null, payload));
 
   const started = new WeakMap<FastifyRequest, bigint>();
   app.addHook("onRequest", async (req, reply) => {

@@ -83,7 +83,7 @@ export async function dataRoute(
   reply: FastifyReply,
   metrics: Metrics,
   name: string,
-  csvLimit: number,
+  streamLimit: number,
 ): Promise<unknown> {
   const q = req.query as Query;
   const layout = q.layout ?? "compact";
@@ -103,48 +103,115 @@ export async function dataRoute(
   }
   const body = req.body as NodeJS.ReadableStream | undefined;
   if (body === undefined || typeof (body as { pipe?: unknown }).pipe !== "function")
-    throw new BodyError("send rows as application/json or text/csv.");
-  const source = (body as NodeJS.ReadableStream).pipe(counted(csvLimit));
-  const types = Object.fromEntries(fields.map((f) => [f.name, f.type]));
-  const stream = await openCsvReadableStream("the request body", source as never, {
-    columns: fields.map((f) => f.name),
-    types,
-    blockRows: CSV_BLOCK_ROWS,
-  });
-  const blocks = stream.blocks();
+    throw new BodyError(
+      "send rows as application/json, text/csv or application/vnd.apache.arrow.stream.",
+    );
+  const arrow = (req.headers["content-type"] ?? "").startsWith(ARROW_STREAM);
+  const source = (body as NodeJS.ReadableStream).pipe(counted(streamLimit));
+  const blocks = arrow ? await arrowBlocks(source, fields) : await csvBlocksOf(source, fields);
   const first = await blocks.next();
   if (direction === "drift") {
     const tally = createDriftTally(model);
     let rows = 0;
     for (let r = first; !r.done; r = await blocks.next()) {
-      addToDriftTally(model, tally, r.value.table);
-      rows += r.value.table.rows;
+      addToDriftTally(model, tally, r.value);
+      rows += r.value.rows;
     }
     if (rows === 0) throw new BodyError("the body has no rows.");
     metrics.rows.inc({ model: name, direction }, rows);
     reply.header("Content-Type", "application/json; charset=utf-8");
     return driftReport(model, tally, firstRow, options);
   }
+  const run = (t: Table, at: number) => {
+    const out = apply(model, direction, t, layout, firstRow + at);
+    metrics.rows.inc({ model: name, direction }, out.rows);
+    return out;
+  };
   // The first block is done before the answer starts: its errors are a 400.
-  const head = first.done
-    ? null
-    : apply(model, direction, first.value.table, layout, firstRow + first.value.firstRow);
-  if (head !== null) metrics.rows.inc({ model: name, direction }, head.rows);
-  async function* answer(): AsyncGenerator<string> {
+  const head = first.done ? null : run(first.value, 0);
+  async function* tables(): AsyncGenerator<Table> {
     if (head === null) return;
-    yield* csvBlocks(head, true);
+    yield head;
+    let at = head.rows;
     for (let r = await blocks.next(); !r.done; r = await blocks.next()) {
-      const out = apply(
-        model,
-        direction as Exclude<Direction, "drift">,
-        r.value.table,
-        layout,
-        firstRow + r.value.firstRow,
-      );
-      metrics.rows.inc({ model: name, direction }, out.rows);
-      yield* csvBlocks(out, false);
+      yield run(r.value, at);
+      at += r.value.rows;
+    }
+  }
+  if (arrow) {
+    const { RecordBatchStreamWriter } = await import("apache-arrow");
+    const { batchOfTable } = await import("../io/arrow.js");
+    const writer = new RecordBatchStreamWriter();
+    const node = writer.toNodeStream();
+    void (async () => {
+      try {
+        for await (const t of tables()) writer.write(batchOfTable(t));
+        writer.finish();
+        writer.close();
+      } catch (err) {
+        // A later block failed: end the answer early (an incomplete stream, never a whole one).
+        node.destroy(err as Error);
+      }
+    })();
+    reply.header("Content-Type", ARROW_STREAM);
+    return reply.send(node);
+  }
+  async function* csvText(): AsyncGenerator<string> {
+    let header = true;
+    for await (const t of tables()) {
+      yield* csvBlocks(t, header);
+      header = false;
     }
   }
   reply.header("Content-Type", "text/csv; charset=utf-8");
-  return reply.send(Readable.from(answer()));
+  return reply.send(Readable.from(csvText()));
+}
+
+/** The media type of Arrow IPC streams. */
+export const ARROW_STREAM = "application/vnd.apache.arrow.stream";
+
+/** A CSV body's blocks, typed as `fields`. */
+async function csvBlocksOf(
+  source: NodeJS.ReadableStream,
+  fields: readonly Field[],
+): Promise<AsyncIterator<Table>> {
+  const stream = await openCsvReadableStream("the request body", source as never, {
+    columns: fields.map((f) => f.name),
+    types: Object.fromEntries(fields.map((f) => [f.name, f.type])),
+    blockRows: CSV_BLOCK_ROWS,
+  });
+  const blocks = stream.blocks();
+  return {
+    async next() {
+      const r = await blocks.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value.table };
+    },
+  };
+}
+
+/** An Arrow IPC stream body's record batches as tables of `fields`. */
+async function arrowBlocks(
+  source: NodeJS.ReadableStream,
+  fields: readonly Field[],
+): Promise<AsyncIterator<Table>> {
+  const { openArrowReader, tableFromBatch } = await import("../io/arrow.js");
+  const { specs, batches } = await openArrowReader("the request body", source as never);
+  const wanted = fields.map((f) => {
+    const s = specs.find((x) => x.name === f.name);
+    if (s === undefined)
+      throw new BodyError(
+        `the Arrow stream has no column "${f.name}" (it has ${specs.map((x) => x.name).join(", ")}).`,
+        undefined,
+        f.name,
+      );
+    return s;
+  });
+  return {
+    async next() {
+      const r = await batches.next();
+      return r.done
+        ? { done: true, value: undefined }
+        : { done: false, value: tableFromBatch(r.value, wanted) };
+    },
+  };
 }

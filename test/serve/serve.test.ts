@@ -3,47 +3,18 @@
  * driven with fetch, stopped by its PID.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CLI, ok } from "../cli/helpers.js";
+import { RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
+import { batchOfTable } from "../../src/io/arrow.js";
+import { ok } from "../cli/helpers.js";
+import { type Server, startServer, stop } from "./helpers.js";
 
 const TOKEN = "t0ken-for-tests-0123456789";
 const auth = { Authorization: `Bearer ${TOKEN}` };
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-}
-
-/** Starts `modenorm serve` on port 0 and reads the address it prints. */
-async function startServer(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^ ]+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { url, child };
-}
-
-function stop(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    s.child.once("exit", () => resolve());
-    process.kill(s.child.pid!, "SIGTERM");
-  });
-}
 
 const csv = (rows: string[]) => `${["x,kind", ...rows].join("\n")}\n`;
 
@@ -85,35 +56,33 @@ describe("modenorm serve", () => {
     json(): Promise<any>;
   }
   /**
-   * A POST with node:http, answered even when the server stops reading the body early (a 413
-   * closes the connection while the client still sends, which fetch reports as a failure).
+   * A POST that announces a body of `bytes` bytes and waits for the answer before sending it: a
+   * server that refuses the size answers 413 at once (sending the body first races the server
+   * closing the connection).
    */
-  const rawPost = (path: string, body: Buffer): Promise<Res> =>
+  const announce = (path: string, bytes: number): Promise<Res> =>
     new Promise((resolve, reject) => {
-      const req = request(
-        server.url + path,
-        {
-          method: "POST",
-          headers: { "Content-Type": "application/json", "Content-Length": body.length },
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (d) => (text += d));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode!,
-              headers: new Headers(),
-              text: async () => text,
-              json: async () => JSON.parse(text),
-            }),
-          );
-        },
-      );
-      req.on("error", (err) => {
-        // The server may close while the body is still being sent: wait for its answer.
-        setTimeout(() => reject(err), 2000).unref();
+      const req = request(server.url + path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Length": bytes },
       });
-      req.end(body);
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          req.destroy();
+          resolve({
+            status: res.statusCode!,
+            headers: new Headers(),
+            text: async () => text,
+            json: async () => JSON.parse(text),
+          });
+        });
+      });
+      req.on("error", (err) => {
+        if (!req.destroyed) reject(err);
+      });
+      req.flushHeaders();
     });
   const call = (
     method: string,
@@ -230,6 +199,43 @@ describe("modenorm serve", () => {
       })
     ).json();
     assert.equal(drift.verdict, "ok");
+    // An Arrow IPC stream in (two batches), an Arrow stream out: the same values as JSON.
+    const x = Float64Array.of(10.25, -0, 1e308, 0, 20.5);
+    const kinds = ["card", "cash", "card", "card", "cash"];
+    const writer = new RecordBatchStreamWriter();
+    for (const [s, e] of [
+      [0, 2],
+      [2, 5],
+    ] as const) {
+      const nulls = Uint8Array.from({ length: e - s }, (_, i) => (s + i === 3 ? 1 : 0));
+      writer.write(
+        batchOfTable({
+          rows: e - s,
+          columns: [
+            { name: "x", type: "float64", values: x.slice(s, e), nulls },
+            { name: "kind", type: "string", values: kinds.slice(s, e) },
+          ],
+        }),
+      );
+    }
+    writer.finish();
+    const arrowBody = Buffer.from(await writer.toUint8Array());
+    const res = await fetch(`${server.url}/v1/models/credit/transform`, {
+      method: "POST",
+      body: arrowBody,
+      headers: { "Content-Type": "application/vnd.apache.arrow.stream" },
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const got = await tableFromIPC(new Uint8Array(await res.arrayBuffer()));
+    assert.equal(got.numRows, 5);
+    for (const k of Object.keys(whole.columns)) {
+      const v = got.getChild(k)!.toArray() as ArrayLike<number | bigint>;
+      const want = whole.columns[k] as (number | null)[];
+      want.forEach((w, i) => {
+        if (w === null) assert.equal(got.getChild(k)!.isValid(i), false, `${k}[${i}] null`);
+        else assert.ok(Object.is(Number(v[i]), w), `${k}[${i}]: ${v[i]} vs ${w}`);
+      });
+    }
   });
 
   it("serve refuses hostile requests with a 4xx that names the problem, and keeps the registry intact", async () => {
@@ -278,11 +284,7 @@ describe("modenorm serve", () => {
       415,
       /Unsupported Media Type|unsupported/i,
     );
-    await expect(
-      rawPost("/v1/models/credit/transform", Buffer.alloc(17 * 2 ** 20, 0x20)),
-      413,
-      /too large|Payload/i,
-    );
+    await expect(announce("/v1/models/credit/transform", 17 * 2 ** 20), 413, /too large|Payload/i);
     await expect(call("GET", "/v1/models/..%2f..%2fetc"), 400, /not valid/);
     await expect(call("GET", `/v1/models/${"a".repeat(200)}`), 414, /.*/);
     await expect(

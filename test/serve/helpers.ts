@@ -1,0 +1,47 @@
+/** Helpers of the service tests: real processes on free loopback ports, stopped by PID. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { CLI } from "../cli/helpers.js";
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts `modenorm serve` on port 0 and reads the address it prints. */
+export async function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^ ]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, child };
+}
+
+export function stop(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    s.child.once("exit", () => resolve());
+    process.kill(s.child.pid!, "SIGTERM");
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (for servers that cannot take port 0 and report it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
