@@ -206,8 +206,39 @@ export async function* scanRecords(
   checkUtf8: boolean,
   scanner: CsvScanner | null = null,
 ): AsyncGenerator<RecordBatch> {
-  const width = Math.max(1, selected.length);
-  const tape = createTape(selected.length, Math.max(1, Math.floor(TAPE_FIELDS / width)));
+  const tape = takeTape(selected.length);
+  try {
+    yield* tokenized(path, source, header, selected, opts, checkUtf8, scanner, tape);
+  } finally {
+    if (spareTapes.length < 4) spareTapes.push(tape);
+  }
+}
+
+/**
+ * Tapes of passes that ended, for the next ones: a tape is a few MB, and a service reads many
+ * small bodies (one pass each).
+ */
+const spareTapes: CsvTape[] = [];
+
+function takeTape(columns: number): CsvTape {
+  const i = spareTapes.findIndex((t) => t.width === columns);
+  if (i < 0)
+    return createTape(columns, Math.max(1, Math.floor(TAPE_FIELDS / Math.max(1, columns))));
+  const t = spareTapes.splice(i, 1)[0]!;
+  t.count = 0;
+  return t;
+}
+
+async function* tokenized(
+  path: string,
+  source: ByteSource,
+  header: CsvHeader,
+  selected: readonly number[],
+  opts: ResolvedReadOptions,
+  checkUtf8: boolean,
+  scanner: CsvScanner | null,
+  tape: CsvTape,
+): AsyncGenerator<RecordBatch> {
   const tok = new CsvTokenizer(
     path,
     header.names.length,

@@ -110,8 +110,16 @@ export function scannerFor(plan: ScanPlan): CsvScanner | null {
  */
 export function ownScanner(plan: ScanPlan): CsvScanner | null {
   if (!enabled || !scannable(plan)) return null;
-  const instance = newInstance();
+  const instance = spare.pop() ?? newInstance();
   return instance === null ? null : new CsvScanner(instance, plan);
+}
+
+/** Module instances that finished passes left for the next ones (a service reads many bodies). */
+const spare: ScanExports[] = [];
+
+/** Gives an {@link ownScanner}'s module instance back once its pass is over (never used again). */
+export function releaseScanner(s: CsvScanner): void {
+  if (spare.length < 4) spare.push(s.instance);
 }
 
 function newInstance(): ScanExports | null {
@@ -122,6 +130,10 @@ function newInstance(): ScanExports | null {
 export class CsvScanner {
   /** Most records per `scan`. */
   readonly maxRows: number;
+  /** The module instance it scans with. */
+  get instance(): ScanExports {
+    return this.wasm;
+  }
   /** Where the last `scan` stopped, and whether at a record it does not take. */
   end = 0;
   refused = false;

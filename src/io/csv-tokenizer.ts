@@ -97,6 +97,9 @@ let warmedUp = false;
 /** Most columns a header may have. */
 export const MAX_COLUMNS = 1 << 16;
 
+/** Slot maps of large selections by their array (never changed once built). */
+const slotMaps = new WeakMap<readonly number[], Int32Array>();
+
 /** Tokenizes records of a file with `fileColumns` columns into a tape of the selected ones. */
 export class CsvTokenizer {
   /** Line number (1-based) of the next unread byte. */
@@ -127,10 +130,16 @@ export class CsvTokenizer {
     escapeChar: string | null,
     private readonly anyCount = false,
   ) {
-    this.slotOf = new Int32Array(fileColumns).fill(-1);
-    selected.forEach((col, slot) => {
-      this.slotOf[col] = slot;
-    });
+    const known = slotMaps.get(selected);
+    if (known !== undefined && known.length === fileColumns) this.slotOf = known;
+    else {
+      this.slotOf = new Int32Array(fileColumns).fill(-1);
+      selected.forEach((col, slot) => {
+        this.slotOf[col] = slot;
+      });
+      // The header reader passes the same 65,536 slots for every file: build their map once.
+      if (fileColumns >= 4096) slotMaps.set(selected, this.slotOf);
+    }
     this.line = firstLine;
     this.stop = new Uint8Array(256);
     this.stop[COMMA] = this.stop[LF] = this.stop[CR] = 1;

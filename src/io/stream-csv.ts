@@ -29,7 +29,7 @@ import {
 } from "./csv-infer.js";
 import { NUM_FLOAT, NUM_NONE } from "./csv-number.js";
 import { type CsvHeader, readCsvHeader, scanRecords } from "./csv-read.js";
-import { inferNumericTypes, ownScanner } from "./csv-scan.js";
+import { inferNumericTypes, ownScanner, releaseScanner } from "./csv-scan.js";
 import type { ByteSource } from "./csv-source.js";
 import { type CsvTape, FLAG_RAW } from "./csv-tokenizer.js";
 import { errorCode, errorMessage, IoError, TypeWidening } from "./errors.js";
@@ -323,74 +323,81 @@ export async function* csvBlocks(
   // first one's columns.
   const fileColumns = parts[0]?.header.names.length ?? 0;
   const scanner = parts.length === 0 ? null : ownScanner({ fileColumns, selected, specs, opts });
-  for (const part of parts) {
-    for (const c of ctx) c.path = part.path;
-    const scan = scanRecords(
-      part.path,
-      part.source,
-      part.header,
-      selected,
-      opts,
-      opts.encoding === "utf8",
-      scanner,
-    );
-    for await (const { tape, buf, fast } of scan) {
-      if (fast > 0) {
-        // Every record of the batch is copied before a block is handed on.
-        const full: Table[] = [];
-        for (let used = 0; used < fast; ) {
-          const take = Math.min(fast - used, blockRows - filled);
+  try {
+    yield* passBlocks();
+  } finally {
+    if (scanner !== null) releaseScanner(scanner);
+  }
+  async function* passBlocks(): AsyncGenerator<{ firstRow: number; table: Table }> {
+    for (const part of parts) {
+      for (const c of ctx) c.path = part.path;
+      const scan = scanRecords(
+        part.path,
+        part.source,
+        part.header,
+        selected,
+        opts,
+        opts.encoding === "utf8",
+        scanner,
+      );
+      for await (const { tape, buf, fast } of scan) {
+        if (fast > 0) {
+          // Every record of the batch is copied before a block is handed on.
+          const full: Table[] = [];
+          for (let used = 0; used < fast; ) {
+            const take = Math.min(fast - used, blockRows - filled);
+            for (let k = 0; k < specs.length; k++) {
+              scanner!.copy(k, columns[k]!, filled, take, used);
+            }
+            used += take;
+            filled += take;
+            if (filled === blockRows) {
+              full.push({ rows: filled, columns });
+              filled = 0;
+              columns = specs.map((s) => allocateColumn(s, blockRows));
+            }
+          }
+          for (const table of full) {
+            yield { firstRow, table };
+            firstRow += table.rows;
+          }
+          continue;
+        }
+        let used = 0;
+        while (used < tape.count) {
+          const take = Math.min(tape.count - used, blockRows - filled);
+          const sub = subTape(tape, used, take);
           for (let k = 0; k < specs.length; k++) {
-            scanner!.copy(k, columns[k]!, filled, take, used);
+            const spec = specs[k]!;
+            if (spec.type === "timestamp") {
+              checkTimestampDigits(part.path, sub, k, buf, spec, blockRows);
+            }
+            try {
+              convertTape(sub, k, buf, columns[k]!, filled, ctx[k]!);
+            } catch (err) {
+              if (err instanceof FieldError && !userForced[k]) {
+                throw widenOrFail(err, spec, ctx[k]!, blockRows, restartable);
+              }
+              if (err instanceof InvalidInputError && !userForced[k]) {
+                throw inferredTypeError(err, spec, blockRows);
+              }
+              throw err;
+            }
           }
           used += take;
           filled += take;
           if (filled === blockRows) {
-            full.push({ rows: filled, columns });
+            yield { firstRow, table: { rows: filled, columns } };
+            firstRow += filled;
             filled = 0;
             columns = specs.map((s) => allocateColumn(s, blockRows));
           }
         }
-        for (const table of full) {
-          yield { firstRow, table };
-          firstRow += table.rows;
-        }
-        continue;
-      }
-      let used = 0;
-      while (used < tape.count) {
-        const take = Math.min(tape.count - used, blockRows - filled);
-        const sub = subTape(tape, used, take);
-        for (let k = 0; k < specs.length; k++) {
-          const spec = specs[k]!;
-          if (spec.type === "timestamp") {
-            checkTimestampDigits(part.path, sub, k, buf, spec, blockRows);
-          }
-          try {
-            convertTape(sub, k, buf, columns[k]!, filled, ctx[k]!);
-          } catch (err) {
-            if (err instanceof FieldError && !userForced[k]) {
-              throw widenOrFail(err, spec, ctx[k]!, blockRows, restartable);
-            }
-            if (err instanceof InvalidInputError && !userForced[k]) {
-              throw inferredTypeError(err, spec, blockRows);
-            }
-            throw err;
-          }
-        }
-        used += take;
-        filled += take;
-        if (filled === blockRows) {
-          yield { firstRow, table: { rows: filled, columns } };
-          firstRow += filled;
-          filled = 0;
-          columns = specs.map((s) => allocateColumn(s, blockRows));
-        }
       }
     }
+    if (filled > 0)
+      yield { firstRow, table: { rows: filled, columns: columns.map((c) => truncate(c, filled)) } };
   }
-  if (filled > 0)
-    yield { firstRow, table: { rows: filled, columns: columns.map((c) => truncate(c, filled)) } };
 }
 
 /** The first `n` rows of a column, copied (so the block owns right-sized arrays). */

@@ -21,6 +21,9 @@ import { writeAtomically } from "../io/safe-write.js";
 /** Model names: lower-case letters, digits, `.`, `_`, `-`; 1–63 characters; not starting with a dot. */
 export const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+/** How long a read of a name's alias file serves later reads, in milliseconds. */
+export const ALIAS_TTL_MS = 1000;
+
 /** A registry error with the HTTP status it maps to. */
 export class RegistryError extends Error {
   override name = "RegistryError";
@@ -54,6 +57,8 @@ export interface ModelInfo {
 interface Alias {
   active: number | null;
   history: Activation[];
+  /** The highest version ever given (a deleted version's number is never given again). */
+  last?: number;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -63,6 +68,7 @@ export class ModelRegistry {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Parsed models by `name@version` (versions never change). */
   private readonly cache = new Map<string, ModelSpec>();
+  private readonly aliases = new Map<string, { alias: Alias; at: number }>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -111,19 +117,30 @@ export class ModelRegistry {
       .sort((a, b) => a - b);
   }
 
-  private async alias(name: string): Promise<Alias> {
+  /**
+   * The alias file of a name. Reads are cached for {@link ALIAS_TTL_MS} (the data routes read it
+   * on every request); this process's own writes update the cache at once, another process's
+   * show within that time.
+   */
+  private async alias(name: string, fresh = false): Promise<Alias> {
+    const hit = this.aliases.get(name);
+    if (!fresh && hit !== undefined && performance.now() - hit.at < ALIAS_TTL_MS) return hit.alias;
+    let alias: Alias;
     try {
-      return JSON.parse(await readFile(join(this.dir(name), "alias.json"), "utf8")) as Alias;
+      alias = JSON.parse(await readFile(join(this.dir(name), "alias.json"), "utf8")) as Alias;
     } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") return { active: null, history: [] };
-      throw err;
+      if ((err as { code?: string }).code !== "ENOENT") throw err;
+      alias = { active: null, history: [] };
     }
+    this.aliases.set(name, { alias, at: performance.now() });
+    return alias;
   }
 
   private async writeAlias(name: string, a: Alias): Promise<void> {
     await writeAtomically(join(this.dir(name), "alias.json"), true, (tmp) =>
       writeFile(tmp, `${JSON.stringify(a, null, 2)}\n`, { flag: "wx" }),
     );
+    this.aliases.set(name, { alias: a, at: performance.now() });
   }
 
   /** Names in the registry, sorted. */
@@ -211,7 +228,8 @@ export class ModelRegistry {
         if (sha256(await this.text(name, v)) === digest)
           return { version: v, created: false, sha256: digest };
       }
-      let v = (existing.at(-1) ?? 0) + 1;
+      const before = await this.alias(name, true);
+      let v = Math.max(existing.at(-1) ?? 0, before.last ?? 0) + 1;
       for (;;) {
         try {
           await writeAtomically(join(dir, `v${v}.json`), false, (tmp) =>
@@ -223,13 +241,13 @@ export class ModelRegistry {
           v++;
         }
       }
-      const a = await this.alias(name);
-      if (a.active === null && existing.length === 0) {
-        await this.writeAlias(name, {
-          active: v,
-          history: [...a.history, { version: v, at: new Date().toISOString() }],
-        });
-      }
+      const a = await this.alias(name, true);
+      const first = a.active === null && existing.length === 0;
+      await this.writeAlias(name, {
+        active: first ? v : a.active,
+        history: first ? [...a.history, { version: v, at: new Date().toISOString() }] : a.history,
+        last: v,
+      });
       return { version: v, created: true, sha256: digest };
     });
   }
@@ -238,9 +256,10 @@ export class ModelRegistry {
   async activate(name: string, version: number): Promise<Alias> {
     return this.serial(name, async () => {
       await this.text(name, version);
-      const a = await this.alias(name);
+      const a = await this.alias(name, true);
       if (a.active === version) return a;
       const next = {
+        ...a,
         active: version,
         history: [...a.history, { version, at: new Date().toISOString() }],
       };
@@ -252,7 +271,7 @@ export class ModelRegistry {
   /** Moves the alias back to the version active before the current one. */
   async rollback(name: string): Promise<Alias> {
     return this.serial(name, async () => {
-      const a = await this.alias(name);
+      const a = await this.alias(name, true);
       const versions = new Set(await this.versions(name));
       if (versions.size === 0) throw new RegistryError(404, `no model named "${name}".`);
       // The latest earlier activation of another version that still exists.
@@ -260,6 +279,7 @@ export class ModelRegistry {
         const v = a.history[i]!.version;
         if (v !== a.active && versions.has(v)) {
           const next = {
+            ...a,
             active: v,
             history: [...a.history, { version: v, at: new Date().toISOString() }],
           };
@@ -278,7 +298,7 @@ export class ModelRegistry {
   async remove(name: string, version: number): Promise<void> {
     return this.serial(name, async () => {
       await this.text(name, version);
-      const a = await this.alias(name);
+      const a = await this.alias(name, true);
       if (a.active === version)
         throw new RegistryError(
           409,
