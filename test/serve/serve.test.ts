@@ -3,6 +3,7 @@
  * driven with fetch, stopped by its PID.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
 import { batchOfTable } from "../../src/io/arrow.js";
-import { ok } from "../cli/helpers.js";
+import { CLI, ok } from "../cli/helpers.js";
 import { type Server, startServer, stop } from "./helpers.js";
 
 const TOKEN = "t0ken-for-tests-0123456789";
@@ -309,6 +310,79 @@ describe("modenorm serve", () => {
     assert.deepEqual(new Set(versions).size, 1);
     await call("DELETE", `/v1/models/credit/versions/${versions[0]}`, undefined, auth);
     assert.deepEqual(readdirSync(join(dir, "models", "credit")).sort(), before);
+  });
+
+  it("serve survives a body cut off mid-request, NaN, missing values of a row, and never reuses a deleted version number", async () => {
+    // A CSV body announced as 1 MB, cut off after a few rows: the server answers later requests.
+    await new Promise<void>((resolve) => {
+      const req = request(`${server.url}/v1/models/credit/transform`, {
+        method: "POST",
+        headers: { "Content-Type": "text/csv", "Content-Length": 1_000_000 },
+      });
+      req.on("error", () => resolve());
+      req.on("response", () => resolve());
+      req.write("x,kind\n1,card\n2,ca");
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    assert.equal((await call("GET", "/livez")).status, 200);
+    const nan = await call(
+      "POST",
+      "/v1/models/credit/transform",
+      '{"rows":[{"x":NaN,"kind":"card"}]}',
+    );
+    assert.equal(nan.status, 400);
+    assert.match(await nan.text(), /not valid JSON/);
+    const lacking = await call(
+      "POST",
+      "/v1/models/credit/transform",
+      '{"rows":[{"x":1,"kind":"card"},{"x":2}]}',
+    );
+    assert.equal(lacking.status, 400);
+    assert.deepEqual(
+      { ...(await lacking.json()), message: undefined },
+      { statusCode: 400, error: "Bad Request", message: undefined, row: 1, column: "kind" },
+    );
+    // A version is uploaded and deleted: the next upload gets the number after it.
+    const m5 = modelText.replace('"seed": 0', '"seed": 7');
+    const m6 = modelText.replace('"seed": 0', '"seed": 8');
+    const v3 = (await (await call("POST", "/v1/models/credit/versions", m5, auth)).json()).version;
+    assert.equal(
+      (await call("DELETE", `/v1/models/credit/versions/${v3}`, undefined, auth)).status,
+      204,
+    );
+    const v4 = (await (await call("POST", "/v1/models/credit/versions", m6, auth)).json()).version;
+    assert.equal(v4, v3 + 1, "a deleted version's number is not given again");
+    assert.equal(
+      (await call("DELETE", `/v1/models/credit/versions/${v4}`, undefined, auth)).status,
+      204,
+    );
+  });
+
+  it("serve refuses a non-loopback address without a token, and --token-reads guards reads", async () => {
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "serve", "--models", join(dir, "models"), "--host", "0.0.0.0"],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--host 0\.0\.0\.0 is not a loopback address: give --token-file/);
+    const guarded = await startServer([
+      "--models",
+      join(dir, "models"),
+      "--token-file",
+      join(dir, "token"),
+      "--token-reads",
+    ]);
+    try {
+      assert.equal((await fetch(`${guarded.url}/v1/models`)).status, 401);
+      assert.equal((await fetch(`${guarded.url}/v1/models`, { headers: auth })).status, 200);
+      assert.equal((await fetch(`${guarded.url}/livez`)).status, 200, "health stays open");
+    } finally {
+      await stop(guarded);
+    }
   });
 
   it("serve exports Prometheus metrics by route template, and describes itself in OpenAPI", async () => {
