@@ -4,6 +4,7 @@
  * and the `serve` command share it.
  */
 import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { InvalidInputError } from "../core/errors.js";
 import { requireBaseline } from "../drift/index.js";
@@ -12,6 +13,16 @@ import { ARROW_STREAM, DIRECTIONS, dataRoute } from "./data-routes.js";
 import { BodyError, parseJson } from "./json-table.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { ModelRegistry, RegistryError } from "./registry.js";
+import {
+  AliasAnswer,
+  DataQuery,
+  ErrorAnswer,
+  ModelInfoAnswer,
+  ModelListAnswer,
+  NameParams,
+  NameVersionParams,
+  UploadAnswer,
+} from "./schemas.js";
 
 export interface AppOptions {
   /** The registry's directory. */
@@ -28,8 +39,6 @@ export interface AppOptions {
   requestTimeout?: number;
 }
 
-const VERSION = "^[1-9][0-9]{0,8}$";
-
 /** The service, ready to `listen`. */
 export async function buildApp(
   o: AppOptions,
@@ -39,7 +48,7 @@ export async function buildApp(
     bodyLimit: o.jsonLimit ?? 16 * 2 ** 20,
     requestTimeout: o.requestTimeout ?? 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   const metrics = createMetrics(async () => {
     const out: Record<string, number | null> = {};
     for (const name of await registry.list()) {
@@ -138,19 +147,8 @@ export async function buildApp(
     },
   );
 
-  const nameParam = {
-    type: "object",
-    properties: { name: { type: "string", maxLength: 63 } },
-    required: ["name"],
-  } as const;
-  const nameVersion = {
-    type: "object",
-    properties: {
-      name: { type: "string", maxLength: 63 },
-      v: { type: "string", pattern: VERSION },
-    },
-    required: ["name", "v"],
-  } as const;
+  const nameParam = NameParams;
+  const nameVersion = NameVersionParams;
   const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       const r = await fn();
@@ -191,7 +189,12 @@ export async function buildApp(
 
   app.get(
     "/v1/models",
-    { schema: { summary: "List the models and their active versions" } },
+    {
+      schema: {
+        summary: "List the models and their active versions",
+        response: { 200: ModelListAnswer },
+      },
+    },
     async () => {
       const names = await registry.list();
       const models = [];
@@ -206,15 +209,16 @@ export async function buildApp(
       schema: {
         summary: "A model's versions, active version and activation history",
         params: nameParam,
+        response: { 200: ModelInfoAnswer, 404: ErrorAnswer },
       },
     },
-    async (req) => registry.describe((req.params as { name: string }).name),
+    async (req) => registry.describe(req.params.name),
   );
   app.get(
     "/v1/models/:name/versions/:v",
     { schema: { summary: "A version's model file", params: nameVersion } },
     async (req, reply) => {
-      const { name, v } = req.params as { name: string; v: string };
+      const { name, v } = req.params;
       const text = await registry.text(name, Number(v));
       reply.header("Content-Type", "application/json; charset=utf-8");
       return text;
@@ -228,10 +232,11 @@ export async function buildApp(
           "Upload a model file as a new version (the same content again returns its version)",
         params: nameParam,
         security: [{ bearer: [] }],
+        response: { 200: UploadAnswer, 201: UploadAnswer, 400: ErrorAnswer, 401: ErrorAnswer },
       },
     },
     async (req, reply) => {
-      const { name } = req.params as { name: string };
+      const { name } = req.params;
       if (typeof req.body !== "string")
         throw new BodyError("upload the model file as application/json.");
       const r = await op("upload", () => registry.upload(name, req.body as string));
@@ -245,13 +250,14 @@ export async function buildApp(
     "/v1/models/:name/active",
     {
       schema: {
-        summary: "Make a version the active one",
+        summary: 'Make a version the active one (body: {"version": v})',
         params: nameParam,
         security: [{ bearer: [] }],
+        response: { 200: AliasAnswer, 404: ErrorAnswer },
       },
     },
     async (req) => {
-      const { name } = req.params as { name: string };
+      const { name } = req.params;
       const body = parseJson(req.body) as { version?: unknown };
       if (
         typeof body !== "object" ||
@@ -270,9 +276,10 @@ export async function buildApp(
         summary: "Make the previously active version active again",
         params: nameParam,
         security: [{ bearer: [] }],
+        response: { 200: AliasAnswer, 409: ErrorAnswer },
       },
     },
-    async (req) => op("rollback", () => registry.rollback((req.params as { name: string }).name)),
+    async (req) => op("rollback", () => registry.rollback(req.params.name)),
   );
   app.delete(
     "/v1/models/:name/versions/:v",
@@ -284,7 +291,7 @@ export async function buildApp(
       },
     },
     async (req, reply) => {
-      const { name, v } = req.params as { name: string; v: string };
+      const { name, v } = req.params;
       await op("delete", () => registry.remove(name, Number(v)));
       return reply.code(204).send();
     },
@@ -311,15 +318,7 @@ export async function buildApp(
         throw err;
       }
     };
-    const query = {
-      type: "object",
-      properties: {
-        layout: { type: "string", enum: ["compact", "dense"] },
-        firstRow: { type: "integer", minimum: 0 },
-        share: { type: "number", exclusiveMinimum: 0, maximum: 1 },
-        critical: { type: "string" },
-      },
-    } as const;
+    const query = DataQuery;
     const summary = `${direction} rows with the active version (JSON rows or columns, or CSV; the answer in the same format)`;
     app.post(
       `/v1/models/:name/${direction}`,
@@ -338,5 +337,5 @@ export async function buildApp(
       handler,
     );
   }
-  return { app, metrics, registry };
+  return { app: app as unknown as FastifyInstance, metrics, registry };
 }
