@@ -51,6 +51,19 @@ function streamOptions(cmd: Command): Command {
     .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)");
 }
 
+/** Options of the commands that read a table with a model on worker threads (evaluate, drift). */
+function modelReadOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--threads <n>",
+      "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
+      threadsOption,
+    )
+    .addOption(encodingOption())
+    .addOption(escapeOption())
+    .addOption(nonNumericOption());
+}
+
 /** Options of the commands that write a table. */
 function sinkOptions(cmd: Command): Command {
   return streamOptions(cmd)
@@ -277,25 +290,17 @@ sinkOptions(program.command("inverse"))
     return (await commands()).inverseCommand(data, o);
   });
 
-streamOptions(program.command("evaluate"))
+modelReadOptions(streamOptions(program.command("evaluate")))
   .description(
     "Encode, decode and compare every value (streaming); report exactness and fit quality per column. Exits 1 when a value does not come back.",
   )
   .argument("<data>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
-  .option(
-    "--threads <n>",
-    "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
-    threadsOption,
-  )
-  .addOption(encodingOption())
-  .addOption(escapeOption())
-  .addOption(nonNumericOption())
   .option("--json", "print JSON")
   .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
   .action(async (data: string, o) => (await commands()).evaluateCommand(data, o));
 
-streamOptions(program.command("drift"))
+modelReadOptions(streamOptions(program.command("drift")))
   .description(
     "Check whether new data still looks like the data the model was fitted on, per column, from the baseline the model stores (streaming). Exits 0 with no drift (warnings allowed), 3 when the data drift.",
   )
@@ -319,14 +324,6 @@ streamOptions(program.command("drift"))
     "one verdict per this many rows, in input order (for time-ordered data)",
     positiveInt("--chunk-rows"),
   )
-  .option(
-    "--threads <n>",
-    "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
-    threadsOption,
-  )
-  .addOption(encodingOption())
-  .addOption(escapeOption())
-  .addOption(nonNumericOption())
   .option("--json", "print one JSON object")
   .addHelpText(
     "after",
