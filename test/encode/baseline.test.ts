@@ -113,6 +113,7 @@ describe("mixtureBaseline", () => {
     v1.version = 1;
     delete v1.columns[0].baseline;
     assert.equal(modelFromJson(JSON.stringify(v1)).version, 1);
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits parsed JSON freely.
     const bad = (edit: (c: Record<string, any>) => void, message: RegExp) => {
       const j = JSON.parse(modelToJson(m));
       edit(j.columns[0]);
