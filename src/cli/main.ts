@@ -348,6 +348,11 @@ program
     "file whose first line is the bearer token that writes need (16+ characters)",
   )
   .option("--token-reads", "reads and data routes need the token too")
+  .option(
+    "--threads <n>",
+    "worker threads for bodies of 65,536 rows or more (default: none, every request on the server's thread; the answers are the same)",
+    threadsOption,
+  )
   .addHelpText(
     "after",
     "\nExamples:\n  modenorm serve --models models/ --port 8080\n  curl -X POST --data-binary @model.json -H 'Content-Type: application/json' -H \"Authorization: Bearer $TOKEN\" localhost:8080/v1/models/credit/versions",

@@ -1,5 +1,6 @@
 /** `modenorm serve`: the HTTP service on a port, until SIGINT or SIGTERM. */
 import { mkdir } from "node:fs/promises";
+import { WorkerPool } from "../run/pool.js";
 import { buildApp } from "../serve/app.js";
 import { readToken } from "../serve/auth.js";
 import { UsageError } from "./option-checks.js";
@@ -10,6 +11,7 @@ export interface ServeCommandOptions {
   port: number;
   tokenFile?: string;
   tokenReads?: boolean;
+  threads?: number;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -23,7 +25,9 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
     throw new UsageError("--token-reads needs --token-file.");
   const token = o.tokenFile === undefined ? null : await readToken(o.tokenFile);
   await mkdir(o.models, { recursive: true });
-  const { app } = await buildApp({ models: o.models, token, tokenReads: o.tokenReads });
+  // Large bodies run on worker threads; the pool lives as long as the server.
+  const pool = o.threads === undefined ? undefined : new WorkerPool({ size: o.threads });
+  const { app } = await buildApp({ models: o.models, token, tokenReads: o.tokenReads, pool });
   const address = await app.listen({ host: o.host, port: o.port });
   process.stdout.write(`modenorm serve: listening on ${address} (models in ${o.models})\n`);
   // The server runs until SIGINT or SIGTERM (exit 130 or 143, see signals.ts): registry writes

@@ -47,6 +47,8 @@ export interface ParallelCodecOptions {
   blockRows?: number;
   /** A pool to use (and leave open); default: a pool for this call only. */
   pool?: WorkerPool;
+  /** Global index of the table's first row (encoding: per-row randomness is keyed by it). Default 0. */
+  firstRow?: number;
   /**
    * An earlier result to write this one into (same model, layout and row count): its columns are
    * overwritten and shared by the result (typed columns move to `SharedArrayBuffer`s on first
@@ -156,10 +158,12 @@ export async function encodeParallel(
     table,
     columns,
     options,
-    (key, block, firstRow, into) =>
-      into === null
+    (key, block, start, into) => {
+      const firstRow = (options.firstRow ?? 0) + start;
+      return into === null
         ? { kind: "encode", key, table: block, layout, firstRow }
-        : { kind: "encode-into", key, table: block, layout, firstRow, into, offset: firstRow },
+        : { kind: "encode-into", key, table: block, layout, firstRow, into, offset: start };
+    },
     () =>
       transformTable(model, { rows: 0, columns: sliceColumns(columns, 0, 0).columns }, { layout }),
   );

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { InvalidInputError } from "../core/errors.js";
 import { requireBaseline } from "../drift/index.js";
+import type { WorkerPool } from "../run/pool.js";
 import { authorized } from "./auth.js";
 import { ARROW_STREAM, DIRECTIONS, dataRoute } from "./data-routes.js";
 import { BodyError, parseJson } from "./json-table.js";
@@ -37,6 +38,8 @@ export interface AppOptions {
   csvLimit?: number;
   /** Milliseconds a request may take. Default 120,000. */
   requestTimeout?: number;
+  /** Worker threads for bodies of 65,536 rows or more (transform, inverse); none: all on this thread. */
+  pool?: WorkerPool;
 }
 
 /** The service, ready to `listen`. */
@@ -307,7 +310,16 @@ export async function buildApp(
       if (direction === "drift") requireBaseline(model, `model "${name}" v${version}`);
       reply.header("X-Model-Version", String(version));
       try {
-        return await dataRoute(direction, model, req, reply, metrics, name, o.csvLimit ?? 2 ** 30);
+        return await dataRoute(
+          direction,
+          model,
+          req,
+          reply,
+          metrics,
+          name,
+          o.csvLimit ?? 2 ** 30,
+          o.pool ?? null,
+        );
       } catch (err) {
         if (err instanceof BodyError || err instanceof InvalidInputError)
           metrics.rowErrors.inc({

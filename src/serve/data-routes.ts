@@ -18,6 +18,8 @@ import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, type Layout, layoutFields, transformTable } from "../encode/table-codec.js";
 import { csvBlocks } from "../io/csv-write.js";
 import { openCsvReadableStream } from "../io/stream.js";
+import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
+import type { WorkerPool } from "../run/pool.js";
 import { BodyError, type Field, parseJson, tableFromJson, tableToJson } from "./json-table.js";
 import type { Metrics } from "./metrics.js";
 
@@ -43,18 +45,25 @@ function fieldsOf(model: ModelSpec, direction: Direction, layout: Layout): Field
   }));
 }
 
-function apply(
+/** Bodies of at least this many rows run on the worker pool when the service has one. */
+const PARALLEL_ROWS = 65_536;
+
+async function apply(
   model: ModelSpec,
   direction: Exclude<Direction, "drift">,
   t: Table,
   layout: Layout,
   firstRow: number,
-): Table {
+  pool: WorkerPool | null,
+): Promise<Table> {
+  const parallel = pool !== null && t.rows >= PARALLEL_ROWS;
   switch (direction) {
     case "transform":
-      return transformTable(model, t, { layout, firstRow });
+      return parallel
+        ? encodeParallel(model, t, { pool, layout, firstRow })
+        : transformTable(model, t, { layout, firstRow });
     case "inverse":
-      return inverseTable(model, t, { firstRow });
+      return parallel ? decodeParallel(model, t, { pool }) : inverseTable(model, t, { firstRow });
     case "score":
       return scoreTable(model, t);
   }
@@ -84,6 +93,7 @@ export async function dataRoute(
   metrics: Metrics,
   name: string,
   streamLimit: number,
+  pool: WorkerPool | null,
 ): Promise<unknown> {
   const q = req.query as Query;
   const layout = q.layout ?? "compact";
@@ -99,7 +109,7 @@ export async function dataRoute(
     metrics.rows.inc({ model: name, direction }, table.rows);
     reply.header("Content-Type", "application/json; charset=utf-8");
     if (direction === "drift") return driftTable(model, table, options);
-    return tableToJson(apply(model, direction, table, layout, firstRow), shape);
+    return tableToJson(await apply(model, direction, table, layout, firstRow, pool), shape);
   }
   const body = req.body as NodeJS.ReadableStream | undefined;
   if (body === undefined || typeof (body as { pipe?: unknown }).pipe !== "function")
@@ -128,19 +138,19 @@ export async function dataRoute(
     reply.header("Content-Type", "application/json; charset=utf-8");
     return driftReport(model, tally, firstRow, options);
   }
-  const run = (t: Table, at: number) => {
-    const out = apply(model, direction, t, layout, firstRow + at);
+  const run = async (t: Table, at: number) => {
+    const out = await apply(model, direction, t, layout, firstRow + at, pool);
     metrics.rows.inc({ model: name, direction }, out.rows);
     return out;
   };
   // The first block is done before the answer starts: its errors are a 400.
-  const head = first.done ? null : run(first.value, 0);
+  const head = first.done ? null : await run(first.value, 0);
   async function* tables(): AsyncGenerator<Table> {
     if (head === null) return;
     yield head;
     let at = head.rows;
     for (let r = await blocks.next(); !r.done; r = await blocks.next()) {
-      yield run(r.value, at);
+      yield await run(r.value, at);
       at += r.value.rows;
     }
   }
@@ -209,8 +219,11 @@ async function arrowBlocks(
   source: NodeJS.ReadableStream | Uint8Array,
   fields: readonly Field[],
 ): Promise<AsyncIterator<Table>> {
-  const { openArrowReader, tableFromBatch } = await import("../io/arrow.js");
-  const { specs, batches } = await openArrowReader("the request body", source as never);
+  const { openArrowReader, specOfField, tableFromBatch } = await import("../io/arrow.js");
+  const { specs, batches } =
+    source instanceof Uint8Array
+      ? await readWhole(source, specOfField)
+      : await openArrowReader("the request body", source as never);
   const wanted = fields.map((f) => {
     const s = specs.find((x) => x.name === f.name);
     if (s === undefined)
@@ -227,6 +240,50 @@ async function arrowBlocks(
       return r.done
         ? { done: true, value: undefined }
         : { done: false, value: tableFromBatch(r.value, wanted) };
+    },
+  };
+}
+
+/**
+ * A whole Arrow IPC stream in memory, read synchronously (the streaming reader's per-message
+ * promises cost more than a small body's work).
+ */
+async function readWhole(
+  bytes: Uint8Array,
+  specOfField: (f: import("apache-arrow").Field) => import("../io/columns.js").ColumnSpec | null,
+): Promise<{
+  specs: import("../io/columns.js").ColumnSpec[];
+  batches: { next(): Promise<IteratorResult<import("apache-arrow").RecordBatch>> };
+}> {
+  const { RecordBatchReader } = await import("apache-arrow");
+  let all: import("apache-arrow").RecordBatch[];
+  let fields: import("apache-arrow").Field[];
+  try {
+    const reader = RecordBatchReader.from(bytes).open();
+    fields = reader.schema.fields;
+    all = reader.readAll();
+  } catch (err) {
+    throw new BodyError(`the body is not an Arrow IPC stream (${(err as Error).message}).`);
+  }
+  const specs = fields.map((f) => {
+    const spec = specOfField(f);
+    if (spec === null)
+      throw new BodyError(
+        `column "${f.name}" has Arrow type ${String(f.type)}, which modenorm cannot read.`,
+        undefined,
+        f.name,
+      );
+    return spec;
+  });
+  let i = 0;
+  return {
+    specs,
+    batches: {
+      async next() {
+        return i < all.length
+          ? { done: false, value: all[i++]! }
+          : { done: true, value: undefined };
+      },
     },
   };
 }

@@ -301,6 +301,20 @@ describe("modenorm serve", () => {
       /token/,
     );
     await expect(call("GET", "/v1/models/nope"), 404, /no model named/);
+    await expect(
+      call("POST", "/v1/models/credit/transform", "not arrow at all", {
+        "Content-Type": "application/vnd.apache.arrow.stream",
+      }),
+      400,
+      /not an Arrow IPC stream/,
+    );
+    await expect(
+      call("POST", "/v1/models/credit/transform", "x,kind\n1,card\nabc,card\n", {
+        "Content-Type": "text/csv",
+      }),
+      400,
+      /line 3.*abc|abc.*line 3/,
+    );
     // Concurrent uploads of the same new content: one version.
     const m3 = modelText.replace('"seed": 0', '"seed": 9');
     const rs = await Promise.all(
@@ -382,6 +396,41 @@ describe("modenorm serve", () => {
       assert.equal((await fetch(`${guarded.url}/livez`)).status, 200, "health stays open");
     } finally {
       await stop(guarded);
+    }
+  });
+
+  it("serve --threads answers large bodies on worker threads with the same bytes", async () => {
+    const n = 100_000;
+    const xs = Array.from({ length: n }, (_, i) => ((i % 3) * 10 + Math.sin(i) * 0.5).toString());
+    const ks = Array.from({ length: n }, (_, i) => (i % 4 === 0 ? "cash" : "card"));
+    const big = `{"columns":{"x":[${xs.join(",")}],"kind":${JSON.stringify(ks)}}}`;
+    const threaded = await startServer(["--models", join(dir, "models"), "--threads", "2"]);
+    try {
+      for (const path of [
+        "/v1/models/credit/versions/1/transform?firstRow=7",
+        "/v1/models/credit/versions/1/transform?layout=dense",
+      ]) {
+        const one = await (await call("POST", path, big)).text();
+        const two = await (
+          await fetch(threaded.url + path, {
+            method: "POST",
+            body: big,
+            headers: { "Content-Type": "application/json" },
+          })
+        ).text();
+        assert.equal(two, one, path);
+      }
+      const enc = await (await call("POST", "/v1/models/credit/versions/1/transform", big)).text();
+      const back = (await (
+        await fetch(`${threaded.url}/v1/models/credit/versions/1/inverse`, {
+          method: "POST",
+          body: enc,
+          headers: { "Content-Type": "application/json" },
+        })
+      ).json()) as { columns: { x: number[] } };
+      assert.deepEqual(back.columns.x.map(String), xs);
+    } finally {
+      await stop(threaded);
     }
   });
 
