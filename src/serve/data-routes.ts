@@ -10,12 +10,20 @@
  * incomplete chunked body, never one that looks complete).
  */
 import { Readable, Transform } from "node:stream";
+import {
+  type Field as ArrowField,
+  type RecordBatch,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+} from "apache-arrow";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Table } from "../core/table.js";
 import { addToDriftTally, createDriftTally, driftReport, driftTable } from "../drift/index.js";
 import { scoreTable } from "../encode/score.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, type Layout, layoutFields, transformTable } from "../encode/table-codec.js";
+import { batchOfTable, openArrowReader, specOfField, tableFromBatch } from "../io/arrow.js";
+import type { ColumnSpec } from "../io/columns.js";
 import { csvBlocks } from "../io/csv-write.js";
 import { openCsvReadableStream } from "../io/stream.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
@@ -155,8 +163,6 @@ export async function dataRoute(
     }
   }
   if (arrow) {
-    const { RecordBatchStreamWriter } = await import("apache-arrow");
-    const { batchOfTable } = await import("../io/arrow.js");
     const writer = new RecordBatchStreamWriter();
     reply.header("Content-Type", ARROW_STREAM);
     if (whole !== null) {
@@ -219,10 +225,9 @@ async function arrowBlocks(
   source: NodeJS.ReadableStream | Uint8Array,
   fields: readonly Field[],
 ): Promise<AsyncIterator<Table>> {
-  const { openArrowReader, specOfField, tableFromBatch } = await import("../io/arrow.js");
   const { specs, batches } =
     source instanceof Uint8Array
-      ? await readWhole(source, specOfField)
+      ? await readWhole(source)
       : await openArrowReader("the request body", source as never);
   const wanted = fields.map((f) => {
     const s = specs.find((x) => x.name === f.name);
@@ -248,16 +253,12 @@ async function arrowBlocks(
  * A whole Arrow IPC stream in memory, read synchronously (the streaming reader's per-message
  * promises cost more than a small body's work).
  */
-async function readWhole(
-  bytes: Uint8Array,
-  specOfField: (f: import("apache-arrow").Field) => import("../io/columns.js").ColumnSpec | null,
-): Promise<{
-  specs: import("../io/columns.js").ColumnSpec[];
-  batches: { next(): Promise<IteratorResult<import("apache-arrow").RecordBatch>> };
+async function readWhole(bytes: Uint8Array): Promise<{
+  specs: ColumnSpec[];
+  batches: { next(): Promise<IteratorResult<RecordBatch>> };
 }> {
-  const { RecordBatchReader } = await import("apache-arrow");
-  let all: import("apache-arrow").RecordBatch[];
-  let fields: import("apache-arrow").Field[];
+  let all: RecordBatch[];
+  let fields: ArrowField[];
   try {
     const reader = RecordBatchReader.from(bytes).open();
     fields = reader.schema.fields;
