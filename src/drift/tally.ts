@@ -145,15 +145,7 @@ function addColumn(
     }
     case "minmax": {
       if (spec.kind !== "minmax") throw mismatch(spec);
-      for (let i = start; i < end; i++) {
-        if (isNull(col, i)) {
-          t.nulls++;
-          continue;
-        }
-        t.values++;
-        const x = numericValue(col, i);
-        if (!(x >= spec.min && x <= spec.max)) t.outOfRange++;
-      }
+      countValues(t, col, start, end, spec.min, spec.max, null);
       return;
     }
     case "mixture": {
@@ -180,6 +172,38 @@ function addMixture(
   const max = b?.max ?? Number.POSITIVE_INFINITY;
   const cut = b?.lowCut ?? Number.NEGATIVE_INFINITY;
   let sum = 0;
+  countValues(t, col, start, end, min, max, (x) => {
+    if (!Number.isFinite(x)) {
+      t.slots[literal]!++;
+      return;
+    }
+    const slot = probe.at(x);
+    t.slots[slot]!++;
+    if (slot >= probe.modes) return;
+    t.fitted++;
+    const l = probe.logDensity;
+    if (l < cut) {
+      t.low++;
+      sum += cut;
+    } else sum += l;
+    t.cdf[probe.cdfBin]!++;
+  });
+  t.clippedSum += sum;
+}
+
+/**
+ * Counts rows [start, end) of a numeric column: missing values, values, and values outside
+ * [min, max] (or not finite); `each` sees every non-missing value.
+ */
+function countValues(
+  t: { nulls: number; values: number; outOfRange: number },
+  col: Column,
+  start: number,
+  end: number,
+  min: number,
+  max: number,
+  each: ((x: number) => void) | null,
+): void {
   for (let i = start; i < end; i++) {
     if (isNull(col, i)) {
       t.nulls++;
@@ -188,22 +212,8 @@ function addMixture(
     t.values++;
     const x = numericValue(col, i);
     if (!(x >= min && x <= max)) t.outOfRange++;
-    if (!Number.isFinite(x)) {
-      t.slots[literal]!++;
-      continue;
-    }
-    const slot = probe.at(x);
-    t.slots[slot]!++;
-    if (slot >= probe.modes) continue;
-    t.fitted++;
-    const l = probe.logDensity;
-    if (l < cut) {
-      t.low++;
-      sum += cut;
-    } else sum += l;
-    t.cdf[probe.cdfBin]!++;
+    each?.(x);
   }
-  t.clippedSum += sum;
 }
 
 function mismatch(spec: ColumnSpec): InvalidInputError {
