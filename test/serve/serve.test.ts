@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -396,6 +396,20 @@ describe("modenorm serve", () => {
       assert.equal((await fetch(`${guarded.url}/livez`)).status, 200, "health stays open");
     } finally {
       await stop(guarded);
+    }
+    // A registry whose active version does not load is alive but not ready.
+    const broken = join(dir, "broken");
+    mkdirSync(join(broken, "bad"), { recursive: true });
+    writeFileSync(join(broken, "bad", "v1.json"), '{"format": "modenorm.model"}');
+    writeFileSync(join(broken, "bad", "alias.json"), '{"active": 1, "history": []}');
+    const unready = await startServer(["--models", broken]);
+    try {
+      assert.equal((await fetch(`${unready.url}/livez`)).status, 200);
+      const r = await fetch(`${unready.url}/readyz`);
+      assert.equal(r.status, 503);
+      assert.match(await r.text(), /bad v1/);
+    } finally {
+      await stop(unready);
     }
   });
 
