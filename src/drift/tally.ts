@@ -8,7 +8,12 @@ import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import { type Column, isNull, numericValue, type Table } from "../core/table.js";
 import { CDF_BINS, ModeProbe } from "../encode/baseline.js";
 import { categoryIndices } from "../encode/categorical.js";
-import type { ColumnSpec, MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
+import type {
+  CategoricalColumnSpec,
+  ColumnSpec,
+  MixtureColumnSpec,
+  ModelSpec,
+} from "../encode/spec.js";
 import { checkDtype, findColumn } from "../encode/table-codec.js";
 
 /** Counts of a mixture column (continuous, integer, datetime, log, mixed). */
@@ -135,7 +140,7 @@ function addColumn(
   switch (t.kind) {
     case "categorical": {
       if (spec.kind !== "categorical") throw mismatch(spec);
-      const idx = categoryIndices(spec, col);
+      const idx = indicesOf(spec, col);
       for (let i = start; i < end; i++) {
         const k = idx[i]!;
         if (k < 0) t.nulls++;
@@ -156,6 +161,20 @@ function addColumn(
     default:
       assertUnreachable(t);
   }
+}
+
+/**
+ * Category indices of a block's column, computed once per column object: a block split into many
+ * chunks asks for them once per chunk.
+ */
+const indexCache = new WeakMap<Column, { spec: ColumnSpec; idx: Int32Array }>();
+
+function indicesOf(spec: CategoricalColumnSpec, col: Column): Int32Array {
+  const hit = indexCache.get(col);
+  if (hit !== undefined && hit.spec === spec) return hit.idx;
+  const idx = categoryIndices(spec, col);
+  indexCache.set(col, { spec, idx });
+  return idx;
 }
 
 function addMixture(

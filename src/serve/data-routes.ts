@@ -114,10 +114,14 @@ export async function dataRoute(
   const fields = fieldsOf(model, direction, layout);
   if (typeof req.body === "string") {
     const { table, shape } = tableFromJson(parseJson(req.body), fields, firstRow);
+    const answer =
+      direction === "drift"
+        ? driftTable(model, table, options)
+        : tableToJson(await apply(model, direction, table, layout, firstRow, pool), shape);
+    // Rows are counted once they went through (a refused body counts as a row error instead).
     metrics.rows.inc({ model: name, direction }, table.rows);
     reply.header("Content-Type", "application/json; charset=utf-8");
-    if (direction === "drift") return driftTable(model, table, options);
-    return tableToJson(await apply(model, direction, table, layout, firstRow, pool), shape);
+    return answer;
   }
   const body = req.body as NodeJS.ReadableStream | undefined;
   if (body === undefined || typeof (body as { pipe?: unknown }).pipe !== "function")
