@@ -16,6 +16,9 @@ import type { MixtureBaseline, MixtureColumnSpec } from "./spec.js";
 export const CDF_BINS = 100;
 /** The baseline's low-tail cut is the largest ℓ with at most this share of values below it. */
 export const LOW_TAIL = 0.01;
+/** Most unweighted rows a baseline is computed from (more are thinned evenly). */
+export const BASELINE_ROWS = 1 << 20;
+
 /** Log-densities below this count as this (a value absurdly far from every mode). */
 export const LOG_DENSITY_FLOOR = -1e6;
 
@@ -76,8 +79,12 @@ export class ModeProbe {
     let cdf = 0;
     for (let k = 0; k < K; k++) {
       const d = t - this.mean[k]!;
-      sum += Math.exp(this.logW[k]! - this.half[k]! * d * d - top);
-      cdf += this.weight[k]! * normalCdf(d / this.std[k]!);
+      const e = this.logW[k]! - this.half[k]! * d * d - top;
+      // Terms below e^-40 (relative) change neither the sum nor the CDF bin in double precision
+      // that matters here; modes more than 8σ away contribute 0 or their whole weight to F(t).
+      if (e > -40) sum += Math.exp(e);
+      const z = d / this.std[k]!;
+      cdf += z <= -8 ? 0 : z >= 8 ? this.weight[k]! : this.weight[k]! * normalCdf(z);
     }
     const l = top + Math.log(sum);
     // top is -Infinity only when (t − μ)² overflowed for every mode.
@@ -95,9 +102,17 @@ export class ModeProbe {
  */
 export function mixtureBaseline(
   spec: MixtureColumnSpec,
-  values: Float64Array,
+  all: Float64Array,
   weights: Float64Array | null,
 ): MixtureBaseline | null {
+  // Unweighted rows (a sample, or a table in memory) beyond 2^20: every k-th of them, in their
+  // order (sorted for a summary's sample, so a systematic sample of the values).
+  const stride = weights === null ? Math.ceil(all.length / BASELINE_ROWS) : 1;
+  let values = all;
+  if (stride > 1) {
+    values = new Float64Array(Math.ceil(all.length / stride));
+    for (let i = 0, j = 0; i < all.length; i += stride) values[j++] = all[i]!;
+  }
   const probe = new ModeProbe(spec);
   const n = values.length;
   const occupancy = new Float64Array(probe.slots);
@@ -160,7 +175,11 @@ export function mixtureBaseline(
  * (the smallest ℓ when even that has more below it, which cannot happen: nothing is below it).
  */
 function lowTailCut(ell: Float64Array, weights: Float64Array | null, total: number): number {
-  const sorted = ell.filter((l) => !Number.isNaN(l)).sort();
+  let m = 0;
+  for (let i = 0; i < ell.length; i++) if (!Number.isNaN(ell[i]!)) m++;
+  const sorted = new Float64Array(m);
+  for (let i = 0, j = 0; i < ell.length; i++) if (!Number.isNaN(ell[i]!)) sorted[j++] = ell[i]!;
+  sorted.sort();
   const shareBelow = (c: number) => {
     let s = 0;
     for (let i = 0; i < ell.length; i++) {

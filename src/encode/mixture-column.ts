@@ -85,6 +85,11 @@ export interface MixtureFitOptions {
   modalValues?: number[];
   /** log: the offset (default: 0 when every value is > 0, else min − 1). */
   offset?: number;
+  /**
+   * Whether a column fitted on a summary's sample gets its drift baseline now (default true).
+   * False when refinement moves its modes next and computes the baseline then.
+   */
+  baselineOnSample?: boolean;
 }
 
 function isIntegerKind(kind: MixtureKind): boolean {
@@ -228,7 +233,8 @@ function mixtureSpec(
   if (offset !== undefined) spec.offset = offset;
   if (kind === "mixed") spec.modalValues = modalValues;
   const finite = finiteOf();
-  const baseline = mixtureBaseline(spec, finite.values, finite.weights);
+  const later = options.baselineOnSample === false && finite.weights === null;
+  const baseline = later ? null : mixtureBaseline(spec, finite.values, finite.weights);
   if (baseline !== null) spec.baseline = baseline;
   return { spec, heaviestOnly };
 }

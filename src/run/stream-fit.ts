@@ -194,7 +194,12 @@ export async function fitStream(
       }
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
-    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, options);
+    // Columns fitted on a sample get their drift baseline after refinement moved their modes.
+    const willRefine = stream.files[0] !== "-" && (options.refinePasses ?? 1) > 0;
+    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, {
+      ...options,
+      mixture: { ...options.mixture, baselineOnSample: !willRefine },
+    });
     const sampled = model.columns.flatMap((c, j) =>
       "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
     );

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { driftTable } from "../../src/drift/index.js";
+import type { MixtureColumnSpec } from "../../src/encode/spec.js";
 import { fitTable } from "../../src/encode/table-codec.js";
 import { openTableStream } from "../../src/io/stream.js";
 import { writeTable } from "../../src/io/table-io.js";
@@ -44,6 +45,17 @@ describe("driftStream", () => {
         const streamed = await fitStream(await openTableStream(csv), { threads });
         const again = await driftStream(streamed.model, await openTableStream(path), { threads });
         assert.equal(again.reports[0]!.verdict, "ok");
+        // A column fitted on a sample gets its baseline after refinement moved its modes.
+        const sampled = await fitStream(await openTableStream(csv), {
+          threads,
+          summary: { maxDistinct: 100, sampleSize: 4096 },
+        });
+        assert.equal(sampled.fittedOn.x, "sample");
+        assert.equal(sampled.refinePasses, 1);
+        const spec = sampled.model.columns[0] as MixtureColumnSpec;
+        assert.equal(spec.baseline?.size, 4096);
+        const checked = await driftStream(sampled.model, await openTableStream(path), { threads });
+        assert.equal(checked.reports[0]!.verdict, "ok");
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
