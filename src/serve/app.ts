@@ -3,6 +3,8 @@
  * and bearer tokens for writes. `buildApp` returns the application without listening, so tests
  * and the `serve` command share it.
  */
+
+import { STATUS_CODES } from "node:http";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -124,7 +126,7 @@ export async function buildApp(
       if (err instanceof RegistryError)
         return reply.code(err.status).send({
           statusCode: err.status,
-          error: err.status === 404 ? "Not Found" : err.status === 409 ? "Conflict" : "Bad Request",
+          error: STATUS_CODES[err.status],
           message: err.message,
         });
       if (err instanceof BodyError || err instanceof InvalidInputError) {
@@ -143,7 +145,7 @@ export async function buildApp(
       if (status >= 500) app.log.error(err);
       return reply.code(status).send({
         statusCode: status,
-        error: status >= 500 ? "Internal Server Error" : "Bad Request",
+        error: STATUS_CODES[status] ?? "Error",
         message: status >= 500 ? "internal error" : err.message,
         ...(err.code === undefined ? {} : { code: err.code }),
       });

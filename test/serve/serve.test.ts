@@ -285,7 +285,11 @@ describe("modenorm serve", () => {
       415,
       /Unsupported Media Type|unsupported/i,
     );
-    await expect(announce("/v1/models/credit/transform", 17 * 2 ** 20), 413, /too large|Payload/i);
+    await expect(
+      announce("/v1/models/credit/transform", 17 * 2 ** 20),
+      413,
+      /"error":"Payload Too Large"/,
+    );
     await expect(call("GET", "/v1/models/..%2f..%2fetc"), 400, /not valid/);
     await expect(call("GET", `/v1/models/${"a".repeat(200)}`), 414, /.*/);
     await expect(
