@@ -208,7 +208,41 @@ export async function* scanRecords(
 ): AsyncGenerator<RecordBatch> {
   const tape = takeTape(selected.length);
   try {
-    yield* tokenized(path, source, header, selected, opts, checkUtf8, scanner, tape);
+    const tok = new CsvTokenizer(
+      path,
+      header.names.length,
+      selected,
+      tape,
+      header.firstLine,
+      opts.escapeChar,
+    );
+    let skip = header.dataStart;
+    let carry: Buffer | null = null;
+    const run = function* (chunk: Buffer, eof: boolean): Generator<RecordBatch, number> {
+      if (checkUtf8) checkUtf8Lines(path, chunk, eof, tok.line);
+      // The scanner reads from its own memory: the chunk is copied there.
+      const buf = scanner === null ? chunk : scanner.window(chunk.length);
+      if (buf !== chunk) chunk.copy(buf);
+      return yield* recordBatches(buf, 0, eof, Number.POSITIVE_INFINITY, tok, scanner);
+    };
+    for await (let chunk of source()) {
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
+      const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
+      const pos = yield* run(buf, false);
+      carry = pos < buf.length ? buf.subarray(pos) : null;
+    }
+    if (carry !== null) {
+      const pos = yield* run(carry, true);
+      if (pos < carry.length)
+        throw new Error(`${path}: internal error: unread bytes at end of file`);
+    }
   } finally {
     if (spareTapes.length < 4) spareTapes.push(tape);
   }
@@ -227,52 +261,6 @@ function takeTape(columns: number): CsvTape {
   const t = spareTapes.splice(i, 1)[0]!;
   t.count = 0;
   return t;
-}
-
-async function* tokenized(
-  path: string,
-  source: ByteSource,
-  header: CsvHeader,
-  selected: readonly number[],
-  opts: ResolvedReadOptions,
-  checkUtf8: boolean,
-  scanner: CsvScanner | null,
-  tape: CsvTape,
-): AsyncGenerator<RecordBatch> {
-  const tok = new CsvTokenizer(
-    path,
-    header.names.length,
-    selected,
-    tape,
-    header.firstLine,
-    opts.escapeChar,
-  );
-  let skip = header.dataStart;
-  let carry: Buffer | null = null;
-  const run = function* (chunk: Buffer, eof: boolean): Generator<RecordBatch, number> {
-    if (checkUtf8) checkUtf8Lines(path, chunk, eof, tok.line);
-    // The scanner reads from its own memory: the chunk is copied there.
-    const buf = scanner === null ? chunk : scanner.window(chunk.length);
-    if (buf !== chunk) chunk.copy(buf);
-    return yield* recordBatches(buf, 0, eof, Number.POSITIVE_INFINITY, tok, scanner);
-  };
-  for await (let chunk of source()) {
-    if (skip > 0) {
-      if (chunk.length <= skip) {
-        skip -= chunk.length;
-        continue;
-      }
-      chunk = chunk.subarray(skip);
-      skip = 0;
-    }
-    const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    const pos = yield* run(buf, false);
-    carry = pos < buf.length ? buf.subarray(pos) : null;
-  }
-  if (carry !== null) {
-    const pos = yield* run(carry, true);
-    if (pos < carry.length) throw new Error(`${path}: internal error: unread bytes at end of file`);
-  }
 }
 
 /** Reads a whole CSV (or gzip-compressed CSV) file into memory. */

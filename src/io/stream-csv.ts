@@ -324,11 +324,6 @@ export async function* csvBlocks(
   const fileColumns = parts[0]?.header.names.length ?? 0;
   const scanner = parts.length === 0 ? null : ownScanner({ fileColumns, selected, specs, opts });
   try {
-    yield* passBlocks();
-  } finally {
-    if (scanner !== null) releaseScanner(scanner);
-  }
-  async function* passBlocks(): AsyncGenerator<{ firstRow: number; table: Table }> {
     for (const part of parts) {
       for (const c of ctx) c.path = part.path;
       const scan = scanRecords(
@@ -397,6 +392,8 @@ export async function* csvBlocks(
     }
     if (filled > 0)
       yield { firstRow, table: { rows: filled, columns: columns.map((c) => truncate(c, filled)) } };
+  } finally {
+    if (scanner !== null) releaseScanner(scanner);
   }
 }
 
