@@ -195,16 +195,16 @@ export async function fitStream(
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
     // Columns fitted on a sample get their drift baseline after refinement moved their modes.
-    const willRefine = stream.files[0] !== "-" && (options.refinePasses ?? 1) > 0;
+    // Refinement passes over every row (none on standard input: it is read once).
+    const refinable = stream.files[0] === "-" ? 0 : (options.refinePasses ?? 1);
     const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, {
       ...options,
-      mixture: { ...options.mixture, baselineOnSample: !willRefine },
+      mixture: { ...options.mixture, baselineOnSample: !(refinable > 0) },
     });
     const sampled = model.columns.flatMap((c, j) =>
       "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
     );
-    const passes =
-      stream.files[0] === "-" || sampled.length === 0 ? 0 : (options.refinePasses ?? 1);
+    const passes = sampled.length === 0 ? 0 : refinable;
     for (let pass = 1; pass <= passes; pass++) {
       options.onRefinePass?.(pass);
       const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
