@@ -57,11 +57,8 @@ export async function buildApp(
   const metrics = createMetrics(async () => {
     const out: Record<string, number | null> = {};
     for (const name of await registry.list()) {
-      try {
-        out[name] = (await registry.describe(name)).active;
-      } catch {
-        out[name] = null;
-      }
+      // A name whose alias file cannot be read has no active version to report.
+      out[name] = await registry.active(name).catch(() => null);
     }
     return out;
   });
@@ -152,8 +149,6 @@ export async function buildApp(
     },
   );
 
-  const nameParam = NameParams;
-  const nameVersion = NameVersionParams;
   const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       const r = await fn();
@@ -178,8 +173,7 @@ export async function buildApp(
     try {
       const names = await registry.list();
       for (const n of names) {
-        const d = await registry.describe(n);
-        if (d.active !== null) await registry.model(n);
+        if ((await registry.active(n)) !== null) await registry.model(n);
       }
       return { status: "ready", models: names.length };
     } catch (err) {
@@ -203,8 +197,7 @@ export async function buildApp(
     async () => {
       const names = await registry.list();
       const models = [];
-      for (const name of names)
-        models.push({ name, active: (await registry.describe(name)).active });
+      for (const name of names) models.push({ name, active: await registry.active(name) });
       return { models };
     },
   );
@@ -213,7 +206,7 @@ export async function buildApp(
     {
       schema: {
         summary: "A model's versions, active version and activation history",
-        params: nameParam,
+        params: NameParams,
         response: { 200: ModelInfoAnswer, 404: ErrorAnswer },
       },
     },
@@ -221,7 +214,7 @@ export async function buildApp(
   );
   app.get(
     "/v1/models/:name/versions/:v",
-    { schema: { summary: "A version's model file", params: nameVersion } },
+    { schema: { summary: "A version's model file", params: NameVersionParams } },
     async (req, reply) => {
       const { name, v } = req.params;
       const text = await registry.text(name, Number(v));
@@ -235,7 +228,7 @@ export async function buildApp(
       schema: {
         summary:
           "Upload a model file as a new version (the same content again returns its version)",
-        params: nameParam,
+        params: NameParams,
         security: [{ bearer: [] }],
         response: { 200: UploadAnswer, 201: UploadAnswer, 400: ErrorAnswer, 401: ErrorAnswer },
       },
@@ -256,7 +249,7 @@ export async function buildApp(
     {
       schema: {
         summary: 'Make a version the active one (body: {"version": v})',
-        params: nameParam,
+        params: NameParams,
         security: [{ bearer: [] }],
         response: { 200: AliasAnswer, 404: ErrorAnswer },
       },
@@ -279,7 +272,7 @@ export async function buildApp(
     {
       schema: {
         summary: "Make the previously active version active again",
-        params: nameParam,
+        params: NameParams,
         security: [{ bearer: [] }],
         response: { 200: AliasAnswer, 409: ErrorAnswer },
       },
@@ -291,7 +284,7 @@ export async function buildApp(
     {
       schema: {
         summary: "Delete a version (not the active one)",
-        params: nameVersion,
+        params: NameVersionParams,
         security: [{ bearer: [] }],
       },
     },
@@ -336,7 +329,7 @@ export async function buildApp(
     const summary = `${direction} rows with the active version (JSON rows or columns, or CSV; the answer in the same format)`;
     app.post(
       `/v1/models/:name/${direction}`,
-      { schema: { summary, params: nameParam, querystring: query } },
+      { schema: { summary, params: NameParams, querystring: query } },
       handler,
     );
     app.post(
@@ -344,7 +337,7 @@ export async function buildApp(
       {
         schema: {
           summary: summary.replace("the active version", "version v"),
-          params: nameVersion,
+          params: NameVersionParams,
           querystring: query,
         },
       },

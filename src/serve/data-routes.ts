@@ -17,6 +17,7 @@ import {
   RecordBatchStreamWriter,
 } from "apache-arrow";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Static } from "typebox";
 import type { Table } from "../core/table.js";
 import { addToDriftTally, createDriftTally, driftReport, driftTable } from "../drift/index.js";
 import { scoreTable } from "../encode/score.js";
@@ -30,16 +31,13 @@ import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import type { WorkerPool } from "../run/pool.js";
 import { BodyError, type Field, parseJson, tableFromJson, tableToJson } from "./json-table.js";
 import type { Metrics } from "./metrics.js";
+import type { DataQuery } from "./schemas.js";
 
 export const DIRECTIONS = ["transform", "inverse", "score", "drift"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-interface Query {
-  layout?: Layout;
-  firstRow?: number;
-  share?: number;
-  critical?: string;
-}
+/** The data routes' query, as their schema (`schemas.ts`) validates it. */
+type Query = Static<typeof DataQuery>;
 
 /** Rows per block of a CSV body. */
 const CSV_BLOCK_ROWS = 16_384;

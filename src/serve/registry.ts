@@ -153,6 +153,11 @@ export class ModelRegistry {
     return out.sort();
   }
 
+  /** A name's active version (null when none is). */
+  async active(name: string): Promise<number | null> {
+    return (await this.alias(name)).active;
+  }
+
   /** A name's versions, active version and activation history. */
   async describe(name: string): Promise<ModelInfo> {
     const versions = await this.versions(name);
