@@ -6,7 +6,7 @@
  */
 import { assertUnreachable, InvalidInputError } from "../core/errors.js";
 import { type Column, isNull, numericValue, type Table } from "../core/table.js";
-import { CDF_BINS, ModeProbe } from "../encode/baseline.js";
+import { CDF_BINS, probeOf } from "../encode/baseline.js";
 import { categoryIndices } from "../encode/categorical.js";
 import type {
   CategoricalColumnSpec,
@@ -95,18 +95,6 @@ export function createDriftTally(model: ModelSpec): DriftTally {
       }
     }),
   };
-}
-
-/** Probes of a model's mixture columns, made once per model (they precompute per-mode terms). */
-const probes = new WeakMap<MixtureColumnSpec, ModeProbe>();
-
-function probeOf(spec: MixtureColumnSpec): ModeProbe {
-  let p = probes.get(spec);
-  if (p === undefined) {
-    p = new ModeProbe(spec);
-    probes.set(spec, p);
-  }
-  return p;
 }
 
 /**

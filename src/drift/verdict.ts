@@ -97,6 +97,9 @@ export function effectiveRows(n: number, baseline: number): number {
   return Math.min(n, baseline);
 }
 
+/** Levels in order of severity. */
+const RANK: Record<Level, number> = { ok: 0, warn: 1, drift: 2 };
+
 const level = (score: number, warnAt: number, driftAt: number): Level =>
   score >= driftAt ? "drift" : score >= warnAt ? "warn" : "ok";
 
@@ -222,11 +225,10 @@ function categoricalStats(spec: CategoricalColumnSpec, t: CategoryDriftTally): D
   let worst: DriftStatistic | null = null;
   for (let i = 0; i <= C; i++) {
     const s = shareStat("categoryShare", t.counts[i]!, n, shares[i]!, size);
-    const rank = (x: DriftStatistic) => (x.level === "drift" ? 2 : x.level === "warn" ? 1 : 0);
     if (
       worst === null ||
-      rank(s) > rank(worst) ||
-      (rank(s) === rank(worst) && s.score > worst.score)
+      RANK[s.level] > RANK[worst.level] ||
+      (s.level === worst.level && s.score > worst.score)
     ) {
       worst = { ...s, category: i < C ? spec.categories[i]! : "<unseen>" };
     }

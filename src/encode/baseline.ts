@@ -95,6 +95,19 @@ export class ModeProbe {
   }
 }
 
+/** Probes of mixture columns, made once per spec (they precompute per-mode terms). */
+const probes = new WeakMap<MixtureColumnSpec, ModeProbe>();
+
+/** The probe of a spec, shared by every caller that measures values of that column. */
+export function probeOf(spec: MixtureColumnSpec): ModeProbe {
+  let p = probes.get(spec);
+  if (p === undefined) {
+    p = new ModeProbe(spec);
+    probes.set(spec, p);
+  }
+  return p;
+}
+
 /**
  * The baseline of a fitted mixture column from its fit data: finite values (before the log
  * transform, modal values included) with their counts, or unweighted rows (`weights` null).

@@ -6,7 +6,7 @@
  * `total` sums a row's non-null scores.
  */
 import { isNull, numericValue, type Table } from "../core/table.js";
-import { ModeProbe } from "./baseline.js";
+import { probeOf } from "./baseline.js";
 import { categoryIndices } from "./categorical.js";
 import type { ModelSpec } from "./spec.js";
 import { checkDtype, findColumn } from "./table-codec.js";
@@ -32,7 +32,7 @@ export function scoreTable(model: ModelSpec, table: Table): Table {
         }
       }
     } else if (spec.kind !== "minmax") {
-      const probe = new ModeProbe(spec);
+      const probe = probeOf(spec);
       for (let i = 0; i < n; i++) {
         if (isNull(col, i)) continue;
         const x = numericValue(col, i);
