@@ -6,11 +6,18 @@
  */
 import { momentKindOf, precisionsFromCholesky } from "./covariance.js";
 import { InvalidInputError } from "./errors.js";
-import { dataMoments, type FitSource, type ModelHooks } from "./fit.js";
+import type { ModelHooks } from "./fit.js";
 import { choleskyLower, flatNumbers } from "./matrix.js";
 import { BaseMixture } from "./mixture.js";
 import { type BayesianGaussianMixtureOptions, checkChoice, checkNumber } from "./options.js";
-import { STATS_ENTROPY, STATS_N, STATS_WEIGHT, statsOffsetQ, statsOffsetS } from "./stats.js";
+import {
+  type MixtureStats,
+  STATS_ENTROPY,
+  STATS_N,
+  STATS_WEIGHT,
+  statsOffsetQ,
+  statsOffsetS,
+} from "./stats.js";
 import type { ComponentTerms } from "./terms.js";
 import {
   type VariationalPriors,
@@ -95,17 +102,18 @@ export class BayesianGaussianMixture extends BaseMixture<VariationalState> {
    * Resolves the priors; the defaults need the data's weighted mean and covariance (ddof 1),
    * which one pass of the source's E-step provides.
    */
-  private resolvePriors(source: FitSource, shift: Float64Array): VariationalPriors {
+  private resolvePriors(
+    d: number,
+    shift: Float64Array,
+    moments: MixtureStats | null,
+  ): VariationalPriors {
     const o = this.bayesOptions;
-    const d = source.nFeatures;
     const K = this.nComponents;
     const type = this.covarianceType;
-    const needMoments = o.meanPrior == null || o.covariancePrior == null;
     let mean = new Float64Array(d);
     let cov = new Float64Array(d * d);
-    if (needMoments) {
-      const m = dataMoments(source, shift);
-      const b = m.buffer;
+    if (moments !== null) {
+      const b = moments.buffer;
       const n = b[STATS_N]!;
       const oS = statsOffsetS(1);
       const oQ = statsOffsetQ(1, d);
@@ -194,12 +202,19 @@ export class BayesianGaussianMixture extends BaseMixture<VariationalState> {
     };
   }
 
-  protected makeHooks(source: FitSource, shift: Float64Array): ModelHooks<VariationalState> {
+  protected override needsDataMoments(): boolean {
+    return this.bayesOptions.meanPrior == null || this.bayesOptions.covariancePrior == null;
+  }
+
+  protected makeHooks(
+    d: number,
+    shift: Float64Array,
+    moments: MixtureStats | null,
+  ): ModelHooks<VariationalState> {
     const K = this.nComponents;
-    const d = source.nFeatures;
     const type = this.covarianceType;
     const reg = this.options.regCovar;
-    const priors = this.resolvePriors(source, shift);
+    const priors = this.resolvePriors(d, shift, moments);
     const priorType = this.weightConcentrationPriorType;
     this.priors = priors;
     this.nFeatures = d;

@@ -3,11 +3,15 @@
  *
  *   state = init(stats of initial responsibilities)
  *   repeat
- *     stats = source.summarize(terms(state))   // E-step: in-process, threads, distributed
+ *     stats = summarize(terms(state))          // E-step: in-process, threads, distributed
  *     state = mStep(stats)                     // EM or VB: tiny, the same everywhere
  *   until |Δ bound| < tol
  *
- * Only the {@link FitSource} knows where rows are. The models plug in through {@link ModelHooks}.
+ * The loop is a generator of E-step requests ({@link FitSteps}): it yields what it needs
+ * summarised and is resumed with the statistics. {@link runSteps} drives it synchronously for rows
+ * in this thread's memory; {@link runStepsAsync} drives it against a {@link FitSource}, whose
+ * `summarize` is a promise (worker threads, a job queue). Both run the same steps, so a fit does
+ * not depend on where its rows live. The models plug in through {@link ModelHooks}.
  */
 import type { Matrix } from "./matrix.js";
 import type { ConvergenceCriterion } from "./options.js";
@@ -20,6 +24,21 @@ import {
 } from "./stats.js";
 import { BLOCK_ROWS, type ComponentTerms, summarize } from "./terms.js";
 
+/** What the loop asks of the rows: one E-step over every row under `terms`. */
+export interface SummarizeRequest {
+  readonly terms: ComponentTerms;
+  readonly moment: MomentKind;
+}
+
+/**
+ * A fit, or part of one, as a sequence of E-step requests: each `yield` hands a request to the
+ * driver, which resumes the generator with the statistics; the return value is the result.
+ */
+export type FitSteps<T> = Generator<SummarizeRequest, T, MixtureStats>;
+
+/** An E-step run on the calling thread. */
+export type SummarizeSync = (terms: ComponentTerms, moment: MomentKind) => MixtureStats;
+
 /** Where the rows of a fit live. */
 export interface FitSource {
   readonly nFeatures: number;
@@ -27,9 +46,33 @@ export interface FitSource {
   initSample(): { X: Matrix; sampleWeight: Float64Array | null };
   /**
    * The E-step over every row, folded in block order, with moments about the terms' means
-   * (see {@link MixtureStats}).
+   * (see {@link MixtureStats}). The answer must not depend on how the source shares out its
+   * blocks: statistics are folded in global block order ({@link foldStats}).
    */
-  summarize(terms: ComponentTerms, moment: MomentKind): MixtureStats;
+  summarize(terms: ComponentTerms, moment: MomentKind): Promise<MixtureStats>;
+}
+
+/** Runs `steps` to its end, answering each request with `summarize` on this thread. */
+export function runSteps<T>(steps: FitSteps<T>, summarizeRows: SummarizeSync): T {
+  let r = steps.next();
+  while (r.done !== true) r = steps.next(summarizeRows(r.value.terms, r.value.moment));
+  return r.value;
+}
+
+/** Runs `steps` to its end, awaiting each request's statistics from `source`. */
+export async function runStepsAsync<T>(steps: FitSteps<T>, source: FitSource): Promise<T> {
+  let r = steps.next();
+  while (r.done !== true) r = steps.next(await source.summarize(r.value.terms, r.value.moment));
+  return r.value;
+}
+
+/** The E-step over an in-memory matrix in fixed blocks of `blockRows` rows, on this thread. */
+export function matrixSummarize(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  blockRows = BLOCK_ROWS,
+): SummarizeSync {
+  return (terms, moment) => summarize(X, sampleWeight, terms, moment, blockRows);
 }
 
 /**
@@ -41,19 +84,19 @@ export function matrixSource(
   sampleWeight: Float64Array | null,
   blockRows = BLOCK_ROWS,
 ): FitSource {
+  const run = matrixSummarize(X, sampleWeight, blockRows);
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight }),
-    summarize: (terms, moment) => summarize(X, sampleWeight, terms, moment, blockRows),
+    summarize: async (terms, moment) => run(terms, moment),
   };
 }
 
 /**
  * Weighted count, mean and second moments of every row about `shift` (one component with
- * responsibility 1), through the source's own E-step, so it works wherever the source's rows live.
+ * responsibility 1), through the driver's own E-step, so it works wherever the rows live.
  */
-export function dataMoments(source: FitSource, shift: Float64Array): MixtureStats {
-  const d = source.nFeatures;
+export function* dataMoments(d: number, shift: Float64Array): FitSteps<MixtureStats> {
   const terms: ComponentTerms = {
     nComponents: 1,
     nFeatures: d,
@@ -64,7 +107,7 @@ export function dataMoments(source: FitSource, shift: Float64Array): MixtureStat
     // A zero precision factor makes every row's log density 0, so r = 1 for every row.
     precChol: new Float64Array(d * d),
   };
-  return source.summarize(terms, "full");
+  return yield { terms, moment: "full" };
 }
 
 /** Weighted mean of the columns of a matrix: the shift that keeps moments well conditioned. */
@@ -127,12 +170,11 @@ export interface IterateOptions {
  * or as scikit-learn, see {@link ConvergenceCriterion}) or `maxIter` iterations ran.
  * Non-convergence is reported in the result, never thrown.
  */
-export function iterate<State>(
-  source: FitSource,
+export function* iterate<State>(
   hooks: ModelHooks<State>,
   state: State,
   o: IterateOptions,
-): RunResult<State> {
+): FitSteps<RunResult<State>> {
   let bound = o.startBound;
   const lowerBounds: number[] = [];
   let converged = false;
@@ -140,7 +182,7 @@ export function iterate<State>(
   for (let it = 1; it <= o.maxIter; it++) {
     nIter = it;
     const prev = bound;
-    const stats = source.summarize(hooks.terms(state), hooks.moment);
+    const stats: MixtureStats = yield { terms: hooks.terms(state), moment: hooks.moment };
     state = hooks.mStep(stats);
     bound = hooks.lowerBound(state, stats);
     lowerBounds.push(bound);

@@ -11,7 +11,7 @@ import {
   precisionsFromCholesky,
 } from "./covariance.js";
 import { InvalidInputError } from "./errors.js";
-import type { FitSource, ModelHooks } from "./fit.js";
+import type { ModelHooks } from "./fit.js";
 import {
   checkFinite,
   choleskyLower,
@@ -153,9 +153,8 @@ export class GaussianMixture extends BaseMixture<GaussianState> {
     return { precChol, covariances };
   }
 
-  protected makeHooks(source: FitSource, _shift: Float64Array): ModelHooks<GaussianState> {
+  protected makeHooks(d: number): ModelHooks<GaussianState> {
     const K = this.nComponents;
-    const d = source.nFeatures;
     const type = this.covarianceType;
     const reg = this.options.regCovar;
     let meansInit: Float64Array | null = null;

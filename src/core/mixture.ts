@@ -12,11 +12,15 @@ import {
 import { InvalidInputError, NotFittedError } from "./errors.js";
 import {
   columnMeans,
+  dataMoments,
   type FitSource,
+  type FitSteps,
   iterate,
   type ModelHooks,
-  matrixSource,
+  matrixSummarize,
   type RunResult,
+  runSteps,
+  runStepsAsync,
   statsFromResponsibilities,
 } from "./fit.js";
 import { initialStats, resolveInitParams } from "./init.js";
@@ -28,6 +32,7 @@ import {
 } from "./options.js";
 import { meanLogLikelihood, pointEstimateTerms } from "./point-estimate.js";
 import { Random, resolveRandom } from "./rng.js";
+import type { MixtureStats } from "./stats.js";
 import { type ComponentTerms, evaluateRows } from "./terms.js";
 
 /** Options of `fit`. */
@@ -122,8 +127,19 @@ export abstract class BaseMixture<State extends ComponentParameters> {
 
   /** The estimator's name in messages. */
   protected abstract get name(): string;
-  /** Builds the model hooks for a fit over `source`, validating model-specific options. */
-  protected abstract makeHooks(source: FitSource, shift: Float64Array): ModelHooks<State>;
+  /** Whether {@link makeHooks} needs the data's moments about the shift (one extra E-step). */
+  protected needsDataMoments(): boolean {
+    return false;
+  }
+  /**
+   * Builds the model hooks for a fit of `d` features, validating model-specific options;
+   * `moments` are the data's moments about `shift` when {@link needsDataMoments}, else null.
+   */
+  protected abstract makeHooks(
+    d: number,
+    shift: Float64Array,
+    moments: MixtureStats | null,
+  ): ModelHooks<State>;
   /** Publishes a fitted state as the public attributes. */
   protected abstract publish(state: State): void;
   /** E-step constants of a state. */
@@ -175,7 +191,8 @@ export abstract class BaseMixture<State extends ComponentParameters> {
     const m = toMatrix(X, "X");
     this.checkFitMatrix(m);
     const sw = toSampleWeight(options.sampleWeight, m.rows);
-    return this.fitSource(matrixSource(m, sw));
+    runSteps(this.fitSteps(m.cols, m, sw), matrixSummarize(m, sw));
+    return this;
   }
 
   /** Fits, then returns the label of each row under the fitted model. */
@@ -201,21 +218,30 @@ export abstract class BaseMixture<State extends ComponentParameters> {
   }
 
   /**
-   * Fits from any {@link FitSource}: the entry point for runners whose rows are not in memory.
-   * Initialisation uses the source's `initSample()`; every iteration summarises all rows.
+   * Fits from any {@link FitSource}: the entry point for runners whose rows are not in this
+   * thread's memory (worker threads, a job queue). Initialisation uses the source's
+   * `initSample()`; every iteration awaits the source's E-step over all rows. The steps are
+   * those of {@link fit}, so a source holding the same rows in the same blocks gives the same
+   * model bit for bit.
    */
-  fitSource(source: FitSource): this {
+  async fitSource(source: FitSource): Promise<this> {
+    const { X, sampleWeight } = source.initSample();
+    await runStepsAsync(this.fitSteps(source.nFeatures, X, sampleWeight), source);
+    return this;
+  }
+
+  /** The whole fit as E-step requests (see {@link FitSteps}); publishes the result at its end. */
+  private *fitSteps(d: number, sample: Matrix, sampleW: Float64Array | null): FitSteps<void> {
     const o = this.options;
-    const d = source.nFeatures;
     const warm = o.warmStart && this.state !== null;
     if (warm && d !== this.nFeatures) {
       throw new InvalidInputError(
         `warmStart: X has ${d} features but the model was fitted with ${this.nFeatures}. Refit with warmStart: false.`,
       );
     }
-    const { X: sample, sampleWeight: sampleW } = source.initSample();
     const shift = columnMeans(sample, sampleW);
-    const hooks = this.makeHooks(source, shift);
+    const moments = this.needsDataMoments() ? yield* dataMoments(d, shift) : null;
+    const hooks = this.makeHooks(d, shift, moments);
     const rng = resolveRandom(o.randomState);
     const nInit = warm ? 1 : o.nInit;
     const warnings: string[] = [];
@@ -272,7 +298,7 @@ export abstract class BaseMixture<State extends ComponentParameters> {
       const result: RunResult<State> =
         o.maxIter === 0
           ? { state, converged: false, nIter: 0, lowerBound: startBound, lowerBounds: [] }
-          : iterate(source, hooks, state, {
+          : yield* iterate(hooks, state, {
               tol: o.tol,
               maxIter: o.maxIter,
               convergence: o.convergence,
@@ -297,7 +323,6 @@ export abstract class BaseMixture<State extends ComponentParameters> {
     this.lowerBounds = b.lowerBounds;
     this.warnings = warnings;
     this.publish(b.state);
-    return this;
   }
 
   /** Validates X for prediction against the fitted model. */

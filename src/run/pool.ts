@@ -3,37 +3,23 @@
  *
  * - Asynchronous tasks ({@link WorkerPool.run}) queue and go to the next idle worker;
  *   {@link WorkerPool.runOn} / {@link WorkerPool.broadcast} address given workers.
- * - Synchronous tasks ({@link WorkerPool.runSync}) are posted to workers 0…m−1 and the calling
- *   thread blocks in `Atomics.wait` until each worker raised its signal; replies are read with
- *   `receiveMessageOnPort`. This serves the synchronous `FitSource.summarize` contract.
  * - Buffers are transferred, not copied, in both directions where the caller lists them.
  * - An error thrown in a task arrives as the same class with the same message ({@link
- *   deserializeError}). A worker that dies rejects (or, synchronously, throws) a
- *   {@link WorkerCrashError} for the tasks it held, and is replaced by a fresh worker.
+ *   deserializeError}). A worker that dies rejects a {@link WorkerCrashError} for the tasks it held, and is replaced by a fresh worker.
  * - Idle workers are unref'd, so a forgotten pool does not keep the process alive;
  *   {@link WorkerPool.close} terminates them.
  */
 import { availableParallelism } from "node:os";
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { InvalidInputError } from "../core/errors.js";
-import { deserializeError, type SerializedError, WorkerCrashError } from "./errors.js";
-import {
-  type CrashNotice,
-  type Reply,
-  type Request,
-  SIGNAL_CRASHED,
-  SIGNAL_DONE,
-  SIGNAL_IDLE,
-  type TaskKind,
-  type TaskMessage,
-  type TaskOf,
-  type TaskResults,
-  type WorkerInit,
+import { deserializeError, WorkerCrashError } from "./errors.js";
+import type {
+  Reply,
+  Request,
+  TaskKind,
+  TaskMessage,
+  TaskOf,
+  TaskResults,
 } from "./protocol.js";
 
 /** Options of {@link WorkerPool}. */
@@ -50,8 +36,6 @@ interface Pending {
 interface Slot {
   index: number;
   worker: Worker;
-  signal: Int32Array;
-  port: MessagePort;
   inflight: Map<number, Pending>;
 }
 
@@ -86,18 +70,8 @@ export class WorkerPool {
   }
 
   private spawn(index: number): Slot {
-    const signalBuffer = new SharedArrayBuffer(4);
-    const { port1, port2 } = new MessageChannel();
-    port1.unref();
-    const init: WorkerInit = { signal: signalBuffer, syncPort: port2 };
-    const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
-    const slot: Slot = {
-      index,
-      worker,
-      signal: new Int32Array(signalBuffer),
-      port: port1,
-      inflight: new Map(),
-    };
+    const worker = new Worker(WORKER_URL);
+    const slot: Slot = { index, worker, inflight: new Map() };
     worker.unref();
     worker.on("message", (reply: Reply) => this.settle(slot, reply));
     worker.on("error", (err) => {
@@ -114,7 +88,6 @@ export class WorkerPool {
     if (this.slots[slot.index] !== slot) return; // already replaced
     const inflight = [...slot.inflight.values()];
     slot.inflight.clear();
-    slot.port.close();
     void slot.worker.terminate();
     if (!this.closed) {
       this.slots[slot.index] = this.spawn(slot.index);
@@ -133,13 +106,11 @@ export class WorkerPool {
     this.pump();
   }
 
-  private post(slot: Slot, message: TaskMessage, pending: Pending, sync = false): number {
+  private post(slot: Slot, message: TaskMessage, pending: Pending): number {
     const id = this.nextId++;
-    if (!sync) {
-      slot.inflight.set(id, pending);
-      slot.worker.ref();
-    }
-    const req: Request = { id, sync, task: message.task };
+    slot.inflight.set(id, pending);
+    slot.worker.ref();
+    const req: Request = { id, task: message.task };
     slot.worker.postMessage(req, message.transfer ?? []);
     return id;
   }
@@ -195,76 +166,6 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `messages[i]` on worker i (at most {@link size} messages) and blocks the calling thread
-   * until every worker answered; returns the results in order. The first failure (in worker
-   * order) is thrown after all workers answered, as its own class; a worker that died throws
-   * {@link WorkerCrashError} and is replaced.
-   */
-  runSync<K extends TaskKind>(messages: readonly TaskMessage<K>[]): TaskResults[K][] {
-    this.checkOpen();
-    if (messages.length > this.size) {
-      throw new InvalidInputError(
-        `WorkerPool.runSync: ${messages.length} tasks for ${this.size} workers; give at most one per worker.`,
-      );
-    }
-    const used = this.slots.slice(0, messages.length);
-    const ids = used.map((slot, i) => {
-      // A worker that died since its last task is replaced before it is given work.
-      if (Atomics.compareExchange(slot.signal, 0, SIGNAL_DONE, SIGNAL_IDLE) === SIGNAL_CRASHED) {
-        this.crashed(slot, `worker ${slot.index} died before the task.`);
-        slot = this.slots[slot.index]!;
-        used[i] = slot;
-      }
-      return this.post(
-        slot,
-        messages[i]! as unknown as TaskMessage,
-        { resolve: () => {}, reject: () => {} },
-        true,
-      );
-    });
-    const results: TaskResults[K][] = [];
-    let failure: Error | null = null;
-    used.forEach((slot, i) => {
-      while (Atomics.load(slot.signal, 0) === SIGNAL_IDLE) {
-        Atomics.wait(slot.signal, 0, SIGNAL_IDLE);
-      }
-      const outcome = this.takeSync(slot, ids[i]!);
-      if (outcome.ok) results.push(outcome.result as TaskResults[K]);
-      else failure ??= outcome.error;
-    });
-    if (failure !== null) throw failure;
-    return results;
-  }
-
-  /** Reads the sync reply `id` of a slot whose signal is raised. */
-  private takeSync(
-    slot: Slot,
-    id: number,
-  ): { ok: true; result: unknown } | { ok: false; error: Error } {
-    let crash: CrashNotice | null = null;
-    for (;;) {
-      const m = receiveMessageOnPort(slot.port);
-      if (m === undefined) break;
-      const msg = m.message as Reply | CrashNotice;
-      if ("crashed" in msg) {
-        crash = msg;
-        continue;
-      }
-      if (msg.id !== id) continue;
-      if (Atomics.load(slot.signal, 0) === SIGNAL_CRASHED) {
-        this.crashed(slot, `worker ${slot.index} died after its task.`);
-      }
-      return msg.ok
-        ? { ok: true, result: msg.result }
-        : { ok: false, error: deserializeError(msg.error) };
-    }
-    const why = describeCrash(crash);
-    const message = `worker ${slot.index} crashed during a task: ${why}`;
-    this.crashed(slot, message);
-    return { ok: false, error: new WorkerCrashError(message) };
-  }
-
-  /**
    * Terminates every worker; queued and running tasks reject with {@link WorkerCrashError}.
    * Idempotent.
    */
@@ -279,19 +180,10 @@ export class WorkerPool {
       slots.map(async (slot) => {
         const inflight = [...slot.inflight.values()];
         slot.inflight.clear();
-        slot.port.close();
         await slot.worker.terminate();
         for (const p of inflight)
           p.reject(new WorkerCrashError("WorkerPool: closed while the task ran."));
       }),
     );
   }
-}
-
-function describeCrash(crash: CrashNotice | null): string {
-  if (crash === null) return "it stopped without a reply.";
-  const e: SerializedError | null = crash.error;
-  return e === null
-    ? `it exited with code ${crash.code}.`
-    : `${e.name}: ${e.message} (exit code ${crash.code}).`;
 }

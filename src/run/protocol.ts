@@ -3,7 +3,6 @@
  * every task kind has one result type ({@link TaskResults}).
  */
 
-import type { MessagePort } from "node:worker_threads";
 import type { MomentKind } from "../core/stats.js";
 import type { Column, Table } from "../core/table.js";
 import type { ComponentTerms } from "../core/terms.js";
@@ -244,10 +243,9 @@ export interface TaskMessage<K extends TaskKind = TaskKind> {
   transfer?: ArrayBuffer[];
 }
 
-/** Pool → worker. `sync`: answer on the synchronous port and raise the signal. */
+/** Pool → worker. */
 export interface Request {
   id: number;
-  sync: boolean;
   task: Task;
 }
 
@@ -255,23 +253,3 @@ export interface Request {
 export type Reply =
   | { id: number; ok: true; result: TaskResults[TaskKind] }
   | { id: number; ok: false; error: SerializedError };
-
-/** A worker dying sends this on its synchronous port (from its process `exit` handler). */
-export interface CrashNotice {
-  crashed: true;
-  code: number;
-  error: SerializedError | null;
-}
-
-/** What a worker gets at start. */
-export interface WorkerInit {
-  /** Int32Array(1): {@link SIGNAL_IDLE}, {@link SIGNAL_DONE} or {@link SIGNAL_CRASHED}. */
-  signal: SharedArrayBuffer;
-  /** The port synchronous replies go to (the pool reads it with `receiveMessageOnPort`). */
-  syncPort: MessagePort;
-}
-
-/** Signal states: the pool waits while IDLE; a worker sets DONE after a sync reply, CRASHED on exit. */
-export const SIGNAL_IDLE = 0;
-export const SIGNAL_DONE = 1;
-export const SIGNAL_CRASHED = 2;

@@ -2,13 +2,11 @@
  * A {@link FitSource} whose E-step runs on worker threads.
  *
  * X (and the sample weights) are copied once into shared memory (no copy when X already lives in a
- * SharedArrayBuffer); every `summarize` posts each worker a contiguous range of blocks, blocks
- * in `Atomics.wait` until all answered, and folds the per-block statistics in global block order
- * with `foldStats`. Blocks are fixed by `blockRows`, never by the thread count, so a fit through
- * this source is bit-identical to one through `matrixSource(X, w, blockRows)` for any `threads`.
- *
- * `FitSource.summarize` is synchronous, hence the blocking wait on the calling thread; the workers
- * compute meanwhile. The calling thread's event loop is paused for the duration of an E-step.
+ * SharedArrayBuffer); every `summarize` gives each worker a contiguous range of blocks and folds
+ * the per-block statistics in global block order with `foldStats`. Blocks are fixed by
+ * `blockRows`, never by the thread count, so a fit through this source is bit-identical to one
+ * through `matrixSource(X, w, blockRows)` for any `threads`. The calling thread's event loop runs
+ * meanwhile (progress, signals).
  */
 
 import { InvalidInputError } from "../core/errors.js";
@@ -17,7 +15,6 @@ import type { Matrix } from "../core/matrix.js";
 import { createStats, type MixtureStats, statsLength } from "../core/stats.js";
 import { BLOCK_ROWS, blockCount, foldStats } from "../core/terms.js";
 import { WorkerPool } from "./pool.js";
-import type { TaskMessage } from "./protocol.js";
 
 /** Options of {@link threadSource}. */
 export interface ThreadSourceOptions {
@@ -67,13 +64,13 @@ export function threadSource(
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight }),
-    summarize(terms, moment): MixtureStats {
+    async summarize(terms, moment): Promise<MixtureStats> {
       const total = createStats(terms.nComponents, terms.nFeatures, moment, terms.means);
       const T = Math.min(pool.size, nBlocks);
-      const messages: TaskMessage<"summarize">[] = [];
+      const tasks: Promise<Float64Array>[] = [];
       for (let w = 0; w < T; w++) {
-        messages.push({
-          task: {
+        tasks.push(
+          pool.run({
             kind: "summarize",
             x,
             rows: X.rows,
@@ -84,10 +81,14 @@ export function threadSource(
             firstBlock: Math.floor((w * nBlocks) / T),
             lastBlock: Math.floor(((w + 1) * nBlocks) / T),
             blockRows,
-          },
-        });
+          }),
+        );
       }
-      const replies = pool.runSync(messages);
+      // Every task settles before the first failure is thrown, so no worker is left running.
+      const settled = await Promise.allSettled(tasks);
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      const replies = settled.map((r) => (r as PromiseFulfilledResult<Float64Array>).value);
       const L = statsLength(terms.nComponents, terms.nFeatures, moment);
       // Fold in global block order: worker w's blocks precede worker w+1's.
       const parts: MixtureStats[] = [];

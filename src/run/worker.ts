@@ -1,10 +1,7 @@
 /**
- * The worker side of {@link WorkerPool}: runs one task per message, answers on the parent port
- * (asynchronous tasks) or on the synchronous port followed by a raised signal (tasks the pool waits
- * for with `Atomics.wait`). A dying worker raises the signal as CRASHED from its `exit` handler, so
- * a blocked pool never waits for a dead thread.
+ * The worker side of {@link WorkerPool}: runs one task per message and answers on the parent port.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { zeroArray } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
@@ -24,43 +21,18 @@ import { csvRowBytes } from "../io/csv-bytes.js";
 import { readCsvRange } from "../io/csv-range.js";
 import { deserializeError, serializeError } from "./errors.js";
 import {
-  type CrashNotice,
   type CsvFormat,
   type Reply,
   type Request,
   type ReusedBlock,
-  SIGNAL_CRASHED,
-  SIGNAL_DONE,
   type SummarizeTask,
   type Task,
   type TaskResults,
-  type WorkerInit,
 } from "./protocol.js";
 import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
-const init = workerData as WorkerInit;
-const signal = new Int32Array(init.signal);
 const models = new Map<number, ModelSpec>();
 const summaries = new Map<number, TableSummary>();
-let lastUncaught: unknown = null;
-
-process.on("uncaughtExceptionMonitor", (err) => {
-  lastUncaught = err;
-});
-process.on("exit", (code) => {
-  const notice: CrashNotice = {
-    crashed: true,
-    code,
-    error: lastUncaught === null ? null : serializeError(lastUncaught),
-  };
-  try {
-    init.syncPort.postMessage(notice);
-  } catch {
-    // The port may already be closed; the signal below is what matters.
-  }
-  Atomics.store(signal, 0, SIGNAL_CRASHED);
-  Atomics.notify(signal, 0);
-});
 
 /** Marks the `uncaught` fault: thrown again outside the task. */
 class UncaughtFault extends Error {}
@@ -246,17 +218,12 @@ function reusedBlock(
   return { table: out, sharedRefs, sharedAliased: [...aliased], csv, csvInto };
 }
 
-function post(req: Request, reply: Reply, transfer: ArrayBuffer[]): void {
-  const port = req.sync ? init.syncPort : parentPort!;
+function post(reply: Reply, transfer: ArrayBuffer[]): void {
   try {
-    port.postMessage(reply, transfer);
+    parentPort!.postMessage(reply, transfer);
   } catch {
     // A buffer that cannot be detached (e.g. WebAssembly memory): send a copy instead.
-    port.postMessage(reply);
-  }
-  if (req.sync) {
-    Atomics.store(signal, 0, SIGNAL_DONE);
-    Atomics.notify(signal, 0);
+    parentPort!.postMessage(reply);
   }
 }
 
@@ -275,5 +242,5 @@ parentPort!.on("message", (req: Request) => {
     reply = { id: req.id, ok: false, error: serializeError(err) };
     transfer.length = 0;
   }
-  post(req, reply, transfer);
+  post(reply, transfer);
 });

@@ -107,7 +107,7 @@ function shardedSource(
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight: sw }),
-    summarize: (terms, moment) => {
+    summarize: async (terms, moment) => {
       const nb = blockCount(X.rows, blockRows);
       const results: MixtureStats[][] = new Array(shards);
       for (let s = shards - 1; s >= 0; s--) {
@@ -292,9 +292,9 @@ describe("merging statistics", () => {
 });
 
 describe("fits over blocks", () => {
-  it("fitSource over 1, 3 or 7 shards gives a bit-identical model", () => {
-    fc.assert(
-      fc.property(
+  it("fitSource over 1, 3 or 7 shards gives a bit-identical model, and fit the same one", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           seed: fc.integer({ min: 0, max: 1_000_000 }),
           n: fc.integer({ min: 64, max: 700 }),
@@ -304,7 +304,7 @@ describe("fits over blocks", () => {
           bayes: fc.boolean(),
           weighted: fc.boolean(),
         }),
-        (p) => {
+        async (p) => {
           // Overlapping clusters and a small tol: many iterations, each of which must agree.
           const X = clusteredData(p.seed, p.n, p.d, 3, 2);
           const sw = randomWeights(p.seed, p.n, p.weighted);
@@ -317,11 +317,15 @@ describe("fits over blocks", () => {
           };
           const make = () =>
             p.bayes ? new BayesianGaussianMixture(opts) : new GaussianMixture(opts);
-          const expected = fingerprint(make().fitSource(matrixSource(X, sw, 64)));
+          const expected = fingerprint(await make().fitSource(matrixSource(X, sw, 64)));
           for (const shards of [1, 3, 7]) {
-            const got = fingerprint(make().fitSource(shardedSource(X, sw, 64, shards)));
+            const got = fingerprint(await make().fitSource(shardedSource(X, sw, 64, shards)));
             assertSameBits(got, expected, `${shards} shards`);
           }
+          // The synchronous fit runs the same steps as the awaited one (one loop).
+          const sync = fingerprint(make().fit(X, { sampleWeight: sw }));
+          const awaited = fingerprint(await make().fitSource(matrixSource(X, sw)));
+          assertSameBits(sync, awaited, "fit against fitSource");
           return true;
         },
       ),
@@ -329,9 +333,9 @@ describe("fits over blocks", () => {
     );
   });
 
-  it("fit with one block and with many blocks agree within 1e-9", () => {
-    fc.assert(
-      fc.property(
+  it("fit with one block and with many blocks agree within 1e-9", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.record({
           seed: fc.integer({ min: 0, max: 1_000_000 }),
           n: fc.integer({ min: 50, max: 500 }),
@@ -341,7 +345,7 @@ describe("fits over blocks", () => {
           bayes: fc.boolean(),
           blockRows: fc.constantFrom(1, 17, 64),
         }),
-        (p) => {
+        async (p) => {
           // Moderately separated clusters; a fixed number of iterations (tol 0), so that
           // rounding cannot move the stopping point.
           const X = clusteredData(p.seed, p.n, p.d, p.K, 4);
@@ -355,7 +359,7 @@ describe("fits over blocks", () => {
           const make = () =>
             p.bayes ? new BayesianGaussianMixture(opts) : new GaussianMixture(opts);
           const one = make().fit(X);
-          const many = make().fitSource(matrixSource(X, null, p.blockRows));
+          const many = await make().fitSource(matrixSource(X, null, p.blockRows));
           assert.equal(many.nIter, one.nIter);
           assertClose(many.weights, one.weights, 1e-9, "weights");
           assertClose(many.means, one.means, 1e-9, "means");
