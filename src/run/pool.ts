@@ -13,14 +13,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InvalidInputError } from "../core/errors.js";
 import { deserializeError, WorkerCrashError } from "./errors.js";
-import type {
-  Reply,
-  Request,
-  TaskKind,
-  TaskMessage,
-  TaskOf,
-  TaskResults,
-} from "./protocol.js";
+import type { Reply, Request, TaskKind, TaskMessage, TaskOf, TaskResults } from "./protocol.js";
 
 /** Options of {@link WorkerPool}. */
 export interface PoolOptions {

@@ -20,14 +20,14 @@ import {
 import { csvRowBytes } from "../io/csv-bytes.js";
 import { readCsvRange } from "../io/csv-range.js";
 import { deserializeError, serializeError } from "./errors.js";
-import {
-  type CsvFormat,
-  type Reply,
-  type Request,
-  type ReusedBlock,
-  type SummarizeTask,
-  type Task,
-  type TaskResults,
+import type {
+  CsvFormat,
+  Reply,
+  Request,
+  ReusedBlock,
+  SummarizeTask,
+  Task,
+  TaskResults,
 } from "./protocol.js";
 import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
