@@ -1,7 +1,22 @@
 /** `modenorm inspect`: a model's columns and modes, without loading the table machinery. */
-import { inspectModel } from "../encode/model-file.js";
+import {
+  CLUSTER_FORMAT,
+  clusterModelFromJson,
+  meanInColumnUnits,
+} from "../encode/cluster-model.js";
+import { inspectModel, modelFromJson } from "../encode/model-file.js";
 import type { ModelSpec } from "../encode/spec.js";
-import { out, readModel } from "./shared.js";
+import { printCluster } from "./cluster-print.js";
+import { out, readModelText } from "./shared.js";
+
+/** The `format` field of a JSON object's text, or undefined (the model readers say what is wrong). */
+function formatOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { format?: unknown }).format;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Prints a model's columns, one line each, and every kept mode of its mixture columns. */
 export function printInspect(model: ModelSpec): void {
@@ -21,9 +36,27 @@ export function printInspect(model: ModelSpec): void {
   }
 }
 
-/** `modenorm inspect`. */
+/** `modenorm inspect`: a model file of `fit` or a clustering model of `cluster`. */
 export async function inspectCommand(modelPath: string, o: { json?: boolean }): Promise<void> {
-  const model = await readModel(modelPath);
+  const text = await readModelText(modelPath);
+  if (formatOf(text) === CLUSTER_FORMAT) {
+    const m = clusterModelFromJson(text, `clustering model file "${modelPath}"`);
+    if (o.json) {
+      out(
+        JSON.stringify({
+          ...m,
+          meansInColumnUnits: m.weights.map((_, k) => meanInColumnUnits(m, k)),
+        }),
+      );
+      return;
+    }
+    out(
+      `${modelPath}: clustering of ${m.fit.rows} rows into ${m.components} components, seed ${m.seed}`,
+    );
+    printCluster(m);
+    return;
+  }
+  const model = modelFromJson(text, modelPath);
   if (o.json) {
     // The dense layout's spans need the codecs: loaded only for --json.
     const { denseSpans } = await import("../encode/table-codec.js");

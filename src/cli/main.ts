@@ -2,18 +2,26 @@
 /** The `modenorm` command line. */
 import { Command, CommanderError, Option } from "commander";
 import {
-  blockRowsOption,
   checkFitColumns,
   checkShardRows,
   checkSinkFormat,
   columnList,
-  escapeCharOption,
   intInRange,
   numberInRange,
   outputPathOption,
   seedOption,
   threadsOption,
 } from "./option-checks.js";
+import {
+  encodingOption,
+  escapeOption,
+  INPUT_HELP,
+  modelReadOptions,
+  nonNumericOption,
+  OUTPUT_HELP,
+  sinkOptions,
+  streamOptions,
+} from "./option-sets.js";
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, mixedOption, reportError } from "./shared.js";
 import { handleSignals } from "./signals.js";
 
@@ -35,63 +43,6 @@ const positiveInt = (name: string) => intInRange(name, 1);
 // loaded when a command runs, so that --help, usage errors and bad option values answer at once.
 const commands = () => import("./commands.js");
 
-const INPUT_HELP =
-  "input: a .csv, .csv.gz, .parquet, .arrow/.feather or .arrows file, a directory of part files, a glob (data/part-*.parquet), or - for standard input (CSV or an Arrow IPC stream, detected)";
-const OUTPUT_HELP =
-  "output: a directory (shards + _manifest.json, written as <dir>.partial until complete), a .parquet/.csv/.csv.gz/.arrow/.arrows file (written block by block to a hidden temporary file, moved into place when complete), or - for standard output (CSV, or --format arrow)";
-
-/** Options every streaming command shares. */
-function streamOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--block-rows <n>",
-      "rows per block read and encoded at once, 1 to 2^30 (default 1048576)",
-      blockRowsOption,
-    )
-    .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)");
-}
-
-/** Options of the commands that read a table with a model on worker threads (evaluate, drift). */
-function modelReadOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--threads <n>",
-      "worker threads, at most 4 per core (default: all cores; the result is the same for any number)",
-      threadsOption,
-    )
-    .addOption(encodingOption())
-    .addOption(escapeOption())
-    .addOption(nonNumericOption());
-}
-
-/** Options of the commands that write a table. */
-function sinkOptions(cmd: Command): Command {
-  return streamOptions(cmd)
-    .addOption(
-      new Option(
-        "--format <f>",
-        "format of a directory's shards (default parquet) or of standard output (default csv; arrow: an Arrow IPC stream)",
-      ).choices(["parquet", "csv", "csv.gz", "arrow"]),
-    )
-    .addOption(
-      new Option(
-        "--compression <c>",
-        "Parquet compression: none (default, fastest) or zstd (smaller files, several times slower to write)",
-      ).choices(["none", "zstd"]),
-    )
-    .option(
-      "--shard-rows <n>",
-      "rows per shard of a directory output, a multiple of --block-rows (default 2 blocks: 2097152)",
-      positiveInt("--shard-rows"),
-    )
-    .option("--resume", "continue an interrupted run into the same output, keeping finished shards")
-    .option(
-      "--threads <n>",
-      "worker threads, at most 4 per core (default: all cores; the output is the same for any number)",
-      threadsOption,
-    );
-}
-
 const program = new Command();
 // Usage errors read like every other message: one line starting `modenorm: `. Subcommands take
 // this setting when they are created.
@@ -107,20 +58,8 @@ program
   .exitOverride()
   .addHelpText(
     "after",
-    "\nExit codes: 0 success; 1 bad input (data, model, existing output, refused operation); 2 usage error (unknown command or option, invalid option value, contradictory options); 3 internal error.\n",
+    "\nExit codes: 0 success; 1 bad input (data, model, existing output, refused operation); 2 usage error (unknown command or option, invalid option value, contradictory options); 3 drift found (drift); 70 internal error.\n",
   );
-
-const encodingOption = () =>
-  new Option("--encoding <enc>", "CSV text encoding").choices(["utf8", "latin1"]).default("utf8");
-const escapeOption = () =>
-  new Option(
-    "--escape-char <c>",
-    "CSV escape character, e.g. '\\' for files that write \\, inside fields",
-  ).argParser(escapeCharOption);
-const nonNumericOption = () =>
-  new Option("--non-numeric <policy>", "text in a numeric column: error, or read it as missing")
-    .choices(["error", "null"])
-    .default("error");
 
 streamOptions(program.command("fit"))
   .description(
@@ -358,6 +297,75 @@ program
     "\nExamples:\n  modenorm serve --models models/ --port 8080\n  curl -X POST --data-binary @model.json -H 'Content-Type: application/json' -H \"Authorization: Bearer $TOKEN\" localhost:8080/v1/models/credit/versions",
   )
   .action(async (o) => (await import("./serve-command.js")).serveCommand(o));
+
+modelReadOptions(streamOptions(program.command("cluster")))
+  .description(
+    "Cluster rows by a multivariate Gaussian mixture over chosen numeric columns (EM, or variational Bayes with --bayesian) and write the clustering model as JSON; optionally every row's cluster and probabilities. The columns are held in memory (8 bytes per value); the model is the same for any thread count.",
+  )
+  .argument("<data>", INPUT_HELP)
+  .requiredOption("-o, --output <model.json>", "clustering model file to write", outputPathOption)
+  .requiredOption(
+    "--columns <a,b,...>",
+    "the numeric columns to cluster on",
+    columnList("--columns"),
+  )
+  .requiredOption(
+    "--components <k>",
+    "number of clusters (components)",
+    positiveInt("--components"),
+  )
+  .addOption(
+    new Option("--covariance <type>", "covariance of each component")
+      .choices(["full", "tied", "diag", "spherical"])
+      .default("full"),
+  )
+  .option(
+    "--bayesian",
+    "variational Bayes with a Dirichlet-process prior: unneeded components get weights near 0",
+  )
+  .option(
+    "--standardize",
+    "scale each column to mean 0 and standard deviation 1 for the fit (stored in the model)",
+  )
+  .addOption(
+    new Option(
+      "--missing <policy>",
+      "a row missing a value in a chosen column: error, or skip it (its assignment is empty)",
+    )
+      .choices(["error", "skip"])
+      .default("error"),
+  )
+  .option("--seed <n>", "random seed of the initialisation, 0 to 2^53 - 1", seedOption, 0)
+  .option(
+    "--tol <x>",
+    "stop when the bound per row changes less than this",
+    numberInRange("--tol", { min: 0, minIncluded: true }),
+    1e-3,
+  )
+  .option("--max-iter <n>", "most EM iterations", positiveInt("--max-iter"), 100)
+  .option(
+    "--assignments <path>",
+    `write every row's cluster and probabilities (prob_0 …) here; ${OUTPUT_HELP}`,
+    outputPathOption,
+  )
+  .addOption(
+    new Option(
+      "--format <f>",
+      "format of the assignments' directory shards or standard output",
+    ).choices(["parquet", "csv", "csv.gz", "arrow"]),
+  )
+  .option(
+    "--overwrite",
+    "replace existing outputs (only earlier outputs of modenorm, never an input)",
+  )
+  .option("--json", "print one JSON object")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  modenorm cluster movies.csv --escape-char '\\' --columns imdbRating,duration,year --components 4 --standardize --missing skip -o clusters.json --assignments labels.parquet\n  modenorm inspect clusters.json",
+  )
+  .action(async (data: string, o) =>
+    (await import("./cluster-command.js")).clusterCommand(data, o),
+  );
 
 streamOptions(program.command("compare"))
   .description(

@@ -48,11 +48,10 @@ export function checkOutputPath(path: string, overwrite: boolean | undefined): v
   }
 }
 
-/** Reads and validates a model file. */
-export async function readModel(path: string): Promise<ModelSpec> {
-  let text: string;
+/** The text of a model file. */
+export async function readModelText(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new IoError(
@@ -62,7 +61,11 @@ export async function readModel(path: string): Promise<ModelSpec> {
       { cause: err },
     );
   }
-  return modelFromJson(text, path);
+}
+
+/** Reads and validates a model file. */
+export async function readModel(path: string): Promise<ModelSpec> {
+  return modelFromJson(await readModelText(path), path);
 }
 
 /** Writes a model file atomically. */

@@ -10,6 +10,7 @@ export * from "./matrix.js";
 export * from "./mixture.js";
 export * from "./options.js";
 export * from "./point-estimate.js";
+export * from "./rand-index.js";
 export * from "./rng.js";
 export * from "./special.js";
 export * from "./stats.js";

@@ -338,6 +338,15 @@ export abstract class BaseMixture<State extends ComponentParameters> {
     return m;
   }
 
+  /**
+   * The fitted model's E-step constants: what {@link predict}, {@link predictProba} and
+   * {@link scoreSamples} evaluate rows with (`evaluateRows`), as plain data to store or send.
+   * @throws NotFittedError before `fit`.
+   */
+  eStepTerms(): ComponentTerms {
+    return this.termsOf(this.fitted());
+  }
+
   /** The most likely component of each row (argmax of the weighted log density), length n. */
   predict(X: MatrixInput): Int32Array {
     const m = this.checkPredictMatrix(X);

@@ -46,3 +46,29 @@ export function generateMultimodal(n: number, seed: number, outlierFraction = 0.
   }
   return out;
 }
+
+/**
+ * Gaussian blobs with known clusters, as scikit-learn's `make_blobs` draws them: `centers`
+ * centres uniform in [−10, 10]^d, each row a centre (chosen uniformly) plus N(0, std²) noise per
+ * feature; std differs by blob (from `stds`, cycled; default 1).
+ * @returns X (n × d, row-major) and each row's true blob.
+ */
+export function generateBlobs(
+  n: number,
+  d: number,
+  centers: number,
+  seed: number,
+  stds: readonly number[] = [1],
+): { data: Float64Array; rows: number; cols: number; labels: Int32Array } {
+  const rng = new Random(seed);
+  const mu = Float64Array.from({ length: centers * d }, () => -10 + 20 * rng.random());
+  const data = new Float64Array(n * d);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = rng.integer(centers);
+    labels[i] = c;
+    const s = stds[c % stds.length]!;
+    for (let j = 0; j < d; j++) data[i * d + j] = mu[c * d + j]! + s * rng.normal();
+  }
+  return { data, rows: n, cols: d, labels };
+}

@@ -1,0 +1,172 @@
+/**
+ * `modenorm cluster`: a multivariate Gaussian mixture over chosen numeric columns, written as a
+ * clustering model, and optionally every row's cluster and probabilities.
+ */
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import type { CovarianceType } from "../core/covariance.js";
+import type { ColumnType } from "../core/table.js";
+import {
+  type ClusterModel,
+  clusterModelToJson,
+  meanInColumnUnits,
+} from "../encode/cluster-model.js";
+import { checkOverwrite } from "../io/index.js";
+import { writeAtomically } from "../io/safe-write.js";
+import {
+  assignmentBlock,
+  clusterRows,
+  type MissingPolicy,
+  readClusterRows,
+} from "../run/cluster.js";
+import { WorkerPool } from "../run/pool.js";
+import { printCluster } from "./cluster-print.js";
+import {
+  openInput,
+  openSink,
+  type ReadOptions,
+  type SinkOptions,
+  wantsProgress,
+} from "./command-io.js";
+import { checkColumnsExist, UsageError } from "./option-checks.js";
+import { peakRssMB } from "./peer.js";
+import { startProgress } from "./progress.js";
+import { aboutFileAsync, checkOutputPath, commandSeconds, out } from "./shared.js";
+import { noteOutput } from "./signals.js";
+
+export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "output"> {
+  output: string;
+  columns: string[];
+  components: number;
+  covariance?: CovarianceType;
+  bayesian?: boolean;
+  standardize?: boolean;
+  missing?: MissingPolicy;
+  seed?: number;
+  tol?: number;
+  maxIter?: number;
+  assignments?: string;
+}
+
+/** `modenorm cluster`. */
+export async function clusterCommand(data: string, o: ClusterCommandOptions): Promise<void> {
+  checkOutputPath(o.output, o.overwrite);
+  noteOutput(o.output);
+  if (o.assignments !== undefined) {
+    if (o.assignments === o.output)
+      throw new UsageError("--assignments and -o name the same file; give each its own path.");
+    noteOutput(o.assignments);
+    if (o.assignments !== "-") checkOutputPath(o.assignments, o.overwrite);
+  }
+  const pool = new WorkerPool({ size: o.threads });
+  try {
+    await clusterWith(data, o, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerPool) {
+  const types: Record<string, ColumnType> = {};
+  for (const c of o.columns) types[c] = "float64";
+  const stream = await aboutFileAsync(data, () =>
+    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names)),
+  );
+  let rows: Awaited<ReturnType<typeof readClusterRows>>;
+  try {
+    await checkOverwrite({ output: o.output, kind: "model", inputs: stream.files });
+    const progress = startProgress("read", stream.totalRows, wantsProgress(o));
+    try {
+      rows = await aboutFileAsync(data, () =>
+        readClusterRows(stream, o.columns, o.missing ?? "error"),
+      );
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    await stream.close();
+  }
+  const model = await aboutFileAsync(data, () =>
+    clusterRows(
+      rows,
+      {
+        columns: o.columns,
+        components: o.components,
+        covarianceType: o.covariance,
+        bayesian: o.bayesian,
+        standardize: o.standardize,
+        seed: o.seed,
+        tol: o.tol,
+        maxIter: o.maxIter,
+      },
+      pool,
+    ),
+  );
+  const text = clusterModelToJson(model);
+  await writeAtomically(o.output, o.overwrite === true, (tmp) =>
+    writeFile(tmp, `${text}\n`, { flag: "wx" }),
+  );
+  let assigned: string | null = null;
+  if (o.assignments !== undefined) {
+    const checksum = createHash("sha256").update(text).digest("hex");
+    const sinkOptions = { ...o, output: o.assignments };
+    await writeAssignments(data, sinkOptions, model, checksum, rows, stream.files);
+    assigned = o.assignments;
+  }
+  report(o, model, assigned);
+}
+
+/** Writes every input row's cluster and probabilities, block by block, through the table sink. */
+async function writeAssignments(
+  data: string,
+  o: SinkOptions,
+  model: ClusterModel,
+  checksum: string,
+  rows: Awaited<ReturnType<typeof readClusterRows>>,
+  inputs: readonly string[],
+): Promise<void> {
+  const run = { command: "cluster", input: data, model: checksum, rows: rows.inputRows };
+  const sink = await openSink(o, run, [...inputs, o.output]);
+  const blockRows = o.blockRows ?? 1_048_576;
+  let kept = 0;
+  try {
+    for (let start = 0; start < rows.inputRows; start += blockRows) {
+      const end = Math.min(rows.inputRows, start + blockRows);
+      const b = assignmentBlock(model, rows, kept, start, end);
+      kept += b.kept;
+      if (!sink.done(start)) await sink.write({ firstRow: start, table: b.table });
+    }
+    await sink.finish();
+  } catch (err) {
+    await sink.abort().catch(() => undefined);
+    throw err;
+  }
+}
+
+function report(o: ClusterCommandOptions, m: ClusterModel, assigned: string | null): void {
+  const seconds = commandSeconds();
+  if (o.json) {
+    out(
+      JSON.stringify({
+        model: o.output,
+        assignments: assigned,
+        rows: m.fit.rows,
+        skippedRows: m.fit.skippedRows,
+        seconds,
+        peakRssMB: peakRssMB(),
+        converged: m.fit.converged,
+        iterations: m.fit.iterations,
+        lowerBound: m.fit.lowerBound,
+        weights: m.weights,
+        means: m.weights.map((_, k) => meanInColumnUnits(m, k)),
+      }),
+    );
+    return;
+  }
+  const skipped =
+    m.fit.skippedRows > 0 ? ` (${m.fit.skippedRows} rows with a missing value skipped)` : "";
+  out(
+    `clustered ${m.fit.rows} rows${skipped} into ${m.components} ${m.covarianceType}-covariance components in ${seconds.toFixed(1)} s → ${o.output}${assigned === null ? "" : `, assignments → ${assigned}`}`,
+  );
+  printCluster(m);
+}
