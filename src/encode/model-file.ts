@@ -8,6 +8,7 @@ import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType, TimeUnit } from "../core/table.js";
 import { CDF_BINS } from "./baseline.js";
 import { CATEGORICAL_DTYPES, isCanonicalCategory } from "./categorical.js";
+import { CLUSTER_FORMAT } from "./cluster-model.js";
 import {
   type ColumnKind,
   type ColumnSpec,
@@ -377,6 +378,11 @@ const WRITE_FIX = "The model was built wrongly; this is a bug in the code that m
 function validate(v: unknown, subject: string, fix: string): asserts v is ModelSpec {
   try {
     if (!isObject(v)) fail("", `the top level must be an object, got ${show(v)}`);
+    if (v.format === CLUSTER_FORMAT) {
+      throw new InvalidInputError(
+        `${subject}: is a clustering model (written by modenorm cluster); this command needs a model written by modenorm fit. Inspect it with modenorm inspect.`,
+      );
+    }
     if (v.format !== MODEL_FORMAT) {
       throw new InvalidInputError(
         `${subject}: format is ${show(v.format)}, not "${MODEL_FORMAT}": this is not a modenorm model file. Pass a file written by modenorm fit.`,
