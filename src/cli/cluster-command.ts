@@ -11,11 +11,13 @@ import {
   clusterModelToJson,
   meanInColumnUnits,
 } from "../encode/cluster-model.js";
+import { resolveInputs } from "../io/glob.js";
 import { checkOverwrite } from "../io/index.js";
 import { writeAtomically } from "../io/safe-write.js";
 import {
   assignmentBlock,
-  clusterRows,
+  clusterFit,
+  localClusterData,
   type MissingPolicy,
   readClusterRows,
 } from "../run/cluster.js";
@@ -69,38 +71,36 @@ export async function clusterCommand(data: string, o: ClusterCommandOptions): Pr
 async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerPool) {
   const types: Record<string, ColumnType> = {};
   for (const c of o.columns) types[c] = "float64";
-  const stream = await aboutFileAsync(data, () =>
-    openInput(data, o, o.columns, types, (names) => checkColumnsExist(o, names)),
-  );
+  const { files } = await aboutFileAsync(data, () => resolveInputs(data));
+  await checkOverwrite({ output: o.output, kind: "model", inputs: files });
+  const progress = startProgress("read", null, wantsProgress(o));
   let rows: Awaited<ReturnType<typeof readClusterRows>>;
   try {
-    await checkOverwrite({ output: o.output, kind: "model", inputs: stream.files });
-    const progress = startProgress("read", stream.totalRows, wantsProgress(o));
-    try {
-      rows = await aboutFileAsync(data, () =>
-        readClusterRows(stream, o.columns, o.missing ?? "error"),
-      );
-    } finally {
-      progress.stop();
-    }
+    rows = await aboutFileAsync(data, () =>
+      readClusterRows(
+        files,
+        (part) =>
+          aboutFileAsync(part, () =>
+            openInput(part, o, o.columns, types, (names) => checkColumnsExist(o, names)),
+          ),
+        o.columns,
+        o.missing ?? "error",
+      ),
+    );
   } finally {
-    await stream.close();
+    progress.stop();
   }
   const model = await aboutFileAsync(data, () =>
-    clusterRows(
-      rows,
-      {
-        columns: o.columns,
-        components: o.components,
-        covarianceType: o.covariance,
-        bayesian: o.bayesian,
-        standardize: o.standardize,
-        seed: o.seed,
-        tol: o.tol,
-        maxIter: o.maxIter,
-      },
-      pool,
-    ),
+    clusterFit(localClusterData(rows, pool), {
+      columns: o.columns,
+      components: o.components,
+      covarianceType: o.covariance,
+      bayesian: o.bayesian,
+      standardize: o.standardize,
+      seed: o.seed,
+      tol: o.tol,
+      maxIter: o.maxIter,
+    }),
   );
   const text = clusterModelToJson(model);
   await writeAtomically(o.output, o.overwrite === true, (tmp) =>
@@ -110,7 +110,7 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
   if (o.assignments !== undefined) {
     const checksum = createHash("sha256").update(text).digest("hex");
     const sinkOptions = { ...o, output: o.assignments };
-    await writeAssignments(data, sinkOptions, model, checksum, rows, stream.files);
+    await writeAssignments(data, sinkOptions, model, checksum, rows, files);
     assigned = o.assignments;
   }
   report(o, model, assigned);

@@ -259,6 +259,29 @@ export function summarizeBlocks(
 }
 
 /**
+ * Statistics of blocks [firstBlock, lastBlock) of X where block b is rows
+ * [starts[b], starts[b + 1]) (blocks of any sizes, e.g. fixed runs of input rows with some rows
+ * left out), one object per block, in block order; see {@link summarizeBlocks}.
+ */
+export function summarizeRanges(
+  X: Matrix,
+  sampleWeight: Float64Array | null,
+  t: ComponentTerms,
+  moment: MomentKind,
+  starts: ArrayLike<number>,
+  firstBlock: number,
+  lastBlock: number,
+): MixtureStats[] {
+  const out: MixtureStats[] = [];
+  for (let b = firstBlock; b < lastBlock; b++) {
+    const s = createStats(t.nComponents, t.nFeatures, moment, t.means);
+    summarizeBlock(X, starts[b]!, starts[b + 1]!, sampleWeight, t, s);
+    out.push(s);
+  }
+  return out;
+}
+
+/**
  * The fixed reduction: total = ((0 + s₀) + s₁) + … in the given (block) order. Floating-point
  * addition is not associative, so this order — not the grouping of blocks into shards — is what
  * makes results identical across thread and worker counts.

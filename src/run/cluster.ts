@@ -11,11 +11,18 @@
 import { BayesianGaussianMixture } from "../core/bayesian-gaussian-mixture.js";
 import type { CovarianceType } from "../core/covariance.js";
 import { InvalidInputError } from "../core/errors.js";
-import type { FitSource } from "../core/fit.js";
+import { columnMeans, dataMoments, type FitSource, runStepsAsync } from "../core/fit.js";
 import { GaussianMixture } from "../core/gaussian-mixture.js";
 import { MAX_ABS_VALUE, type Matrix } from "../core/matrix.js";
+import {
+  type MixtureStats,
+  type MomentKind,
+  STATS_N,
+  statsOffsetQ,
+  statsOffsetS,
+} from "../core/stats.js";
 import { type Column, isNull, numericValue, type Table } from "../core/table.js";
-import { BLOCK_ROWS } from "../core/terms.js";
+import { BLOCK_ROWS, type ComponentTerms } from "../core/terms.js";
 import {
   assignRows,
   type ClusterModel,
@@ -54,41 +61,58 @@ export interface ClusterOptions {
   missing?: MissingPolicy;
 }
 
-/** The chosen columns' rows: a matrix of the kept rows and which input rows were kept. */
-export interface ClusterRows {
-  X: Matrix;
-  /** Input rows read. */
+/** One part's chosen columns, its E-step blocks and which rows it skipped. */
+export interface PartRows {
+  /** The kept rows, row-major, d values each, as read (not standardised). */
+  data: Float64Array;
+  kept: number;
   inputRows: number;
-  /** Per input row, 1 when it was skipped for a missing value; null when none was. */
+  /**
+   * The part's E-step blocks: block b holds its input rows [b·B, (b+1)·B) (B =
+   * {@link CLUSTER_BLOCK_ROWS}) that were kept, i.e. kept rows [starts[b], starts[b + 1]).
+   */
+  starts: Float64Array;
+  /** 1 for each input row skipped for a missing value; null when none was. */
   skipped: Uint8Array | null;
 }
+
+/**
+ * Input rows per E-step block. Blocks are runs of input rows of one part, so they do not depend
+ * on how parts are read or shared out, or on which rows a missing value left out.
+ */
+export const CLUSTER_BLOCK_ROWS = BLOCK_ROWS;
 
 function describe(v: number): string {
   return Number.isNaN(v) ? "NaN" : String(v);
 }
 
 /**
- * Reads the chosen columns of every block into one matrix in shared memory.
+ * Reads the chosen columns of one part (one stream) into a matrix of its kept rows.
+ * `firstRow` is the global index of the part's first row (for messages).
  * @throws InvalidInputError naming the column (and, for values, the row and value) for a text
  *   column, a missing value (unless skipped), an infinite value or one beyond ±1e100.
  */
-export async function readClusterRows(
+export async function readPartRows(
   stream: TableStream,
   columns: readonly string[],
   missing: MissingPolicy,
-): Promise<ClusterRows> {
+  firstRow = 0,
+): Promise<PartRows> {
   const d = columns.length;
   const parts: Float64Array[] = [];
   const skippedParts: Uint8Array[] = [];
+  const starts: number[] = [];
   let kept = 0;
   let inputRows = 0;
   let anySkipped = false;
-  for await (const { firstRow, table } of stream.blocks()) {
+  for await (const { table } of stream.blocks()) {
     const cols = columns.map((name) => columnOf(table, name));
     const part = new Float64Array(table.rows * d);
     const skip = new Uint8Array(table.rows);
     let n = 0;
     for (let i = 0; i < table.rows; i++) {
+      const row = inputRows + i;
+      if (row % CLUSTER_BLOCK_ROWS === 0) starts.push(kept + n);
       let absent = -1;
       for (let j = 0; j < d; j++) {
         const c = cols[j]!;
@@ -99,7 +123,7 @@ export async function readClusterRows(
         }
         if (!(Math.abs(v) <= MAX_ABS_VALUE)) {
           throw new InvalidInputError(
-            `column "${c.name}": row ${firstRow + i} is ${describe(v)}; clustering needs finite values within ±${MAX_ABS_VALUE}. Filter or rescale such rows first.`,
+            `column "${c.name}": row ${firstRow + row} is ${describe(v)}; clustering needs finite values within ±${MAX_ABS_VALUE}. Filter or rescale such rows first.`,
           );
         }
         part[n * d + j] = v;
@@ -107,7 +131,7 @@ export async function readClusterRows(
       if (absent >= 0) {
         if (missing === "error") {
           throw new InvalidInputError(
-            `column "${columns[absent]}": row ${firstRow + i} is missing (null or NaN). Pass --missing skip to leave such rows out of the fit (their assignment is then empty), or fill them first.`,
+            `column "${columns[absent]}": row ${firstRow + row} is missing (null or NaN). Pass --missing skip to leave such rows out of the fit (their assignment is then empty), or fill them first.`,
           );
         }
         skip[i] = 1;
@@ -121,22 +145,86 @@ export async function readClusterRows(
     kept += n;
     inputRows += table.rows;
   }
-  const data = new Float64Array(new SharedArrayBuffer(kept * d * 8));
+  starts.push(kept);
+  const data = new Float64Array(kept * d);
   let at = 0;
   for (const p of parts) {
     data.set(p, at);
     at += p.length;
   }
-  let skipped: Uint8Array | null = null;
-  if (anySkipped) {
-    skipped = new Uint8Array(inputRows);
-    let r = 0;
-    for (const s of skippedParts) {
-      skipped.set(s, r);
-      r += s.length;
+  return {
+    data,
+    kept,
+    inputRows,
+    starts: Float64Array.from(starts),
+    skipped: anySkipped ? concatBytes(skippedParts, inputRows) : null,
+  };
+}
+
+function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Every part's chosen columns in one matrix in shared memory, with the blocks of every part. */
+export interface ClusterRows {
+  /** The kept rows of all parts in order (standardised in place by the fit when asked). */
+  X: Matrix;
+  /** Input rows read. */
+  inputRows: number;
+  /** Per input row, 1 when it was skipped for a missing value; null when none was. */
+  skipped: Uint8Array | null;
+  /** Block starts over X: the parts' blocks in part order (see {@link PartRows.starts}). */
+  blockStarts: Float64Array;
+}
+
+/** Reads every part (in order; `open` gives each part's stream) into {@link ClusterRows}. */
+export async function readClusterRows(
+  parts: readonly string[],
+  open: (part: string) => Promise<TableStream>,
+  columns: readonly string[],
+  missing: MissingPolicy,
+): Promise<ClusterRows> {
+  const read: PartRows[] = [];
+  let inputRows = 0;
+  for (const part of parts) {
+    const stream = await open(part);
+    try {
+      const r = await readPartRows(stream, columns, missing, inputRows);
+      read.push(r);
+      inputRows += r.inputRows;
+    } finally {
+      await stream.close();
     }
   }
-  return { X: { data, rows: kept, cols: d }, inputRows, skipped };
+  const d = columns.length;
+  const kept = read.reduce((n, r) => n + r.kept, 0);
+  const data = new Float64Array(new SharedArrayBuffer(kept * d * 8));
+  const starts: number[] = [];
+  let at = 0;
+  for (const r of read) {
+    data.set(r.data, at * d);
+    for (let b = 0; b + 1 < r.starts.length; b++) starts.push(at + r.starts[b]!);
+    at += r.kept;
+  }
+  starts.push(at);
+  const anySkipped = read.some((r) => r.skipped !== null);
+  return {
+    X: { data, rows: kept, cols: d },
+    inputRows,
+    skipped: anySkipped
+      ? concatBytes(
+          read.map((r) => r.skipped ?? new Uint8Array(r.inputRows)),
+          inputRows,
+        )
+      : null,
+    blockStarts: Float64Array.from(starts),
+  };
 }
 
 function columnOf(table: Table, name: string): Exclude<Column, { type: "string" }> {
@@ -150,60 +238,122 @@ function columnOf(table: Table, name: string): Exclude<Column, { type: "string" 
   return c;
 }
 
-/** Column means and standard deviations (population; 1 for a constant column). */
-function standardization(X: Matrix): { center: number[]; scale: number[] } {
-  const d = X.cols;
+/**
+ * Where a clustering's rows live: in this process ({@link localClusterData}) or in part files
+ * that queue workers read. Every method answers the same for the same rows and blocks, wherever
+ * they live.
+ */
+export interface ClusterData {
+  readonly d: number;
+  /** Kept rows (all parts). */
+  readonly rows: number;
+  /** Input rows (all parts). */
+  readonly inputRows: number;
+  /** The kept rows at the given ascending global kept-row indices, as read, row-major. */
+  rowsAt(indices: Float64Array): Promise<Float64Array>;
+  /**
+   * The E-step over every kept row, standardised first by `standardize` when not null, folded in
+   * block order (parts in order, each part's blocks in order).
+   */
+  summarize(
+    terms: ComponentTerms,
+    moment: MomentKind,
+    standardize: ClusterModel["standardize"],
+  ): Promise<MixtureStats>;
+}
+
+/** {@link ClusterData} over rows in this process, the E-steps on `pool`. */
+export function localClusterData(rows: ClusterRows, pool: WorkerPool): ClusterData {
+  const { X } = rows;
+  const source = threadSource(X, null, { pool, blockStarts: rows.blockStarts });
+  // X is standardised in place once, when the first E-step asks for it.
+  let applied: ClusterModel["standardize"] = null;
+  return {
+    d: X.cols,
+    rows: X.rows,
+    inputRows: rows.inputRows,
+    async rowsAt(indices) {
+      if (applied !== null) throw new Error("rowsAt: the rows are already standardised");
+      const d = X.cols;
+      const out = new Float64Array(indices.length * d);
+      indices.forEach((i, s) => {
+        out.set(X.data.subarray(i * d, (i + 1) * d), s * d);
+      });
+      return out;
+    },
+    summarize(terms, moment, standardize) {
+      if (standardize !== applied) {
+        if (applied !== null) throw new Error("summarize: the rows hold another standardisation");
+        standardizeRows(standardize, X);
+        applied = standardize;
+      }
+      return source.summarize(terms, moment);
+    },
+  };
+}
+
+/** The indices of an evenly spaced sample of at most `limit` of `n` rows. */
+export function sampleIndices(n: number, limit: number): Float64Array {
+  const m = Math.min(n, limit);
+  return Float64Array.from({ length: m }, (_, s) => Math.floor((s * n) / m));
+}
+
+/**
+ * Centre and scale of each feature from the data's moments about `shift` (one E-step of a
+ * single component): mean and population standard deviation; a scale of 1 for a constant
+ * feature.
+ */
+function standardizationOf(
+  m: MixtureStats,
+  shift: Float64Array,
+): { center: number[]; scale: number[] } {
+  const d = shift.length;
+  const b = m.buffer;
+  const n = b[STATS_N]!;
+  const oS = statsOffsetS(1);
+  const oQ = statsOffsetQ(1, d);
   const center: number[] = [];
   const scale: number[] = [];
   for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let i = 0; i < X.rows; i++) s += X.data[i * d + j]!;
-    const m = s / X.rows;
-    let q = 0;
-    for (let i = 0; i < X.rows; i++) {
-      const dx = X.data[i * d + j]! - m;
-      q += dx * dx;
-    }
-    const sd = Math.sqrt(q / X.rows);
-    center.push(m);
+    const s = b[oS + j]!;
+    center.push(shift[j]! + s / n);
+    const v = (b[oQ + j * d + j]! - (s * s) / n) / n;
+    const sd = Math.sqrt(Math.max(0, v));
     scale.push(sd > 0 && Number.isFinite(sd) ? sd : 1);
   }
   return { center, scale };
 }
 
-/** An evenly spaced sample of at most `limit` rows (all rows when there are fewer). */
-function initSample(X: Matrix, limit: number): Matrix {
-  if (X.rows <= limit) return X;
-  const d = X.cols;
-  const data = new Float64Array(limit * d);
-  for (let s = 0; s < limit; s++) {
-    const i = Math.floor((s * X.rows) / limit);
-    data.set(X.data.subarray(i * d, (i + 1) * d), s * d);
-  }
-  return { data, rows: limit, cols: d };
-}
-
 /**
- * Fits the clustering on rows read by {@link readClusterRows} (standardising them in place when
- * asked), with the E-steps on `pool`.
+ * Fits the clustering on `data`: the initialisation sample (evenly spaced, at most
+ * {@link INIT_ROWS} kept rows), the standardisation when asked (one E-step of moments), then the
+ * one fitting loop with every E-step on `data`.
  * @throws InvalidInputError for fewer rows than components or bad options.
  */
-export async function clusterRows(
-  rows: ClusterRows,
-  o: ClusterOptions,
-  pool: WorkerPool,
-): Promise<ClusterModel> {
-  const { X } = rows;
+export async function clusterFit(data: ClusterData, o: ClusterOptions): Promise<ClusterModel> {
   const K = o.components;
+  const d = data.d;
   if (!Number.isInteger(K) || K < 1) {
     throw new InvalidInputError(`--components must be a positive integer, got ${K}.`);
   }
-  if (X.rows < Math.max(2, K)) {
+  if (data.rows < Math.max(2, K)) {
     throw new InvalidInputError(
-      `clustering needs at least ${Math.max(2, K)} rows with every chosen column present, got ${X.rows}. Lower --components or give more rows.`,
+      `clustering needs at least ${Math.max(2, K)} rows with every chosen column present, got ${data.rows}. Lower --components or give more rows.`,
     );
   }
-  const standardize = o.standardize === true ? standardization(X) : null;
+  const indices = sampleIndices(data.rows, INIT_ROWS);
+  const sample: Matrix = { data: await data.rowsAt(indices), rows: indices.length, cols: d };
+  let standardize: ClusterModel["standardize"] = null;
+  if (o.standardize === true) {
+    const shift = columnMeans(sample, null);
+    const moments = await runStepsAsync(dataMoments(d, shift), {
+      nFeatures: d,
+      initSample: () => ({ X: sample, sampleWeight: null }),
+      summarize: (t, m) => data.summarize(t, m, null),
+    });
+    standardize = standardizationOf(moments, shift);
+    standardizeRows(standardize, sample);
+  }
   const seed = o.seed ?? 0;
   const options = {
     nComponents: K,
@@ -213,26 +363,20 @@ export async function clusterRows(
     maxIter: o.maxIter ?? 100,
   };
   const est = o.bayesian ? new BayesianGaussianMixture(options) : new GaussianMixture(options);
-  const partial = {
-    columns: o.columns,
-    estimator: o.bayesian ? ("bayesian" as const) : ("gaussian" as const),
-    seed,
-    standardize,
-  };
-  standardizeRows(standardize, X);
-  const sample = initSample(X, INIT_ROWS);
-  const threads = threadSource(X, null, { pool, blockRows: BLOCK_ROWS });
   const source: FitSource = {
-    nFeatures: X.cols,
+    nFeatures: d,
     initSample: () => ({ X: sample, sampleWeight: null }),
-    summarize: (terms, moment) => threads.summarize(terms, moment),
+    summarize: (terms, moment) => data.summarize(terms, moment, standardize),
   };
   await est.fitSource(source);
   return clusterModelOf(est, {
-    ...partial,
+    columns: o.columns,
+    estimator: o.bayesian ? "bayesian" : "gaussian",
+    seed,
+    standardize,
     fit: {
-      rows: X.rows,
-      skippedRows: rows.inputRows - X.rows,
+      rows: data.rows,
+      skippedRows: data.inputRows - data.rows,
       initRows: sample.rows,
       converged: est.converged,
       iterations: est.nIter,

@@ -33,6 +33,11 @@ export interface SummarizeTask {
   firstBlock: number;
   lastBlock: number;
   blockRows: number;
+  /**
+   * Block starts (float64 row indices, one more than the blocks): block b is rows
+   * [starts[b], starts[b + 1]); null for blocks of `blockRows` rows.
+   */
+  starts?: SharedArrayBuffer | null;
 }
 
 /** Keeps a model in the worker under `key`, so that block tasks need not carry it. */

@@ -24,6 +24,11 @@ export interface ThreadSourceOptions {
   blockRows?: number;
   /** A pool to use (and not close); default: a pool of its own, closed by `close()`. */
   pool?: WorkerPool;
+  /**
+   * Blocks of any sizes instead: block b is rows [blockStarts[b], blockStarts[b + 1]) (the first
+   * start 0, the last X.rows); `blockRows` is then unused.
+   */
+  blockStarts?: Float64Array;
 }
 
 /** A {@link FitSource} on worker threads; `close()` ends its workers. */
@@ -60,7 +65,11 @@ export function threadSource(
     X.data.length === X.rows * X.cols ? X.data : X.data.subarray(0, X.rows * X.cols),
   );
   const weights = sampleWeight === null ? null : shared(sampleWeight);
-  const nBlocks = blockCount(X.rows, blockRows);
+  const starts = options.blockStarts === undefined ? null : shared(options.blockStarts);
+  const nBlocks =
+    options.blockStarts === undefined
+      ? blockCount(X.rows, blockRows)
+      : options.blockStarts.length - 1;
   return {
     nFeatures: X.cols,
     initSample: () => ({ X, sampleWeight }),
@@ -81,6 +90,7 @@ export function threadSource(
             firstBlock: Math.floor((w * nBlocks) / T),
             lastBlock: Math.floor(((w + 1) * nBlocks) / T),
             blockRows,
+            starts,
           }),
         );
       }

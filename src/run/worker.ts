@@ -6,7 +6,7 @@ import { zeroArray } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { type MixtureStats, statsLength } from "../core/stats.js";
 import type { Column, Table } from "../core/table.js";
-import { summarizeBlocks } from "../core/terms.js";
+import { summarizeBlocks, summarizeRanges } from "../core/terms.js";
 import { chunkTallies } from "../drift/tally.js";
 import { evaluateTable } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
@@ -48,15 +48,18 @@ function model(key: number): ModelSpec {
 function summarize(t: SummarizeTask): Float64Array {
   const X = { data: new Float64Array(t.x, 0, t.rows * t.cols), rows: t.rows, cols: t.cols };
   const w = t.weights === null ? null : new Float64Array(t.weights, 0, t.rows);
-  const parts: MixtureStats[] = summarizeBlocks(
-    X,
-    w,
-    t.terms,
-    t.moment,
-    t.firstBlock,
-    t.lastBlock,
-    t.blockRows,
-  );
+  const parts: MixtureStats[] =
+    t.starts == null
+      ? summarizeBlocks(X, w, t.terms, t.moment, t.firstBlock, t.lastBlock, t.blockRows)
+      : summarizeRanges(
+          X,
+          w,
+          t.terms,
+          t.moment,
+          new Float64Array(t.starts),
+          t.firstBlock,
+          t.lastBlock,
+        );
   const L = statsLength(t.terms.nComponents, t.terms.nFeatures, t.moment);
   const out = new Float64Array(parts.length * L);
   parts.forEach((p, b) => {

@@ -23,7 +23,9 @@ import type { TableStream } from "../../src/io/stream.js";
 import {
   assignmentBlock,
   type ClusterOptions,
-  clusterRows,
+  type ClusterRows,
+  clusterFit,
+  localClusterData,
   readClusterRows,
 } from "../../src/run/cluster.js";
 import { WorkerPool } from "../../src/run/pool.js";
@@ -84,16 +86,27 @@ after(async () => {
   for (const p of pools.values()) await p.close();
 });
 
+/** The rows of tables read as parts, each in blocks of `blockRows`. */
+function read(parts: Table[], blockRows: number, missing: "error" | "skip" = "error") {
+  return readClusterRows(
+    parts.map((_, i) => `part${i}`),
+    async (name) => streamOf(parts[Number(name.slice(4))]!, blockRows),
+    COLS,
+    missing,
+  );
+}
+
 async function cluster(t: Table, o: Partial<ClusterOptions>, threads = 2, blockRows = 4096) {
-  const rows = await readClusterRows(streamOf(t, blockRows), COLS, o.missing ?? "error");
-  const model = await clusterRows(rows, { columns: COLS, components: 4, ...o }, pool(threads));
+  const rows = await read([t], blockRows, o.missing ?? "error");
+  const model = await clusterFit(localClusterData(rows, pool(threads)), {
+    columns: COLS,
+    components: 4,
+    ...o,
+  });
   return { rows, model };
 }
 
-function labelsOf(
-  model: Awaited<ReturnType<typeof cluster>>["model"],
-  rows: Awaited<ReturnType<typeof cluster>>["rows"],
-) {
+function labelsOf(model: Awaited<ReturnType<typeof cluster>>["model"], rows: ClusterRows) {
   const b = assignmentBlock(model, rows, 0, 0, rows.inputRows);
   return b.table.columns[0]!.values as Int32Array;
 }
@@ -130,6 +143,53 @@ describe("cluster", () => {
     assert.equal(texts.size, 1);
   });
 
+  it("cluster over parts with skipped rows: blocks are runs of each part's input rows, the same bits however read", async () => {
+    const whole = blobTable(150_000, 2).table;
+    const a = whole.columns[0]!;
+    if (a.type !== "float64") throw new Error("float64 expected");
+    a.nulls = new Uint8Array(whole.rows);
+    for (let i = 0; i < whole.rows; i += 37) a.nulls[i] = 1;
+    const cut = (s: number, e: number): Table => ({
+      rows: e - s,
+      columns: whole.columns.map((c) =>
+        c.type === "string"
+          ? c
+          : { ...c, values: c.values.slice(s, e), nulls: c.nulls?.slice(s, e) ?? null },
+      ) as Table["columns"],
+    });
+    const parts = [cut(0, 70_000), cut(70_000, 150_000)];
+    const texts = new Set<string>();
+    for (const [threads, blockRows] of [
+      [1, 70_000],
+      [3, 5_000],
+    ] as const) {
+      const rows = await read(parts, blockRows, "skip");
+      // Part 0: blocks of input rows [0, 65536), [65536, 70000); part 1: [0, 65536), [65536, 80000);
+      // the starts of the four blocks and the end.
+      const keptBefore = (n: number) => n - Math.ceil(n / 37);
+      assert.deepEqual(
+        [...rows.blockStarts],
+        [0, keptBefore(65_536)].concat(
+          [0, 65_536, 80_000].map((n) => {
+            // Part 1's input row 0 is global row 70,000 (a multiple of 37 plus 33).
+            let k = 0;
+            for (let i = 0; i < n; i++) if ((70_000 + i) % 37 !== 0) k++;
+            return keptBefore(70_000) + k;
+          }),
+        ),
+      );
+      const model = await clusterFit(localClusterData(rows, pool(threads)), {
+        columns: COLS,
+        components: 4,
+        missing: "skip",
+        standardize: true,
+      });
+      assert.equal(model.fit.skippedRows, Math.ceil(150_000 / 37));
+      texts.add(clusterModelToJson(model));
+    }
+    assert.equal(texts.size, 1);
+  });
+
   it("cluster equals the estimator's in-memory fit bit for bit (one fitting loop)", async () => {
     for (const bayesian of [false, true]) {
       const { rows, model } = await cluster(table, { bayesian, covarianceType: "diag" });
@@ -154,7 +214,7 @@ describe("cluster", () => {
     assert.deepEqual(back, model);
     const a = assignmentBlock(model, rows, 0, 0, rows.inputRows).table;
     // From the raw values again, standardised by the model read back.
-    const raw = await readClusterRows(streamOf(table, 5000), COLS, "error");
+    const raw = await read([table], 5000);
     standardizeRows(back.standardize, raw.X);
     const labels = new Int32Array(raw.X.rows);
     const resp = new Float64Array(raw.X.rows * 4);
@@ -174,7 +234,7 @@ describe("cluster", () => {
     b.nulls[1234] = 1;
     t.columns[2]!.values[2500] = Number.NaN;
     await assert.rejects(
-      readClusterRows(streamOf(t, 1000), COLS, "error"),
+      read([t], 1000),
       (e: Error) =>
         e instanceof InvalidInputError &&
         /column "b": row 1234 is missing.*--missing skip/.test(e.message),
@@ -205,11 +265,11 @@ describe("cluster", () => {
     const t = blobTable(100, 3).table;
     t.columns[0]!.values[42] = Number.POSITIVE_INFINITY;
     await assert.rejects(
-      readClusterRows(streamOf(t, 64), COLS, "error"),
+      read([t], 64),
       /column "a": row 42 is Infinity; clustering needs finite values/,
     );
     t.columns[0]!.values[42] = 1e200;
-    await assert.rejects(readClusterRows(streamOf(t, 64), COLS, "error"), /row 42 is 1e\+200/);
+    await assert.rejects(read([t], 64), /row 42 is 1e\+200/);
     const small = blobTable(3, 3).table;
     await assert.rejects(cluster(small, {}), /at least 4 rows.*Lower --components/);
   });
