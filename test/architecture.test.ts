@@ -27,9 +27,9 @@ const NODE_BUILTINS =
 
 describe("layers", () => {
   for (const [layer, forbidden] of [
-    ["core", /^\.\.\/(encode|drift|io|cli|run|serve|report)\//],
-    ["encode", /^\.\.\/(drift|io|cli|run|serve|report)\//],
-    ["drift", /^\.\.\/(io|cli|run|serve|report)\//],
+    ["core", /^\.\.\/(encode|drift|io|cli|run|serve|report|distributed)\//],
+    ["encode", /^\.\.\/(drift|io|cli|run|serve|report|distributed)\//],
+    ["drift", /^\.\.\/(io|cli|run|serve|report|distributed)\//],
   ] as const) {
     it(`${layer} imports no Node module and no higher layer`, () => {
       const bad: string[] = [];
@@ -37,6 +37,21 @@ describe("layers", () => {
         for (const spec of imports(f)) {
           if (NODE_BUILTINS.test(spec) || forbidden.test(spec)) bad.push(`${f}: ${spec}`);
         }
+      }
+      assert.deepEqual(bad, []);
+    });
+  }
+
+  for (const [layer, forbidden] of [
+    ["io", /^\.\.\/(encode|drift|run|cli|serve|report|distributed)\//],
+    ["run", /^\.\.\/(cli|serve|report|distributed)\//],
+    // A leaf beside run: it may use the layers below, not the other leaves.
+    ["distributed", /^\.\.\/(cli|serve|report)\//],
+  ] as const) {
+    it(`${layer} imports no higher layer and no leaf`, () => {
+      const bad: string[] = [];
+      for (const f of files(join(SRC, layer))) {
+        for (const spec of imports(f)) if (forbidden.test(spec)) bad.push(`${f}: ${spec}`);
       }
       assert.deepEqual(bad, []);
     });

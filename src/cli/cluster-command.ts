@@ -10,12 +10,15 @@ import {
   type ClusterModel,
   clusterModelToJson,
   meanInColumnUnits,
+  standardizeRows,
 } from "../encode/cluster-model.js";
 import { resolveInputs } from "../io/glob.js";
 import { checkOverwrite } from "../io/index.js";
 import { writeAtomically } from "../io/safe-write.js";
 import {
   assignmentBlock,
+  type ClusterOptions,
+  type ClusterRows,
   clusterFit,
   localClusterData,
   type MissingPolicy,
@@ -48,6 +51,8 @@ export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "o
   tol?: number;
   maxIter?: number;
   assignments?: string;
+  redis?: string;
+  queue?: string;
 }
 
 /** `modenorm cluster`. */
@@ -69,14 +74,86 @@ export async function clusterCommand(data: string, o: ClusterCommandOptions): Pr
 }
 
 async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerPool) {
-  const types: Record<string, ColumnType> = {};
-  for (const c of o.columns) types[c] = "float64";
   const { files } = await aboutFileAsync(data, () => resolveInputs(data));
   await checkOverwrite({ output: o.output, kind: "model", inputs: files });
+  const options: ClusterOptions = {
+    columns: o.columns,
+    components: o.components,
+    covarianceType: o.covariance,
+    bayesian: o.bayesian,
+    standardize: o.standardize,
+    seed: o.seed,
+    tol: o.tol,
+    maxIter: o.maxIter,
+  };
+  let rows: ClusterRows | null = null;
+  let model: ClusterModel;
+  if (o.redis === undefined) {
+    const read = readLocally(data, files, o);
+    rows = await read;
+    const local = rows;
+    model = await aboutFileAsync(data, () => clusterFit(localClusterData(local, pool), options));
+  } else {
+    if (files[0] === "-")
+      throw new UsageError("--redis needs files (workers read them), not standard input.");
+    const spec = {
+      parts: files,
+      read: {
+        encoding: o.encoding ?? "utf8",
+        escapeChar: o.escapeChar ?? null,
+        nonNumeric: o.nonNumeric ?? "error",
+      },
+      columns: o.columns,
+      missing: o.missing ?? "error",
+    } as const;
+    // BullMQ loads only for distributed runs.
+    const { redisClusterData } = await import("../distributed/cluster-data.js");
+    const remote = await redisClusterData(
+      spec,
+      { command: "cluster", ...options },
+      {
+        redis: o.redis,
+        queue: o.queue,
+      },
+    );
+    let clean = false;
+    try {
+      model = await clusterFit(remote, options);
+      clean = true;
+    } finally {
+      await remote.close(clean);
+    }
+  }
+  const text = clusterModelToJson(model);
+  await writeAtomically(o.output, o.overwrite === true, (tmp) =>
+    writeFile(tmp, `${text}\n`, { flag: "wx" }),
+  );
+  let assigned: string | null = null;
+  if (o.assignments !== undefined) {
+    if (rows === null) {
+      // Distributed: the assignments are computed here, from the parts read again.
+      rows = await readLocally(data, files, o);
+      standardizeRows(model.standardize, rows.X);
+    }
+    const checksum = createHash("sha256").update(text).digest("hex");
+    const sinkOptions = { ...o, output: o.assignments };
+    await writeAssignments(data, sinkOptions, model, checksum, rows, files);
+    assigned = o.assignments;
+  }
+  report(o, model, assigned);
+}
+
+/** Every part's chosen columns, read in this process. */
+async function readLocally(
+  data: string,
+  files: string[],
+  o: ClusterCommandOptions,
+): Promise<ClusterRows> {
+  const types: Record<string, ColumnType> = {};
+  for (const c of o.columns) types[c] = "float64";
   const progress = startProgress("read", null, wantsProgress(o));
-  let rows: Awaited<ReturnType<typeof readClusterRows>>;
   try {
-    rows = await aboutFileAsync(data, () =>
+    return await aboutFileAsync(data, () =>
       readClusterRows(
         files,
         (part) =>
@@ -90,30 +167,6 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
   } finally {
     progress.stop();
   }
-  const model = await aboutFileAsync(data, () =>
-    clusterFit(localClusterData(rows, pool), {
-      columns: o.columns,
-      components: o.components,
-      covarianceType: o.covariance,
-      bayesian: o.bayesian,
-      standardize: o.standardize,
-      seed: o.seed,
-      tol: o.tol,
-      maxIter: o.maxIter,
-    }),
-  );
-  const text = clusterModelToJson(model);
-  await writeAtomically(o.output, o.overwrite === true, (tmp) =>
-    writeFile(tmp, `${text}\n`, { flag: "wx" }),
-  );
-  let assigned: string | null = null;
-  if (o.assignments !== undefined) {
-    const checksum = createHash("sha256").update(text).digest("hex");
-    const sinkOptions = { ...o, output: o.assignments };
-    await writeAssignments(data, sinkOptions, model, checksum, rows, files);
-    assigned = o.assignments;
-  }
-  report(o, model, assigned);
 }
 
 /** Writes every input row's cluster and probabilities, block by block, through the table sink. */
@@ -122,7 +175,7 @@ async function writeAssignments(
   o: SinkOptions,
   model: ClusterModel,
   checksum: string,
-  rows: Awaited<ReturnType<typeof readClusterRows>>,
+  rows: ClusterRows,
   inputs: readonly string[],
 ): Promise<void> {
   const run = { command: "cluster", input: data, model: checksum, rows: rows.inputRows };

@@ -358,6 +358,11 @@ modelReadOptions(streamOptions(program.command("cluster")))
     "--overwrite",
     "replace existing outputs (only earlier outputs of modenorm, never an input)",
   )
+  .option(
+    "--redis <url>",
+    "run the passes over the data on queue workers (modenorm worker) through this Redis; the model is the same bytes as without",
+  )
+  .option("--queue <name>", "queue name with --redis (default modenorm)")
   .option("--json", "print one JSON object")
   .addHelpText(
     "after",
@@ -366,6 +371,30 @@ modelReadOptions(streamOptions(program.command("cluster")))
   .action(async (data: string, o) =>
     (await import("./cluster-command.js")).clusterCommand(data, o),
   );
+
+program
+  .command("worker")
+  .description(
+    "Take the jobs of distributed runs (commands given --redis) from Redis and compute them: reads the parts they name, which must lie inside --data-root, and returns per-block statistics. Runs until stopped; a job under way when a worker dies is taken over by another.",
+  )
+  .requiredOption(
+    "--redis <url>",
+    "redis://[user:password@]host:port[/db], or rediss:// for TLS (CA file in MODENORM_REDIS_CA)",
+  )
+  .requiredOption("--data-root <dir>", "jobs may read only files inside this directory")
+  .option("--concurrency <n>", "jobs at once (default 1)", positiveInt("--concurrency"))
+  .option(
+    "--threads <n>",
+    "worker threads for the computations (default: all cores)",
+    threadsOption,
+  )
+  .option("--queue <name>", "queue name (default modenorm)")
+  .option("--quiet", "log failed jobs only")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  modenorm worker --redis redis://:secret@10.0.0.5:6379 --data-root /shared/data",
+  )
+  .action(async (o) => (await import("./worker-command.js")).workerCommand(o));
 
 streamOptions(program.command("compare"))
   .description(

@@ -28,8 +28,8 @@ export interface OverwriteCheck {
   inputs: readonly string[];
 }
 
-/** The format field near the start of a model file, as `modelToJson` writes it. */
-const MODEL_MARKER = /"format"\s*:\s*"modenorm\.model"/;
+/** The format field near the start of a model file (of fit or of cluster), as written. */
+const MODEL_MARKER = /"format"\s*:\s*"modenorm\.(model|clustering)"/;
 /** The same for a shard manifest (`MANIFEST_FORMAT`). */
 const MANIFEST_MARKER = /"format"\s*:\s*"modenorm\.shards"/;
 

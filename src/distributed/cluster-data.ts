@@ -1,0 +1,169 @@
+/**
+ * {@link ClusterData} over part files read by queue workers: the clustering of `modenorm cluster
+ * --redis`. Each method is one step of the run (see `run.ts`): a scan of every part (row counts
+ * and blocks), the rows of the initialisation sample, and every E-step, as jobs of at most
+ * `jobBlocks` blocks of one part. The fold puts the blocks in part order and adds them one by
+ * one from zero, as the thread source does, so the result is the local run's, bit for bit.
+ */
+import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { createStats, statsLength } from "../core/stats.js";
+import type { ClusterData, MissingPolicy } from "../run/cluster.js";
+import { buildFingerprint } from "./build.js";
+import {
+  type EstepJob,
+  type EstepResult,
+  type FoldJob,
+  fromBase64,
+  type ReadSpec,
+  type RowsResult,
+  type ScanResult,
+  toBase64,
+  type WorkJob,
+  type WorkResult,
+} from "./protocol.js";
+import { RedisRun, type RedisRunOptions } from "./run.js";
+import { QUEUE_SETTINGS } from "./settings.js";
+
+/** What the parts are and how to read them. */
+export interface DistributedParts {
+  parts: string[];
+  read: ReadSpec;
+  columns: string[];
+  missing: MissingPolicy;
+}
+
+/** Puts children results (in part order) together; see the module comment. */
+function fold(job: FoldJob, results: WorkResult[]): unknown {
+  switch (job.kind) {
+    case "scan":
+      return results;
+    case "rows": {
+      const all = results.map((r) => fromBase64((r as RowsResult).rows));
+      const out = new Float64Array(all.reduce((n, a) => n + a.length, 0));
+      let at = 0;
+      for (const a of all) {
+        out.set(a, at);
+        at += a.length;
+      }
+      return toBase64(out);
+    }
+    case "estep": {
+      const L = job.statsLength!;
+      const total = new Float64Array(L);
+      for (const r of results) {
+        const s = fromBase64((r as EstepResult).stats);
+        for (let off = 0; off < s.length; off += L) {
+          for (let i = 0; i < L; i++) total[i]! += s[off + i]!;
+        }
+      }
+      return toBase64(total);
+    }
+  }
+}
+
+/** A distributed {@link ClusterData}; `close(clean)` ends the run's connections. */
+export type RedisClusterData = ClusterData & { close(clean: boolean): Promise<void> };
+
+/**
+ * Opens the run (its id from the parts' paths, sizes and times, how they are read, `key` — the
+ * command's options — and the build) and scans the parts.
+ */
+export async function redisClusterData(
+  p: DistributedParts,
+  key: unknown,
+  o: RedisRunOptions,
+): Promise<RedisClusterData> {
+  const build = buildFingerprint();
+  const parts = await Promise.all(
+    p.parts.map(async (path, index) => {
+      const abs = resolve(path);
+      const s = await stat(abs);
+      return { part: abs, index, size: s.size, mtimeMs: s.mtimeMs };
+    }),
+  );
+  const id = createHash("sha256")
+    .update(
+      JSON.stringify({ parts, read: p.read, columns: p.columns, missing: p.missing, key, build }),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  const common = (i: number) => ({
+    run: id,
+    build,
+    ...parts[i]!,
+    read: p.read,
+    columns: p.columns,
+    missing: p.missing,
+  });
+  const run = await RedisRun.open(id, o, fold);
+  try {
+    const scans = (await run.next(
+      "scan",
+      parts.map((_, i) => ({ kind: "scan", ...common(i) }) as WorkJob),
+    )) as ScanResult[];
+    const d = p.columns.length;
+    const keptBefore: number[] = [];
+    let rows = 0;
+    for (const s of scans) {
+      keptBefore.push(rows);
+      rows += s.kept;
+    }
+    const inputRows = scans.reduce((n, s) => n + s.inputRows, 0);
+    return {
+      d,
+      rows,
+      inputRows,
+      async rowsAt(indices) {
+        const jobs: WorkJob[] = [];
+        for (let i = 0, at = 0; i < scans.length; i++) {
+          const end = keptBefore[i]! + scans[i]!.kept;
+          const mine: number[] = [];
+          while (at < indices.length && indices[at]! < end)
+            mine.push(indices[at++]! - keptBefore[i]!);
+          if (mine.length > 0) {
+            jobs.push({ kind: "rows", ...common(i), indices: toBase64(Float64Array.from(mine)) });
+          }
+        }
+        return fromBase64((await run.next("rows", jobs)) as string);
+      },
+      async summarize(terms, moment, standardize) {
+        const jobs: WorkJob[] = [];
+        for (let i = 0; i < scans.length; i++) {
+          for (let b = 0; b < scans[i]!.blocks; b += QUEUE_SETTINGS.jobBlocks) {
+            const job: EstepJob = {
+              kind: "estep",
+              ...common(i),
+              firstBlock: b,
+              lastBlock: Math.min(scans[i]!.blocks, b + QUEUE_SETTINGS.jobBlocks),
+              terms: {
+                nComponents: terms.nComponents,
+                nFeatures: terms.nFeatures,
+                covarianceType: terms.covarianceType,
+                logConst: toBase64(terms.logConst),
+                means: toBase64(terms.means),
+                precChol: toBase64(terms.precChol),
+              },
+              moment,
+              standardize,
+            };
+            jobs.push(job);
+          }
+        }
+        const L = statsLength(terms.nComponents, terms.nFeatures, moment);
+        const total = createStats(terms.nComponents, terms.nFeatures, moment, terms.means);
+        if (jobs.length > 0) {
+          total.buffer.set(
+            fromBase64((await run.next("estep", jobs, { statsLength: L })) as string),
+          );
+        }
+        return total;
+      },
+      close: (clean) => run.close(clean),
+    };
+  } catch (err) {
+    await run.close(false);
+    throw err;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * One distributed run, seen from its coordinator: a sequence of steps, each a BullMQ flow whose
+ * children (work jobs, taken by any worker) return per-part results and whose parent (a fold
+ * job, taken by this process) puts them in part order and combines them exactly as a local run
+ * does.
+ *
+ * Job ids are `<run>-<step>` (parent) and `<run>-<step>-<i>` (children), with the run's id a hash
+ * of what determines its results. A coordinator that reruns the same command finds steps that
+ * are done (and takes their results from Redis: the run's checkpoint) or under way (and waits
+ * for them); a step that failed is removed and added again. When the run ends well its jobs are
+ * removed.
+ */
+import { FlowProducer, type Job, Queue, QueueEvents, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { InvalidInputError } from "../core/errors.js";
+import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";
+import { DEFAULT_QUEUE, type FoldJob, type WorkJob, type WorkResult } from "./protocol.js";
+import { QUEUE_SETTINGS } from "./settings.js";
+
+/** Options of a distributed run. */
+export interface RedisRunOptions {
+  redis: string;
+  queue?: string;
+  /** Seconds without Redis before the run fails (default 30). */
+  redisTimeoutSeconds?: number;
+}
+
+/** Combines a step's children results (already in part order) into the step's result. */
+export type Fold = (job: FoldJob, results: WorkResult[]) => unknown;
+
+/** Raised when Redis stays unreachable: names host and port. */
+export class RedisUnreachableError extends Error {
+  override name = "RedisUnreachableError";
+}
+
+/** A run's steps; see the module comment. */
+export class RedisRun {
+  private readonly connection: RedisConnection;
+  private readonly work: Queue;
+  private readonly fold: Queue;
+  private readonly flows: FlowProducer;
+  private readonly events: QueueEvents;
+  private readonly folder: Worker;
+  private readonly health: Redis;
+  private readonly steps: string[] = [];
+  private step = 0;
+  private lost: Promise<never>;
+  private watch: NodeJS.Timeout;
+  readonly address: string;
+
+  private constructor(
+    readonly id: string,
+    o: RedisRunOptions,
+    fold: Fold,
+  ) {
+    this.address = redisAddress(o.redis);
+    this.connection = redisConnection(o.redis);
+    const name = o.queue ?? DEFAULT_QUEUE;
+    const connection = this.connection;
+    this.work = new Queue(name, { connection });
+    this.fold = new Queue(`${name}-fold`, { connection });
+    this.flows = new FlowProducer({ connection });
+    this.events = new QueueEvents(`${name}-fold`, { connection });
+    this.folder = new Worker(
+      `${name}-fold`,
+      async (job: Job) => {
+        const values = Object.values(await job.getChildrenValues()) as WorkResult[];
+        values.sort(
+          (a, b) =>
+            a.index - b.index ||
+            ("firstBlock" in a && "firstBlock" in b ? a.firstBlock - b.firstBlock : 0),
+        );
+        return fold(job.data as FoldJob, values);
+      },
+      { connection, concurrency: 1, ...QUEUE_SETTINGS.worker },
+    );
+    for (const c of [this.work, this.fold, this.flows, this.events, this.folder]) {
+      // Connection errors are retried by ioredis; the health check decides when to give up.
+      (c as { on(e: "error", f: () => void): void }).on("error", () => undefined);
+    }
+    this.health = new Redis({ ...connection, lazyConnect: false, enableOfflineQueue: false });
+    this.health.on("error", () => undefined);
+    const limit = (o.redisTimeoutSeconds ?? QUEUE_SETTINGS.redisTimeoutSeconds) * 1000;
+    let reject: (e: Error) => void = () => undefined;
+    this.lost = new Promise<never>((_, r) => {
+      reject = r;
+    });
+    this.lost.catch(() => undefined);
+    let lastSeen = Date.now();
+    this.watch = setInterval(() => {
+      this.health.ping().then(
+        () => {
+          lastSeen = Date.now();
+        },
+        () => undefined,
+      );
+      if (Date.now() - lastSeen > limit) {
+        reject(
+          new RedisUnreachableError(
+            `Redis at ${this.address}: unreachable for ${Math.round(limit / 1000)} s; start it (or check --redis) and rerun the same command to resume.`,
+          ),
+        );
+      }
+    }, 500);
+  }
+
+  /** Connects; fails with the host and port when Redis does not answer in time. */
+  static async open(id: string, o: RedisRunOptions, fold: Fold): Promise<RedisRun> {
+    const run = new RedisRun(id, o, fold);
+    try {
+      await run.guard(
+        Promise.all([
+          run.work.waitUntilReady(),
+          run.folder.waitUntilReady(),
+          run.events.waitUntilReady(),
+        ]),
+      );
+    } catch (err) {
+      await run.close(false);
+      throw err;
+    }
+    return run;
+  }
+
+  private guard<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.lost]);
+  }
+
+  /**
+   * Runs the next step: `payloads` as children (one work job each), folded by the fold job.
+   * @throws InvalidInputError naming the part and the reason when a child failed for bad data.
+   */
+  async next(
+    kind: WorkJob["kind"],
+    payloads: WorkJob[],
+    extra: Partial<FoldJob> = {},
+  ): Promise<unknown> {
+    const parentId = `${this.id}-${this.step++}`;
+    this.steps.push(parentId);
+    let parent = await this.guard(this.fold.getJob(parentId));
+    if (parent !== undefined && (await this.guard(parent.getState())) === "failed") {
+      await this.guard(parent.remove());
+      parent = undefined;
+    }
+    if (parent === undefined) {
+      const data: FoldJob = { kind, run: this.id, ...extra };
+      const added = await this.guard(
+        this.flows.add({
+          name: kind,
+          queueName: this.fold.name,
+          data,
+          opts: { jobId: parentId, ...QUEUE_SETTINGS.parent },
+          children: payloads.map((p, i) => ({
+            name: kind,
+            queueName: this.work.name,
+            data: p,
+            opts: { jobId: `${parentId}-${i}`, ...QUEUE_SETTINGS.child },
+          })),
+        }),
+      );
+      parent = added.job;
+    }
+    if ((await this.guard(parent.getState())) === "completed") {
+      return (await this.guard(this.fold.getJob(parentId)))!.returnvalue;
+    }
+    try {
+      return await this.guard(parent.waitUntilFinished(this.events));
+    } catch (err) {
+      if (err instanceof RedisUnreachableError) throw err;
+      throw await this.childFailure(parentId, payloads, err as Error);
+    }
+  }
+
+  /** The error of the child that failed a step, naming its part. */
+  private async childFailure(parentId: string, payloads: WorkJob[], err: Error): Promise<Error> {
+    for (let i = 0; i < payloads.length; i++) {
+      const child = await this.work.getJob(`${parentId}-${i}`);
+      if (child !== undefined && (await child.getState()) === "failed") {
+        return new InvalidInputError(`worker job ${child.id} failed: ${child.failedReason}`);
+      }
+    }
+    return new Error(`step ${parentId} failed: ${err.message}`);
+  }
+
+  /** Disconnects; `clean` removes the run's jobs from Redis first (a run that ended well). */
+  async close(clean = true): Promise<void> {
+    clearInterval(this.watch);
+    if (clean) {
+      for (const id of this.steps) {
+        const job = await this.fold.getJob(id).catch(() => undefined);
+        await job?.remove({ removeChildren: true }).catch(() => undefined);
+      }
+    }
+    await Promise.allSettled([
+      this.folder.close(true),
+      this.events.close(),
+      this.flows.close(),
+      this.work.close(),
+      this.fold.close(),
+    ]);
+    this.health.disconnect();
+  }
+}
