@@ -53,6 +53,7 @@ export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "o
   assignments?: string;
   redis?: string;
   queue?: string;
+  redisTimeout?: number;
 }
 
 /** `modenorm cluster`. */
@@ -114,6 +115,7 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
       {
         redis: o.redis,
         queue: o.queue,
+        redisTimeoutSeconds: o.redisTimeout,
       },
     );
     let clean = false;

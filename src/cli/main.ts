@@ -363,6 +363,11 @@ modelReadOptions(streamOptions(program.command("cluster")))
     "run the passes over the data on queue workers (modenorm worker) through this Redis; the model is the same bytes as without",
   )
   .option("--queue <name>", "queue name with --redis (default modenorm)")
+  .option(
+    "--redis-timeout <s>",
+    "with --redis: seconds without an answer from Redis before giving up (default 30; rerun the same command to resume)",
+    positiveInt("--redis-timeout"),
+  )
   .option("--json", "print one JSON object")
   .addHelpText(
     "after",

@@ -13,6 +13,7 @@
 import { FlowProducer, type Job, Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { InvalidInputError } from "../core/errors.js";
+import { IoError } from "../io/errors.js";
 import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";
 import { DEFAULT_QUEUE, type FoldJob, type WorkJob, type WorkResult } from "./protocol.js";
 import { QUEUE_SETTINGS } from "./settings.js";
@@ -29,7 +30,7 @@ export interface RedisRunOptions {
 export type Fold = (job: FoldJob, results: WorkResult[]) => unknown;
 
 /** Raised when Redis stays unreachable: names host and port. */
-export class RedisUnreachableError extends Error {
+export class RedisUnreachableError extends IoError {
   override name = "RedisUnreachableError";
 }
 

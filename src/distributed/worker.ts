@@ -244,7 +244,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     } catch (err) {
       // Bad data fails the same on every try: no retries.
       if (err instanceof InvalidInputError || err instanceof IoError) {
-        throw new UnrecoverableError(`${w.part}: ${err.message}`);
+        const m = err.message;
+        throw new UnrecoverableError(m.startsWith(w.part) ? m : `${w.part}: ${m}`);
       }
       throw err;
     }
