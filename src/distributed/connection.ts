@@ -17,8 +17,11 @@ export interface RedisConnection {
   tls?: { servername: string; ca?: Buffer };
   /** BullMQ workers need blocking commands to wait for ever. */
   maxRetriesPerRequest: null;
-  /** Reconnect with a backoff of 100 ms to 2 s, for ever (the caller decides when to give up). */
-  retryStrategy: (times: number) => number;
+  /**
+   * Reconnect with a backoff of 100 ms to 2 s until the caller gives up (`stop()`): then the
+   * connections end, so that a process whose Redis is gone can exit.
+   */
+  retryStrategy: (times: number) => number | null;
 }
 
 /** `host:port` of a URL, for messages. */
@@ -36,7 +39,10 @@ export function redisAddress(url: string): string {
  * @throws InvalidInputError for another scheme, a bad port or database number, or an unreadable
  *   CA file.
  */
-export function redisConnection(url: string, env = process.env): RedisConnection {
+export function redisConnection(
+  url: string,
+  env = process.env,
+): RedisConnection & { stop(): void } {
   let u: URL;
   try {
     u = new URL(url);
@@ -58,12 +64,16 @@ export function redisConnection(url: string, env = process.env): RedisConnection
       `--redis: the database is ${JSON.stringify(dbText)}; give a number, e.g. /0.`,
     );
   }
-  const c: RedisConnection = {
+  let stopped = false;
+  const c: RedisConnection & { stop(): void } = {
     host: u.hostname,
     port,
     db,
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(100 * times, 2000),
+    retryStrategy: (times) => (stopped ? null : Math.min(100 * times, 2000)),
+    stop: () => {
+      stopped = true;
+    },
   };
   if (u.username !== "") c.username = decodeURIComponent(u.username);
   if (u.password !== "") c.password = decodeURIComponent(u.password);

@@ -36,7 +36,7 @@ export class RedisUnreachableError extends IoError {
 
 /** A run's steps; see the module comment. */
 export class RedisRun {
-  private readonly connection: RedisConnection;
+  private readonly connection: RedisConnection & { stop(): void };
   private readonly work: Queue;
   private readonly fold: Queue;
   private readonly flows: FlowProducer;
@@ -80,7 +80,10 @@ export class RedisRun {
       (c as { on(e: "error", f: () => void): void }).on("error", () => undefined);
     }
     this.health = new Redis({ ...connection, lazyConnect: false, enableOfflineQueue: false });
-    this.health.on("error", () => undefined);
+    let lastError = "";
+    this.health.on("error", (err: Error) => {
+      lastError = err.message;
+    });
     const limit = (o.redisTimeoutSeconds ?? QUEUE_SETTINGS.redisTimeoutSeconds) * 1000;
     let reject: (e: Error) => void = () => undefined;
     this.lost = new Promise<never>((_, r) => {
@@ -98,7 +101,7 @@ export class RedisRun {
       if (Date.now() - lastSeen > limit) {
         reject(
           new RedisUnreachableError(
-            `Redis at ${this.address}: unreachable for ${Math.round(limit / 1000)} s; start it (or check --redis) and rerun the same command to resume.`,
+            `Redis at ${this.address}: unreachable for ${Math.round(limit / 1000)} s${lastError === "" ? "" : ` (${lastError})`}; start it (or check --redis: address, user, password, TLS) and rerun the same command to resume.`,
           ),
         );
       }
@@ -192,13 +195,17 @@ export class RedisRun {
         await job?.remove({ removeChildren: true }).catch(() => undefined);
       }
     }
-    await Promise.allSettled([
-      this.folder.close(true),
-      this.events.close(),
-      this.flows.close(),
-      this.work.close(),
-      this.fold.close(),
+    const parts = [this.folder, this.events, this.flows, this.work, this.fold];
+    // Closing waits for Redis; without it (the run failed for that), disconnect after 2 s.
+    const closed = Promise.allSettled([this.folder.close(true), ...parts.slice(1).map((p) => p.close())]);
+    const late = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 2000).unref()),
     ]);
+    if (late) {
+      // Connections that never came up: stop their reconnecting, so that the process can end.
+      this.connection.stop();
+    }
     this.health.disconnect();
   }
 }

@@ -22,7 +22,7 @@ import { openTableStream } from "../io/stream.js";
 import { type PartRows, readPartRows } from "../run/cluster.js";
 import { WorkerPool } from "../run/pool.js";
 import { buildFingerprint } from "./build.js";
-import { type RedisConnection, redisConnection } from "./connection.js";
+import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";
 import {
   DEFAULT_QUEUE,
   type EstepJob,
@@ -262,7 +262,31 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   });
   // Connection trouble is retried by ioredis; it is reported, not thrown.
   worker.on("error", () => undefined);
-  await worker.waitUntilReady();
+  // Redis that does not answer at start is a wrong address or a server down: say so and stop.
+  const wait = QUEUE_SETTINGS.redisTimeoutSeconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      worker.waitUntilReady(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new IoError(
+                `Redis at ${redisAddress(o.redis)}: unreachable for ${wait / 1000} s; check --redis and that the server runs.`,
+              ),
+            ),
+          wait,
+        );
+      }),
+    ]);
+  } catch (err) {
+    await worker.close(true).catch(() => undefined);
+    await pool.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     async close() {
       await worker.close();

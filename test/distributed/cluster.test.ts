@@ -16,8 +16,10 @@ import { ok } from "../cli/helpers.js";
 import {
   completedJobs,
   kill,
+  makeCertificates,
   modenorm,
   NO_REDIS,
+  OPENSSL,
   type Proc,
   REDIS_SERVER,
   type RedisServer,
@@ -255,5 +257,68 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
     assert.equal(bad.code, 1, bad.output);
     assert.match(bad.output, /failed: \S+bad\.csv: line 52, column "y": "abc" is not a number/);
     assert.equal((w.output().match(/failed scan .*bad\.csv/g) ?? []).length, 1, w.output());
+  });
+});
+
+describe("cluster on queue workers over TLS with an ACL user", {
+  skip: skip || (OPENSSL === "" ? "openssl is not installed" : false),
+}, () => {
+  it("rediss:// with a user and password and the CA in MODENORM_REDIS_CA: the local model; a wrong password is named", async () => {
+    const root = mkdtempSync(join(tmpdir(), "modenorm-tls-"));
+    let redis: RedisServer | null = null;
+    let w: Proc | null = null;
+    try {
+      mkdirSync(join(root, "data"));
+      writeFileSync(join(root, "data", "part-0.csv"), blobPart(20_000, 4));
+      const certs = makeCertificates(join(root, "certs"));
+      redis = await startRedis(join(root, "redis"), {
+        ...certs,
+        user: "modenorm",
+        password: "acl-pass-0123",
+      });
+      const env = { MODENORM_REDIS_CA: certs.ca };
+      w = await startWorkerProcess(root, redis, join(root, "data"), [], env);
+      const args = [
+        "cluster",
+        "data",
+        "--columns",
+        "x,y,z",
+        "--components",
+        "3",
+        "--missing",
+        "skip",
+        "--no-progress",
+      ];
+      const r = await modenorm(root, [...args, "-o", "tls.json", "--redis", redis.url], env).done;
+      assert.equal(r.code, 0, r.output);
+      ok(root, [...args, "-o", "local.json"]);
+      assert.equal(
+        readFileSync(join(root, "tls.json"), "utf8"),
+        readFileSync(join(root, "local.json"), "utf8"),
+      );
+      const wrong = redis.url.replace("acl-pass-0123", "nope");
+      const bad = await modenorm(
+        root,
+        [...args, "-o", "bad.json", "--redis", wrong, "--redis-timeout", "2"],
+        env,
+      ).done;
+      assert.equal(bad.code, 1, bad.output);
+      assert.match(bad.output, /Redis at localhost:\d+: unreachable for 2 s \(WRONGPASS/);
+      const noCa = await modenorm(root, [
+        ...args,
+        "-o",
+        "bad.json",
+        "--redis",
+        redis.url,
+        "--redis-timeout",
+        "2",
+      ]).done;
+      assert.equal(noCa.code, 1, noCa.output);
+      assert.match(noCa.output, /unreachable for 2 s \(self-signed certificate/);
+    } finally {
+      if (w !== null) await kill(w, "SIGKILL");
+      await redis?.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

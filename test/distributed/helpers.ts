@@ -4,7 +4,7 @@
  * coordinator processes; everything stopped by PID.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "../cli/helpers.js";
 import { freePort } from "../serve/helpers.js";
@@ -53,17 +53,53 @@ function waitFor(child: ChildProcess, pattern: RegExp, what: string, ms = 20_000
   });
 }
 
-/** Starts redis-server in `dir` on a free port. */
-export async function startRedis(dir: string): Promise<RedisServer> {
+/** TLS files and an ACL user for {@link startRedis}. */
+export interface RedisSecurity {
+  cert: string;
+  key: string;
+  ca: string;
+  user: string;
+  password: string;
+}
+
+/**
+ * Starts redis-server in `dir` on a free port: with a password for the default user, or with
+ * `security`: TLS only and the default user off, one ACL user.
+ */
+export async function startRedis(dir: string, security?: RedisSecurity): Promise<RedisServer> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
+  const access =
+    security === undefined
+      ? ["--port", String(port), "--requirepass", PASSWORD]
+      : [
+          "--port",
+          "0",
+          "--tls-port",
+          String(port),
+          "--tls-cert-file",
+          security.cert,
+          "--tls-key-file",
+          security.key,
+          "--tls-ca-cert-file",
+          security.ca,
+          "--tls-auth-clients",
+          "no",
+          "--user",
+          "default",
+          "off",
+          "--user",
+          security.user,
+          "on",
+          `>${security.password}`,
+          "~*",
+          "&*",
+          "+@all",
+        ];
   const args = [
-    "--port",
-    String(port),
+    ...access,
     "--bind",
     "127.0.0.1",
-    "--requirepass",
-    PASSWORD,
     "--dir",
     dir,
     "--appendonly",
@@ -76,7 +112,10 @@ export async function startRedis(dir: string): Promise<RedisServer> {
     "noeviction",
   ];
   const server: RedisServer = {
-    url: `redis://:${PASSWORD}@127.0.0.1:${port}`,
+    url:
+      security === undefined
+        ? `redis://:${PASSWORD}@127.0.0.1:${port}`
+        : `rediss://${security.user}:${security.password}@localhost:${port}`,
     port,
     child: null as unknown as ChildProcess,
     async stop() {
@@ -103,9 +142,13 @@ export interface Proc {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
 }
 
-/** Spawns `modenorm …args` in `cwd`. */
-export function modenorm(cwd: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** Spawns `modenorm …args` in `cwd` (with `env` added to this process's environment). */
+export function modenorm(cwd: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let text = "";
   child.stdout!.on("data", (d) => (text += d));
   child.stderr!.on("data", (d) => (text += d));
@@ -121,17 +164,13 @@ export async function startWorkerProcess(
   redis: RedisServer,
   dataRoot: string,
   extra: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<Proc> {
-  const p = modenorm(cwd, [
-    "worker",
-    "--redis",
-    redis.url,
-    "--data-root",
-    dataRoot,
-    "--threads",
-    "1",
-    ...extra,
-  ]);
+  const p = modenorm(
+    cwd,
+    ["worker", "--redis", redis.url, "--data-root", dataRoot, "--threads", "1", ...extra],
+    env,
+  );
   await waitFor(p.child, /waiting for jobs/, "modenorm worker");
   return p;
 }
@@ -157,4 +196,62 @@ export function completedJobs(log: string): string[] {
   return [...log.matchAll(/completed \S+ \S+(?: blocks \S+)? \(job (\S+)\)/g)].map((m) => m[1]!);
 }
 
-export const dataDir = (root: string) => join(root, "data");
+/** Path of openssl, or "" when it is not installed. */
+export const OPENSSL = spawnSync("sh", ["-c", "command -v openssl"], {
+  encoding: "utf8",
+}).stdout.trim();
+
+/** A CA and a certificate for localhost signed by it, written in `dir` (openssl). */
+export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  mkdirSync(dir, { recursive: true });
+  const run = (args: string[]) => {
+    const r = spawnSync(OPENSSL, args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
+  };
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=modenorm-test-ca",
+  ]);
+  run([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=localhost",
+  ]);
+  writeFileSync(join(dir, "ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  run([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.crt",
+    "-days",
+    "2",
+    "-extfile",
+    "ext",
+  ]);
+  return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
+}
