@@ -387,7 +387,11 @@ program
     "redis://[user:password@]host:port[/db], or rediss:// for TLS (CA file in MODENORM_REDIS_CA)",
   )
   .requiredOption("--data-root <dir>", "jobs may read only files inside this directory")
-  .option("--concurrency <n>", "jobs at once (default 1)", positiveInt("--concurrency"))
+  .option(
+    "--concurrency <n>",
+    "jobs at once (default 4; large E-steps share the threads, small ones overlap their Redis round trips)",
+    positiveInt("--concurrency"),
+  )
   .option(
     "--threads <n>",
     "worker threads for the computations (default: all cores)",

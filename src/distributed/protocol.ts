@@ -6,6 +6,7 @@
  * stores results as JSON, which would lose −0 and NaN and cost 3× the bytes).
  */
 import Type, { type Static } from "typebox";
+import Compile from "typebox/compile";
 import Value from "typebox/value";
 
 /** The queue of work jobs; the queue of fold (parent) jobs is `${WORK_QUEUE}-fold`. */
@@ -121,9 +122,11 @@ export interface FoldJob {
   statsLength?: number;
 }
 
+const checkWorkJob = Compile(WorkJob);
+
 /** The first schema error of a payload, or null when it is valid. */
 export function payloadError(payload: unknown): string | null {
-  if (Value.Check(WorkJob, payload)) return null;
+  if (checkWorkJob.Check(payload)) return null;
   const kind = (payload as { kind?: unknown } | null)?.kind;
   const schema =
     kind === "scan" ? ScanJob : kind === "rows" ? RowsJob : kind === "estep" ? EstepJob : null;

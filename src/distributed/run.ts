@@ -163,9 +163,9 @@ export class RedisRun {
         }),
       );
       parent = added.job;
-    }
-    if ((await this.guard(parent.getState())) === "completed") {
-      return (await this.guard(this.fold.getJob(parentId)))!.returnvalue;
+    } else if ((await this.guard(parent.getState())) === "completed") {
+      // Done before a restart of this coordinator: its result is the checkpoint.
+      return parent.returnvalue;
     }
     try {
       return await this.guard(parent.waitUntilFinished(this.events));
@@ -197,7 +197,10 @@ export class RedisRun {
     }
     const parts = [this.folder, this.events, this.flows, this.work, this.fold];
     // Closing waits for Redis; without it (the run failed for that), disconnect after 2 s.
-    const closed = Promise.allSettled([this.folder.close(true), ...parts.slice(1).map((p) => p.close())]);
+    const closed = Promise.allSettled([
+      this.folder.close(true),
+      ...parts.slice(1).map((p) => p.close()),
+    ]);
     const late = await Promise.race([
       closed.then(() => false),
       new Promise<boolean>((r) => setTimeout(() => r(true), 2000).unref()),
