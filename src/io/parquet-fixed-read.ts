@@ -169,6 +169,12 @@ export interface FixedParquetFile {
   /** Per row group: its rows and one chunk place per column. */
   groups: { rows: number; chunks: ChunkPlace[] }[];
   handle: FileHandle;
+  /**
+   * The file's chunk buffer, reused from chunk to chunk. Per file, not per module: readers of
+   * several files in one thread (a queue worker's concurrent jobs) interleave at the read's
+   * await, and a shared buffer would be filled by one while another decodes it.
+   */
+  scratch: Uint8Array;
 }
 
 /**
@@ -265,7 +271,7 @@ export async function openFixedParquet(path: string): Promise<FixedParquetFile |
       return { rows, chunks };
     });
     if (zstdUsed) await zstdDecoder();
-    return { path, rows: num(fm, 3), columns, groups, handle };
+    return { path, rows: num(fm, 3), columns, groups, handle, scratch: new Uint8Array(0) };
   } catch {
     await handle.close();
     return null;
@@ -368,8 +374,10 @@ function decodeHybrid(
   }
 }
 
-/** Scratch memory reused across chunks (one reader at a time per thread: calls are awaited). */
-let chunkBytes = new Uint8Array(0);
+/**
+ * Scratch memory of the decoding, which runs without an await (so it is never shared by two
+ * chunks at once; the chunk's bytes, read with an await, are in `FixedParquetFile.scratch`).
+ */
 let ids: Int32Array = new Int32Array(0);
 let nullScratch = new Uint8Array(0);
 
@@ -492,8 +500,8 @@ export async function readFixedChunk(
   const place = group.chunks[j]!;
   const n = group.rows;
   const zstdDec = place.codec === CODEC_ZSTD ? await zstdDecoder() : null;
-  if (chunkBytes.length < place.bytes) chunkBytes = new Uint8Array(place.bytes);
-  const b = chunkBytes;
+  if (file.scratch.length < place.bytes) file.scratch = new Uint8Array(place.bytes);
+  const b = file.scratch;
   // Asynchronous: shards written past the page cache are read from the device, and the thread
   // goes on with other blocks meanwhile (a synchronous read measured no faster from the cache).
   const { bytesRead } = await file.handle.read(b, 0, place.bytes, place.start);
