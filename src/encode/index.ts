@@ -1,4 +1,5 @@
 export * from "./categorical.js";
+export * from "./cluster-model.js";
 export * from "./codec.js";
 export * from "./evaluate.js";
 export * from "./exact.js";

@@ -1,3 +1,4 @@
+export * from "./cluster.js";
 export * from "./compare.js";
 export * from "./encode-parallel.js";
 export * from "./errors.js";
