@@ -69,6 +69,17 @@ describe("modenorm cluster", () => {
     await inTempDir((dir) => {
       put(dir, "blobs.csv", blobsCsv(200).csv);
       put(dir, "holes.csv", "x,y\n1,2\n3,\n5,6\n7,8\n");
+      const blobs2 = ["cluster", "blobs.csv", "--columns", "x,y", "--components", "2"];
+      const holes = [
+        "cluster",
+        "holes.csv",
+        "--columns",
+        "x,y",
+        "--components",
+        "1",
+        "--missing",
+        "skip",
+      ];
       fails(
         dir,
         ["cluster", "blobs.csv", "--columns", "x,name", "--components", "2", "-o", "m.json"],
@@ -88,78 +99,24 @@ describe("modenorm cluster", () => {
         ['column "y": row 1 is missing', "--missing skip"],
       );
       fails(dir, ["cluster", "blobs.csv", "--columns", "x,y", "-o", "m.json"], 2, ["--components"]);
-      fails(
-        dir,
-        [
-          "cluster",
-          "blobs.csv",
-          "--columns",
-          "x,y",
-          "--components",
-          "2",
-          "--covariance",
-          "round",
-          "-o",
-          "m.json",
-        ],
-        2,
-        ["--covariance"],
-      );
-      fails(
-        dir,
-        [
-          "cluster",
-          "blobs.csv",
-          "--columns",
-          "x,y",
-          "--components",
-          "2",
-          "-o",
-          "m.json",
-          "--assignments",
-          "m.json",
-        ],
-        2,
-        ["same file"],
-      );
+      fails(dir, [...blobs2, "--covariance", "round", "-o", "m.json"], 2, ["--covariance"]);
+      fails(dir, [...blobs2, "-o", "m.json", "--assignments", "m.json"], 2, ["same file"]);
       // A clustering model is not a model of fit: transform says so.
-      ok(dir, [
-        "cluster",
-        "holes.csv",
-        "--columns",
-        "x,y",
-        "--components",
-        "1",
-        "--missing",
-        "skip",
-        "-o",
-        "c.json",
-        "--assignments",
-        "a.csv",
-      ]);
+      ok(dir, [...holes, "-o", "c.json", "--assignments", "a.csv"]);
       const a = readFileSync(join(dir, "a.csv"), "utf8").split("\n");
       assert.equal(a[0], "cluster,prob_0");
       assert.equal(a[2], ",", "the skipped row's assignment is empty");
       fails(dir, ["transform", "holes.csv", "-m", "c.json", "-o", "t.csv"], 1, [
         "modenorm cluster",
       ]);
-      fails(
-        dir,
-        [
-          "cluster",
-          "holes.csv",
-          "--columns",
-          "x,y",
-          "--components",
-          "1",
-          "--missing",
-          "skip",
-          "-o",
-          "c.json",
-        ],
-        1,
-        ["already exists"],
-      );
+      fails(dir, [...holes, "-o", "c.json"], 1, ["already exists"]);
+      // --overwrite replaces an earlier clustering model, never an input.
+      ok(dir, [...holes, "-o", "c.json", "--overwrite"]);
+      fails(dir, [...holes, "-o", "holes.csv", "--overwrite"], 1, ["is an input of this run"]);
+      put(dir, "notes.json", '{"mine": true}\n');
+      fails(dir, [...holes, "-o", "notes.json", "--overwrite"], 1, [
+        "notes.json: is not a modenorm model file",
+      ]);
     });
   });
 
