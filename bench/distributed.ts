@@ -18,7 +18,8 @@ import type { Table } from "../src/core/table.js";
 import { redisClusterData } from "../src/distributed/cluster-data.js";
 import { writeTable } from "../src/io/index.js";
 import { openTableStream } from "../src/io/stream.js";
-import { localClusterData, readClusterRows, sampleIndices } from "../src/run/cluster.js";
+import { localClusterData, sampleIndices } from "../src/run/cluster.js";
+import { readClusterRows } from "../src/run/cluster-rows.js";
 import { WorkerPool } from "../src/run/pool.js";
 import { benchOptions, emit, machine, ROOT } from "./common.js";
 

@@ -18,12 +18,10 @@ import { writeAtomically } from "../io/safe-write.js";
 import {
   assignmentBlock,
   type ClusterOptions,
-  type ClusterRows,
   clusterFit,
   localClusterData,
-  type MissingPolicy,
-  readClusterRows,
 } from "../run/cluster.js";
+import { type ClusterRows, type MissingPolicy, readClusterRows } from "../run/cluster-rows.js";
 import { WorkerPool } from "../run/pool.js";
 import { printCluster } from "./cluster-print.js";
 import {

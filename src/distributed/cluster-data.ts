@@ -9,7 +9,8 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createStats, statsLength } from "../core/stats.js";
-import type { ClusterData, MissingPolicy } from "../run/cluster.js";
+import type { ClusterData } from "../run/cluster.js";
+import type { MissingPolicy } from "../run/cluster-rows.js";
 import { buildFingerprint } from "./build.js";
 import {
   type EstepJob,

@@ -20,7 +20,7 @@ import { summarizeRanges } from "../core/terms.js";
 import { standardizeRows } from "../encode/cluster-model.js";
 import { IoError } from "../io/errors.js";
 import { openTableStream } from "../io/stream.js";
-import { type PartRows, readPartRows } from "../run/cluster.js";
+import { type PartRows, readPartRows } from "../run/cluster-rows.js";
 import { WorkerPool } from "../run/pool.js";
 import { buildFingerprint } from "./build.js";
 import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";

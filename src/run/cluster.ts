@@ -13,7 +13,7 @@ import type { CovarianceType } from "../core/covariance.js";
 import { InvalidInputError } from "../core/errors.js";
 import { columnMeans, dataMoments, type FitSource, runStepsAsync } from "../core/fit.js";
 import { GaussianMixture } from "../core/gaussian-mixture.js";
-import { MAX_ABS_VALUE, type Matrix } from "../core/matrix.js";
+import type { Matrix } from "../core/matrix.js";
 import {
   type MixtureStats,
   type MomentKind,
@@ -21,23 +21,20 @@ import {
   statsOffsetQ,
   statsOffsetS,
 } from "../core/stats.js";
-import { type Column, isNull, numericValue, type Table } from "../core/table.js";
-import { BLOCK_ROWS, type ComponentTerms } from "../core/terms.js";
+import type { Table } from "../core/table.js";
+import type { ComponentTerms } from "../core/terms.js";
 import {
   assignRows,
   type ClusterModel,
   clusterModelOf,
   standardizeRows,
 } from "../encode/cluster-model.js";
-import type { TableStream } from "../io/stream.js";
+import type { ClusterRows, MissingPolicy } from "./cluster-rows.js";
 import type { WorkerPool } from "./pool.js";
 import { threadSource } from "./thread-source.js";
 
 /** Rows of the initialisation sample at most. */
 export const INIT_ROWS = 100_000;
-
-/** What to do with a row missing a value (null or NaN) in a chosen column. */
-export type MissingPolicy = "error" | "skip";
 
 /** Options of {@link clusterRows}. */
 export interface ClusterOptions {
@@ -59,183 +56,6 @@ export interface ClusterOptions {
   maxIter?: number;
   /** Default `error`. */
   missing?: MissingPolicy;
-}
-
-/** One part's chosen columns, its E-step blocks and which rows it skipped. */
-export interface PartRows {
-  /** The kept rows, row-major, d values each, as read (not standardised). */
-  data: Float64Array;
-  kept: number;
-  inputRows: number;
-  /**
-   * The part's E-step blocks: block b holds its input rows [b·B, (b+1)·B) (B =
-   * {@link CLUSTER_BLOCK_ROWS}) that were kept, i.e. kept rows [starts[b], starts[b + 1]).
-   */
-  starts: Float64Array;
-  /** 1 for each input row skipped for a missing value; null when none was. */
-  skipped: Uint8Array | null;
-}
-
-/**
- * Input rows per E-step block. Blocks are runs of input rows of one part, so they do not depend
- * on how parts are read or shared out, or on which rows a missing value left out.
- */
-export const CLUSTER_BLOCK_ROWS = BLOCK_ROWS;
-
-function describe(v: number): string {
-  return Number.isNaN(v) ? "NaN" : String(v);
-}
-
-/**
- * Reads the chosen columns of one part (one stream) into a matrix of its kept rows.
- * `firstRow` is the global index of the part's first row (for messages).
- * @throws InvalidInputError naming the column (and, for values, the row and value) for a text
- *   column, a missing value (unless skipped), an infinite value or one beyond ±1e100.
- */
-export async function readPartRows(
-  stream: TableStream,
-  columns: readonly string[],
-  missing: MissingPolicy,
-  firstRow = 0,
-): Promise<PartRows> {
-  const d = columns.length;
-  const parts: Float64Array[] = [];
-  const skippedParts: Uint8Array[] = [];
-  const starts: number[] = [];
-  let kept = 0;
-  let inputRows = 0;
-  let anySkipped = false;
-  for await (const { table } of stream.blocks()) {
-    const cols = columns.map((name) => columnOf(table, name));
-    const part = new Float64Array(table.rows * d);
-    const skip = new Uint8Array(table.rows);
-    let n = 0;
-    for (let i = 0; i < table.rows; i++) {
-      const row = inputRows + i;
-      if (row % CLUSTER_BLOCK_ROWS === 0) starts.push(kept + n);
-      let absent = -1;
-      for (let j = 0; j < d; j++) {
-        const c = cols[j]!;
-        const v = isNull(c, i) ? Number.NaN : numericValue(c, i);
-        if (Number.isNaN(v)) {
-          absent = j;
-          break;
-        }
-        if (!(Math.abs(v) <= MAX_ABS_VALUE)) {
-          throw new InvalidInputError(
-            `column "${c.name}": row ${firstRow + row} is ${describe(v)}; clustering needs finite values within ±${MAX_ABS_VALUE}. Filter or rescale such rows first.`,
-          );
-        }
-        part[n * d + j] = v;
-      }
-      if (absent >= 0) {
-        if (missing === "error") {
-          throw new InvalidInputError(
-            `column "${columns[absent]}": row ${firstRow + row} is missing (null or NaN). Pass --missing skip to leave such rows out of the fit (their assignment is then empty), or fill them first.`,
-          );
-        }
-        skip[i] = 1;
-        anySkipped = true;
-        continue;
-      }
-      n++;
-    }
-    parts.push(part.subarray(0, n * d));
-    skippedParts.push(skip);
-    kept += n;
-    inputRows += table.rows;
-  }
-  starts.push(kept);
-  const data = new Float64Array(kept * d);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
-  }
-  return {
-    data,
-    kept,
-    inputRows,
-    starts: Float64Array.from(starts),
-    skipped: anySkipped ? concatBytes(skippedParts, inputRows) : null,
-  };
-}
-
-function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Every part's chosen columns in one matrix in shared memory, with the blocks of every part. */
-export interface ClusterRows {
-  /** The kept rows of all parts in order (standardised in place by the fit when asked). */
-  X: Matrix;
-  /** Input rows read. */
-  inputRows: number;
-  /** Per input row, 1 when it was skipped for a missing value; null when none was. */
-  skipped: Uint8Array | null;
-  /** Block starts over X: the parts' blocks in part order (see {@link PartRows.starts}). */
-  blockStarts: Float64Array;
-}
-
-/** Reads every part (in order; `open` gives each part's stream) into {@link ClusterRows}. */
-export async function readClusterRows(
-  parts: readonly string[],
-  open: (part: string) => Promise<TableStream>,
-  columns: readonly string[],
-  missing: MissingPolicy,
-): Promise<ClusterRows> {
-  const read: PartRows[] = [];
-  let inputRows = 0;
-  for (const part of parts) {
-    const stream = await open(part);
-    try {
-      const r = await readPartRows(stream, columns, missing, inputRows);
-      read.push(r);
-      inputRows += r.inputRows;
-    } finally {
-      await stream.close();
-    }
-  }
-  const d = columns.length;
-  const kept = read.reduce((n, r) => n + r.kept, 0);
-  const data = new Float64Array(new SharedArrayBuffer(kept * d * 8));
-  const starts: number[] = [];
-  let at = 0;
-  for (const r of read) {
-    data.set(r.data, at * d);
-    for (let b = 0; b + 1 < r.starts.length; b++) starts.push(at + r.starts[b]!);
-    at += r.kept;
-  }
-  starts.push(at);
-  const anySkipped = read.some((r) => r.skipped !== null);
-  return {
-    X: { data, rows: kept, cols: d },
-    inputRows,
-    skipped: anySkipped
-      ? concatBytes(
-          read.map((r) => r.skipped ?? new Uint8Array(r.inputRows)),
-          inputRows,
-        )
-      : null,
-    blockStarts: Float64Array.from(starts),
-  };
-}
-
-function columnOf(table: Table, name: string): Exclude<Column, { type: "string" }> {
-  const c = table.columns.find((x) => x.name === name);
-  if (c === undefined) throw new InvalidInputError(`column "${name}": not in the input.`);
-  if (c.type === "string") {
-    throw new InvalidInputError(
-      `column "${name}": is text, but clustering needs numeric columns. Choose numeric columns with --columns.`,
-    );
-  }
-  return c;
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from "./cluster.js";
+export * from "./cluster-rows.js";
 export * from "./compare.js";
 export * from "./encode-parallel.js";
 export * from "./errors.js";

@@ -23,11 +23,10 @@ import type { TableStream } from "../../src/io/stream.js";
 import {
   assignmentBlock,
   type ClusterOptions,
-  type ClusterRows,
   clusterFit,
   localClusterData,
-  readClusterRows,
 } from "../../src/run/cluster.js";
+import { type ClusterRows, readClusterRows } from "../../src/run/cluster-rows.js";
 import { WorkerPool } from "../../src/run/pool.js";
 
 const COLS = ["a", "b", "c"];
