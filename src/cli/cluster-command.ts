@@ -13,7 +13,7 @@ import {
   standardizeRows,
 } from "../encode/cluster-model.js";
 import { resolveInputs } from "../io/glob.js";
-import { checkOverwrite } from "../io/index.js";
+import { checkOverwrite, DEFAULT_BLOCK_ROWS, type TableBlock } from "../io/index.js";
 import { writeAtomically } from "../io/safe-write.js";
 import {
   assignmentBlock,
@@ -21,7 +21,12 @@ import {
   clusterFit,
   localClusterData,
 } from "../run/cluster.js";
-import { type ClusterRows, type MissingPolicy, readClusterRows } from "../run/cluster-rows.js";
+import {
+  type ClusterRows,
+  type MissingPolicy,
+  readClusterRows,
+  tableRows,
+} from "../run/cluster-rows.js";
 import { WorkerPool } from "../run/pool.js";
 import { printCluster } from "./cluster-print.js";
 import {
@@ -130,14 +135,13 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
   );
   let assigned: string | null = null;
   if (o.assignments !== undefined) {
-    if (rows === null) {
-      // Distributed: the assignments are computed here, from the parts read again.
-      rows = await readLocally(data, files, o);
-      standardizeRows(model.standardize, rows.X);
-    }
     const checksum = createHash("sha256").update(text).digest("hex");
     const sinkOptions = { ...o, output: o.assignments };
-    await writeAssignments(data, sinkOptions, model, checksum, rows, files);
+    // Locally from the rows in memory; distributed, from the input read again block by block
+    // (the same function of each row, in bounded memory).
+    const blocks =
+      rows === null ? streamedAssignments(data, o, model) : heldAssignments(rows, o, model);
+    await writeAssignments(data, sinkOptions, checksum, blocks, files);
     assigned = o.assignments;
   }
   report(o, model, assigned);
@@ -169,26 +173,60 @@ async function readLocally(
   }
 }
 
+/** Assignment blocks of rows held in memory (already in the fitted space). */
+async function* heldAssignments(
+  rows: ClusterRows,
+  o: ClusterCommandOptions,
+  model: ClusterModel,
+): AsyncGenerator<TableBlock> {
+  const blockRows = o.blockRows ?? DEFAULT_BLOCK_ROWS;
+  let kept = 0;
+  for (let start = 0; start < rows.inputRows; start += blockRows) {
+    const b = assignmentBlock(
+      model,
+      rows,
+      kept,
+      start,
+      Math.min(rows.inputRows, start + blockRows),
+    );
+    kept += b.kept;
+    yield { firstRow: start, table: b.table };
+  }
+}
+
+/** Assignment blocks of the input read again, each block standardised as the model says. */
+async function* streamedAssignments(
+  data: string,
+  o: ClusterCommandOptions,
+  model: ClusterModel,
+): AsyncGenerator<TableBlock> {
+  const types: Record<string, ColumnType> = {};
+  for (const c of o.columns) types[c] = "float64";
+  const stream = await openInput(data, o, o.columns, types);
+  try {
+    for await (const { firstRow, table } of stream.blocks()) {
+      const { X, skipped } = tableRows(table, o.columns, o.missing ?? "error", firstRow);
+      standardizeRows(model.standardize, X);
+      const rows = { X, inputRows: table.rows, skipped, blockStarts: new Float64Array(0) };
+      yield { firstRow, table: assignmentBlock(model, rows, 0, 0, table.rows).table };
+    }
+  } finally {
+    await stream.close();
+  }
+}
+
 /** Writes every input row's cluster and probabilities, block by block, through the table sink. */
 async function writeAssignments(
   data: string,
   o: SinkOptions,
-  model: ClusterModel,
   checksum: string,
-  rows: ClusterRows,
+  blocks: AsyncGenerator<TableBlock>,
   inputs: readonly string[],
 ): Promise<void> {
-  const run = { command: "cluster", input: data, model: checksum, rows: rows.inputRows };
+  const run = { command: "cluster", input: data, model: checksum };
   const sink = await openSink(o, run, [...inputs, o.output]);
-  const blockRows = o.blockRows ?? 1_048_576;
-  let kept = 0;
   try {
-    for (let start = 0; start < rows.inputRows; start += blockRows) {
-      const end = Math.min(rows.inputRows, start + blockRows);
-      const b = assignmentBlock(model, rows, kept, start, end);
-      kept += b.kept;
-      if (!sink.done(start)) await sink.write({ firstRow: start, table: b.table });
-    }
+    for await (const b of blocks) if (!sink.done(b.firstRow)) await sink.write(b);
     await sink.finish();
   } catch (err) {
     await sink.abort().catch(() => undefined);

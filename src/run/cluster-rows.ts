@@ -39,6 +39,55 @@ function describe(v: number): string {
 }
 
 /**
+ * The chosen columns of one table's rows: a matrix of its kept rows (row-major) and which rows
+ * were skipped for a missing value (null when none was). `firstRow` is the global index of its
+ * first row (for messages).
+ * @throws InvalidInputError as {@link readPartRows}.
+ */
+export function tableRows(
+  table: Table,
+  columns: readonly string[],
+  missing: MissingPolicy,
+  firstRow = 0,
+): { X: Matrix; skipped: Uint8Array | null } {
+  const d = columns.length;
+  const cols = columns.map((name) => columnOf(table, name));
+  const data = new Float64Array(table.rows * d);
+  const skip = new Uint8Array(table.rows);
+  let any = false;
+  let n = 0;
+  for (let i = 0; i < table.rows; i++) {
+    let absent = -1;
+    for (let j = 0; j < d; j++) {
+      const c = cols[j]!;
+      const v = isNull(c, i) ? Number.NaN : numericValue(c, i);
+      if (Number.isNaN(v)) {
+        absent = j;
+        break;
+      }
+      if (!(Math.abs(v) <= MAX_ABS_VALUE)) {
+        throw new InvalidInputError(
+          `column "${c.name}": row ${firstRow + i} is ${describe(v)}; clustering needs finite values within ±${MAX_ABS_VALUE}. Filter or rescale such rows first.`,
+        );
+      }
+      data[n * d + j] = v;
+    }
+    if (absent >= 0) {
+      if (missing === "error") {
+        throw new InvalidInputError(
+          `column "${columns[absent]}": row ${firstRow + i} is missing (null or NaN). Pass --missing skip to leave such rows out of the fit (their assignment is then empty), or fill them first.`,
+        );
+      }
+      skip[i] = 1;
+      any = true;
+      continue;
+    }
+    n++;
+  }
+  return { X: { data: data.subarray(0, n * d), rows: n, cols: d }, skipped: any ? skip : null };
+}
+
+/**
  * Reads the chosen columns of one part (one stream) into a matrix of its kept rows.
  * `firstRow` is the global index of the part's first row (for messages).
  * @throws InvalidInputError naming the column (and, for values, the row and value) for a text
@@ -58,43 +107,17 @@ export async function readPartRows(
   let inputRows = 0;
   let anySkipped = false;
   for await (const { table } of stream.blocks()) {
-    const cols = columns.map((name) => columnOf(table, name));
-    const part = new Float64Array(table.rows * d);
-    const skip = new Uint8Array(table.rows);
-    let n = 0;
+    const r = tableRows(table, columns, missing, firstRow + inputRows);
+    // A block starts at every multiple of the block size in input rows: its kept rows before.
+    let k = kept;
     for (let i = 0; i < table.rows; i++) {
-      const row = inputRows + i;
-      if (row % CLUSTER_BLOCK_ROWS === 0) starts.push(kept + n);
-      let absent = -1;
-      for (let j = 0; j < d; j++) {
-        const c = cols[j]!;
-        const v = isNull(c, i) ? Number.NaN : numericValue(c, i);
-        if (Number.isNaN(v)) {
-          absent = j;
-          break;
-        }
-        if (!(Math.abs(v) <= MAX_ABS_VALUE)) {
-          throw new InvalidInputError(
-            `column "${c.name}": row ${firstRow + row} is ${describe(v)}; clustering needs finite values within ±${MAX_ABS_VALUE}. Filter or rescale such rows first.`,
-          );
-        }
-        part[n * d + j] = v;
-      }
-      if (absent >= 0) {
-        if (missing === "error") {
-          throw new InvalidInputError(
-            `column "${columns[absent]}": row ${firstRow + row} is missing (null or NaN). Pass --missing skip to leave such rows out of the fit (their assignment is then empty), or fill them first.`,
-          );
-        }
-        skip[i] = 1;
-        anySkipped = true;
-        continue;
-      }
-      n++;
+      if ((inputRows + i) % CLUSTER_BLOCK_ROWS === 0) starts.push(k);
+      if (r.skipped === null || r.skipped[i] === 0) k++;
     }
-    parts.push(part.subarray(0, n * d));
-    skippedParts.push(skip);
-    kept += n;
+    parts.push(r.X.data);
+    skippedParts.push(r.skipped ?? new Uint8Array(table.rows));
+    anySkipped ||= r.skipped !== null;
+    kept += r.X.rows;
     inputRows += table.rows;
   }
   starts.push(kept);

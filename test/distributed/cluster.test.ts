@@ -98,17 +98,28 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
 
   it("cluster --redis writes the local run's model bytes with 1, 2 and 3 workers", async () => {
     const queue = newQueue();
-    ok(root, clusterArgs("data/small", "local.json", ["--bayesian"]));
+    ok(root, clusterArgs("data/small", "local.json", ["--bayesian", "--assignments", "local.csv"]));
     for (let n = 1; n <= 3; n++) {
       await worker(queue);
       const out = `remote-${n}.json`;
+      const extra = n === 3 ? ["--assignments", "remote.csv"] : [];
       const r = await modenorm(
         root,
-        clusterArgs("data/small", out, ["--bayesian", "--redis", redis.url, "--queue", queue]),
+        clusterArgs("data/small", out, [
+          "--bayesian",
+          "--redis",
+          redis.url,
+          "--queue",
+          queue,
+          ...extra,
+        ]),
       ).done;
       assert.equal(r.code, 0, r.output);
       assert.equal(read(out), read("local.json"), `${n} worker(s)`);
     }
+    // The assignments, streamed from the input again, are those of the local run's rows in memory.
+    assert.equal(read("remote.csv"), read("local.csv"));
+    assert.equal(read("local.csv").split("\n").length, 3 * 40_000 + 2);
   });
 
   it("a worker killed with SIGKILL mid-job: its job runs elsewhere, every job completes once", async () => {
