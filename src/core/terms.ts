@@ -102,39 +102,49 @@ export function weightedLogProbRow(
   const d = t.nFeatures;
   const mu = t.means;
   const P = t.precChol;
-  for (let k = 0; k < K; k++) {
-    let q = 0;
-    switch (t.covarianceType) {
-      case "full":
-      case "tied": {
-        const po = t.covarianceType === "full" ? k * d * d : 0;
+  const lc = t.logConst;
+  // One loop per covariance type (the type is the same for every row and component).
+  switch (t.covarianceType) {
+    case "full":
+    case "tied": {
+      const full = t.covarianceType === "full";
+      for (let k = 0; k < K; k++) {
+        const po = full ? k * d * d : 0;
         for (let i = 0; i < d; i++) tmp[i] = data[off + i]! - mu[k * d + i]!;
         // y_j = Σ_i (x − μ)_i P_ij; P need not be triangular (a user's precisionsInit factor).
+        let q = 0;
         for (let j = 0; j < d; j++) {
           let y = 0;
           for (let i = 0; i < d; i++) y += tmp[i]! * P[po + i * d + j]!;
           q += y * y;
         }
-        break;
+        out[k] = lc[k]! - 0.5 * q;
       }
-      case "diag":
+      break;
+    }
+    case "diag":
+      for (let k = 0; k < K; k++) {
+        let q = 0;
         for (let j = 0; j < d; j++) {
           const y = (data[off + j]! - mu[k * d + j]!) * P[k * d + j]!;
           q += y * y;
         }
-        break;
-      case "spherical": {
+        out[k] = lc[k]! - 0.5 * q;
+      }
+      break;
+    case "spherical":
+      for (let k = 0; k < K; k++) {
         const p = P[k]!;
+        let q = 0;
         for (let j = 0; j < d; j++) {
           const y = (data[off + j]! - mu[k * d + j]!) * p;
           q += y * y;
         }
-        break;
+        out[k] = lc[k]! - 0.5 * q;
       }
-      default:
-        assertUnreachable(t.covarianceType);
-    }
-    out[k] = t.logConst[k]! - 0.5 * q;
+      break;
+    default:
+      assertUnreachable(t.covarianceType);
   }
 }
 
@@ -176,6 +186,7 @@ export function summarizeBlock(
   }
   buf.fill(0);
   const lp = new Float64Array(K);
+  const ex = new Float64Array(K);
   const tmp = new Float64Array(d);
   const dx = new Float64Array(d);
   const shift = out.shift;
@@ -193,14 +204,18 @@ export function summarizeBlock(
     let max = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < K; k++) if (lp[k]! > max) max = lp[k]!;
     let s = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(lp[k]! - max);
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(lp[k]! - max);
+      ex[k] = e;
+      s += e;
+    }
     const logp = max + Math.log(s);
     const inv = 1 / s;
     let ent = 0;
     for (let k = 0; k < K; k++) {
       // Moments about the component's own mean: centred sums (see stats.ts).
       for (let j = 0; j < d; j++) dx[j] = data[off + j]! - shift[k * d + j]!;
-      const r = Math.exp(lp[k]! - max) * inv;
+      const r = ex[k]! * inv;
       if (r > 0) ent += r * (lp[k]! - logp);
       const wr = w * r;
       buf[STATS_N + k]! += wr;
