@@ -114,6 +114,11 @@ export function addClusterCommands(program: Command): void {
       threadsOption,
     )
     .option("--queue <name>", "queue name (default modenorm)")
+    .option(
+      "--job-timeout <s>",
+      "seconds a job may take before it fails and is retried (default 600)",
+      numberInRange("--job-timeout", { min: 0, minIncluded: false }),
+    )
     .option("--quiet", "log failed jobs only")
     .addHelpText(
       "after",

@@ -10,6 +10,7 @@ export interface WorkerCommandOptions {
   threads?: number;
   queue?: string;
   quiet?: boolean;
+  jobTimeout?: number;
 }
 
 /** Runs until SIGINT or SIGTERM (a job under way is then taken over by another worker). */
@@ -20,6 +21,7 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<void> {
     concurrency: o.concurrency,
     threads: o.threads,
     queue: o.queue,
+    jobTimeoutSeconds: o.jobTimeout,
     onJob: (job, outcome, detail) => {
       if (o.quiet && outcome === "completed") return;
       const d = job.data as {

@@ -25,6 +25,11 @@ export const QUEUE_SETTINGS = {
   parent: { removeOnComplete: false, removeOnFail: false },
   /** Blocks per E-step job at most (65,536 rows each: about 1–10 s of work per job). */
   jobBlocks: 64,
+  /**
+   * Seconds a job may run before its worker fails it (BullMQ has no job timeout; a job hung on a
+   * thread would otherwise hold its lock for ever): it is then retried while attempts remain.
+   */
+  jobTimeoutSeconds: 600,
   /** Seconds the coordinator waits for Redis to come back before it gives up. */
   redisTimeoutSeconds: 30,
 } as const;

@@ -49,6 +49,8 @@ export interface WorkerOptions {
   queue?: string;
   /** Bytes of parts kept in memory (default a quarter of the machine's memory). */
   cacheBytes?: number;
+  /** Seconds a job may take before it fails and is retried (default 600). */
+  jobTimeoutSeconds?: number;
   /** Called after each job, for logs. */
   onJob?: (job: Job, outcome: "completed" | "failed", detail: string) => void;
 }
@@ -262,7 +264,29 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     };
   }
 
+  /** A job not done by the deadline fails (and is retried, here or elsewhere). */
   async function processJob(job: Job): Promise<WorkResult> {
+    const seconds = o.jobTimeoutSeconds ?? QUEUE_SETTINGS.jobTimeoutSeconds;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `job ${job.id}: no result within its deadline of ${seconds} s (--job-timeout); retried while attempts remain`,
+            ),
+          ),
+        seconds * 1000,
+      );
+    });
+    try {
+      return await Promise.race([work(job), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function work(job: Job): Promise<WorkResult> {
     const why = payloadError(job.data);
     if (why !== null) throw new UnrecoverableError(`poisoned job ${job.id}: ${why}`);
     const w = job.data as WorkJob;

@@ -238,6 +238,33 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
     assert.throws(() => read("gone.json"));
   });
 
+  it("a job past its deadline (--job-timeout) fails and is retried; past it every time: exit 1 naming it", async () => {
+    const queue = newQueue();
+    const w = await startWorkerProcess(root, redis, join(root, "data"), [
+      "--queue",
+      queue,
+      "--job-timeout",
+      "0.01",
+    ]);
+    workers.push(w);
+    const r = await modenorm(
+      root,
+      clusterArgs("data/big", "late.json", ["--redis", redis.url, "--queue", queue]),
+    ).done;
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /no result within its deadline of 0\.01 s/);
+    // Each job that ran out of time was tried again, 3 attempts at most; one used all 3 (a scan
+    // retried after its part finished loading in the background completes instead).
+    const tries = new Map<string, number>();
+    for (const m of w
+      .output()
+      .matchAll(/failed \S+ \S+(?: blocks \S+)? \(job (\S+)\): [^\n]*deadline/g)) {
+      tries.set(m[1]!, (tries.get(m[1]!) ?? 0) + 1);
+    }
+    assert.equal(Math.max(...tries.values()), 3, w.output());
+    assert.throws(() => read("late.json"));
+  });
+
   it("poisoned jobs fail once without retries: a bad payload, a part outside the data root, bad data", async () => {
     const queue = newQueue();
     const w = await worker(queue);
