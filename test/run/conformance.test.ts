@@ -1,7 +1,7 @@
 /**
  * One conformance suite for every runner: in-process (`matrixSource`, `transformTable`,
  * `inverseTable`) and worker threads (`threadSource`, `encodeParallel`, `decodeParallel`) with 1,
- * 2 and 3 threads. Every runner must give the in-process results bit for bit, throw the same typed
+ * 2 and 3 threads; the same fits go through queue workers in `test/distributed/conformance.test.ts`. Every runner must give the in-process results bit for bit, throw the same typed
  * errors, and shut down so the test process exits.
  */
 import assert from "node:assert/strict";
@@ -10,13 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sharedBlockBin } from "../../src/core/array-bin.js";
-import { BayesianGaussianMixture } from "../../src/core/bayesian-gaussian-mixture.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { FitSource } from "../../src/core/fit.js";
 import { matrixSource } from "../../src/core/fit.js";
-import { GaussianMixture } from "../../src/core/gaussian-mixture.js";
 import type { Matrix } from "../../src/core/matrix.js";
-import type { BaseMixture, ComponentParameters } from "../../src/core/mixture.js";
 import { Random } from "../../src/core/rng.js";
 import { generateMultimodal } from "../../src/core/synthetic.js";
 import type { Column, Table } from "../../src/core/table.js";
@@ -33,9 +30,15 @@ import { WorkerCrashError } from "../../src/run/errors.js";
 import { WorkerPool } from "../../src/run/pool.js";
 import { decodeStream, encodeStream } from "../../src/run/stream-codec.js";
 import { threadSource } from "../../src/run/thread-source.js";
-import { blobs } from "../helpers/data.js";
-
-const BLOCK = 4096;
+import {
+  assertSameBits,
+  assertSameFit,
+  BLOCK,
+  FITS,
+  oneD,
+  referenceFit,
+  weightsFor,
+} from "./conformance-cases.js";
 
 /** What a runner does; `null` threads: in-process. */
 interface Runner {
@@ -81,16 +84,6 @@ function threads(n: number): Runner {
 
 const RUNNERS: Runner[] = [inProcess(), threads(1), threads(2), threads(3)];
 
-/** Byte-wise equality: NaN payloads and −0 count. */
-function assertSameBits(a: ArrayBufferView, e: ArrayBufferView, what: string): void {
-  const ab = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const eb = new Uint8Array(e.buffer, e.byteOffset, e.byteLength);
-  assert.equal(ab.length, eb.length, `${what}: byte length`);
-  for (let i = 0; i < eb.length; i++) {
-    if (ab[i] !== eb[i]) assert.fail(`${what}: differs at byte ${i}`);
-  }
-}
-
 function assertSameTable(a: Table, e: Table, what: string): void {
   assert.equal(a.rows, e.rows, `${what}: rows`);
   assert.deepEqual(
@@ -111,89 +104,6 @@ function assertSameTable(a: Table, e: Table, what: string): void {
     if (ec.nulls !== null) assertSameBits(ac.nulls!, ec.nulls, `${w} nulls`);
   });
 }
-
-function assertSameFit(
-  a: BaseMixture<ComponentParameters>,
-  e: BaseMixture<ComponentParameters>,
-  what: string,
-): void {
-  assert.equal(a.nIter, e.nIter, `${what}: nIter`);
-  assert.equal(a.converged, e.converged, `${what}: converged`);
-  assert.ok(Object.is(a.lowerBound, e.lowerBound), `${what}: lowerBound`);
-  assertSameBits(
-    Float64Array.from(a.lowerBounds),
-    Float64Array.from(e.lowerBounds),
-    `${what}: bounds`,
-  );
-  assertSameBits(a.weights, e.weights, `${what}: weights`);
-  assertSameBits(a.means, e.means, `${what}: means`);
-  assertSameBits(a.covariances, e.covariances, `${what}: covariances`);
-  assertSameBits(a.precisionsCholesky, e.precisionsCholesky, `${what}: precisionsCholesky`);
-}
-
-function weightsFor(n: number, seed: number): Float64Array {
-  const rng = new Random(seed);
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = 0.25 + 2 * rng.random();
-  return w;
-}
-
-const oneD = (() => {
-  const x = generateMultimodal(30000, 7);
-  return { data: x, rows: x.length, cols: 1 } satisfies Matrix;
-})();
-const threeD = blobs(
-  [
-    [0, 0, 0],
-    [5, 1, -2],
-    [-3, 4, 2],
-  ],
-  20000,
-  [1, 0.5, 2],
-  11,
-).X;
-
-type Model = BaseMixture<ComponentParameters>;
-const FITS: { name: string; X: Matrix; weighted: boolean; make: () => Model }[] = [
-  {
-    name: "GaussianMixture 1-D",
-    X: oneD,
-    weighted: false,
-    make: () => new GaussianMixture({ nComponents: 6, maxIter: 25, randomState: 1 }) as Model,
-  },
-  {
-    name: "GaussianMixture 1-D weighted",
-    X: oneD,
-    weighted: true,
-    make: () => new GaussianMixture({ nComponents: 6, maxIter: 25, randomState: 1 }) as Model,
-  },
-  {
-    name: "BayesianGaussianMixture 1-D weighted",
-    X: oneD,
-    weighted: true,
-    make: () =>
-      new BayesianGaussianMixture({ nComponents: 8, maxIter: 25, randomState: 2 }) as Model,
-  },
-  {
-    name: "GaussianMixture 3-D full weighted",
-    X: threeD,
-    weighted: true,
-    make: () =>
-      new GaussianMixture({ nComponents: 3, covarianceType: "full", maxIter: 20 }) as Model,
-  },
-  {
-    name: "BayesianGaussianMixture 3-D diag weighted",
-    X: threeD,
-    weighted: true,
-    make: () =>
-      new BayesianGaussianMixture({
-        nComponents: 4,
-        covarianceType: "diag",
-        maxIter: 20,
-        randomState: 3,
-      }) as Model,
-  },
-];
 
 /** A table with every column type of `core/table.ts`, missing values and edge values. */
 function everyTypeTable(n: number): Table {
@@ -248,18 +158,6 @@ const MODEL = fitTable(TABLE, {
   mixed: { balance: [0] },
   seed: 9,
 });
-
-const reference = new Map<string, Model>();
-async function referenceFit(f: (typeof FITS)[number]): Promise<Model> {
-  let m = reference.get(f.name);
-  if (m === undefined) {
-    m = await f
-      .make()
-      .fitSource(matrixSource(f.X, f.weighted ? weightsFor(f.X.rows, 4) : null, BLOCK));
-    reference.set(f.name, m);
-  }
-  return m;
-}
 
 for (const runner of RUNNERS) {
   describe(`runner ${runner.name}`, () => {
