@@ -1,12 +1,6 @@
 /** `modenorm inspect`: a model's columns and modes, without loading the table machinery. */
-import {
-  CLUSTER_FORMAT,
-  clusterModelFromJson,
-  meanInColumnUnits,
-} from "../encode/cluster-model.js";
 import { inspectModel, modelFromJson } from "../encode/model-file.js";
-import type { ModelSpec } from "../encode/spec.js";
-import { printCluster } from "./cluster-print.js";
+import { CLUSTER_FORMAT, type ModelSpec } from "../encode/spec.js";
 import { out, readModelText } from "./shared.js";
 
 /** The `format` field of a JSON object's text, or undefined (the model readers say what is wrong). */
@@ -39,7 +33,10 @@ export function printInspect(model: ModelSpec): void {
 /** `modenorm inspect`: a model file of `fit` or a clustering model of `cluster`. */
 export async function inspectCommand(modelPath: string, o: { json?: boolean }): Promise<void> {
   const text = await readModelText(modelPath);
+  // The clustering model's code loads only for such a file.
   if (formatOf(text) === CLUSTER_FORMAT) {
+    const { clusterModelFromJson, meanInColumnUnits } = await import("../encode/cluster-model.js");
+    const { printCluster } = await import("./cluster-print.js");
     const m = clusterModelFromJson(text, `clustering model file "${modelPath}"`);
     if (o.json) {
       out(

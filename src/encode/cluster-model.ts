@@ -10,8 +10,8 @@ import { InvalidInputError } from "../core/errors.js";
 import type { Matrix } from "../core/matrix.js";
 import type { BaseMixture, ComponentParameters } from "../core/mixture.js";
 import { type ComponentTerms, evaluateRows } from "../core/terms.js";
+import { CLUSTER_FORMAT } from "./spec.js";
 
-export const CLUSTER_FORMAT = "modenorm.clustering";
 export const CLUSTER_VERSION = 1;
 
 /** How the fit went: its rows, initialisation sample and bound per iteration. */

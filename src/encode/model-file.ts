@@ -8,8 +8,8 @@ import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType, TimeUnit } from "../core/table.js";
 import { CDF_BINS } from "./baseline.js";
 import { CATEGORICAL_DTYPES, isCanonicalCategory } from "./categorical.js";
-import { CLUSTER_FORMAT } from "./cluster-model.js";
 import {
+  CLUSTER_FORMAT,
   type ColumnKind,
   type ColumnSpec,
   MODEL_FORMAT,

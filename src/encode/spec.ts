@@ -6,6 +6,8 @@ import type { ColumnType, TimeUnit } from "../core/table.js";
 
 /** Written into every model file; bumped on any incompatible change. */
 export const MODEL_FORMAT = "modenorm.model";
+/** The `format` of a clustering model file (see `cluster-model.ts`). */
+export const CLUSTER_FORMAT = "modenorm.clustering";
 /** The version this build writes: 2 added the drift baseline of mixture columns. */
 export const MODEL_VERSION = 2;
 /** Versions this build reads (version 1 files have no drift baseline). */
