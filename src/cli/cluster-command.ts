@@ -224,7 +224,7 @@ async function writeAssignments(
   inputs: readonly string[],
 ): Promise<void> {
   const run = { command: "cluster", input: data, model: checksum };
-  const sink = await openSink(o, run, [...inputs, o.output]);
+  const sink = await openSink(o, run, inputs);
   try {
     for await (const b of blocks) if (!sink.done(b.firstRow)) await sink.write(b);
     await sink.finish();

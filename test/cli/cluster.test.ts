@@ -112,6 +112,7 @@ describe("modenorm cluster", () => {
       fails(dir, [...holes, "-o", "c.json"], 1, ["already exists"]);
       // --overwrite replaces an earlier clustering model, never an input.
       ok(dir, [...holes, "-o", "c.json", "--overwrite"]);
+      ok(dir, [...holes, "-o", "c.json", "--overwrite", "--assignments", "a.csv"]);
       fails(dir, [...holes, "-o", "holes.csv", "--overwrite"], 1, ["is an input of this run"]);
       put(dir, "notes.json", '{"mine": true}\n');
       fails(dir, [...holes, "-o", "notes.json", "--overwrite"], 1, [
