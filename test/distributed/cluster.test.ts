@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Queue } from "bullmq";
 import { generateBlobs } from "../../src/core/synthetic.js";
 import { redisConnection } from "../../src/distributed/connection.js";
-import { ok } from "../cli/helpers.js";
+import { ok, sharedFile } from "../cli/helpers.js";
 import {
   completedJobs,
   kill,
@@ -120,6 +120,41 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
     // The assignments, streamed from the input again, are those of the local run's rows in memory.
     assert.equal(read("remote.csv"), read("local.csv"));
     assert.equal(read("local.csv").split("\n").length, 3 * 40_000 + 2);
+  });
+
+  it("the IMDb movies table with 3 workers: the local run's model bytes", async (t) => {
+    const movies = sharedFile(t, "imdb_movies.csv");
+    if (movies === null) return;
+    const queue = newQueue();
+    for (let i = 0; i < 3; i++) {
+      workers.push(await startWorkerProcess(root, redis, dirname(movies), ["--queue", queue]));
+    }
+    const args = (out: string) => [
+      "cluster",
+      movies,
+      "--escape-char",
+      "\\",
+      "--columns",
+      "imdbRating,ratingCount,duration,year,nrOfWins,nrOfNominations",
+      "--components",
+      "4",
+      "--standardize",
+      "--missing",
+      "skip",
+      "-o",
+      out,
+      "--no-progress",
+    ];
+    ok(root, args("imdb-local.json"));
+    const r = await modenorm(root, [
+      ...args("imdb-remote.json"),
+      "--redis",
+      redis.url,
+      "--queue",
+      queue,
+    ]).done;
+    assert.equal(r.code, 0, r.output);
+    assert.equal(read("imdb-remote.json"), read("imdb-local.json"));
   });
 
   it("a worker killed with SIGKILL mid-job: its job runs elsewhere, every job completes once", async () => {
