@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adjustedRandIndex } from "../src/core/rand-index.js";
-import { generateBlobs } from "../src/core/synthetic.js";
 import { readTable, writeTable } from "../src/io/index.js";
-import { benchOptions, emit, machine, ROOT } from "./common.js";
+import { benchOptions, blobTable, emit, machine, ROOT } from "./common.js";
 
 const o = benchOptions("Clustering: adjusted Rand index on blobs, and the IMDb table.", {
   rows: { default: "200000", help: "rows of the blobs", kind: "count" },
@@ -30,17 +29,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "modenorm-bench-cluster-"));
   try {
     const n = Number(o.rows);
-    const b = generateBlobs(n, 3, 4, 2, [0.5, 1, 1.5, 0.8]);
+    const b = blobTable(n, 2);
     const data = join(dir, "blobs.parquet");
-    await writeTable(data, {
-      rows: n,
-      columns: ["x", "y", "z"].map((name, j) => ({
-        name,
-        type: "float64" as const,
-        values: Float64Array.from({ length: n }, (_, i) => b.data[i * 3 + j]!),
-        nulls: null,
-      })),
-    });
+    await writeTable(data, b.table);
     const rows: string[] = [];
     for (const type of ["full", "tied", "diag", "spherical"]) {
       for (const bayesian of [false, true]) {
@@ -56,7 +47,7 @@ async function main(): Promise<void> {
           "--overwrite",
         ]);
         const labels = (await readTable(out)).columns[0]!.values as Int32Array;
-        const ari = adjustedRandIndex(labels, b.labels);
+        const ari = adjustedRandIndex(labels, b.truth);
         emit({
           bench: "cluster",
           data: "blobs",

@@ -2,6 +2,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { generateBlobs } from "../src/core/synthetic.js";
+import type { Table } from "../src/core/table.js";
 
 /** The repository root (bench files run from dist/bench/). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -91,4 +93,24 @@ export function benchOptions<K extends string>(
     out[n] = kind === "text" ? v : v.replaceAll("_", "");
   }
   return out;
+}
+
+/**
+ * Blobs with known clusters as a table of float64 columns x, y, z (4 blobs, standard deviations
+ * 0.5, 1, 1.5, 0.8), and each row's true blob.
+ */
+export function blobTable(n: number, seed: number): { table: Table; truth: Int32Array } {
+  const b = generateBlobs(n, 3, 4, seed, [0.5, 1, 1.5, 0.8]);
+  return {
+    table: {
+      rows: n,
+      columns: ["x", "y", "z"].map((name, j) => ({
+        name,
+        type: "float64" as const,
+        values: Float64Array.from({ length: n }, (_, i) => b.data[i * 3 + j]!),
+        nulls: null,
+      })),
+    },
+    truth: b.labels,
+  };
 }

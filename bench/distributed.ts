@@ -13,15 +13,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateBlobs } from "../src/core/synthetic.js";
-import type { Table } from "../src/core/table.js";
 import { redisClusterData } from "../src/distributed/cluster-data.js";
 import { writeTable } from "../src/io/index.js";
 import { openTableStream } from "../src/io/stream.js";
 import { localClusterData, sampleIndices } from "../src/run/cluster.js";
 import { readClusterRows } from "../src/run/cluster-rows.js";
 import { WorkerPool } from "../src/run/pool.js";
-import { benchOptions, emit, machine, ROOT } from "./common.js";
+import { benchOptions, blobTable, emit, machine, ROOT } from "./common.js";
 
 const o = benchOptions(
   "The distributed mode: per-step overhead and cluster against the local run.",
@@ -59,18 +57,7 @@ function waitFor(child: ChildProcess, pattern: RegExp): Promise<void> {
   });
 }
 
-function table(n: number, seed: number): Table {
-  const b = generateBlobs(n, 3, 4, seed, [0.5, 1, 1.5, 0.8]);
-  return {
-    rows: n,
-    columns: ["x", "y", "z"].map((name, j) => ({
-      name,
-      type: "float64" as const,
-      values: Float64Array.from({ length: n }, (_, i) => b.data[i * 3 + j]!),
-      nulls: null,
-    })),
-  };
-}
+const table = (n: number, seed: number) => blobTable(n, seed).table;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
