@@ -3,7 +3,6 @@
  * clustering model, and optionally every row's cluster and probabilities.
  */
 import { createHash } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import type { CovarianceType } from "../core/covariance.js";
 import type { ColumnType } from "../core/table.js";
 import {
@@ -14,7 +13,6 @@ import {
 } from "../encode/cluster-model.js";
 import { resolveInputs } from "../io/glob.js";
 import { checkOverwrite, DEFAULT_BLOCK_ROWS, type TableBlock } from "../io/index.js";
-import { writeAtomically } from "../io/safe-write.js";
 import {
   assignmentBlock,
   type ClusterOptions,
@@ -39,7 +37,7 @@ import {
 import { checkColumnsExist, UsageError } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
-import { aboutFileAsync, checkOutputPath, commandSeconds, out } from "./shared.js";
+import { aboutFileAsync, checkOutputPath, commandSeconds, out, writeModelText } from "./shared.js";
 import { noteOutput } from "./signals.js";
 
 export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "output"> {
@@ -69,15 +67,10 @@ export async function clusterCommand(data: string, o: ClusterCommandOptions): Pr
     noteOutput(o.assignments);
     if (o.assignments !== "-") checkOutputPath(o.assignments, o.overwrite);
   }
-  const pool = new WorkerPool({ size: o.threads });
-  try {
-    await clusterWith(data, o, pool);
-  } finally {
-    await pool.close();
-  }
+  await clusterWith(data, o);
 }
 
-async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerPool) {
+async function clusterWith(data: string, o: ClusterCommandOptions) {
   const { files } = await aboutFileAsync(data, () => resolveInputs(data));
   await checkOverwrite({ output: o.output, kind: "model", inputs: files });
   const options: ClusterOptions = {
@@ -93,10 +86,15 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
   let rows: ClusterRows | null = null;
   let model: ClusterModel;
   if (o.redis === undefined) {
-    const read = readLocally(data, files, o);
-    rows = await read;
-    const local = rows;
-    model = await aboutFileAsync(data, () => clusterFit(localClusterData(local, pool), options));
+    const local = await readLocally(data, files, o);
+    rows = local;
+    // The E-steps' threads (the coordinator of a distributed run needs none).
+    const pool = new WorkerPool({ size: o.threads });
+    try {
+      model = await aboutFileAsync(data, () => clusterFit(localClusterData(local, pool), options));
+    } finally {
+      await pool.close();
+    }
   } else {
     if (files[0] === "-")
       throw new UsageError("--redis needs files (workers read them), not standard input.");
@@ -130,9 +128,7 @@ async function clusterWith(data: string, o: ClusterCommandOptions, pool: WorkerP
     }
   }
   const text = clusterModelToJson(model);
-  await writeAtomically(o.output, o.overwrite === true, (tmp) =>
-    writeFile(tmp, `${text}\n`, { flag: "wx" }),
-  );
+  await writeModelText(o.output, text, o.overwrite);
   let assigned: string | null = null;
   if (o.assignments !== undefined) {
     const checksum = createHash("sha256").update(text).digest("hex");

@@ -74,10 +74,19 @@ export async function writeModel(
   model: ModelSpec,
   overwrite: boolean | undefined,
 ): Promise<void> {
+  await writeModelText(path, modelToJson(model), overwrite);
+}
+
+/** Writes a model file's text (any kind of model) atomically, with a final newline. */
+export async function writeModelText(
+  path: string,
+  text: string,
+  overwrite: boolean | undefined,
+): Promise<void> {
   checkOutputPath(path, overwrite);
   // Through a registered temporary file: removed on any failure and when the process ends.
   await writeAtomically(path, overwrite === true, (tmp) =>
-    writeFile(tmp, `${modelToJson(model)}\n`, { flag: "wx" }),
+    writeFile(tmp, `${text}\n`, { flag: "wx" }),
   );
 }
 

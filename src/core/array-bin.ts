@@ -238,6 +238,16 @@ export function nullMaskFor(values: ArrayBufferView, length: number): Uint8Array
   return new Uint8Array(length);
 }
 
+/** Copies `parts` one after another into `out` (from its start) and returns `out`. */
+export function concatInto<A extends Float64Array | Uint8Array>(parts: readonly A[], out: A): A {
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Sets every element of `a` to zero (as a new array). */
 export function zeroArray(a: BinArray): void {
   if (a instanceof BigInt64Array) a.fill(0n);

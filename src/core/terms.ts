@@ -302,12 +302,19 @@ export function summarizeRanges(
  * makes results identical across thread and worker counts.
  */
 export function foldStats(parts: readonly MixtureStats[], into: MixtureStats): MixtureStats {
-  const tb = into.buffer;
-  for (const p of parts) {
-    const pb = p.buffer;
-    for (let i = 0; i < tb.length; i++) tb[i]! += pb[i]!;
-  }
+  for (const p of parts) foldPacked(p.buffer, into.buffer);
   return into;
+}
+
+/**
+ * {@link foldStats} of blocks' statistics packed one after another in `packed` (each
+ * `into.length` values, in block order): `into` += block 0, then += block 1, …
+ */
+export function foldPacked(packed: Float64Array, into: Float64Array): void {
+  const L = into.length;
+  for (let off = 0; off < packed.length; off += L) {
+    for (let i = 0; i < L; i++) into[i]! += packed[off + i]!;
+  }
 }
 
 /**
@@ -342,15 +349,23 @@ export interface RowOutputs {
   labels?: Int32Array;
 }
 
-/** Per-row posteriors, log densities and labels under the given terms. */
+/**
+ * Per-row posteriors, log densities and labels under the given terms: for d > 1 in one pass over
+ * the rows; for one feature the posteriors and log densities come from the 1-D kernel and the
+ * labels from the row loop, each as when asked alone.
+ */
 export function evaluateRows(X: Matrix, t: ComponentTerms, outputs: RowOutputs): void {
   const K = t.nComponents;
   const d = t.nFeatures;
-  const { resp, logProb, labels } = outputs;
-  if (d === 1 && labels === undefined) {
+  let { resp, logProb } = outputs;
+  const labels = outputs.labels;
+  if (d === 1 && (resp !== undefined || logProb !== undefined)) {
+    // One feature: posteriors from the 1-D kernel; labels, if asked, from the loop below.
     const { a, b } = oneDimConstants(t);
     pickPosterior(t.kernel)(X.data, 0, X.rows, K, a, t.means, b, resp ?? null, logProb ?? null);
-    return;
+    if (labels === undefined) return;
+    resp = undefined;
+    logProb = undefined;
   }
   const lp = new Float64Array(K);
   const tmp = new Float64Array(d);

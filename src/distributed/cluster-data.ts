@@ -8,7 +8,9 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { concatInto } from "../core/array-bin.js";
 import { createStats, statsLength } from "../core/stats.js";
+import { foldPacked } from "../core/terms.js";
 import type { ClusterData } from "../run/cluster.js";
 import type { MissingPolicy } from "../run/cluster-rows.js";
 import { buildFingerprint } from "./build.js";
@@ -20,6 +22,7 @@ import {
   type ReadSpec,
   type RowsResult,
   type ScanResult,
+  termsToJob,
   toBase64,
   type WorkJob,
   type WorkResult,
@@ -42,23 +45,12 @@ function fold(job: FoldJob, results: WorkResult[]): unknown {
       return results;
     case "rows": {
       const all = results.map((r) => fromBase64((r as RowsResult).rows));
-      const out = new Float64Array(all.reduce((n, a) => n + a.length, 0));
-      let at = 0;
-      for (const a of all) {
-        out.set(a, at);
-        at += a.length;
-      }
-      return toBase64(out);
+      return toBase64(concatInto(all, new Float64Array(all.reduce((n, a) => n + a.length, 0))));
     }
     case "estep": {
-      const L = job.statsLength!;
-      const total = new Float64Array(L);
-      for (const r of results) {
-        const s = fromBase64((r as EstepResult).stats);
-        for (let off = 0; off < s.length; off += L) {
-          for (let i = 0; i < L; i++) total[i]! += s[off + i]!;
-        }
-      }
+      // From zero, block after block: the thread source's fold (`foldPacked`).
+      const total = new Float64Array(job.statsLength!);
+      for (const r of results) foldPacked(fromBase64((r as EstepResult).stats), total);
       return toBase64(total);
     }
   }
@@ -138,14 +130,7 @@ export async function redisClusterData(
               ...common(i),
               firstBlock: b,
               lastBlock: Math.min(scans[i]!.blocks, b + QUEUE_SETTINGS.jobBlocks),
-              terms: {
-                nComponents: terms.nComponents,
-                nFeatures: terms.nFeatures,
-                covarianceType: terms.covarianceType,
-                logConst: toBase64(terms.logConst),
-                means: toBase64(terms.means),
-                precChol: toBase64(terms.precChol),
-              },
+              terms: termsToJob(terms),
               moment,
               standardize,
             };

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { InvalidInputError } from "../core/errors.js";
+import { IoError } from "../io/errors.js";
 
 /** ioredis options (BullMQ passes them on). */
 export interface RedisConnection {
@@ -22,6 +23,20 @@ export interface RedisConnection {
    * connections end, so that a process whose Redis is gone can exit.
    */
   retryStrategy: (times: number) => number | null;
+}
+
+/** Raised when Redis stays unreachable: names host, port and the cause. */
+export class RedisUnreachableError extends IoError {
+  override name = "RedisUnreachableError";
+}
+
+/**
+ * The start of the message of a Redis that did not answer for `seconds`: host, port, the last
+ * connection error, and what to check.
+ */
+export function unreachable(url: string, seconds: number, lastError: string): string {
+  const cause = lastError === "" ? "" : ` (${lastError})`;
+  return `Redis at ${redisAddress(url)}: unreachable for ${Math.round(seconds)} s${cause}; start it, or check --redis (address, user, password, TLS),`;
 }
 
 /** `host:port` of a URL, for messages. */

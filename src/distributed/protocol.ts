@@ -8,6 +8,7 @@
 import Type, { type Static } from "typebox";
 import Compile from "typebox/compile";
 import Value from "typebox/value";
+import type { ComponentTerms } from "../core/terms.js";
 
 /** The queue of work jobs; the queue of fold (parent) jobs is `${WORK_QUEUE}-fold`. */
 export const DEFAULT_QUEUE = "modenorm";
@@ -150,4 +151,28 @@ export function fromBase64(text: string): Float64Array {
   const out = new Float64Array(bytes.length / 8);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/** E-step constants as a job carries them (float64 arrays as base64). */
+export function termsToJob(t: ComponentTerms): EstepJob["terms"] {
+  return {
+    nComponents: t.nComponents,
+    nFeatures: t.nFeatures,
+    covarianceType: t.covarianceType,
+    logConst: toBase64(t.logConst),
+    means: toBase64(t.means),
+    precChol: toBase64(t.precChol),
+  };
+}
+
+/** The E-step constants a job carries. */
+export function termsFromJob(t: EstepJob["terms"]): ComponentTerms {
+  return {
+    nComponents: t.nComponents,
+    nFeatures: t.nFeatures,
+    covarianceType: t.covarianceType,
+    logConst: fromBase64(t.logConst),
+    means: fromBase64(t.means),
+    precChol: fromBase64(t.precChol),
+  };
 }

@@ -13,8 +13,12 @@
 import { FlowProducer, type Job, Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { InvalidInputError } from "../core/errors.js";
-import { IoError } from "../io/errors.js";
-import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";
+import {
+  type RedisConnection,
+  RedisUnreachableError,
+  redisConnection,
+  unreachable,
+} from "./connection.js";
 import { DEFAULT_QUEUE, type FoldJob, type WorkJob, type WorkResult } from "./protocol.js";
 import { QUEUE_SETTINGS } from "./settings.js";
 
@@ -29,11 +33,6 @@ export interface RedisRunOptions {
 /** Combines a step's children results (already in part order) into the step's result. */
 export type Fold = (job: FoldJob, results: WorkResult[]) => unknown;
 
-/** Raised when Redis stays unreachable: names host and port. */
-export class RedisUnreachableError extends IoError {
-  override name = "RedisUnreachableError";
-}
-
 /** A run's steps; see the module comment. */
 export class RedisRun {
   private readonly connection: RedisConnection & { stop(): void };
@@ -47,14 +46,12 @@ export class RedisRun {
   private step = 0;
   private lost: Promise<never>;
   private watch: NodeJS.Timeout;
-  readonly address: string;
 
   private constructor(
     readonly id: string,
     o: RedisRunOptions,
     fold: Fold,
   ) {
-    this.address = redisAddress(o.redis);
     this.connection = redisConnection(o.redis);
     const name = o.queue ?? DEFAULT_QUEUE;
     const connection = this.connection;
@@ -101,7 +98,7 @@ export class RedisRun {
       if (Date.now() - lastSeen > limit) {
         reject(
           new RedisUnreachableError(
-            `Redis at ${this.address}: unreachable for ${Math.round(limit / 1000)} s${lastError === "" ? "" : ` (${lastError})`}; start it (or check --redis: address, user, password, TLS) and rerun the same command to resume.`,
+            `${unreachable(o.redis, limit / 1000, lastError)} and rerun the same command to resume.`,
           ),
         );
       }
@@ -142,8 +139,11 @@ export class RedisRun {
     const parentId = `${this.id}-${this.step++}`;
     this.steps.push(parentId);
     let parent = await this.guard(this.fold.getJob(parentId));
-    if (parent !== undefined && (await this.guard(parent.getState())) === "failed") {
-      await this.guard(parent.remove());
+    const state = parent === undefined ? null : await this.guard(parent.getState());
+    // Done before a restart of this coordinator: its result is the checkpoint.
+    if (state === "completed") return parent!.returnvalue;
+    if (state === "failed") {
+      await this.guard(parent!.remove());
       parent = undefined;
     }
     if (parent === undefined) {
@@ -163,9 +163,6 @@ export class RedisRun {
         }),
       );
       parent = added.job;
-    } else if ((await this.guard(parent.getState())) === "completed") {
-      // Done before a restart of this coordinator: its result is the checkpoint.
-      return parent.returnvalue;
     }
     try {
       return await this.guard(parent.waitUntilFinished(this.events));
@@ -195,11 +192,13 @@ export class RedisRun {
         await job?.remove({ removeChildren: true }).catch(() => undefined);
       }
     }
-    const parts = [this.folder, this.events, this.flows, this.work, this.fold];
-    // Closing waits for Redis; without it (the run failed for that), disconnect after 2 s.
+    // Closing waits for Redis; without it (the run failed for that), give up after 2 s.
     const closed = Promise.allSettled([
       this.folder.close(true),
-      ...parts.slice(1).map((p) => p.close()),
+      this.events.close(),
+      this.flows.close(),
+      this.work.close(),
+      this.fold.close(),
     ]);
     const late = await Promise.race([
       closed.then(() => false),

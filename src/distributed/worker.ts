@@ -13,6 +13,7 @@ import { realpath, stat } from "node:fs/promises";
 import { totalmem } from "node:os";
 import { sep } from "node:path";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { concatInto } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { statsLength } from "../core/stats.js";
 import type { ColumnType } from "../core/table.js";
@@ -20,10 +21,16 @@ import { summarizeRanges } from "../core/terms.js";
 import { standardizeRows } from "../encode/cluster-model.js";
 import { IoError } from "../io/errors.js";
 import { openTableStream } from "../io/stream.js";
-import { type PartRows, readPartRows } from "../run/cluster-rows.js";
+import { type PartRows, readPartRows, rowsAtIndices } from "../run/cluster-rows.js";
 import { WorkerPool } from "../run/pool.js";
+import { blockStatsOnPool } from "../run/thread-source.js";
 import { buildFingerprint } from "./build.js";
-import { type RedisConnection, redisAddress, redisConnection } from "./connection.js";
+import {
+  type RedisConnection,
+  RedisUnreachableError,
+  redisConnection,
+  unreachable,
+} from "./connection.js";
 import {
   DEFAULT_QUEUE,
   type EstepJob,
@@ -31,6 +38,7 @@ import {
   payloadError,
   type RowsJob,
   type ScanJob,
+  termsFromJob,
   toBase64,
   type WorkJob,
   type WorkResult,
@@ -61,24 +69,19 @@ export interface WorkerOptions {
  */
 const INLINE_VALUES = 65_536;
 
-/** A part's rows in shared memory, with its standardised copies. */
+/** A part's rows (in shared memory) and its standardised copy, if any. */
 interface CachedPart {
   rows: PartRows;
-  data: Float64Array;
-  starts: SharedArrayBuffer;
-  standardized: Map<string, Float64Array>;
-  bytes: number;
+  standardized: { key: string; data: Float64Array } | null;
 }
+
+/** Bytes a cached part holds. */
+const partBytes = (c: CachedPart) =>
+  c.rows.data.byteLength + (c.standardized?.data.byteLength ?? 0);
 
 /** A running worker; `close()` lets active jobs finish, then stops. */
 export interface RunningWorker {
   close(): Promise<void>;
-}
-
-function sharedCopy(a: Float64Array): Float64Array {
-  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
 }
 
 /** Starts taking jobs. */
@@ -107,13 +110,12 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       p = load(job);
       cache.set(key, p);
       p.catch(() => cache.delete(key));
-      const loaded = await p;
-      cachedBytes += loaded.bytes;
+      cachedBytes += partBytes(await p);
       // Oldest first, never the part just loaded.
       for (const [k, v] of cache) {
         if (cachedBytes <= limit || k === key) break;
         cache.delete(k);
-        cachedBytes -= (await v).bytes;
+        cachedBytes -= partBytes(await v);
       }
     } else {
       // Most recently used last.
@@ -149,110 +151,78 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       nonNumeric: job.read.nonNumeric,
     });
     try {
-      const rows = await readPartRows(stream, job.columns, job.missing);
-      const data = sharedCopy(rows.data);
-      const starts = new SharedArrayBuffer(rows.starts.byteLength);
-      new Float64Array(starts).set(rows.starts);
-      return { rows, data, starts, standardized: new Map(), bytes: data.byteLength };
+      return { rows: await readPartRows(stream, job.columns, job.missing), standardized: null };
     } finally {
       await stream.close();
     }
   }
 
+  /** The part's rows standardised as `standardize` says (one copy kept per part). */
+  function standardizedRows(c: CachedPart, standardize: EstepJob["standardize"]): Float64Array {
+    if (standardize === null) return c.rows.data;
+    const key = JSON.stringify(standardize);
+    if (c.standardized?.key !== key) {
+      const data = new Float64Array(new SharedArrayBuffer(c.rows.data.byteLength));
+      data.set(c.rows.data);
+      standardizeRows(standardize, { data, rows: c.rows.kept, cols: standardize.center.length });
+      cachedBytes += data.byteLength - (c.standardized?.data.byteLength ?? 0);
+      c.standardized = { key, data };
+    }
+    return c.standardized.data;
+  }
+
   async function estep(job: EstepJob, c: CachedPart): Promise<WorkResult> {
     const d = job.columns.length;
-    let data = c.data;
-    if (job.standardize !== null) {
-      const key = JSON.stringify(job.standardize);
-      let s = c.standardized.get(key);
-      if (s === undefined) {
-        s = sharedCopy(c.data);
-        standardizeRows(job.standardize, { data: s, rows: c.rows.kept, cols: d });
-        c.standardized.clear();
-        c.standardized.set(key, s);
-      }
-      data = s;
-    }
-    const blocks = c.rows.starts.length - 1;
+    const { starts, kept } = c.rows;
+    const blocks = starts.length - 1;
     if (job.lastBlock > blocks || job.firstBlock > job.lastBlock) {
       throw new UnrecoverableError(
         `${job.part}: blocks ${job.firstBlock}–${job.lastBlock} asked of a part of ${blocks} blocks`,
       );
     }
-    const terms = {
-      nComponents: job.terms.nComponents,
-      nFeatures: job.terms.nFeatures,
-      covarianceType: job.terms.covarianceType,
-      logConst: fromBase64(job.terms.logConst),
-      means: fromBase64(job.terms.means),
-      precChol: fromBase64(job.terms.precChol),
-    };
+    const terms = termsFromJob(job.terms);
     if (terms.nFeatures !== d || terms.means.length !== terms.nComponents * d) {
       throw new UnrecoverableError(`${job.part}: the terms do not match the ${d} columns`);
     }
+    const data = standardizedRows(c, job.standardize);
     const n = job.lastBlock - job.firstBlock;
-    const L = statsLength(terms.nComponents, d, job.moment);
-    const first = c.rows.starts[job.firstBlock]!;
-    const last = c.rows.starts[job.lastBlock]!;
-    if ((last - first) * d <= INLINE_VALUES) {
+    const stats = new Float64Array(n * statsLength(terms.nComponents, d, job.moment));
+    if ((starts[job.lastBlock]! - starts[job.firstBlock]!) * d <= INLINE_VALUES) {
       // A few milliseconds of work: here, without a thread's round trip (the same function).
-      const X = { data, rows: c.rows.kept, cols: d };
+      const X = { data, rows: kept, cols: d };
       const parts = summarizeRanges(
         X,
         null,
         terms,
         job.moment,
-        c.rows.starts,
+        starts,
         job.firstBlock,
         job.lastBlock,
       );
-      const stats = new Float64Array(n * L);
-      parts.forEach((p, b) => {
-        stats.set(p.buffer, b * L);
-      });
-      return { index: job.index, firstBlock: job.firstBlock, stats: toBase64(stats) };
+      concatInto(
+        parts.map((p) => p.buffer),
+        stats,
+      );
+    } else {
+      const task = {
+        x: data.buffer as SharedArrayBuffer,
+        rows: kept,
+        cols: d,
+        weights: null,
+        terms,
+        moment: job.moment,
+        blockRows: 1,
+        starts: starts.buffer as SharedArrayBuffer,
+      };
+      concatInto(await blockStatsOnPool(pool, task, job.firstBlock, job.lastBlock), stats);
     }
-    // The job's blocks shared out over the pool's threads in contiguous runs; the per-block
-    // statistics come back in block order whatever the split.
-    const T = Math.max(1, Math.min(pool.size, n));
-    const runs = await Promise.all(
-      Array.from({ length: T }, (_, t) =>
-        pool.run({
-          kind: "summarize",
-          x: data.buffer as SharedArrayBuffer,
-          rows: c.rows.kept,
-          cols: d,
-          weights: null,
-          terms,
-          moment: job.moment,
-          firstBlock: job.firstBlock + Math.floor((t * n) / T),
-          lastBlock: job.firstBlock + Math.floor(((t + 1) * n) / T),
-          blockRows: 1,
-          starts: c.starts,
-        }),
-      ),
-    );
-    const stats = new Float64Array(n * L);
-    let at = 0;
-    for (const r of runs) {
-      stats.set(r, at);
-      at += r.length;
-    }
-    if (at !== n * L) throw new Error("estep: stats length");
     return { index: job.index, firstBlock: job.firstBlock, stats: toBase64(stats) };
   }
 
   function rowsAt(job: RowsJob, c: CachedPart): WorkResult {
     const d = job.columns.length;
-    const idx = fromBase64(job.indices);
-    const out = new Float64Array(idx.length * d);
-    idx.forEach((i, s) => {
-      if (!(Number.isInteger(i) && i >= 0 && i < c.rows.kept)) {
-        throw new UnrecoverableError(`${job.part}: row index ${i} outside its ${c.rows.kept} rows`);
-      }
-      out.set(c.data.subarray(i * d, (i + 1) * d), s * d);
-    });
-    return { index: job.index, rows: toBase64(out) };
+    const rows = rowsAtIndices(c.rows.data, d, c.rows.kept, fromBase64(job.indices));
+    return { index: job.index, rows: toBase64(rows) };
   }
 
   function scan(job: ScanJob, c: CachedPart): WorkResult {
@@ -336,8 +306,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         timer = setTimeout(
           () =>
             reject(
-              new IoError(
-                `Redis at ${redisAddress(o.redis)}: unreachable for ${wait / 1000} s; check --redis and that the server runs.`,
+              new RedisUnreachableError(
+                `${unreachable(o.redis, wait / 1000, "")} then start the worker again.`,
               ),
             ),
           wait,

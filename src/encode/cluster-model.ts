@@ -120,9 +120,7 @@ export function assignRows(
   labels: Int32Array,
   resp: Float64Array | null,
 ): void {
-  const t = clusterTerms(m);
-  evaluateRows(X, t, { labels });
-  if (resp !== null) evaluateRows(X, t, { resp });
+  evaluateRows(X, clusterTerms(m), resp === null ? { labels } : { labels, resp });
 }
 
 /** A component's mean in the columns' own units (the standardisation undone). */

@@ -4,6 +4,7 @@
  * so that skipped rows and how parts are read or shared out do not move them. Used where rows
  * are held: this process (`localClusterData`) and queue workers.
  */
+import { concatInto } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
 import { MAX_ABS_VALUE, type Matrix } from "../core/matrix.js";
 import { type Column, isNull, numericValue, type Table } from "../core/table.js";
@@ -15,13 +16,14 @@ export type MissingPolicy = "error" | "skip";
 
 /** One part's chosen columns, its E-step blocks and which rows it skipped. */
 export interface PartRows {
-  /** The kept rows, row-major, d values each, as read (not standardised). */
+  /** The kept rows, row-major, d values each, as read (not standardised); in shared memory. */
   data: Float64Array;
   kept: number;
   inputRows: number;
   /**
    * The part's E-step blocks: block b holds its input rows [b·B, (b+1)·B) (B =
-   * {@link CLUSTER_BLOCK_ROWS}) that were kept, i.e. kept rows [starts[b], starts[b + 1]).
+   * {@link CLUSTER_BLOCK_ROWS}) that were kept, i.e. kept rows [starts[b], starts[b + 1]); in
+   * shared memory.
    */
   starts: Float64Array;
   /** 1 for each input row skipped for a missing value; null when none was. */
@@ -121,28 +123,37 @@ export async function readPartRows(
     inputRows += table.rows;
   }
   starts.push(kept);
-  const data = new Float64Array(kept * d);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
-  }
   return {
-    data,
+    data: concatInto(parts, sharedFloat64(kept * d)),
     kept,
     inputRows,
-    starts: Float64Array.from(starts),
-    skipped: anySkipped ? concatBytes(skippedParts, inputRows) : null,
+    starts: concatInto([Float64Array.from(starts)], sharedFloat64(starts.length)),
+    skipped: anySkipped ? concatInto(skippedParts, new Uint8Array(inputRows)) : null,
   };
 }
 
-function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+/** A Float64Array of `n` zeros in shared memory (for the pool's threads). */
+function sharedFloat64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(n * 8));
+}
+
+/**
+ * The rows at `indices` (ascending or not) of a row-major matrix of `rows` rows of `d` values.
+ * @throws InvalidInputError for an index that is not a row.
+ */
+export function rowsAtIndices(
+  data: Float64Array,
+  d: number,
+  rows: number,
+  indices: Float64Array,
+): Float64Array {
+  const out = new Float64Array(indices.length * d);
+  indices.forEach((i, s) => {
+    if (!(Number.isInteger(i) && i >= 0 && i < rows)) {
+      throw new InvalidInputError(`row index ${i} is outside the ${rows} rows`);
+    }
+    out.set(data.subarray(i * d, (i + 1) * d), s * d);
+  });
   return out;
 }
 
@@ -179,23 +190,28 @@ export async function readClusterRows(
   }
   const d = columns.length;
   const kept = read.reduce((n, r) => n + r.kept, 0);
-  const data = new Float64Array(new SharedArrayBuffer(kept * d * 8));
   const starts: number[] = [];
   let at = 0;
   for (const r of read) {
-    data.set(r.data, at * d);
     for (let b = 0; b + 1 < r.starts.length; b++) starts.push(at + r.starts[b]!);
     at += r.kept;
   }
   starts.push(at);
   const anySkipped = read.some((r) => r.skipped !== null);
   return {
-    X: { data, rows: kept, cols: d },
+    X: {
+      data: concatInto(
+        read.map((r) => r.data),
+        sharedFloat64(kept * d),
+      ),
+      rows: kept,
+      cols: d,
+    },
     inputRows,
     skipped: anySkipped
-      ? concatBytes(
+      ? concatInto(
           read.map((r) => r.skipped ?? new Uint8Array(r.inputRows)),
-          inputRows,
+          new Uint8Array(inputRows),
         )
       : null,
     blockStarts: Float64Array.from(starts),

@@ -3,7 +3,8 @@
  *
  * The chosen columns are read once into one row-major matrix in shared memory (8·d bytes per
  * row); the mixture is fitted by the one fitting loop through the thread source, whose blocks are
- * fixed ({@link BLOCK_ROWS}), so the model is bit-identical for any thread count. Initialisation
+ * fixed by the parts (`cluster-rows.ts`), so the model is bit-identical for any thread count, and
+ * for any number of queue workers (`ClusterData` over Redis, `src/distributed/`). Initialisation
  * (k-means by default) runs on an evenly spaced sample of at most {@link INIT_ROWS} rows, every
  * iteration on all rows. Assignments (label and probabilities per row) come from the model's
  * E-step constants, the same whether computed here or from the model file later.
@@ -29,14 +30,14 @@ import {
   clusterModelOf,
   standardizeRows,
 } from "../encode/cluster-model.js";
-import type { ClusterRows, MissingPolicy } from "./cluster-rows.js";
+import { type ClusterRows, rowsAtIndices } from "./cluster-rows.js";
 import type { WorkerPool } from "./pool.js";
 import { threadSource } from "./thread-source.js";
 
 /** Rows of the initialisation sample at most. */
 export const INIT_ROWS = 100_000;
 
-/** Options of {@link clusterRows}. */
+/** Options of {@link clusterFit}. */
 export interface ClusterOptions {
   /** The features, in order. */
   columns: string[];
@@ -54,8 +55,6 @@ export interface ClusterOptions {
   tol?: number;
   /** Default 100. */
   maxIter?: number;
-  /** Default `error`. */
-  missing?: MissingPolicy;
 }
 
 /**
@@ -94,12 +93,7 @@ export function localClusterData(rows: ClusterRows, pool: WorkerPool): ClusterDa
     inputRows: rows.inputRows,
     async rowsAt(indices) {
       if (applied !== null) throw new Error("rowsAt: the rows are already standardised");
-      const d = X.cols;
-      const out = new Float64Array(indices.length * d);
-      indices.forEach((i, s) => {
-        out.set(X.data.subarray(i * d, (i + 1) * d), s * d);
-      });
-      return out;
+      return rowsAtIndices(X.data, X.cols, X.rows, indices);
     },
     summarize(terms, moment, standardize) {
       if (standardize !== applied) {

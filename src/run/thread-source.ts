@@ -3,7 +3,7 @@
  *
  * X (and the sample weights) are copied once into shared memory (no copy when X already lives in a
  * SharedArrayBuffer); every `summarize` gives each worker a contiguous range of blocks and folds
- * the per-block statistics in global block order with `foldStats`. Blocks are fixed by
+ * the per-block statistics in global block order (`foldPacked`). Blocks are fixed by
  * `blockRows`, never by the thread count, so a fit through this source is bit-identical to one
  * through `matrixSource(X, w, blockRows)` for any `threads`. The calling thread's event loop runs
  * meanwhile (progress, signals).
@@ -12,9 +12,10 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { FitSource } from "../core/fit.js";
 import type { Matrix } from "../core/matrix.js";
-import { createStats, type MixtureStats, statsLength } from "../core/stats.js";
-import { BLOCK_ROWS, blockCount, foldStats } from "../core/terms.js";
+import { createStats, type MixtureStats } from "../core/stats.js";
+import { BLOCK_ROWS, blockCount, foldPacked } from "../core/terms.js";
 import { WorkerPool } from "./pool.js";
+import type { SummarizeTask } from "./protocol.js";
 
 /** Options of {@link threadSource}. */
 export interface ThreadSourceOptions {
@@ -75,40 +76,42 @@ export function threadSource(
     initSample: () => ({ X, sampleWeight }),
     async summarize(terms, moment): Promise<MixtureStats> {
       const total = createStats(terms.nComponents, terms.nFeatures, moment, terms.means);
-      const T = Math.min(pool.size, nBlocks);
-      const tasks: Promise<Float64Array>[] = [];
-      for (let w = 0; w < T; w++) {
-        tasks.push(
-          pool.run({
-            kind: "summarize",
-            x,
-            rows: X.rows,
-            cols: X.cols,
-            weights,
-            terms,
-            moment,
-            firstBlock: Math.floor((w * nBlocks) / T),
-            lastBlock: Math.floor(((w + 1) * nBlocks) / T),
-            blockRows,
-            starts,
-          }),
-        );
-      }
-      // Every task settles before the first failure is thrown, so no worker is left running.
-      const settled = await Promise.allSettled(tasks);
-      const failed = settled.find((r) => r.status === "rejected");
-      if (failed !== undefined) throw failed.reason;
-      const replies = settled.map((r) => (r as PromiseFulfilledResult<Float64Array>).value);
-      const L = statsLength(terms.nComponents, terms.nFeatures, moment);
-      // Fold in global block order: worker w's blocks precede worker w+1's.
-      const parts: MixtureStats[] = [];
-      for (const r of replies) {
-        for (let off = 0; off < r.length; off += L) {
-          parts.push({ ...total, buffer: r.subarray(off, off + L) });
-        }
-      }
-      return foldStats(parts, total);
+      const task = { x, rows: X.rows, cols: X.cols, weights, terms, moment, blockRows, starts };
+      // Worker w's blocks precede worker w+1's: folded in global block order.
+      for (const r of await blockStatsOnPool(pool, task, 0, nBlocks)) foldPacked(r, total.buffer);
+      return total;
     },
     close: () => (ownPool ? pool.close() : Promise.resolve()),
   };
+}
+
+/**
+ * The statistics of blocks [firstBlock, lastBlock) of a matrix in shared memory (`task`: the
+ * summarize task without its block range), computed on the pool's threads in contiguous runs, at
+ * most one per thread: one array per run, in block order, each packing its blocks' statistics.
+ * Every task settles before the first failure is thrown, so no thread is left working.
+ */
+export async function blockStatsOnPool(
+  pool: WorkerPool,
+  task: Omit<SummarizeTask, "kind" | "firstBlock" | "lastBlock">,
+  firstBlock: number,
+  lastBlock: number,
+): Promise<Float64Array[]> {
+  const n = lastBlock - firstBlock;
+  const T = Math.min(pool.size, n);
+  const runs: Promise<Float64Array>[] = [];
+  for (let w = 0; w < T; w++) {
+    runs.push(
+      pool.run({
+        kind: "summarize",
+        ...task,
+        firstBlock: firstBlock + Math.floor((w * n) / T),
+        lastBlock: firstBlock + Math.floor(((w + 1) * n) / T),
+      }),
+    );
+  }
+  const settled = await Promise.allSettled(runs);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<Float64Array>).value);
 }

@@ -26,7 +26,11 @@ import {
   clusterFit,
   localClusterData,
 } from "../../src/run/cluster.js";
-import { type ClusterRows, readClusterRows } from "../../src/run/cluster-rows.js";
+import {
+  type ClusterRows,
+  type MissingPolicy,
+  readClusterRows,
+} from "../../src/run/cluster-rows.js";
 import { WorkerPool } from "../../src/run/pool.js";
 
 const COLS = ["a", "b", "c"];
@@ -95,12 +99,18 @@ function read(parts: Table[], blockRows: number, missing: "error" | "skip" = "er
   );
 }
 
-async function cluster(t: Table, o: Partial<ClusterOptions>, threads = 2, blockRows = 4096) {
-  const rows = await read([t], blockRows, o.missing ?? "error");
+async function cluster(
+  t: Table,
+  o: Partial<ClusterOptions> & { missing?: MissingPolicy },
+  threads = 2,
+  blockRows = 4096,
+) {
+  const { missing = "error", ...options } = o;
+  const rows = await read([t], blockRows, missing);
   const model = await clusterFit(localClusterData(rows, pool(threads)), {
     columns: COLS,
     components: 4,
-    ...o,
+    ...options,
   });
   return { rows, model };
 }
@@ -180,7 +190,6 @@ describe("cluster", () => {
       const model = await clusterFit(localClusterData(rows, pool(threads)), {
         columns: COLS,
         components: 4,
-        missing: "skip",
         standardize: true,
       });
       assert.equal(model.fit.skippedRows, Math.ceil(150_000 / 37));
