@@ -30,13 +30,14 @@ import {
 import { checkEncodedWith } from "./model-check.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
+import { queueInput, type RedisOptions, redisRun } from "./queue-input.js";
 import { withRowPlace } from "./row-place.js";
 import { aboutFileAsync, commandSeconds, out, readModel, typesFromModel } from "./shared.js";
 import { outputEncoding } from "./text-encoding.js";
 
 export { fitCommand } from "./fit-command.js";
 
-export interface TransformCommandOptions extends ReadOptions, SinkOptions {
+export interface TransformCommandOptions extends ReadOptions, SinkOptions, RedisOptions {
   model: string;
   layout: Layout;
   /** Widest dense layout allowed (default {@link DEFAULT_MAX_DENSE_COLUMNS}). */
@@ -48,18 +49,20 @@ export async function transformCommand(data: string, o: TransformCommandOptions)
   checkSinkPath(o);
   const model = await readModel(o.model);
   // The workers start while the input is opened and planned.
-  await withEarlyPool(o.threads, (pool) => transformWith(data, o, model, pool));
+  await withEarlyPool(o, (pool) => transformWith(data, o, model, pool));
 }
 
 /**
  * Runs `body` with a worker pool started now (its threads load while the command opens its input
- * and output, about 0.2 s saved per command), closed at the end.
+ * and output, about 0.2 s saved per command), closed at the end; none with `--redis` (the
+ * workers compute).
  */
 async function withEarlyPool<T>(
-  threads: number | undefined,
-  body: (pool: WorkerPool) => Promise<T>,
+  o: { threads?: number; redis?: string },
+  body: (pool: WorkerPool | undefined) => Promise<T>,
 ): Promise<T> {
-  const pool = new WorkerPool({ size: threads });
+  if (o.redis !== undefined) return body(undefined);
+  const pool = new WorkerPool({ size: o.threads });
   try {
     return await body(pool);
   } finally {
@@ -67,11 +70,14 @@ async function withEarlyPool<T>(
   }
 }
 
+/** The queue runners, loaded (with BullMQ) only for `--redis`. */
+const queueRunners = () => import("../distributed/table-run.js");
+
 async function transformWith(
   data: string,
   o: TransformCommandOptions,
   model: ModelSpec,
-  pool: WorkerPool,
+  pool: WorkerPool | undefined,
 ): Promise<void> {
   if (o.layout === "dense") {
     checkDenseWidth(o.model, model, o.maxDenseColumns ?? DEFAULT_MAX_DENSE_COLUMNS);
@@ -105,12 +111,19 @@ async function transformWith(
   const run = runIdentity("transform", model, stream, { layout: o.layout });
   const sink = await openSink(o, run, [...stream.files, o.model]);
   const spans = o.layout === "dense" ? { spans: denseSpans(model) } : {};
-  const result = await streamIntoSink("transform", data, o, stream, sink, (onProgress) =>
-    // Worker threads give the same bits as one thread: per-row randomness is keyed by the global
-    // row index, never by the thread count or the block.
-    withRowPlace(data, stream.files, o, () =>
-      encodeStream(model, stream, sink, { layout: o.layout, pool, onProgress }),
-    ),
+  const result = await streamIntoSink("transform", data, o, stream, sink, async (onProgress) =>
+    o.redis !== undefined
+      ? (await queueRunners()).redisCodec("encode", model, await queueInput(stream, o), sink, {
+          redis: redisRun({ ...o, redis: o.redis }),
+          layout: o.layout,
+          outputName: o.output,
+          onProgress,
+        })
+      : // Worker threads give the same bits as one thread: per-row randomness is keyed by the
+        // global row index, never by the thread count or the block.
+        withRowPlace(data, stream.files, o, () =>
+          encodeStream(model, stream, sink, { layout: o.layout, pool, onProgress }),
+        ),
   );
   if (result === null) return;
   const written = await sink.finish({
@@ -122,7 +135,7 @@ async function transformWith(
   reportSink(o, "encoded", written, result, { layout: o.layout, columns: fields.length, ...spans });
 }
 
-export interface InverseCommandOptions extends ReadOptions, SinkOptions {
+export interface InverseCommandOptions extends ReadOptions, SinkOptions, RedisOptions {
   model: string;
   /** False with `--no-model-check`: decode input that records no model, or another one. */
   modelCheck?: boolean;
@@ -160,14 +173,14 @@ function encodedSelection(model: ModelSpec, names: string[]) {
 export async function inverseCommand(encodedPath: string, o: InverseCommandOptions): Promise<void> {
   checkSinkPath(o);
   const model = await readModel(o.model);
-  await withEarlyPool(o.threads, (pool) => inverseWith(encodedPath, o, model, pool));
+  await withEarlyPool(o, (pool) => inverseWith(encodedPath, o, model, pool));
 }
 
 async function inverseWith(
   encodedPath: string,
   o: InverseCommandOptions,
   model: ModelSpec,
-  pool: WorkerPool,
+  pool: WorkerPool | undefined,
 ): Promise<void> {
   const stream = await aboutFileAsync(encodedPath, () =>
     openTableStream(encodedPath, {
@@ -191,17 +204,29 @@ async function inverseWith(
     [...stream.files, o.model],
     encoding,
   );
-  const result = await streamIntoSink("inverse", encodedPath, o, stream, sink, (onProgress) =>
-    withRowPlace(encodedPath, stream.files, o, () =>
-      decodeStream(model, stream, sink, { pool, onProgress }),
-    ),
+  const result = await streamIntoSink(
+    "inverse",
+    encodedPath,
+    o,
+    stream,
+    sink,
+    async (onProgress) =>
+      o.redis !== undefined
+        ? (await queueRunners()).redisCodec("decode", model, await queueInput(stream, o), sink, {
+            redis: redisRun({ ...o, redis: o.redis }),
+            outputName: o.output,
+            onProgress,
+          })
+        : withRowPlace(encodedPath, stream.files, o, () =>
+            decodeStream(model, stream, sink, { pool, onProgress }),
+          ),
   );
   if (result === null) return;
   const columns = model.columns.map((c) => ({ name: c.name, type: c.dtype }));
   reportSink(o, "decoded", await sink.finish({ columns }), result, {});
 }
 
-export interface EvaluateCommandOptions extends ReadOptions, StreamOptions {
+export interface EvaluateCommandOptions extends ReadOptions, StreamOptions, RedisOptions {
   model: string;
   threads?: number;
 }
@@ -219,12 +244,16 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
   let result: Awaited<ReturnType<typeof evaluateStream>>;
   try {
     result = await aboutFileAsync(data, () =>
-      withRowPlace(data, stream.files, o, () =>
-        evaluateStream(model, stream, {
-          threads: o.threads,
-          onProgress: (r) => progress.update(r),
-        }),
-      ),
+      o.redis !== undefined
+        ? queueInput(stream, o).then(async (input) =>
+            (await queueRunners()).redisEvaluate(model, input, redisRun({ ...o, redis: o.redis! })),
+          )
+        : withRowPlace(data, stream.files, o, () =>
+            evaluateStream(model, stream, {
+              threads: o.threads,
+              onProgress: (r) => progress.update(r),
+            }),
+          ),
     );
   } finally {
     progress.stop();

@@ -19,6 +19,7 @@ import {
   modelReadOptions,
   nonNumericOption,
   OUTPUT_HELP,
+  redisOptions,
   sinkOptions,
   streamOptions,
 } from "./option-sets.js";
@@ -164,7 +165,10 @@ Examples:
     return (await commands()).fitCommand(data, o);
   });
 
-sinkOptions(program.command("transform"))
+redisOptions(
+  sinkOptions(program.command("transform")),
+  "one job per shard, the same bytes as without",
+)
   .description("Encode a table with a model, streaming, on worker threads.")
   .argument("<data>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
@@ -201,7 +205,10 @@ Examples:
     return (await commands()).transformCommand(data, o);
   });
 
-sinkOptions(program.command("inverse"))
+redisOptions(
+  sinkOptions(program.command("inverse")),
+  "one job per shard, the same bytes as without",
+)
   .description("Decode an encoded table (either layout) back to the original columns, streaming.")
   .argument("<encoded>", INPUT_HELP)
   .requiredOption("-m, --model <model.json>", "model file")
@@ -230,7 +237,10 @@ sinkOptions(program.command("inverse"))
     return (await commands()).inverseCommand(data, o);
   });
 
-modelReadOptions(streamOptions(program.command("evaluate")))
+redisOptions(
+  modelReadOptions(streamOptions(program.command("evaluate"))),
+  "the same report as without",
+)
   .description(
     "Encode, decode and compare every value (streaming); report exactness and fit quality per column. Exits 1 when a value does not come back.",
   )

@@ -72,3 +72,18 @@ export const nonNumericOption = () =>
   new Option("--non-numeric <policy>", "text in a numeric column: error, or read it as missing")
     .choices(["error", "null"])
     .default("error");
+
+/** Options of the commands that can run on queue workers (`--redis`). */
+export function redisOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option(
+      "--redis <url>",
+      `run on queue workers (modenorm worker) through this Redis: ${what}; redis://[user:password@]host:port[/db] or rediss://`,
+    )
+    .option("--queue <name>", "queue name with --redis (default modenorm)")
+    .option(
+      "--redis-timeout <s>",
+      "with --redis: seconds without an answer from Redis before giving up (default 30; rerun the same command to resume)",
+      positiveInt("--redis-timeout"),
+    );
+}

@@ -8,13 +8,22 @@ import {
   seedOption,
   threadsOption,
 } from "./option-checks.js";
-import { INPUT_HELP, modelReadOptions, OUTPUT_HELP, streamOptions } from "./option-sets.js";
+import {
+  INPUT_HELP,
+  modelReadOptions,
+  OUTPUT_HELP,
+  redisOptions,
+  streamOptions,
+} from "./option-sets.js";
 
 const positiveInt = (name: string) => intInRange(name, 1);
 
 /** Adds `cluster` and `worker` to the program. */
 export function addClusterCommands(program: Command): void {
-  modelReadOptions(streamOptions(program.command("cluster")))
+  redisOptions(
+    modelReadOptions(streamOptions(program.command("cluster"))),
+    "the passes over the data, the model the same bytes as without",
+  )
     .description(
       "Cluster rows by a multivariate Gaussian mixture over chosen numeric columns (EM, or variational Bayes with --bayesian) and write the clustering model as JSON; optionally every row's cluster and probabilities. The columns are held in memory (8 bytes per value); the model is the same for any thread count.",
     )
@@ -73,16 +82,6 @@ export function addClusterCommands(program: Command): void {
     .option(
       "--overwrite",
       "replace existing outputs (only earlier outputs of modenorm, never an input)",
-    )
-    .option(
-      "--redis <url>",
-      "run the passes over the data on queue workers (modenorm worker) through this Redis; the model is the same bytes as without",
-    )
-    .option("--queue <name>", "queue name with --redis (default modenorm)")
-    .option(
-      "--redis-timeout <s>",
-      "with --redis: seconds without an answer from Redis before giving up (default 30; rerun the same command to resume)",
-      positiveInt("--redis-timeout"),
     )
     .option("--json", "print one JSON object")
     .addHelpText(

@@ -27,12 +27,22 @@ export async function workerCommand(o: WorkerCommandOptions): Promise<void> {
       const d = job.data as {
         kind?: string;
         part?: string;
+        file?: { path?: string };
+        files?: { path?: string }[];
         firstBlock?: number;
         lastBlock?: number;
+        firstRow?: number;
+        rows?: number;
       };
-      const blocks = d.firstBlock === undefined ? "" : ` blocks ${d.firstBlock}–${d.lastBlock}`;
+      const where = d.part ?? d.file?.path ?? d.files?.[0]?.path;
+      const blocks =
+        d.firstBlock !== undefined
+          ? ` blocks ${d.firstBlock}–${d.lastBlock}`
+          : d.firstRow !== undefined
+            ? ` rows ${d.firstRow}+${d.rows}`
+            : "";
       process.stderr.write(
-        `modenorm worker: ${outcome} ${d.kind} ${d.part}${blocks} (job ${job.id})${detail === "" ? "" : `: ${detail}`}\n`,
+        `modenorm worker: ${outcome} ${d.kind} ${where}${blocks} (job ${job.id})${detail === "" ? "" : `: ${detail}`}\n`,
       );
     },
   });

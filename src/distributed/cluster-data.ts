@@ -14,18 +14,16 @@ import { foldPacked } from "../core/terms.js";
 import type { ClusterData } from "../run/cluster.js";
 import type { MissingPolicy } from "../run/cluster-rows.js";
 import { buildFingerprint } from "./build.js";
+import type { FoldJob, WorkJob, WorkResult } from "./payload.js";
 import {
   type EstepJob,
   type EstepResult,
-  type FoldJob,
   fromBase64,
   type ReadSpec,
   type RowsResult,
   type ScanResult,
   termsToJob,
   toBase64,
-  type WorkJob,
-  type WorkResult,
 } from "./protocol.js";
 import { RedisRun, type RedisRunOptions } from "./run.js";
 import { QUEUE_SETTINGS } from "./settings.js";
@@ -53,6 +51,8 @@ function fold(job: FoldJob, results: WorkResult[]): unknown {
       for (const r of results) foldPacked(fromBase64((r as EstepResult).stats), total);
       return toBase64(total);
     }
+    default:
+      throw new Error(`a clustering run has no ${job.kind} step`);
   }
 }
 

@@ -6,15 +6,13 @@
  * stores results as JSON, which would lose −0 and NaN and cost 3× the bytes).
  */
 import Type, { type Static } from "typebox";
-import Compile from "typebox/compile";
-import Value from "typebox/value";
 import type { ComponentTerms } from "../core/terms.js";
 
 /** The queue of work jobs; the queue of fold (parent) jobs is `${WORK_QUEUE}-fold`. */
 export const DEFAULT_QUEUE = "modenorm";
 
 /** How a part is read: the CLI's reading options. */
-const ReadSpec = Type.Object(
+export const ReadSpec = Type.Object(
   {
     encoding: Type.Union([Type.Literal("utf8"), Type.Literal("latin1")]),
     escapeChar: Type.Union([Type.String({ minLength: 1, maxLength: 1 }), Type.Null()]),
@@ -89,11 +87,11 @@ export const EstepJob = Type.Object(
   },
   { additionalProperties: false },
 );
-export const WorkJob = Type.Union([ScanJob, RowsJob, EstepJob]);
 export type ScanJob = Static<typeof ScanJob>;
 export type RowsJob = Static<typeof RowsJob>;
 export type EstepJob = Static<typeof EstepJob>;
-export type WorkJob = Static<typeof WorkJob>;
+/** The jobs of a distributed clustering. */
+export type ClusterJob = ScanJob | RowsJob | EstepJob;
 
 /** Results of the work jobs. */
 export interface ScanResult {
@@ -113,30 +111,7 @@ export interface EstepResult {
   /** lastBlock − firstBlock blocks' statistics, one after another (float64 bytes). */
   stats: string;
 }
-export type WorkResult = ScanResult | RowsResult | EstepResult;
-
-/** A fold (parent) job: what to do with its children's results. */
-export interface FoldJob {
-  kind: WorkJob["kind"];
-  run: string;
-  /** Values per block's statistics (E-steps). */
-  statsLength?: number;
-}
-
-const checkWorkJob = Compile(WorkJob);
-
-/** The first schema error of a payload, or null when it is valid. */
-export function payloadError(payload: unknown): string | null {
-  if (checkWorkJob.Check(payload)) return null;
-  const kind = (payload as { kind?: unknown } | null)?.kind;
-  const schema =
-    kind === "scan" ? ScanJob : kind === "rows" ? RowsJob : kind === "estep" ? EstepJob : null;
-  if (schema === null) return `unknown job kind ${JSON.stringify(kind)}`;
-  for (const e of Value.Errors(schema, payload)) {
-    return `${e.instancePath || "the payload"} ${e.message}`;
-  }
-  return "the payload does not match its schema";
-}
+export type ClusterResult = ScanResult | RowsResult | EstepResult;
 
 /** Float64 values as base64 of their bytes (little-endian, as the machine holds them). */
 export function toBase64(a: Float64Array): string {

@@ -19,7 +19,8 @@ import {
   redisConnection,
   unreachable,
 } from "./connection.js";
-import { DEFAULT_QUEUE, type FoldJob, type WorkJob, type WorkResult } from "./protocol.js";
+import type { FoldJob, WorkJob, WorkResult } from "./payload.js";
+import { DEFAULT_QUEUE } from "./protocol.js";
 import { QUEUE_SETTINGS } from "./settings.js";
 
 /** Options of a distributed run. */

@@ -9,9 +9,8 @@
  * damaged file) fail at once without retries (BullMQ's UnrecoverableError); anything else is
  * retried by BullMQ, on this worker or another.
  */
-import { realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { totalmem } from "node:os";
-import { sep } from "node:path";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { concatInto } from "../core/array-bin.js";
 import { InvalidInputError } from "../core/errors.js";
@@ -31,19 +30,20 @@ import {
   redisConnection,
   unreachable,
 } from "./connection.js";
+import { checkedPart } from "./data-root.js";
+import { payloadError, type WorkJob, type WorkResult } from "./payload.js";
 import {
+  type ClusterJob,
   DEFAULT_QUEUE,
   type EstepJob,
   fromBase64,
-  payloadError,
   type RowsJob,
   type ScanJob,
   termsFromJob,
   toBase64,
-  type WorkJob,
-  type WorkResult,
 } from "./protocol.js";
 import { QUEUE_SETTINGS } from "./settings.js";
+import { tableJobRunner } from "./table-worker.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -94,9 +94,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const pool = new WorkerPool({ size: o.threads });
   const limit = o.cacheBytes ?? totalmem() / 4;
   const cache = new Map<string, Promise<CachedPart>>();
+  const tableJob = tableJobRunner(root, pool);
   let cachedBytes = 0;
 
-  async function part(job: WorkJob): Promise<CachedPart> {
+  async function part(job: ClusterJob): Promise<CachedPart> {
     const key = JSON.stringify([
       job.part,
       job.size,
@@ -125,22 +126,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     return p;
   }
 
-  async function load(job: WorkJob): Promise<CachedPart> {
-    let real: string;
-    try {
-      real = await realpath(job.part);
-    } catch (err) {
-      throw new UnrecoverableError(`${job.part}: cannot open (${(err as Error).message})`);
-    }
-    if (real !== root && !real.startsWith(root + sep)) {
-      throw new UnrecoverableError(`${job.part}: outside the worker's data root ${root}; refused`);
-    }
-    const s = await stat(real);
-    if (s.size !== job.size || s.mtimeMs !== job.mtimeMs) {
-      throw new UnrecoverableError(
-        `${job.part}: changed since the run started (size or modification time); rerun the command`,
-      );
-    }
+  async function load(job: ClusterJob): Promise<CachedPart> {
+    const real = await checkedPart(root, { path: job.part, size: job.size, mtimeMs: job.mtimeMs });
     const types: Record<string, ColumnType> = {};
     for (const c of job.columns) types[c] = "float64";
     const stream = await openTableStream(real, {
@@ -265,21 +252,23 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         `job ${job.id} comes from a coordinator of build ${w.build}, this worker is build ${build}; run the same modenorm on every machine`,
       );
     }
+    const where = "part" in w ? w.part : "file" in w ? w.file.path : w.files[0]!.path;
     try {
-      const c = await part(w);
       switch (w.kind) {
         case "scan":
-          return scan(w, c);
+          return scan(w, await part(w));
         case "rows":
-          return rowsAt(w, c);
+          return rowsAt(w, await part(w));
         case "estep":
-          return await estep(w, c);
+          return await estep(w, await part(w));
+        default:
+          return await tableJob(w);
       }
     } catch (err) {
       // Bad data fails the same on every try: no retries.
       if (err instanceof InvalidInputError || err instanceof IoError) {
         const m = err.message;
-        throw new UnrecoverableError(m.startsWith(w.part) ? m : `${w.part}: ${m}`);
+        throw new UnrecoverableError(m.startsWith(where) ? m : `${where}: ${m}`);
       }
       throw err;
     }

@@ -17,17 +17,32 @@
  * touches the directory until the directory is in place, so a second run into the same output is
  * refused, naming the first one's PID, instead of mixing its shards with the first one's.
  */
-import { createHash } from "node:crypto";
-import { appendFile, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { Table } from "../core/table.js";
 import { errorCode, errorMessage, IoError } from "./errors.js";
-import { openFileSink } from "./file-sink.js";
 import { makeDirectory } from "./make-dir.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
 import { checkUnlocked, LOCK_NAME, lockOutput, type OutputLock } from "./output-lock.js";
 import { writeAtomically } from "./safe-write.js";
+import {
+  checkShardFile,
+  edgeDigest,
+  openShardFile,
+  type ShardEntry,
+  type ShardFormat,
+  type ShardWriter,
+  shardName,
+} from "./shard-file.js";
+
+export {
+  edgeDigest,
+  type ShardEntry,
+  type ShardFormat,
+  type ShardWriter,
+  shardName,
+} from "./shard-file.js";
 
 /** Name of the manifest of a complete sharded output. */
 export const MANIFEST_NAME = "_manifest.json";
@@ -37,40 +52,6 @@ export const INCOMPLETE_NAME = "_INCOMPLETE";
 export const PROGRESS_NAME = "_progress.jsonl";
 /** Written into every manifest. */
 export const MANIFEST_FORMAT = "modenorm.shards";
-
-/** Formats a shard can be written in. */
-export type ShardFormat = "parquet" | "csv" | "csv.gz" | "arrow";
-
-/** One shard in a manifest. */
-export interface ShardEntry {
-  file: string;
-  firstRow: number;
-  rows: number;
-  bytes: number;
-  /**
-   * SHA-256 of the shard's first and last 4 KiB ({@link edgeDigest}): cheap to check on every
-   * read, it tells shards apart (two shards swapped, or one copied over another), though it does
-   * not prove the bytes between.
-   */
-  edges?: string;
-}
-
-const EDGE_BYTES = 4096;
-
-/** SHA-256 (hex) of the first and last 4 KiB of a file of `size` bytes. */
-export async function edgeDigest(path: string, size: number): Promise<string> {
-  const fh = await open(path, "r");
-  try {
-    const n = Math.min(EDGE_BYTES, size);
-    const head = Buffer.alloc(n);
-    const tail = Buffer.alloc(n);
-    await fh.read(head, 0, n, 0);
-    await fh.read(tail, 0, n, size - n);
-    return createHash("sha256").update(head).update(tail).digest("hex");
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The manifest of a complete sharded output. */
 export interface ShardManifest {
@@ -105,6 +86,8 @@ export interface ShardedOutputOptions {
 export interface ShardedOutput {
   /** The output directory (created when complete). */
   path: string;
+  /** Where the shards are written until the output is complete (`<path>.partial`). */
+  partialPath: string;
   /** Shards an interrupted run finished: index → entry (resume only). */
   done: Map<number, ShardEntry>;
   /** True when `--resume` found the output already complete: nothing to do. */
@@ -114,6 +97,11 @@ export interface ShardedOutput {
    * its `finish` moves into place and records.
    */
   openShard(index: number, firstRow: number): Promise<ShardWriter>;
+  /**
+   * Records shard `index` written by another process ({@link openShardFile} into
+   * {@link ShardedOutput.partialPath}), after checking its size and edge digest on disk.
+   */
+  recordShard(index: number, entry: ShardEntry): Promise<void>;
   /**
    * Writes shard `index` (rows `firstRow`…), given as consecutive parts with the same columns,
    * atomically and records it. `csvRows` (CSV shards): the parts' rows already formatted.
@@ -128,24 +116,6 @@ export interface ShardedOutput {
   finish(info: Record<string, unknown>): Promise<ShardManifest>;
   /** Removes the partial output (after bad input: there is nothing worth resuming). */
   discard(): Promise<void>;
-}
-
-/** A shard being written ({@link ShardedOutput.openShard}). */
-export interface ShardWriter {
-  /**
-   * Appends a block (blocks in row order); its arrays are no longer read once this resolves.
-   * `csv`: its rows already formatted (CSV shards).
-   */
-  write(table: Table, csv?: Uint8Array): Promise<void>;
-  /** Completes the shard, moves it into place and records it. */
-  finish(): Promise<ShardEntry>;
-  /** Removes what was written of the shard. */
-  abort(): Promise<void>;
-}
-
-/** The file name of shard `index`. */
-export function shardName(index: number, format: ShardFormat): string {
-  return `part-${String(index).padStart(6, "0")}.${format}`;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -239,8 +209,10 @@ export async function openShardedOutput(
       if (JSON.stringify(m.run) === runText) {
         return {
           path,
+          partialPath: partial,
           done,
           alreadyComplete: true,
+          recordShard: () => Promise.reject(new Error(`${path}: already complete`)),
           openShard: () => Promise.reject(new Error(`${path}: already complete`)),
           writeShard: () => Promise.reject(new Error(`${path}: already complete`)),
           finish: () => Promise.resolve(m),
@@ -292,46 +264,40 @@ export async function openShardedOutput(
     throw new IoError(`${partial}: cannot create: ${errorMessage(err)}`, { cause: err });
   }
   const written = new Map<number, ShardEntry>(done);
+  const failed = async (err: unknown): Promise<never> => {
+    await lock.release();
+    if (!(err instanceof IoError)) throw err;
+    throw new IoError(
+      `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
+      { cause: err },
+    );
+  };
+  const record = async (index: number, entry: ShardEntry) => {
+    await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
+    written.set(index, entry);
+  };
   const openShard = async (index: number, firstRow: number): Promise<ShardWriter> => {
-    const file = shardName(index, options.format);
-    const full = join(partial, file);
-    const failed = async (err: unknown): Promise<never> => {
-      await lock.release();
-      if (!(err instanceof IoError)) throw err;
-      throw new IoError(
-        `${err.message}; the ${written.size} finished shard(s) are kept in ${partial}: fix the cause (e.g. free disk space) and rerun the same command with --resume`,
-        { cause: err },
-      );
-    };
-    const sink = await openFileSink(full, {
-      overwrite: true,
-      compression: options.compression,
-      encoding: options.encoding,
-    }).catch(failed);
+    const shard = await openShardFile(partial, index, firstRow, options).catch(failed);
     return {
-      write: (table, csv) => sink.write(table, csv).catch(failed),
+      write: (table, csv) => shard.write(table, csv).catch(failed),
       async finish() {
-        const rows = await sink.finish().catch(failed);
-        const bytes = (await stat(full)).size;
-        const entry: ShardEntry = {
-          file,
-          firstRow,
-          rows,
-          bytes,
-          edges: await edgeDigest(full, bytes),
-        };
-        await appendFile(join(partial, PROGRESS_NAME), `${JSON.stringify({ index, ...entry })}\n`);
-        written.set(index, entry);
+        const entry = await shard.finish().catch(failed);
+        await record(index, entry);
         return entry;
       },
-      abort: () => sink.abort(),
+      abort: () => shard.abort(),
     };
   };
   return {
     path,
+    partialPath: partial,
     done,
     alreadyComplete: false,
     openShard,
+    async recordShard(index, entry) {
+      await checkShardFile(partial, entry);
+      await record(index, entry);
+    },
     async writeShard(index, firstRow, parts, csvRows) {
       const shard = await openShard(index, firstRow);
       try {

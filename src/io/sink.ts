@@ -15,8 +15,10 @@ import { csvBlocks, csvHeader, encodeCsvText } from "./csv-write.js";
 import { openFileSink } from "./file-sink.js";
 import { tableFormatOf } from "./format.js";
 import type { ParquetCompression, TextEncoding } from "./options.js";
+import type { ShardFileOptions } from "./shard-file.js";
 import {
   openShardedOutput,
+  type ShardedOutput,
   type ShardFormat,
   type ShardManifest,
   type ShardWriter,
@@ -74,6 +76,11 @@ export interface TableSink {
   csv?: { encoding: TextEncoding; name: string };
   /** True when `--resume` found the whole output complete already. */
   alreadyComplete: boolean;
+  /**
+   * A directory output: its shards, for shards written elsewhere (queue workers) and recorded
+   * with `output.recordShard`; `finish` then writes the manifest as for blocks written here.
+   */
+  sharded?: { output: ShardedOutput; shardRows: number; file: ShardFileOptions };
   /** True when an interrupted run already wrote the rows of this block (skip it). */
   done(firstRow: number): boolean;
   /**
@@ -147,7 +154,7 @@ function stdoutSink(encoding: TextEncoding): TableSink {
 }
 
 /** `TableSink.csv` of an output of `format`: present for CSV. */
-function csvOutput(
+export function csvOutput(
   format: string | null,
   encoding: TextEncoding | undefined,
   name: string,
@@ -230,6 +237,15 @@ export async function openTableSink(
   return {
     csv: csvOutput(options.format ?? "parquet", options.encoding, path),
     alreadyComplete: out.alreadyComplete,
+    sharded: {
+      output: out,
+      shardRows,
+      file: {
+        format: options.format ?? "parquet",
+        compression: options.compression,
+        encoding: options.encoding,
+      },
+    },
     done: (firstRow) => out.done.has(Math.floor(firstRow / shardRows)),
     async write(block, release) {
       columns = block.table.columns.map((c) => ({ name: c.name, type: c.type }));

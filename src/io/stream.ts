@@ -121,6 +121,8 @@ export interface TableStream {
   files: string[];
   /** Total rows when cheaply known (Parquet metadata), else null (CSV). */
   totalRows: number | null;
+  /** Rows of each file, in `files` order, when cheaply known (Parquet metadata). */
+  partRows?: number[];
   /**
    * Blocks of exactly `blockRows` rows (the last may be shorter; an input with no rows gives no
    * block), with the global index of their first row. Each block owns its arrays. May be called
@@ -217,6 +219,7 @@ async function openParquetStream(
     schema: schemaOf(specs),
     files,
     totalRows: parts.rows.reduce((a, b) => a + b, 0),
+    partRows: parts.rows,
     bin: own,
     blocks() {
       const bin = stream.bin ?? own;
@@ -234,7 +237,7 @@ async function openParquetStream(
 }
 
 /** Re-cuts tables of any sizes into blocks of exactly `blockRows` rows (the last may be shorter). */
-async function* reblock(
+export async function* reblock(
   tables: AsyncIterable<Table>,
   blockRows: number,
 ): AsyncGenerator<TableBlock> {

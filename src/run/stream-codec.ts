@@ -257,7 +257,10 @@ export function decodeStream(
 export async function evaluateStream(
   model: ModelSpec,
   stream: TableStream,
-  options: StreamRunOptions = {},
+  options: StreamRunOptions & {
+    /** Called with each block's own evaluation, in block order (before it is merged). */
+    onBlock?: (e: TableEvaluation) => void;
+  } = {},
 ): Promise<TableEvaluation & { seconds: number }> {
   const t0 = performance.now();
   let total: TableEvaluation | null = null;
@@ -278,6 +281,7 @@ export async function evaluateStream(
         return e;
       },
       async (e) => {
+        options.onBlock?.(e);
         total = total === null ? e : mergeEvaluations(total, e);
         options.onProgress?.(total.rows);
       },

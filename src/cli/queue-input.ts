@@ -1,0 +1,48 @@
+/**
+ * What the table commands hand to their distributed runners with `--redis`: where Redis is, and
+ * the input as the workers must read it (the parts, the columns and types this process decided,
+ * the reading options).
+ */
+import type { TableInput } from "../distributed/table-run.js";
+import { DEFAULT_BLOCK_ROWS, type TableStream } from "../io/index.js";
+import type { ReadOptions, StreamOptions } from "./command-io.js";
+import { UsageError } from "./option-checks.js";
+
+/** The `--redis` options. */
+export interface RedisOptions {
+  redis?: string;
+  queue?: string;
+  redisTimeout?: number;
+}
+
+/** The run options of `--redis`. */
+export function redisRun(o: RedisOptions & { redis: string }) {
+  return { redis: o.redis, queue: o.queue, redisTimeoutSeconds: o.redisTimeout };
+}
+
+/**
+ * The input of a distributed run from the stream this process opened (and closes: the workers
+ * read it).
+ * @throws UsageError for standard input (workers read files).
+ */
+export async function queueInput(
+  stream: TableStream,
+  o: ReadOptions & StreamOptions,
+): Promise<TableInput> {
+  await stream.close();
+  if (stream.files[0] === "-") {
+    throw new UsageError("--redis needs files (workers read them), not standard input.");
+  }
+  return {
+    files: stream.files,
+    partRows: stream.partRows,
+    read: {
+      encoding: o.encoding ?? "utf8",
+      escapeChar: o.escapeChar ?? null,
+      nonNumeric: o.nonNumeric ?? "error",
+    },
+    columns: stream.schema.map((c) => c.name),
+    types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
+    blockRows: o.blockRows ?? DEFAULT_BLOCK_ROWS,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * A queue worker's table jobs: count a part's rows; encode or decode a range of rows into one
+ * shard of an output being written; evaluate a range's round trip. Each reads only files inside
+ * the data root, as the coordinator saw them, and computes on the worker's thread pool with the
+ * same stream runners as a local run, so a shard's bytes are the local run's.
+ */
+import type { TableEvaluation } from "../encode/evaluate.js";
+import { modelFromJson } from "../encode/model-file.js";
+import { openRangeStream } from "../io/range-stream.js";
+import { openShardFile } from "../io/shard-file.js";
+import { csvOutput, type TableSink } from "../io/sink.js";
+import { openTableStream, type TableStreamOptions } from "../io/stream.js";
+import type { WorkerPool } from "../run/pool.js";
+import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
+import { readOnPool } from "../run/stream-shared.js";
+import { checkedPart, insideRoot } from "./data-root.js";
+import {
+  type CodecJob,
+  type CodecResult,
+  type CountJob,
+  type CountResult,
+  type EvaluateJob,
+  type EvaluateResult,
+  type TableJob,
+  type TableResult,
+  toExactJson,
+} from "./table-protocol.js";
+
+/** How a job's parts are read. */
+function readOptions(job: TableJob): TableStreamOptions {
+  return {
+    columns: job.columns,
+    types: job.types,
+    encoding: job.read.encoding,
+    escapeChar: job.read.escapeChar,
+    nonNumeric: job.read.nonNumeric,
+  };
+}
+
+/** The rows of a range job, from parts checked against the data root. */
+async function rangeOf(root: string, job: CodecJob | EvaluateJob) {
+  const files: string[] = [];
+  for (const f of job.files) files.push(await checkedPart(root, f));
+  return openRangeStream(
+    { files, skip: job.skip, rows: job.rows, firstRow: job.firstRow },
+    { ...readOptions(job), blockRows: job.blockRows },
+  );
+}
+
+/** Runs table jobs for a worker whose files lie in `root`, computing on `pool`. */
+export function tableJobRunner(
+  root: string,
+  pool: WorkerPool,
+): (job: TableJob) => Promise<TableResult> {
+  async function count(job: CountJob): Promise<CountResult> {
+    const stream = await openTableStream(await checkedPart(root, job.file), readOptions(job));
+    try {
+      if (stream.totalRows !== null) return { index: job.index, rows: stream.totalRows };
+      readOnPool(stream, pool);
+      let rows = 0;
+      for await (const b of stream.blocks()) rows += b.table.rows;
+      return { index: job.index, rows };
+    } finally {
+      await stream.close();
+    }
+  }
+
+  async function codec(job: CodecJob): Promise<CodecResult> {
+    const model = modelFromJson(job.model, "the job's model");
+    const dir = await insideRoot(root, job.output.dir);
+    const stream = await rangeOf(root, job);
+    const { format, compression, encoding, name } = job.output;
+    const shard = await openShardFile(dir, job.index, job.firstRow, {
+      format,
+      compression,
+      encoding,
+    });
+    const sink: TableSink = {
+      csv: csvOutput(format, encoding, name),
+      alreadyComplete: false,
+      done: () => false,
+      async write(block, release) {
+        await shard.write(block.table, block.csv);
+        release?.();
+      },
+      finish: () => Promise.reject(new Error("a shard job's sink is finished by its shard")),
+      abort: () => shard.abort(),
+    };
+    try {
+      if (job.kind === "encode") {
+        await encodeStream(model, stream, sink, { pool, layout: job.layout });
+      } else {
+        await decodeStream(model, stream, sink, { pool });
+      }
+      return { index: job.index, ...(await shard.finish()) };
+    } catch (err) {
+      await shard.abort();
+      throw err;
+    }
+  }
+
+  async function evaluate(job: EvaluateJob): Promise<EvaluateResult> {
+    const model = modelFromJson(job.model, "the job's model");
+    const blocks: TableEvaluation[] = [];
+    await evaluateStream(model, await rangeOf(root, job), { pool, onBlock: (e) => blocks.push(e) });
+    return { index: job.index, blocks: toExactJson(blocks) };
+  }
+
+  return (job) => {
+    switch (job.kind) {
+      case "count":
+        return count(job);
+      case "encode":
+      case "decode":
+        return codec(job);
+      case "evaluate":
+        return evaluate(job);
+    }
+  };
+}
