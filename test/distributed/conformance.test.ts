@@ -3,6 +3,8 @@
  * Parquet parts of one block each, real `modenorm worker` processes on a real Redis compute the
  * E-steps, and the model must be the in-process one bit for bit (`test/run/conformance-cases.ts`).
  * The distributed runner reads no sample weights: the weighted fits run on the other runners only.
+ * The suite's table, as Parquet parts of uneven sizes, is encoded and decoded by the workers one
+ * shard per job, and must be `transformTable`'s and `inverseTable`'s bit for bit.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,9 +12,21 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FitSource } from "../../src/core/fit.js";
 import type { Matrix } from "../../src/core/matrix.js";
+import type { Column, Table } from "../../src/core/table.js";
 import { type RedisClusterData, redisClusterData } from "../../src/distributed/cluster-data.js";
-import { writeTable } from "../../src/io/index.js";
-import { assertSameFit, BLOCK, FITS, referenceFit } from "../run/conformance-cases.js";
+import { redisCodec, type TableInput } from "../../src/distributed/table-run.js";
+import { inverseTable, transformTable } from "../../src/encode/table-codec.js";
+import { concatTables } from "../../src/io/columns.js";
+import { openTableSink, openTableStream, writeTable } from "../../src/io/index.js";
+import {
+  assertSameFit,
+  assertSameTable,
+  BLOCK,
+  FITS,
+  MODEL,
+  referenceFit,
+  TABLE,
+} from "../run/conformance-cases.js";
 import {
   kill,
   NO_REDIS,
@@ -87,6 +101,90 @@ describe("runner distributed (3 queue workers)", {
       } finally {
         await data.close(true);
       }
+    });
+  }
+
+  /** TABLE as Parquet parts of uneven sizes (one of a single row), as a distributed input. */
+  async function tableInput(name: string): Promise<TableInput> {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    const cuts = [0, 7000, 7001, 15000, TABLE.rows];
+    for (let p = 0; p + 1 < cuts.length; p++) {
+      const part: Table = {
+        rows: cuts[p + 1]! - cuts[p]!,
+        columns: TABLE.columns.map((c) => ({
+          ...c,
+          values: c.values.slice(cuts[p]!, cuts[p + 1]!),
+          ...("nulls" in c && c.nulls !== null
+            ? { nulls: c.nulls.slice(cuts[p]!, cuts[p + 1]!) }
+            : {}),
+        })) as Column[],
+      };
+      await writeTable(join(dir, `part-${p}.parquet`), part);
+    }
+    const types = Object.fromEntries(MODEL.columns.map((c) => [c.name, c.dtype]));
+    const stream = await openTableStream(dir, {
+      columns: MODEL.columns.map((c) => c.name),
+      types,
+      blockRows: BLOCK,
+    });
+    await stream.close();
+    return {
+      files: stream.files,
+      partRows: stream.partRows,
+      read: { encoding: "utf8", escapeChar: null, nonNumeric: "error" },
+      columns: stream.schema.map((c) => c.name),
+      types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
+      blockRows: BLOCK,
+    };
+  }
+
+  /** Runs `kind` of `input` into a directory of shards of 2 blocks; the table it holds. */
+  async function throughQueue(
+    kind: "encode" | "decode",
+    input: TableInput,
+    out: string,
+    layout: "compact" | "dense",
+  ): Promise<Table> {
+    const sink = await openTableSink(out, BLOCK, { shardRows: 2 * BLOCK, run: { kind } });
+    await redisCodec(kind, MODEL, input, sink, {
+      redis: { redis: redis.url, queue: "conformance" },
+      layout,
+      outputName: out,
+    });
+    await sink.finish({});
+    const stream = await openTableStream(out, { blockRows: BLOCK });
+    const blocks: Table[] = [];
+    for await (const b of stream.blocks()) blocks.push(b.table);
+    await stream.close();
+    return concatTables(
+      blocks,
+      input.partRows!.reduce((a, b) => a + b, 0),
+    );
+  }
+
+  for (const layout of ["compact", "dense"] as const) {
+    it(`encode ${layout} gives transformTable's table bit for bit, and decodes alike`, async () => {
+      const input = await tableInput(`table-${layout}`);
+      const expected = transformTable(MODEL, TABLE, { layout });
+      const enc = await throughQueue("encode", input, join(root, `enc-${layout}`), layout);
+      assertSameTable(enc, expected, `distributed encode ${layout}`);
+      // The encoded shards, read back by the workers.
+      const encoded = await openTableStream(join(root, `enc-${layout}`), { blockRows: BLOCK });
+      await encoded.close();
+      const dec = await throughQueue(
+        "decode",
+        {
+          ...input,
+          files: encoded.files,
+          partRows: encoded.partRows,
+          columns: encoded.schema.map((c) => c.name),
+          types: Object.fromEntries(encoded.schema.map((c) => [c.name, c.type])),
+        },
+        join(root, `dec-${layout}`),
+        layout,
+      );
+      assertSameTable(dec, inverseTable(MODEL, expected), `distributed decode ${layout}`);
     });
   }
 });

@@ -193,7 +193,9 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 
 /** Ids of the jobs a worker's log says it completed. */
 export function completedJobs(log: string): string[] {
-  return [...log.matchAll(/completed \S+ \S+(?: (?:blocks|rows) \S+)? \(job (\S+)\)/g)].map((m) => m[1]!);
+  return [...log.matchAll(/completed \S+ \S+(?: (?:blocks|rows) \S+)? \(job (\S+)\)/g)].map(
+    (m) => m[1]!,
+  );
 }
 
 /** Path of openssl, or "" when it is not installed. */
