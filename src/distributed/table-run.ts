@@ -17,6 +17,7 @@ import { mergeEvaluations, type TableEvaluation } from "../encode/evaluate.js";
 import { modelToJson } from "../encode/model-file.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
+import { QUEUE_RUN_NAME } from "../io/shards.js";
 import type { TableSink } from "../io/sink.js";
 import type { StreamRunResult } from "../run/stream-codec.js";
 import { buildFingerprint } from "./build.js";
@@ -45,9 +46,6 @@ export interface TableInput {
 
 /** Rows per evaluate job: whole blocks, about 4M rows. */
 const EVALUATE_JOB_ROWS = 4 * 1_048_576;
-
-/** Name of the file in an output's partial directory that holds its distributed run's id. */
-export const QUEUE_RUN_NAME = "_queue_run";
 
 /** Step results are the children's results, in job order. */
 const fold = (job: FoldJob, results: WorkResult[]): unknown => {

@@ -14,7 +14,7 @@ import { open, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { errorCode, errorMessage, IoError } from "./errors.js";
 import { checkUnlocked, LOCK_NAME } from "./output-lock.js";
-import { INCOMPLETE_NAME, MANIFEST_NAME, PROGRESS_NAME } from "./shards.js";
+import { INCOMPLETE_NAME, MANIFEST_NAME, PROGRESS_NAME, QUEUE_RUN_NAME } from "./shards.js";
 
 /** The kind of output a command writes at a path. */
 export type OutputKind = "directory" | "file" | "model";
@@ -83,7 +83,11 @@ async function foreignEntries(dir: string, partial: boolean): Promise<string[]> 
     /^\._[A-Za-z_]+\..+\.tmp$/.test(n) ||
     n.startsWith(`${LOCK_NAME}.`) || // a lock being written or taken over
     (partial
-      ? n === INCOMPLETE_NAME || n === PROGRESS_NAME || n === LOCK_NAME || n === MANIFEST_NAME
+      ? n === INCOMPLETE_NAME ||
+        n === PROGRESS_NAME ||
+        n === LOCK_NAME ||
+        n === MANIFEST_NAME ||
+        n === QUEUE_RUN_NAME
       : n === MANIFEST_NAME);
   return names.filter((n) => !ours(n));
 }

@@ -50,6 +50,11 @@ export const MANIFEST_NAME = "_manifest.json";
 export const INCOMPLETE_NAME = "_INCOMPLETE";
 /** Name of the list of finished shards of an output being written. */
 export const PROGRESS_NAME = "_progress.jsonl";
+/**
+ * Name of the file that holds the id of the distributed run writing an output (`--redis`), so
+ * that `--resume` finds its jobs.
+ */
+export const QUEUE_RUN_NAME = "_queue_run";
 /** Written into every manifest. */
 export const MANIFEST_FORMAT = "modenorm.shards";
 
