@@ -3,13 +3,15 @@ import type { ColumnType } from "../core/table.js";
 import { inspectModel } from "../encode/model-file.js";
 import type { ColumnKind, ModeChoice, PruneRule, UnseenPolicy } from "../encode/spec.js";
 import { checkOverwrite, tableFormatOf } from "../io/index.js";
+import type { TableStream } from "../io/stream.js";
 import { WorkerPool } from "../run/pool.js";
-import { defaultReaderThreads, fitStream } from "../run/stream-fit.js";
+import { defaultReaderThreads, type FitStreamOptions, fitStream } from "../run/stream-fit.js";
 import { openInput, type ReadOptions, type StreamOptions, wantsProgress } from "./command-io.js";
 import { printInspect } from "./inspect.js";
 import { checkColumnsExist, checkDatetimeColumns } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
+import { firstBlock, queueInput, type RedisOptions, redisRun } from "./queue-input.js";
 import {
   aboutFile,
   aboutFileAsync,
@@ -20,7 +22,7 @@ import {
 } from "./shared.js";
 import { noteOutput } from "./signals.js";
 
-export interface FitCommandOptions extends ReadOptions {
+export interface FitCommandOptions extends ReadOptions, RedisOptions {
   output: string;
   /** Worker threads that read CSV files. */
   threads?: number;
@@ -62,6 +64,7 @@ export async function fitCommand(data: string, o: FitOptions): Promise<void> {
   noteOutput(o.output);
   // The summary worker, and for a CSV file its readers, load while the input is opened and its
   // types inferred (about 0.15 s of 10M rows' fit).
+  if (o.redis !== undefined) return fitWith(data, o, {});
   const pools = {
     summary: new WorkerPool({ size: 1 }),
     readers:
@@ -77,10 +80,23 @@ export async function fitCommand(data: string, o: FitOptions): Promise<void> {
   }
 }
 
+/** The fit on queue workers (`--redis`): the input's first block here, every pass there. */
+async function redisFitOf(
+  stream: TableStream,
+  o: FitOptions,
+  options: FitStreamOptions,
+  redis: string,
+) {
+  const first = await firstBlock(stream);
+  const input = await queueInput(stream, o);
+  const { redisFit } = await import("../distributed/fit-run.js");
+  return redisFit(input, first, options, redisRun({ ...o, redis }));
+}
+
 async function fitWith(
   data: string,
   o: FitOptions,
-  pools: { summary: WorkerPool; readers?: WorkerPool },
+  pools: { summary?: WorkerPool; readers?: WorkerPool },
 ): Promise<void> {
   const kinds: Record<string, ColumnKind> = {};
   const lists: [ColumnKind, string[] | undefined][] = [
@@ -113,35 +129,36 @@ async function fitWith(
     throw err;
   }
   let progress = startProgress("fit", stream.totalRows, wantsProgress(o));
-  let fit: Awaited<ReturnType<typeof fitStream>>;
+  let fit: Omit<Awaited<ReturnType<typeof fitStream>>, "seconds">;
+  const options: FitStreamOptions = {
+    columns: o.columns,
+    kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
+    mixed: o.mixed,
+    seed: o.seed,
+    mixture: {
+      maxModes: o.maxModes,
+      weightThreshold: o.weightThreshold,
+      weightConcentrationPrior: o.prior,
+      priors: o.priors,
+      modeChoice: o.modeChoice,
+      prune: o.prune,
+      scale: o.scale,
+    },
+    unseen: o.unseen,
+    categoryOrder: o.categoryOrder,
+    refinePasses: o.refinePasses,
+    threads: o.threads,
+    pools,
+    onProgress: (r) => progress.update(r),
+    onRefinePass: (pass) => {
+      progress.stop();
+      const on = wantsProgress(o);
+      progress = startProgress(`refine ${pass}`, stream.totalRows, on);
+    },
+  };
   try {
-    fit = await aboutFileAsync(data, () =>
-      fitStream(stream, {
-        columns: o.columns,
-        kinds: Object.fromEntries(Object.entries(kinds).filter(([, k]) => k !== "mixed")),
-        mixed: o.mixed,
-        seed: o.seed,
-        mixture: {
-          maxModes: o.maxModes,
-          weightThreshold: o.weightThreshold,
-          weightConcentrationPrior: o.prior,
-          priors: o.priors,
-          modeChoice: o.modeChoice,
-          prune: o.prune,
-          scale: o.scale,
-        },
-        unseen: o.unseen,
-        categoryOrder: o.categoryOrder,
-        refinePasses: o.refinePasses,
-        threads: o.threads,
-        pools,
-        onProgress: (r) => progress.update(r),
-        onRefinePass: (pass) => {
-          progress.stop();
-          const on = wantsProgress(o);
-          progress = startProgress(`refine ${pass}`, stream.totalRows, on);
-        },
-      }),
+    fit = await aboutFileAsync(data, async () =>
+      o.redis === undefined ? fitStream(stream, options) : redisFitOf(stream, o, options, o.redis),
     );
   } finally {
     progress.stop();

@@ -63,7 +63,10 @@ program
     "\nExit codes: 0 success; 1 bad input (data, model, existing output, refused operation); 2 usage error (unknown command or option, invalid option value, contradictory options); 3 drift found (drift); 70 internal error.\n",
   );
 
-streamOptions(program.command("fit"))
+redisOptions(
+  streamOptions(program.command("fit")),
+  "every pass over the rows, the model the same bytes as without",
+)
   .description(
     "Fit a model (one spec per column) in one streaming pass and write it as JSON. Mixture columns are fitted on exact value counts while a column has at most 2^20 distinct values, else on a uniform 2^22-row sample, then refined by EM passes over all rows.",
   )

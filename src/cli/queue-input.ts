@@ -3,6 +3,8 @@
  * the input as the workers must read it (the parts, the columns and types this process decided,
  * the reading options).
  */
+
+import type { Table } from "../core/table.js";
 import type { TableInput } from "../distributed/table-run.js";
 import { DEFAULT_BLOCK_ROWS, type TableStream } from "../io/index.js";
 import type { ReadOptions, StreamOptions } from "./command-io.js";
@@ -45,4 +47,24 @@ export async function queueInput(
     types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
     blockRows: o.blockRows ?? DEFAULT_BLOCK_ROWS,
   };
+}
+
+/** The stream's first block (no rows when it has none); the pass is ended. */
+export async function firstBlock(stream: TableStream): Promise<Table> {
+  const blocks = stream.blocks();
+  try {
+    const r = await blocks.next();
+    if (r.done !== true) return r.value.table;
+    return {
+      rows: 0,
+      columns: stream.schema.map((c) => ({
+        name: c.name,
+        type: "float64",
+        values: new Float64Array(0),
+        nulls: null,
+      })),
+    };
+  } finally {
+    await blocks.return(undefined);
+  }
 }

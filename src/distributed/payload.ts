@@ -10,6 +10,9 @@ import {
   CodecJob,
   CountJob,
   EvaluateJob,
+  RefineJob,
+  SampleJob,
+  SummaryJob,
   type TableJob,
   type TableResult,
 } from "./table-protocol.js";
@@ -35,6 +38,9 @@ const SCHEMAS: Record<WorkJob["kind"], TSchema> = {
   encode: CodecJob,
   decode: CodecJob,
   evaluate: EvaluateJob,
+  summary: SummaryJob,
+  sample: SampleJob,
+  refine: RefineJob,
 };
 const CHECKS = Object.fromEntries(
   Object.entries(SCHEMAS).map(([k, s]) => [k, Compile(s)]),

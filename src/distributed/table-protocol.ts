@@ -91,10 +91,53 @@ export const EvaluateJob = Type.Object(
   { additionalProperties: false },
 );
 
+/** JSON made by `toExactJson` (options, specs): parsed and checked by the code that uses it. */
+const ExactJson = Type.String({ minLength: 2, maxLength: 16 * 2 ** 20 });
+
+/**
+ * A fit's summary of a range (options: the summary options with every column's kind), its
+ * sample left empty, with a histogram of the row hashes each mixture column would sample.
+ */
+export const SummaryJob = Type.Object(
+  { kind: Type.Literal("summary"), ...InputFields, ...RangeFields, options: ExactJson },
+  { additionalProperties: false },
+);
+
+/** The rows of a range that mixture columns sample below their thresholds. */
+export const SampleJob = Type.Object(
+  {
+    kind: Type.Literal("sample"),
+    ...InputFields,
+    ...RangeFields,
+    seed: Type.Number(),
+    sampleSize: Type.Integer({ minimum: 1, maximum: 2 ** 30 }),
+    samples: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 1024 }),
+          threshold: Type.Integer({ minimum: 0, maximum: 2 ** 32 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 65_536 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A refinement pass's statistics of a range, per block (specs: the columns' specs). */
+export const RefineJob = Type.Object(
+  { kind: Type.Literal("refine"), ...InputFields, ...RangeFields, specs: ExactJson },
+  { additionalProperties: false },
+);
+
+export type SummaryJob = Static<typeof SummaryJob>;
+export type SampleJob = Static<typeof SampleJob>;
+export type RefineJob = Static<typeof RefineJob>;
 export type CountJob = Static<typeof CountJob>;
 export type CodecJob = Static<typeof CodecJob>;
 export type EvaluateJob = Static<typeof EvaluateJob>;
-export type TableJob = CountJob | CodecJob | EvaluateJob;
+export type TableJob = CountJob | CodecJob | EvaluateJob | SummaryJob | SampleJob | RefineJob;
 
 /** Results of the table jobs. */
 export interface CountResult {
@@ -115,7 +158,29 @@ export interface EvaluateResult {
   /** The blocks' evaluations in block order, as {@link toExactJson} text. */
   blocks: string;
 }
-export type TableResult = CountResult | CodecResult | EvaluateResult;
+/** Base64 of V8's serialization (typed arrays, maps and every number kept). */
+export interface SummaryResult {
+  index: number;
+  /** `{ summary: TableSummary, histograms: Record<column, Uint32Array> }`. */
+  summary: string;
+}
+export interface SampleResult {
+  index: number;
+  /** `ColumnSummary[]`, in the job's `samples` order. */
+  samples: string;
+}
+export interface RefineResult {
+  index: number;
+  /** Per block, per spec: the block's statistics, or null (no value took part); exact JSON. */
+  blocks: string;
+}
+export type TableResult =
+  | CountResult
+  | CodecResult
+  | EvaluateResult
+  | SummaryResult
+  | SampleResult
+  | RefineResult;
 
 /**
  * JSON that keeps every number: ±Infinity, NaN and −0 (which `JSON.stringify` turns into null

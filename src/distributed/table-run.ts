@@ -21,6 +21,7 @@ import { QUEUE_RUN_NAME } from "../io/shards.js";
 import type { TableSink } from "../io/sink.js";
 import type { StreamRunResult } from "../run/stream-codec.js";
 import { buildFingerprint } from "./build.js";
+import { foldSamples, foldSummaries } from "./fit-fold.js";
 import type { FoldJob, WorkJob, WorkResult } from "./payload.js";
 import type { ReadSpec } from "./protocol.js";
 import { RedisRun, type RedisRunOptions } from "./run.js";
@@ -30,6 +31,8 @@ import {
   type EvaluateResult,
   type FileStamp,
   fromExactJson,
+  type SampleResult,
+  type SummaryResult,
 } from "./table-protocol.js";
 
 /** The input of a distributed table command, as the coordinator opened it. */
@@ -44,19 +47,30 @@ export interface TableInput {
   blockRows: number;
 }
 
-/** Rows per evaluate job: whole blocks, about 4M rows. */
-const EVALUATE_JOB_ROWS = 4 * 1_048_576;
+/** Rows per job of evaluate and fit: whole blocks, about 4M rows. */
+const RANGE_JOB_ROWS = 4 * 1_048_576;
 
-/** Step results are the children's results, in job order. */
+/**
+ * A step's result: the children's results in job order, or for a fit's summaries and samples,
+ * those merged (see `fit-fold.ts`).
+ */
 const fold = (job: FoldJob, results: WorkResult[]): unknown => {
-  if (job.kind === "scan" || job.kind === "rows" || job.kind === "estep") {
-    throw new Error(`a table run has no ${job.kind} step`);
+  switch (job.kind) {
+    case "scan":
+    case "rows":
+    case "estep":
+      throw new Error(`a table run has no ${job.kind} step`);
+    case "summary":
+      return foldSummaries(results as SummaryResult[]);
+    case "sample":
+      return foldSamples(results as SampleResult[]);
+    default:
+      return results;
   }
-  return results;
 };
 
 /** An open table run: the parts as seen now, and where each starts. */
-interface TableRun {
+export interface TableRun {
   run: RedisRun;
   stamps: FileStamp[];
   /** starts[p]: global index of part p's first row; starts[parts]: all rows. */
@@ -64,10 +78,10 @@ interface TableRun {
   common(index: number): Omit<Extract<WorkJob, { kind: "count" }>, "kind" | "file">;
 }
 
-const hash = (value: unknown) =>
+export const hash = (value: unknown) =>
   createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 
-async function stamps(files: string[]): Promise<FileStamp[]> {
+export async function stamps(files: string[]): Promise<FileStamp[]> {
   return Promise.all(
     files.map(async (f) => {
       const path = resolve(f);
@@ -78,7 +92,7 @@ async function stamps(files: string[]): Promise<FileStamp[]> {
 }
 
 /** Opens run `id` over `input`'s parts and finds their rows. */
-async function openTableRun(
+export async function openTableRun(
   id: string,
   input: TableInput,
   parts: FileStamp[],
@@ -110,6 +124,23 @@ async function openTableRun(
     await run.close(false);
     throw err;
   }
+}
+
+/**
+ * The fields of jobs over every row in runs of whole blocks, about `EVALUATE_JOB_ROWS` rows each
+ * (and `common`'s fields, by job index).
+ */
+export function rangeJobs(t: TableRun, blockRows: number) {
+  const total = t.starts[t.starts.length - 1]!;
+  const step = Math.max(1, Math.round(RANGE_JOB_ROWS / blockRows)) * blockRows;
+  const jobs = [];
+  for (let first = 0, i = 0; first < total; first += step, i++) {
+    jobs.push({
+      ...t.common(i),
+      ...rangeFields(t, first, Math.min(step, total - first), blockRows),
+    });
+  }
+  return jobs;
 }
 
 /** The parts holding global rows [first, first + rows), and the rows of the first before them. */
@@ -236,17 +267,11 @@ export async function redisEvaluate(
   const t = await openTableRun(id, input, parts, o);
   let ok = false;
   try {
-    const total = t.starts[t.starts.length - 1]!;
-    const step = Math.max(1, Math.round(EVALUATE_JOB_ROWS / input.blockRows)) * input.blockRows;
-    const jobs: WorkJob[] = [];
-    for (let first = 0, i = 0; first < total; first += step, i++) {
-      jobs.push({
-        kind: "evaluate",
-        ...t.common(i),
-        ...rangeFields(t, first, Math.min(step, total - first), input.blockRows),
-        model: modelText,
-      });
-    }
+    const jobs: WorkJob[] = rangeJobs(t, input.blockRows).map((j) => ({
+      kind: "evaluate",
+      ...j,
+      model: modelText,
+    }));
     const results =
       jobs.length === 0 ? [] : ((await t.run.next("evaluate", jobs)) as EvaluateResult[]);
     let merged: TableEvaluation | null = null;

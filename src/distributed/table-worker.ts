@@ -9,11 +9,12 @@ import { modelFromJson } from "../encode/model-file.js";
 import { openRangeStream } from "../io/range-stream.js";
 import { openShardFile } from "../io/shard-file.js";
 import { csvOutput, type TableSink } from "../io/sink.js";
-import { openTableStream, type TableStreamOptions } from "../io/stream.js";
+import { openTableStream, type TableStream, type TableStreamOptions } from "../io/stream.js";
 import type { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
 import { readOnPool } from "../run/stream-shared.js";
 import { checkedPart, insideRoot } from "./data-root.js";
+import { refineJob, sampleJob, summaryJob } from "./fit-worker.js";
 import {
   type CodecJob,
   type CodecResult,
@@ -38,7 +39,7 @@ function readOptions(job: TableJob): TableStreamOptions {
 }
 
 /** The rows of a range job, from parts checked against the data root. */
-async function rangeOf(root: string, job: CodecJob | EvaluateJob) {
+async function rangeOf(root: string, job: Exclude<TableJob, CountJob>) {
   const files: string[] = [];
   for (const f of job.files) files.push(await checkedPart(root, f));
   return openRangeStream(
@@ -106,6 +107,18 @@ export function tableJobRunner(
     return { index: job.index, blocks: toExactJson(blocks) };
   }
 
+  async function overRange<R>(
+    job: Exclude<TableJob, CountJob>,
+    work: (stream: TableStream) => Promise<R>,
+  ): Promise<R> {
+    const stream = await rangeOf(root, job);
+    try {
+      return await work(stream);
+    } finally {
+      await stream.close();
+    }
+  }
+
   return (job) => {
     switch (job.kind) {
       case "count":
@@ -115,6 +128,12 @@ export function tableJobRunner(
         return codec(job);
       case "evaluate":
         return evaluate(job);
+      case "summary":
+        return overRange(job, (stream) => summaryJob(job, stream));
+      case "sample":
+        return overRange(job, (stream) => sampleJob(job, stream));
+      case "refine":
+        return overRange(job, (stream) => refineJob(job, stream));
     }
   };
 }

@@ -68,6 +68,20 @@ export function createRefiner(spec: MixtureColumnSpec): ModeRefiner {
  * finite after the log transform, |t| <= FIT_LIMIT).
  */
 export function addToRefiner(r: ModeRefiner, col: Column): void {
+  if (!refineBlock(r, col)) return;
+  addBlockStats(r, r.out);
+}
+
+/** Adds a block's statistics ({@link refineBlock}'s `r.out`) to the pass's. */
+export function addBlockStats(r: ModeRefiner, out: Float64Array): void {
+  for (let q = 0; q < r.stats.length; q++) r.stats[q]! += out[q]!;
+}
+
+/**
+ * The statistics of a block of the column alone, in `r.out` (not added to the pass's); false
+ * when no value of the block takes part.
+ */
+export function refineBlock(r: ModeRefiner, col: Column): boolean {
   const n = col.values.length;
   if (r.values.length < n) r.values = new Float64Array(n);
   const { spec } = r;
@@ -84,9 +98,9 @@ export function addToRefiner(r: ModeRefiner, col: Column): void {
     }
     if (near) r.values[m++] = t;
   }
-  if (m === 0) return;
+  if (m === 0) return false;
   estep1dWasm(r.values, 0, m, null, r.K, r.a, r.mu, r.b, r.out, r.scratch);
-  for (let q = 0; q < r.stats.length; q++) r.stats[q]! += r.out[q]!;
+  return true;
 }
 
 /**

@@ -62,6 +62,49 @@ export interface SummaryOptions {
    * overestimate by more than 2× leaves a smaller (still uniform) sample. Default: unknown.
    */
   expectedRows?: number;
+  /**
+   * Rows with a row hash at or above this are never sampled (default: from `expectedRows`, see
+   * {@link initialThreshold}); 0 keeps no sample. For summaries made to be merged in parts.
+   */
+  threshold?: number;
+}
+
+/** The hash below which a summary made with `options` samples rows at the start. */
+export function initialThreshold(options: SummaryOptions): number {
+  if (options.threshold !== undefined) return options.threshold;
+  return options.expectedRows === undefined
+    ? 2 ** 32
+    : Math.min(
+        2 ** 32,
+        Math.ceil(
+          (2 ** 32 * 2 * (options.sampleSize ?? DEFAULT_SAMPLE_SIZE)) /
+            Math.max(1, options.expectedRows),
+        ),
+      );
+}
+
+/** Buckets of {@link addToHashHistogram}: the top 12 bits of the row hash. */
+export const HASH_BUCKETS = 4096;
+
+/**
+ * Counts, per bucket of the row hash's top 12 bits, the rows of `col` (global indices
+ * firstRow…) that a summary of seed `seed` would sample below hash `below`: not missing, finite.
+ * Summed over every part, the counts give a threshold that keeps at least the rows the whole
+ * summary's sample keeps (see `distributed/fit-run.ts`).
+ */
+export function addToHashHistogram(
+  into: Uint32Array,
+  col: Column,
+  firstRow: number,
+  seed: number,
+  below: number,
+): void {
+  const n = col.values.length;
+  for (let i = 0; i < n; i++) {
+    if (isNull(col, i) || !Number.isFinite(numericValue(col, i))) continue;
+    const h = rowHash(seed, firstRow + i);
+    if (h < below) into[h >>> 20]!++;
+  }
 }
 
 /**
@@ -156,16 +199,7 @@ export function createSummary(name: string, options: SummaryOptions = {}): Colum
     sampleHash: new Uint32Array(0),
     sampleValue: new Float64Array(0),
     sampleCount: 0,
-    threshold:
-      options.expectedRows === undefined
-        ? 2 ** 32
-        : Math.min(
-            2 ** 32,
-            Math.ceil(
-              (2 ** 32 * 2 * (options.sampleSize ?? DEFAULT_SAMPLE_SIZE)) /
-                Math.max(1, options.expectedRows),
-            ),
-          ),
+    threshold: initialThreshold(options),
     maxDistinct: options.maxDistinct ?? 1 << 20,
     sampleSize: options.sampleSize ?? DEFAULT_SAMPLE_SIZE,
     seed: options.seed ?? 0,

@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import type { Table } from "../core/table.js";
 import { mixtureBaseline } from "../encode/baseline.js";
 import { FIT_LIMIT, modesLogLikelihood } from "../encode/mixture-column.js";
-import { addToRefiner, createRefiner, refinedSpec } from "../encode/refine.js";
+import { addToRefiner, createRefiner, type ModeRefiner, refinedSpec } from "../encode/refine.js";
 import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import { summaryFitData, transformFitData } from "../encode/summary.js";
 import { findColumn } from "../encode/table-codec.js";
@@ -51,6 +51,39 @@ function relogLikelihood(s: TableSummary, spec: MixtureColumnSpec): void {
   );
   spec.meanLogLikelihood =
     values.length > 0 ? modesLogLikelihood(spec.modes, values, weights) : null;
+}
+
+/**
+ * Fits the model from the summary of every row, then runs `passes` (at most) refinement passes
+ * for the mixture columns fitted on a sample: `refine` fills each pass's refiners over every row,
+ * block by block in row order (see `refine.ts`). Columns fitted on a sample get their drift
+ * baseline after refinement moved their modes. Every runner of a fit ends here.
+ */
+export async function fitFromSummary(
+  s: TableSummary,
+  options: TableSummaryOptions & { onRefinePass?: (pass: number) => void },
+  passes: number,
+  refine: (refiners: ModeRefiner[], pass: number) => Promise<void>,
+): Promise<{ model: ModelSpec; fittedOn: FittedOn; heaviestOnly: HeaviestOnly; passes: number }> {
+  const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, {
+    ...options,
+    mixture: { ...options.mixture, baselineOnSample: !(passes > 0) },
+  });
+  const sampled = model.columns.flatMap((c, j) =>
+    "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
+  );
+  const done = sampled.length === 0 ? 0 : passes;
+  for (let pass = 1; pass <= done; pass++) {
+    options.onRefinePass?.(pass);
+    const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
+    await refine(refiners, pass);
+    sampled.forEach((j, i) => {
+      model.columns[j] = refinedSpec(refiners[i]!);
+    });
+  }
+  // The refined modes' mean log-likelihood on the data the fit saw (the summary's sample).
+  if (done > 0) for (const j of sampled) relogLikelihood(s, model.columns[j] as MixtureColumnSpec);
+  return { model, fittedOn, heaviestOnly, passes: done };
 }
 
 /**
@@ -194,34 +227,22 @@ export async function fitStream(
       }
     }
     const s: TableSummary = summary ?? { rows: 0, columns: [] };
-    // Columns fitted on a sample get their drift baseline after refinement moved their modes.
     // Refinement passes over every row (none on standard input: it is read once).
     const refinable = stream.files[0] === "-" ? 0 : (options.refinePasses ?? 1);
-    const { model, fittedOn, heaviestOnly } = fitFromTableSummary(s, {
-      ...options,
-      mixture: { ...options.mixture, baselineOnSample: !(refinable > 0) },
-    });
-    const sampled = model.columns.flatMap((c, j) =>
-      "modes" in c && fittedOn[c.name] === "sample" ? [j] : [],
+    const { model, fittedOn, heaviestOnly, passes } = await fitFromSummary(
+      s,
+      options,
+      refinable,
+      async (refiners) => {
+        for await (const b of stream.blocks()) {
+          for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
+          options.onProgress?.(b.firstRow + b.table.rows);
+          // The refiners keep no array of the block: its arrays serve the next block (they are
+          // in shared memory once the summary pass has run on a worker, see `shareBlocks`).
+          stream.bin?.putTable(b.table);
+        }
+      },
     );
-    const passes = sampled.length === 0 ? 0 : refinable;
-    for (let pass = 1; pass <= passes; pass++) {
-      options.onRefinePass?.(pass);
-      const refiners = sampled.map((j) => createRefiner(model.columns[j] as MixtureColumnSpec));
-      for await (const b of stream.blocks()) {
-        for (const r of refiners) addToRefiner(r, findColumn(b.table, r.spec.name));
-        options.onProgress?.(b.firstRow + b.table.rows);
-        // The refiners keep no array of the block: its arrays serve the next block (they are
-        // in shared memory once the summary pass has run on a worker, see `shareBlocks`).
-        stream.bin?.putTable(b.table);
-      }
-      sampled.forEach((j, i) => {
-        model.columns[j] = refinedSpec(refiners[i]!);
-      });
-    }
-    // The refined modes' mean log-likelihood on the data the fit saw (the summary's sample).
-    if (passes > 0)
-      for (const j of sampled) relogLikelihood(s, model.columns[j] as MixtureColumnSpec);
     return {
       model,
       fittedOn,

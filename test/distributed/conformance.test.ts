@@ -4,20 +4,26 @@
  * E-steps, and the model must be the in-process one bit for bit (`test/run/conformance-cases.ts`).
  * The distributed runner reads no sample weights: the weighted fits run on the other runners only.
  * The suite's table, as Parquet parts of uneven sizes, is encoded and decoded by the workers one
- * shard per job, and must be `transformTable`'s and `inverseTable`'s bit for bit.
+ * shard per job, and must be `transformTable`'s and `inverseTable`'s bit for bit; a table fitted
+ * by the workers (summaries, samples, a refinement pass) must be `fitStream`'s model.
  */
+import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { demoPart } from "../../src/cli/pipeline.js";
 import type { FitSource } from "../../src/core/fit.js";
 import type { Matrix } from "../../src/core/matrix.js";
 import type { Column, Table } from "../../src/core/table.js";
 import { type RedisClusterData, redisClusterData } from "../../src/distributed/cluster-data.js";
+import { redisFit } from "../../src/distributed/fit-run.js";
 import { redisCodec, type TableInput } from "../../src/distributed/table-run.js";
+import { modelToJson } from "../../src/encode/model-file.js";
 import { inverseTable, transformTable } from "../../src/encode/table-codec.js";
 import { concatTables } from "../../src/io/columns.js";
 import { openTableSink, openTableStream, writeTable } from "../../src/io/index.js";
+import { fitStream } from "../../src/run/stream-fit.js";
 import {
   assertSameFit,
   assertSameTable,
@@ -185,6 +191,44 @@ describe("runner distributed (3 queue workers)", {
         layout,
       );
       assertSameTable(dec, inverseTable(MODEL, expected), `distributed decode ${layout}`);
+    });
+  }
+
+  for (const format of ["parquet", "csv"] as const) {
+    it(`table fit (${format} parts, sampled columns, a refinement pass) gives fitStream's model bit for bit`, async () => {
+      const dir = join(root, `fit-${format}`);
+      mkdirSync(dir);
+      const sizes = [9000, 1, 13_000];
+      for (let p = 0; p < sizes.length; p++) {
+        await writeTable(join(dir, `part-${p}.${format}`), demoPart(3, p, sizes[p]!));
+      }
+      // Few distinct values counted and a small sample: `value` and `amount` are fitted on the
+      // sample (and refined); `channel` is categorical.
+      const options = { seed: 11, summary: { maxDistinct: 500, sampleSize: 3000 } };
+      const local = await fitStream(await openTableStream(dir, { blockRows: BLOCK }), options);
+      assert.deepEqual(local.fittedOn, { value: "sample", amount: "sample" });
+      assert.equal(local.refinePasses, 1);
+      const stream = await openTableStream(dir, { blockRows: BLOCK });
+      const blocks = stream.blocks();
+      const first = (await blocks.next()).value!.table as Table;
+      await blocks.return(undefined);
+      await stream.close();
+      const remote = await redisFit(
+        {
+          files: stream.files,
+          partRows: stream.partRows,
+          read: { encoding: "utf8", escapeChar: null, nonNumeric: "error" },
+          columns: stream.schema.map((c) => c.name),
+          types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
+          blockRows: BLOCK,
+        },
+        first,
+        options,
+        { redis: redis.url, queue: "conformance" },
+      );
+      assert.equal(modelToJson(remote.model), modelToJson(local.model));
+      assert.deepEqual(remote.fittedOn, local.fittedOn);
+      assert.equal(remote.rows, local.rows);
     });
   }
 });
