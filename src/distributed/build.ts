@@ -1,8 +1,8 @@
 /**
  * The build's fingerprint: a hash of the compiled code that reads parts and computes statistics
- * (core, encode, io, run, distributed; JavaScript and WebAssembly). Every job carries the
- * coordinator's; a worker of another build refuses the job, since its statistics might differ in
- * the last bit.
+ * (core, encode, io, run, distributed; JavaScript and WebAssembly) and of the V8 version (its
+ * Math functions and its serialization of summaries). Every job carries the coordinator's; a
+ * worker of another build refuses the job, since its statistics might differ in the last bit.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -28,6 +28,7 @@ function files(dir: string): string[] {
 export function buildFingerprint(): string {
   if (cached !== null) return cached;
   const h = createHash("sha256");
+  h.update(`v8 ${process.versions.v8}\0`);
   const all = PARTS.flatMap((p) => files(join(ROOT, p))).sort();
   for (const f of all) {
     h.update(relative(ROOT, f));

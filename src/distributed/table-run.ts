@@ -47,8 +47,15 @@ export interface TableInput {
   blockRows: number;
 }
 
-/** Rows per job of evaluate and fit: whole blocks, about 4M rows. */
-const RANGE_JOB_ROWS = 4 * 1_048_576;
+/**
+ * Rows per job of evaluate and fit, in whole blocks: about 4M rows (a 256th of a larger input).
+ * Jobs of fewer rows would each return value counts of columns that have more distinct values
+ * than a summary counts in all but not in one job: about the rows themselves.
+ */
+export function rangeJobRows(total: number, blockRows: number): number {
+  const blocks = Math.round(Math.max(total / 256, 4 * 1_048_576) / blockRows);
+  return Math.max(1, blocks) * blockRows;
+}
 
 /**
  * A step's result: the children's results in job order, or for a fit's summaries and samples,
@@ -127,12 +134,12 @@ export async function openTableRun(
 }
 
 /**
- * The fields of jobs over every row in runs of whole blocks, about `EVALUATE_JOB_ROWS` rows each
- * (and `common`'s fields, by job index).
+ * The fields of jobs over every row in runs of whole blocks (see {@link rangeJobRows}), and
+ * `common`'s fields, by job index.
  */
 export function rangeJobs(t: TableRun, blockRows: number) {
   const total = t.starts[t.starts.length - 1]!;
-  const step = Math.max(1, Math.round(RANGE_JOB_ROWS / blockRows)) * blockRows;
+  const step = rangeJobRows(total, blockRows);
   const jobs = [];
   for (let first = 0, i = 0; first < total; first += step, i++) {
     jobs.push({

@@ -47,10 +47,17 @@ export async function parquetColumnNames(
   return duckDbColumnNames(path, opts);
 }
 
+/** Rows [skip, skip + rows) of the files read as one table. */
+export interface ParquetRowRange {
+  skip: number;
+  rows: number;
+}
+
 /**
  * Reads the planned columns of Parquet `files` (all with the same schema, see
  * {@link planParquetParts}) as one table, in batches of exactly `batchRows` rows (the last may be
- * shorter; no rows at all gives one empty batch).
+ * shorter; no rows at all gives one empty batch). With `range`, only those rows: row groups
+ * before and after them are not read.
  * @throws InvalidInputError a file that is truncated, corrupt or holds more or fewer rows than its
  *   metadata says (naming it when it can, else the files of the DuckDB query).
  */
@@ -59,11 +66,23 @@ export async function* readParquetBatches(
   parts: ParquetParts,
   batchRows: number,
   bin: ArrayBin | null = null,
+  range: ParquetRowRange | null = null,
 ): AsyncGenerator<Table> {
   let fixed: FixedParquetFile | null = null;
   try {
     const { plans } = parts;
-    const rows = parts.rows.reduce((a, b) => a + b, 0);
+    // Rows [from, to) of each file.
+    const spans: [number, number][] = [];
+    for (let f = 0, at = 0; f < files.length; at += parts.rows[f]!, f++) {
+      const n = parts.rows[f]!;
+      if (range === null) spans.push([0, n]);
+      else {
+        const from = Math.min(n, Math.max(0, range.skip - at));
+        const to = Math.max(from, Math.min(n, range.skip + range.rows - at));
+        spans.push([from, to]);
+      }
+    }
+    const rows = spans.reduce((a, [from, to]) => a + to - from, 0);
     const specs = plans.map((p) => p.spec);
     let emitted = 0;
     let capacity = Math.min(batchRows, rows);
@@ -103,17 +122,38 @@ export async function* readParquetBatches(
     const identity = plans.every((p) => p.expr === sqlIdent(p.spec.name));
     let tryFixed = identity && files.length > 0;
     let f = 0;
+    let opened = false;
     while (f < files.length) {
+      const [from, to] = spans[f]!;
+      if (to <= from) {
+        f++;
+        continue;
+      }
       fixed = tryFixed ? await openFixedParquet(files[f]!) : null;
-      if (f === 0 && fixed === null) tryFixed = false;
+      if (!opened && fixed === null) tryFixed = false;
+      opened = true;
       if (fixed !== null) {
         const file = fixed;
         const index = specs.map((s) =>
           file.columns.findIndex((c) => c.name === s.name && c.type === s.type),
         );
         if (index.every((k) => k >= 0) && file.rows === parts.rows[f]) {
-          for (let g = 0; g < file.groups.length; g++) {
+          for (let g = 0, at = 0; g < file.groups.length; at += file.groups[g]!.rows, g++) {
             const n = file.groups[g]!.rows;
+            // The group's rows within the file's span: none, all, or a piece.
+            const lo = Math.max(from, at);
+            const hi = Math.min(to, at + n);
+            if (hi <= lo) continue;
+            if (hi - lo < n) {
+              const piece = specs.map((s) => allocateColumnFrom(bin, s, n));
+              for (let j = 0; j < piece.length; j++)
+                await readFixedChunk(file, g, index[j]!, piece[j]!, 0);
+              yield* put(hi - lo, file.path, (j, from, take, col, offset) =>
+                copyColumnRange(piece[j]!, lo - at + from, take, col, offset),
+              );
+              for (const c of piece) bin?.putColumn(c);
+              continue;
+            }
             if (n <= capacity - filled) {
               // The row group fits in the batch being filled: read it in place.
               for (let j = 0; j < columns.length; j++)
@@ -144,6 +184,7 @@ export async function* readParquetBatches(
         files.slice(f, upto),
         parts.rows.slice(f, upto),
         plans,
+        range === null ? null : spans.slice(f, upto),
       )) {
         yield* put(chunk.rows, chunk.what, chunk.copy);
       }

@@ -143,6 +143,7 @@ function planScanQueries(
   files: readonly string[],
   rows: readonly number[],
   limit: number,
+  spans: readonly (readonly [number, number])[] | null,
 ): ScanQuery[] {
   const out: ScanQuery[] = [];
   let group: string[] = [];
@@ -154,10 +155,12 @@ function planScanQueries(
   };
   for (const [i, f] of files.entries()) {
     const r = rows[i]!;
-    if (r > limit) {
+    const [from, to] = spans?.[i] ?? [0, r];
+    if (to <= from) continue;
+    if (r > limit || from > 0 || to < r) {
       flush();
-      for (let a = 0; a < r; a += limit) {
-        const b = Math.min(r, a + limit);
+      for (let a = from; a < to; a += limit) {
+        const b = Math.min(to, a + limit);
         out.push({ files: [f], range: [a, b], rows: b - a });
       }
       continue;
@@ -191,7 +194,8 @@ export interface ScannedChunk {
 
 /**
  * Scans the planned columns of Parquet `files` (row counts `rows`, all with the same schema) in
- * file and row order. The connection is closed when the generator finishes or is abandoned.
+ * file and row order; with `spans`, only rows [from, to) of each file. The connection is closed
+ * when the generator finishes or is abandoned.
  * @throws InvalidInputError a file that is truncated, corrupt or holds more or fewer rows than its
  *   metadata says (naming it when DuckDB does, else the files of the query).
  */
@@ -199,6 +203,7 @@ export async function* scanParquet(
   files: readonly string[],
   rows: readonly number[],
   plans: readonly ColumnPlan[],
+  spans: readonly (readonly [number, number])[] | null = null,
 ): AsyncGenerator<ScannedChunk> {
   const con = await connectDuckDb();
   let next: Promise<DuckDBMaterializedResult> | null = null;
@@ -208,7 +213,7 @@ export async function* scanParquet(
     const limit = Math.max(1, Math.min(QUERY_MAX_ROWS, Math.floor(QUERY_BYTES / rowBytes)));
     const select = plans.map((p) => p.expr).join(", ");
     const run = (q: ScanQuery) => quiet(con.run(scanSql(select, q)));
-    const queries = planScanQueries(files, rows, limit);
+    const queries = planScanQueries(files, rows, limit, spans);
     next = queries.length > 0 ? run(queries[0]!) : null;
     for (const [qi, q] of queries.entries()) {
       let result: DuckDBMaterializedResult;

@@ -5,12 +5,14 @@
  *
  * Blocks have `blockRows` rows and global indices from `firstRow`, so when `firstRow` is a
  * multiple of `blockRows` they are exactly the blocks the whole input's stream gives for those
- * rows (which cross part boundaries the same way). The rows before `skip` are read and dropped:
- * a job costs at most one part of extra reading, so parts no larger than a job keep that small.
+ * rows (which cross part boundaries the same way). Parquet parts are read from the range's row
+ * groups on; other parts are read from their start and the rows before `skip` dropped (at most
+ * one part of extra reading per range).
  */
 import { InvalidInputError } from "../core/errors.js";
 import { copyRows, type Table } from "../core/table.js";
 import { IoError } from "./errors.js";
+import { formatOf } from "./format.js";
 import {
   openTableStream,
   reblock,
@@ -41,6 +43,30 @@ export async function openRangeStream(
 ): Promise<TableStream> {
   if (range.files.length === 0 || range.skip < 0 || range.rows < 0) {
     throw new InvalidInputError("a row range needs a part, and rows and skip of at least 0");
+  }
+  if (formatOf(range.files[0]!) === "parquet") {
+    const all = await openTableStream(range.files, {
+      ...options,
+      rowRange: { skip: range.skip, rows: range.rows },
+    });
+    return {
+      schema: all.schema,
+      files: all.files,
+      totalRows: all.totalRows,
+      // Where blocks take their arrays from is the Parquet stream's (see `TableStream.bin`).
+      get bin() {
+        return all.bin;
+      },
+      set bin(bin) {
+        all.bin = bin;
+      },
+      async *blocks() {
+        for await (const b of all.blocks()) {
+          yield { firstRow: range.firstRow + b.firstRow, table: b.table };
+        }
+      },
+      close: () => all.close(),
+    };
   }
   // The first part gives the schema; every part is opened with the same options.
   const head = await openTableStream(range.files[0]!, options);

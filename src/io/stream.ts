@@ -25,7 +25,12 @@ import {
   type ResolvedReadOptions,
   resolveReadOptions,
 } from "./options.js";
-import { parquetColumnNames, planParquetParts, readParquetBatches } from "./parquet-read.js";
+import {
+  type ParquetRowRange,
+  parquetColumnNames,
+  planParquetParts,
+  readParquetBatches,
+} from "./parquet-read.js";
 import {
   type CsvPart,
   checkSameHeader,
@@ -58,6 +63,11 @@ export interface TableStreamOptions extends ReadTableOptions {
    * is an error.
    */
   wideAsText?: boolean;
+  /**
+   * Parquet input only: read only rows [skip, skip + rows) of the parts taken as one table (row
+   * groups outside are not read); blocks are counted from the range's first row.
+   */
+  rowRange?: ParquetRowRange;
 }
 
 /**
@@ -190,11 +200,15 @@ function checkSameSpecs(
   }
 }
 
-/** Parquet parts: schemas and row counts from the metadata, then one scan over all parts. */
+/**
+ * Parquet parts: schemas and row counts from the metadata, then one scan over all parts (or over
+ * `range`, their rows [skip, skip + rows)).
+ */
 async function openParquetStream(
   files: string[],
   opts: ResolvedReadOptions,
   blockRows: number,
+  range: ParquetRowRange | null,
 ): Promise<TableStream> {
   const parts = await planParquetParts(files, opts, (path, plans, first) => {
     checkSameSpecs(
@@ -209,7 +223,7 @@ async function openParquetStream(
   let active: AsyncGenerator<TableBlock> | null = null;
   async function* blocks(bin: ArrayBin): AsyncGenerator<TableBlock> {
     let firstRow = 0;
-    for await (const batch of readParquetBatches(files, parts, blockRows, bin)) {
+    for await (const batch of readParquetBatches(files, parts, blockRows, bin, range)) {
       if (batch.rows === 0) continue;
       yield { firstRow, table: batch };
       firstRow += batch.rows;
@@ -218,8 +232,8 @@ async function openParquetStream(
   const stream: TableStream = {
     schema: schemaOf(specs),
     files,
-    totalRows: parts.rows.reduce((a, b) => a + b, 0),
-    partRows: parts.rows,
+    totalRows: range?.rows ?? parts.rows.reduce((a, b) => a + b, 0),
+    ...(range === null ? { partRows: parts.rows } : {}),
     bin: own,
     blocks() {
       const bin = stream.bin ?? own;
@@ -487,7 +501,7 @@ export async function openTableStream(
     }
     const wideAsText =
       options.wideAsText === true ? true : new Set(options.textColumns ?? ([] as string[]));
-    return openParquetStream(files, { ...opts, wideAsText }, blockRows);
+    return openParquetStream(files, { ...opts, wideAsText }, blockRows, options.rowRange ?? null);
   }
   const parts: CsvPart[] = [];
   for (const path of files) {

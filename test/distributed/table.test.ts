@@ -1,5 +1,5 @@
 /**
- * `transform`, `inverse` and `evaluate` with `--redis`, against real `modenorm worker` processes
+ * `fit`, `transform`, `inverse` and `evaluate` with `--redis`, against real `modenorm worker` processes
  * on a real Redis: every shard (and the evaluation) is the local run's, byte for byte, for 1 and
  * 3 workers, Parquet and CSV parts; a worker killed mid-job and a coordinator killed mid-run
  * lose nothing and do no shard twice; bad jobs and bad data fail once, named.
@@ -33,7 +33,10 @@ const skip = REDIS_SERVER === "" ? NO_REDIS : false;
 const SMALL = ["--block-rows", "16384", "--shard-rows", "32768", "--no-progress"];
 const BIG = ["--block-rows", "65536", "--shard-rows", "131072", "--no-progress"];
 
-describe("transform, inverse and evaluate on queue workers", { skip, concurrency: false }, () => {
+describe("fit, transform, inverse and evaluate on queue workers", {
+  skip,
+  concurrency: false,
+}, () => {
   let root: string;
   let redis: RedisServer;
   const workers: Proc[] = [];
@@ -144,6 +147,66 @@ describe("transform, inverse and evaluate on queue workers", { skip, concurrency
       return rest;
     };
     assert.deepEqual(strip(await remote(evaluate, queue)), strip(ok(root, evaluate)));
+  });
+
+  it("fit --redis writes the local fit's model bytes with 1 and 3 workers (Parquet and CSV parts)", async () => {
+    const queue = newQueue();
+    const fit = (input: string, out: string) => [
+      "fit",
+      input,
+      "-o",
+      out,
+      "--seed",
+      "8",
+      "--block-rows",
+      "16384",
+      "--no-progress",
+    ];
+    await worker(queue);
+    for (const [n, more] of [
+      [1, 0],
+      [3, 2],
+    ] as const) {
+      for (let i = 0; i < more; i++) await worker(queue);
+      for (const input of ["data/pq", "data/csv"]) {
+        const name = `${input.slice(5)}-${n}`;
+        ok(root, fit(input, `fit-local-${name}.json`));
+        await remote(fit(input, `fit-remote-${name}.json`), queue);
+        assert.equal(
+          readFileSync(join(root, `fit-remote-${name}.json`), "utf8"),
+          readFileSync(join(root, `fit-local-${name}.json`), "utf8"),
+          `${input}, ${n} worker(s)`,
+        );
+      }
+    }
+  });
+
+  it("fit --redis with the coordinator killed mid-run: the same command resumes from Redis, no job twice", async () => {
+    const queue = newQueue();
+    const ws = [await worker(queue), await worker(queue), await worker(queue)];
+    // 1.6M rows of continuous values: a summary, a sample and a refinement step of 49 jobs each.
+    const args = (out: string) => [
+      "fit",
+      "data/big",
+      "-o",
+      out,
+      "--block-rows",
+      "16384",
+      "--no-progress",
+    ];
+    const first = modenorm(root, [...args("fit-resumed.json"), ...queued(queue)]);
+    const jobs = () => ws.reduce((n, w) => n + completedJobs(w.output()).length, 0);
+    await until("the summary done", () => jobs() >= 1);
+    await kill(first, "SIGKILL");
+    await remote(args("fit-resumed.json"), queue);
+    ok(root, args("fit-resumed-local.json"));
+    assert.equal(
+      readFileSync(join(root, "fit-resumed.json"), "utf8"),
+      readFileSync(join(root, "fit-resumed-local.json"), "utf8"),
+    );
+    const done = ws.flatMap((w) => completedJobs(w.output()));
+    assert.equal(new Set(done).size, done.length, "no job completed twice");
+    assert.equal(done.length, 3, "3 steps of one job");
   });
 
   it("a worker killed with SIGKILL mid-job: its shard is written elsewhere, every job completes once", async () => {
