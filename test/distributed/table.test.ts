@@ -185,15 +185,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     const queue = newQueue();
     const ws = [await worker(queue), await worker(queue), await worker(queue)];
     // 1.6M rows of continuous values: a summary, a sample and a refinement step of one job each.
-    const args = (out: string) => [
-      "fit",
-      "data/big",
-      "-o",
-      out,
-      "--block-rows",
-      "16384",
-      "--no-progress",
-    ];
+    const args = (out: string) => ["fit", "data/big", "-o", out, "--no-progress"];
     const first = modenorm(root, [...args("fit-resumed.json"), ...queued(queue)]);
     const jobs = () => ws.reduce((n, w) => n + completedJobs(w.output()).length, 0);
     await until("the summary done", () => jobs() >= 1);
