@@ -8,9 +8,8 @@
  *    the local threaded run against --redis with 1 worker (2 threads) and 2 workers (1 thread
  *    each), whole commands, interleaved, median of `--runs`.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { redisClusterData } from "../src/distributed/cluster-data.js";
@@ -19,7 +18,8 @@ import { openTableStream } from "../src/io/stream.js";
 import { localClusterData, sampleIndices } from "../src/run/cluster.js";
 import { readClusterRows } from "../src/run/cluster-rows.js";
 import { WorkerPool } from "../src/run/pool.js";
-import { benchOptions, blobTable, emit, machine, ROOT } from "./common.js";
+import { benchOptions, blobTable, emit, machine } from "./common.js";
+import { CLI, startRedisFarm } from "./redis-farm.js";
 
 const o = benchOptions(
   "The distributed mode: per-step overhead and cluster against the local run.",
@@ -31,32 +31,6 @@ const o = benchOptions(
     concurrency: { default: "4", help: "jobs at once per worker", kind: "count" },
   },
 );
-const CLI = join(ROOT, "dist", "src", "cli", "main.js");
-const PASSWORD = "bench-password-0123";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const on = (d: Buffer) => {
-      text += d;
-      if (pattern.test(text)) resolve();
-    };
-    child.stdout?.on("data", on);
-    child.stderr?.on("data", on);
-    child.once("exit", (c) => reject(new Error(`exited ${c}: ${text}`)));
-  });
-}
-
 const table = (n: number, seed: number) => blobTable(n, seed).table;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -70,49 +44,9 @@ async function main(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), "modenorm-bench-distributed-"));
-  const port = await freePort();
-  const url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
-  const redis = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--requirepass",
-      PASSWORD,
-      "--save",
-      "",
-      "--dir",
-      dir,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const workers: ChildProcess[] = [];
-  const startWorkers = async (n: number, threads: number) => {
-    for (const w of workers.splice(0)) w.kill("SIGKILL");
-    for (let i = 0; i < n; i++) {
-      const w = spawn(
-        process.execPath,
-        [
-          CLI,
-          "worker",
-          "--redis",
-          url,
-          "--data-root",
-          dir,
-          "--threads",
-          String(threads),
-          "--quiet",
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      await waitFor(w, /waiting for jobs/);
-      workers.push(w);
-    }
-  };
+  const farm = await startRedisFarm(dir);
+  const { url, startWorkers } = farm;
   try {
-    await waitFor(redis, /Ready to accept connections/);
     // 1. Per-step overhead with 16 children.
     mkdirSync(join(dir, "tiny"));
     const tiny: string[] = [];
@@ -233,8 +167,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    for (const w of workers) w.kill("SIGKILL");
-    redis.kill("SIGTERM");
+    farm.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
