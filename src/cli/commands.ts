@@ -246,7 +246,12 @@ export async function evaluateCommand(data: string, o: EvaluateCommandOptions): 
     result = await aboutFileAsync(data, () =>
       o.redis !== undefined
         ? queueInput(stream, o).then(async (input) =>
-            (await queueRunners()).redisEvaluate(model, input, redisRun({ ...o, redis: o.redis! })),
+            (await queueRunners()).redisEvaluate(
+              model,
+              input,
+              redisRun({ ...o, redis: o.redis! }),
+              (r) => progress.update(r),
+            ),
           )
         : withRowPlace(data, stream.files, o, () =>
             evaluateStream(model, stream, {

@@ -25,7 +25,7 @@ import {
   type TableSummary,
   type TableSummaryOptions,
 } from "../encode/table-summary.js";
-import { type FitStreamOptions, fitFromSummary } from "../run/stream-fit.js";
+import { type FitStreamOptions, fitFromSummary, summaryOptionsOf } from "../run/stream-fit.js";
 import { buildFingerprint } from "./build.js";
 import { mergedSamples, mergedSummary } from "./fit-fold.js";
 import { addRefineResult } from "./fit-worker.js";
@@ -66,17 +66,11 @@ export async function redisFit(
   options: FitStreamOptions,
   o: RedisRunOptions,
 ): Promise<RedisFitResult> {
-  const expectedRows = input.partRows?.reduce((a, b) => a + b, 0);
-  const summaryOptions: TableSummaryOptions = {
-    columns: options.columns,
-    kinds: options.kinds,
-    mixed: options.mixed,
-    seed: options.seed,
-    mixture: options.mixture,
-    categoryOrder: options.categoryOrder,
-    unseen: options.unseen,
-    summary: { expectedRows, ...options.summary },
-  };
+  // As the local fit: the rows are known beforehand from Parquet metadata only.
+  const summaryOptions = summaryOptionsOf(
+    options,
+    input.partRows?.reduce((a, b) => a + b, 0),
+  );
   // Every job summarises with the kinds the whole input's first block gives.
   const kinds: NonNullable<TableSummaryOptions["kinds"]> = {};
   for (const c of createTableSummary(first, summaryOptions).columns) {
@@ -91,10 +85,16 @@ export async function redisFit(
   let ok = false;
   try {
     const ranges = rangeJobs(t, input.blockRows);
+    let done = 0;
     const merged = mergedSummary(
       (await t.run.next(
         "summary",
         ranges.map((r) => ({ kind: "summary", ...r, options: toExactJson(jobOptions) }) as WorkJob),
+        {},
+        (i) => {
+          done += ranges[i]!.rows;
+          options.onProgress?.(done);
+        },
       )) as string,
     );
     const s: TableSummary = merged.summary ?? { rows: 0, columns: [] };
@@ -107,6 +107,7 @@ export async function redisFit(
         ? [
             {
               name: c.summary.name,
+              kind: c.kind,
               threshold: sampleThreshold(merged.histograms[c.summary.name]!, sampleSize, below),
             },
           ]

@@ -2,27 +2,22 @@
  * A queue worker's fit jobs, each over a range of rows in the local run's blocks: the summary
  * (its sample left empty, with a histogram of the row hashes each mixture column would sample),
  * the sample below the thresholds the coordinator found, and a refinement pass's statistics per
- * block. See `fit-run.ts` for why the sample takes two steps.
+ * block. See `fit-run.ts` for why the sample takes two steps. The computing is on the worker's
+ * thread pool (its own thread only reads), so BullMQ's lock renewals keep running.
  */
 import { serialize } from "node:v8";
-import { addBlockStats, createRefiner, refineBlock } from "../encode/refine.js";
+import { addBlockStats, type createRefiner } from "../encode/refine.js";
 import type { MixtureColumnSpec } from "../encode/spec.js";
+import { type ColumnSummary, createSummary, initialThreshold } from "../encode/summary.js";
 import {
-  addToHashHistogram,
-  addToSummary,
-  type ColumnSummary,
-  createSummary,
-  HASH_BUCKETS,
-  initialThreshold,
-} from "../encode/summary.js";
-import { findColumn } from "../encode/table-codec.js";
-import {
-  addToTableSummary,
-  createTableSummary,
+  reviveTableSummary,
   type TableSummary,
   type TableSummaryOptions,
 } from "../encode/table-summary.js";
 import type { TableStream } from "../io/stream.js";
+import type { WorkerPool } from "../run/pool.js";
+import { nextStreamKey } from "../run/stream-shared.js";
+import { transferablesOf } from "../run/table-blocks.js";
 import {
   fromExactJson,
   type RefineJob,
@@ -36,54 +31,102 @@ import {
 
 const base64 = (value: unknown) => serialize(value).toString("base64");
 
-/** The summary job: see the module comment. */
-export async function summaryJob(job: SummaryJob, stream: TableStream): Promise<SummaryResult> {
-  const options = fromExactJson(job.options) as TableSummaryOptions;
-  let s: TableSummary | null = null;
-  const histograms: Record<string, Uint32Array> = {};
-  for await (const b of stream.blocks()) {
-    s ??= createTableSummary(b.table, {
-      ...options,
-      summary: { ...options.summary, threshold: 0 },
-    });
-    addToTableSummary(s, b.table, b.firstRow);
-    for (const c of s.columns) {
-      if (c.type !== "mixture") continue;
-      const { name, seed } = c.summary;
-      histograms[name] ??= new Uint32Array(HASH_BUCKETS);
-      const below = initialThreshold({ seed: options.seed, ...options.summary });
-      addToHashHistogram(histograms[name]!, findColumn(b.table, name), b.firstRow, seed, below);
+/** Pool threads taken by summaries in turn (a summary's blocks all go to one thread). */
+let nextSlot = 0;
+
+/**
+ * Summarises every block of `stream` on one thread of `pool` (blocks in row order, as a summary
+ * needs), with the hash histograms when `hashBelow` is given.
+ */
+async function summarizeOnPool(
+  stream: TableStream,
+  pool: WorkerPool,
+  options: TableSummaryOptions,
+  hashBelow: number | undefined,
+): Promise<{ summary: TableSummary | null; histograms: Record<string, Uint32Array> }> {
+  const slot = nextSlot++ % pool.size;
+  const key = nextStreamKey();
+  const take = async () => ({
+    summary: await pool.runOn(slot, { kind: "summary-take", key }),
+    histograms: await pool.runOn(slot, { kind: "histogram-take", key }),
+  });
+  try {
+    for await (const b of stream.blocks()) {
+      await pool.runOn(
+        slot,
+        { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow, hashBelow },
+        transferablesOf(b.table),
+      );
     }
+  } catch (err) {
+    // The thread keeps nothing of a failed job.
+    await take().catch(() => undefined);
+    throw err;
   }
-  return { index: job.index, summary: base64({ summary: s, histograms }) };
+  const { summary, histograms } = await take();
+  return { summary: summary === null ? null : reviveTableSummary(summary), histograms };
+}
+
+/** The summary job: see the module comment. */
+export async function summaryJob(
+  job: SummaryJob,
+  stream: TableStream,
+  pool: WorkerPool,
+): Promise<SummaryResult> {
+  const options = fromExactJson(job.options) as TableSummaryOptions;
+  const below = initialThreshold({ seed: options.seed, ...options.summary });
+  const s = await summarizeOnPool(
+    stream,
+    pool,
+    { ...options, summary: { ...options.summary, threshold: 0 } },
+    below,
+  );
+  return { index: job.index, summary: base64(s) };
 }
 
 /** The sample job: the rows each named column samples below its threshold. */
-export async function sampleJob(job: SampleJob, stream: TableStream): Promise<SampleResult> {
-  const sums: ColumnSummary[] = job.samples.map((c) =>
-    createSummary(c.name, {
+export async function sampleJob(
+  job: SampleJob,
+  stream: TableStream,
+  pool: WorkerPool,
+): Promise<SampleResult> {
+  const { summary } = await summarizeOnPool(
+    stream,
+    pool,
+    {
+      columns: job.samples.map((c) => c.name),
+      kinds: Object.fromEntries(job.samples.map((c) => [c.name, c.kind])),
       seed: job.seed,
-      sampleSize: job.sampleSize,
-      maxDistinct: 0,
-      threshold: c.threshold,
-    }),
+      summary: { sampleSize: job.sampleSize, maxDistinct: 0 },
+      columnSummary: Object.fromEntries(
+        job.samples.map((c) => [c.name, { threshold: c.threshold }]),
+      ),
+    },
+    undefined,
   );
-  for await (const b of stream.blocks()) {
-    for (const s of sums) addToSummary(s, findColumn(b.table, s.name), b.firstRow);
-  }
+  const sums: ColumnSummary[] = job.samples.map((c) => {
+    const t = summary?.columns.find((x) => x.type === "mixture" && x.summary.name === c.name);
+    return t?.type === "mixture"
+      ? t.summary
+      : createSummary(c.name, { seed: job.seed, sampleSize: job.sampleSize, maxDistinct: 0 });
+  });
   return { index: job.index, samples: base64(sums) };
 }
 
 /** The refine job: each block's statistics under the pass's modes, not added up. */
-export async function refineJob(job: RefineJob, stream: TableStream): Promise<RefineResult> {
-  const refiners = (fromExactJson(job.specs) as MixtureColumnSpec[]).map(createRefiner);
+export async function refineJob(
+  job: RefineJob,
+  stream: TableStream,
+  pool: WorkerPool,
+): Promise<RefineResult> {
+  const specs = fromExactJson(job.specs) as MixtureColumnSpec[];
   const blocks: (number[] | null)[][] = [];
   for await (const b of stream.blocks()) {
-    blocks.push(
-      refiners.map((r) =>
-        refineBlock(r, findColumn(b.table, r.spec.name)) ? Array.from(r.out) : null,
-      ),
+    const outs = await pool.run(
+      { kind: "refine-block", specs, table: b.table },
+      transferablesOf(b.table),
     );
+    blocks.push(outs.map((o) => (o === null ? null : Array.from(o))));
   }
   return { index: job.index, blocks: toExactJson(blocks) };
 }

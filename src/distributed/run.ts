@@ -41,6 +41,9 @@ export class RedisRun {
   private readonly fold: Queue;
   private readonly flows: FlowProducer;
   private readonly events: QueueEvents;
+  private readonly workEvents: QueueEvents;
+  /** Called with a child's index when a child of step `prefix` completes (progress). */
+  private onChild: { prefix: string; call: (i: number) => void } | null = null;
   private readonly folder: Worker;
   private readonly health: Redis;
   private readonly steps: string[] = [];
@@ -60,6 +63,11 @@ export class RedisRun {
     this.fold = new Queue(`${name}-fold`, { connection });
     this.flows = new FlowProducer({ connection });
     this.events = new QueueEvents(`${name}-fold`, { connection });
+    this.workEvents = new QueueEvents(name, { connection });
+    this.workEvents.on("completed", ({ jobId }) => {
+      const c = this.onChild;
+      if (c !== null && jobId.startsWith(c.prefix)) c.call(Number(jobId.slice(c.prefix.length)));
+    });
     this.folder = new Worker(
       `${name}-fold`,
       async (job: Job) => {
@@ -73,7 +81,7 @@ export class RedisRun {
       },
       { connection, concurrency: 1, ...QUEUE_SETTINGS.worker },
     );
-    for (const c of [this.work, this.fold, this.flows, this.events, this.folder]) {
+    for (const c of [this.work, this.fold, this.flows, this.events, this.workEvents, this.folder]) {
       // Connection errors are retried by ioredis; the health check decides when to give up.
       (c as { on(e: "error", f: () => void): void }).on("error", () => undefined);
     }
@@ -115,6 +123,7 @@ export class RedisRun {
           run.work.waitUntilReady(),
           run.folder.waitUntilReady(),
           run.events.waitUntilReady(),
+          run.workEvents.waitUntilReady(),
         ]),
       );
     } catch (err) {
@@ -130,14 +139,17 @@ export class RedisRun {
 
   /**
    * Runs the next step: `payloads` as children (one work job each), folded by the fold job.
+   * `onChild` is called with a child's index as it completes (not for a step done before).
    * @throws InvalidInputError naming the part and the reason when a child failed for bad data.
    */
   async next(
     kind: WorkJob["kind"],
     payloads: WorkJob[],
     extra: Partial<FoldJob> = {},
+    onChild?: (i: number) => void,
   ): Promise<unknown> {
     const parentId = `${this.id}-${this.step++}`;
+    this.onChild = onChild === undefined ? null : { prefix: `${parentId}-`, call: onChild };
     this.steps.push(parentId);
     let parent = await this.guard(this.fold.getJob(parentId));
     const state = parent === undefined ? null : await this.guard(parent.getState());
@@ -197,6 +209,7 @@ export class RedisRun {
     const closed = Promise.allSettled([
       this.folder.close(true),
       this.events.close(),
+      this.workEvents.close(),
       this.flows.close(),
       this.work.close(),
       this.fold.close(),

@@ -115,6 +115,13 @@ export const SampleJob = Type.Object(
       Type.Object(
         {
           name: Type.String({ minLength: 1, maxLength: 1024 }),
+          kind: Type.Union([
+            Type.Literal("continuous"),
+            Type.Literal("integer"),
+            Type.Literal("datetime"),
+            Type.Literal("log"),
+            Type.Literal("mixed"),
+          ]),
           threshold: Type.Integer({ minimum: 0, maximum: 2 ** 32 }),
         },
         { additionalProperties: false },

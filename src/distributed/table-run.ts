@@ -243,8 +243,15 @@ export async function redisCodec(
         },
       });
     }
-    o.onProgress?.(skippedRows);
-    const entries = jobs.length === 0 ? [] : ((await t.run.next(kind, jobs)) as CodecResult[]);
+    let done = skippedRows;
+    o.onProgress?.(done);
+    const entries =
+      jobs.length === 0
+        ? []
+        : ((await t.run.next(kind, jobs, {}, (i) => {
+            done += (jobs[i] as { rows: number }).rows;
+            o.onProgress?.(done);
+          })) as CodecResult[]);
     for (const { index, ...entry } of entries) {
       if (!output.done.has(index)) await output.recordShard(index, entry);
     }
@@ -266,6 +273,7 @@ export async function redisEvaluate(
   model: ModelSpec,
   input: TableInput,
   o: RedisRunOptions,
+  onProgress?: (rows: number) => void,
 ): Promise<TableEvaluation & { seconds: number }> {
   const t0 = performance.now();
   const parts = await stamps(input.files);
@@ -279,8 +287,14 @@ export async function redisEvaluate(
       ...j,
       model: modelText,
     }));
+    let done = 0;
     const results =
-      jobs.length === 0 ? [] : ((await t.run.next("evaluate", jobs)) as EvaluateResult[]);
+      jobs.length === 0
+        ? []
+        : ((await t.run.next("evaluate", jobs, {}, (i) => {
+            done += (jobs[i] as { rows: number }).rows;
+            onProgress?.(done);
+          })) as EvaluateResult[]);
     let merged: TableEvaluation | null = null;
     for (const r of results) {
       for (const e of fromExactJson(r.blocks) as TableEvaluation[]) {

@@ -129,11 +129,11 @@ export function tableJobRunner(
       case "evaluate":
         return evaluate(job);
       case "summary":
-        return overRange(job, (stream) => summaryJob(job, stream));
+        return overRange(job, (stream) => summaryJob(job, stream, pool));
       case "sample":
-        return overRange(job, (stream) => sampleJob(job, stream));
+        return overRange(job, (stream) => sampleJob(job, stream, pool));
       case "refine":
-        return overRange(job, (stream) => refineJob(job, stream));
+        return overRange(job, (stream) => refineJob(job, stream, pool));
     }
   };
 }

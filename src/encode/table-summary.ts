@@ -70,6 +70,8 @@ export interface TableSummary {
 export interface TableSummaryOptions extends FitTableOptions {
   /** Summary options of mixture columns (`seed` defaults to the fit's seed). */
   summary?: SummaryOptions;
+  /** Summary options of single mixture columns, over `summary`'s. */
+  columnSummary?: Record<string, SummaryOptions>;
 }
 
 /** How each mixture column was fitted: on exact value counts or on a uniform sample. */
@@ -112,7 +114,11 @@ export function createTableSummary(first: Table, options: TableSummaryOptions = 
           kind,
           dtype: column.type,
           ...(unit === undefined ? {} : { unit }),
-          summary: createSummary(name, { seed, ...options.summary }),
+          summary: createSummary(name, {
+            seed,
+            ...options.summary,
+            ...options.columnSummary?.[name],
+          }),
         };
       default:
         return assertUnreachable(kind);

@@ -8,7 +8,7 @@ import type { Column, Table } from "../core/table.js";
 import type { ComponentTerms } from "../core/terms.js";
 import type { ChunkTally } from "../drift/tally.js";
 import type { TableEvaluation } from "../encode/evaluate.js";
-import type { ModelSpec } from "../encode/spec.js";
+import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
@@ -176,6 +176,27 @@ export interface SummaryAddTask {
   options: TableSummaryOptions;
   table: Table;
   firstRow: number;
+  /**
+   * Also count, under `key`, the row hashes each mixture column would sample below this hash
+   * (`addToHashHistogram`; taken by `histogram-take`).
+   */
+  hashBelow?: number;
+}
+
+/** Returns (and forgets) the hash histograms kept under `key` (column name → counts). */
+export interface HistogramTakeTask {
+  kind: "histogram-take";
+  key: number;
+}
+
+/**
+ * A refinement pass's statistics of one block under each spec's modes (`refineBlock`), not
+ * added up: one array per spec, null where no value of the block takes part.
+ */
+export interface RefineBlockTask {
+  kind: "refine-block";
+  specs: MixtureColumnSpec[];
+  table: Table;
 }
 
 /** Returns (and forgets) the table summary kept under `key`, or null when none was made. */
@@ -215,6 +236,8 @@ export type Task =
   | DriftTask
   | SummaryAddTask
   | SummaryTakeTask
+  | HistogramTakeTask
+  | RefineBlockTask
   | CsvRangeTask
   | FaultTask;
 
@@ -235,6 +258,8 @@ export interface TaskResults {
   drift: ChunkTally[];
   "summary-add": null;
   "summary-take": TableSummary | null;
+  "histogram-take": Record<string, Uint32Array>;
+  "refine-block": (Float64Array | null)[];
   "csv-range": CsvRangeResult;
   fault: null;
 }

@@ -128,6 +128,26 @@ async function summarizeInWorker(
   }
 }
 
+/**
+ * The summary options of a fit (data only: they cross to threads and queue workers), for an
+ * input of `expectedRows` rows when known (Parquet metadata).
+ */
+export function summaryOptionsOf(
+  options: FitStreamOptions,
+  expectedRows: number | undefined,
+): TableSummaryOptions {
+  return {
+    columns: options.columns,
+    kinds: options.kinds,
+    mixed: options.mixed,
+    seed: options.seed,
+    mixture: options.mixture,
+    categoryOrder: options.categoryOrder,
+    unseen: options.unseen,
+    summary: { expectedRows, ...options.summary },
+  };
+}
+
 /** CSV reader threads by default: one per core but the one the summary worker keeps. */
 export function defaultReaderThreads(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -181,17 +201,7 @@ export async function fitStream(
 }> {
   const t0 = performance.now();
   let summary: TableSummary | null = null;
-  // Only data crosses to the worker (no callbacks).
-  const summaryOptions: TableSummaryOptions = {
-    columns: options.columns,
-    kinds: options.kinds,
-    mixed: options.mixed,
-    seed: options.seed,
-    mixture: options.mixture,
-    categoryOrder: options.categoryOrder,
-    unseen: options.unseen,
-    summary: { expectedRows: stream.totalRows ?? undefined, ...options.summary },
-  };
+  const summaryOptions = summaryOptionsOf(options, stream.totalRows ?? undefined);
   // CSV files are read on a pool of their own; the summary is built on one more worker, so by
   // default the readers leave it a core.
   const readers =

@@ -9,8 +9,10 @@ import type { Column, Table } from "../core/table.js";
 import { summarizeBlocks, summarizeRanges } from "../core/terms.js";
 import { chunkTallies } from "../drift/tally.js";
 import { evaluateTable } from "../encode/evaluate.js";
+import { createRefiner, refineBlock } from "../encode/refine.js";
 import type { ModelSpec } from "../encode/spec.js";
-import { inverseTable, transformTable } from "../encode/table-codec.js";
+import { addToHashHistogram, HASH_BUCKETS } from "../encode/summary.js";
+import { findColumn, inverseTable, transformTable } from "../encode/table-codec.js";
 import {
   addToTableSummary,
   createTableSummary,
@@ -33,6 +35,7 @@ import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 const models = new Map<number, ModelSpec>();
 const summaries = new Map<number, TableSummary>();
+const histograms = new Map<number, Record<string, Uint32Array>>();
 
 /** Marks the `uncaught` fault: thrown again outside the task. */
 class UncaughtFault extends Error {}
@@ -136,8 +139,34 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
         summaries.set(task.key, summary);
       }
       addToTableSummary(summary, task.table, task.firstRow);
+      if (task.hashBelow !== undefined) {
+        const h = histograms.get(task.key) ?? {};
+        histograms.set(task.key, h);
+        for (const c of summary.columns) {
+          if (c.type !== "mixture") continue;
+          const { name, seed } = c.summary;
+          h[name] ??= new Uint32Array(HASH_BUCKETS);
+          addToHashHistogram(
+            h[name]!,
+            findColumn(task.table, name),
+            task.firstRow,
+            seed,
+            task.hashBelow,
+          );
+        }
+      }
       return null;
     }
+    case "histogram-take": {
+      const h = histograms.get(task.key) ?? {};
+      histograms.delete(task.key);
+      return h;
+    }
+    case "refine-block":
+      return task.specs.map((spec) => {
+        const r = createRefiner(spec);
+        return refineBlock(r, findColumn(task.table, spec.name)) ? r.out : null;
+      });
     case "summary-take": {
       const summary = summaries.get(task.key) ?? null;
       summaries.delete(task.key);

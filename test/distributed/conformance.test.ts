@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { demoPart } from "../../src/cli/pipeline.js";
+import { firstBlock, queueInput } from "../../src/cli/queue-input.js";
 import type { FitSource } from "../../src/core/fit.js";
 import type { Matrix } from "../../src/core/matrix.js";
 import type { Column, Table } from "../../src/core/table.js";
@@ -134,15 +135,7 @@ describe("runner distributed (3 queue workers)", {
       types,
       blockRows: BLOCK,
     });
-    await stream.close();
-    return {
-      files: stream.files,
-      partRows: stream.partRows,
-      read: { encoding: "utf8", escapeChar: null, nonNumeric: "error" },
-      columns: stream.schema.map((c) => c.name),
-      types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
-      blockRows: BLOCK,
-    };
+    return queueInput(stream, { blockRows: BLOCK });
   }
 
   /** Runs `kind` of `input` into a directory of shards of 2 blocks; the table it holds. */
@@ -209,22 +202,15 @@ describe("runner distributed (3 queue workers)", {
       assert.deepEqual(local.fittedOn, { value: "sample", amount: "sample" });
       assert.equal(local.refinePasses, 1);
       const stream = await openTableStream(dir, { blockRows: BLOCK });
-      const blocks = stream.blocks();
-      const first = (await blocks.next()).value!.table as Table;
-      await blocks.return(undefined);
-      await stream.close();
+      const first = await firstBlock(stream);
       const remote = await redisFit(
-        {
-          files: stream.files,
-          partRows: stream.partRows,
-          read: { encoding: "utf8", escapeChar: null, nonNumeric: "error" },
-          columns: stream.schema.map((c) => c.name),
-          types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
-          blockRows: BLOCK,
-        },
+        await queueInput(stream, { blockRows: BLOCK }),
         first,
         options,
-        { redis: redis.url, queue: "conformance" },
+        {
+          redis: redis.url,
+          queue: "conformance",
+        },
       );
       assert.equal(modelToJson(remote.model), modelToJson(local.model));
       assert.deepEqual(remote.fittedOn, local.fittedOn);

@@ -32,6 +32,16 @@ const skip = REDIS_SERVER === "" ? NO_REDIS : false;
 /** Blocks and shards small enough for several jobs per part. */
 const SMALL = ["--block-rows", "16384", "--shard-rows", "32768", "--no-progress"];
 const BIG = ["--block-rows", "65536", "--shard-rows", "131072", "--no-progress"];
+/** transform of the 1.6M-row input into `out`, in shards of 131,072 rows. */
+const bigTransform = (out: string) => [
+  "transform",
+  "data/big",
+  "-m",
+  "data/model.json",
+  "-o",
+  out,
+  ...BIG,
+];
 
 describe("fit, transform, inverse and evaluate on queue workers", {
   skip,
@@ -206,22 +216,14 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     const q = new Queue(queue, { connection: redisConnection(redis.url) });
     try {
       const first = await worker(queue);
-      const args = ["transform", "data/big", "-m", "data/model.json", "-o", "data/killed", ...BIG];
+      const args = bigTransform("data/killed");
       const coordinator = modenorm(root, [...args, ...queued(queue)]);
       await until("a job under way", async () => (await q.getActiveCount()) > 0);
       await kill(first, "SIGKILL");
       const others = [await worker(queue), await worker(queue)];
       const r = await coordinator.done;
       assert.equal(r.code, 0, r.output);
-      ok(root, [
-        "transform",
-        "data/big",
-        "-m",
-        "data/model.json",
-        "-o",
-        "data/killed-local",
-        ...BIG,
-      ]);
+      ok(root, bigTransform("data/killed-local"));
       assertSameOutput("data/killed", "data/killed-local");
       const done = [first, ...others].flatMap((w) => completedJobs(w.output()));
       assert.equal(new Set(done).size, done.length, "no job completed twice");
@@ -235,7 +237,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
   it("the coordinator killed mid-run: --resume finishes from Redis and the shards on disk, no shard twice", async () => {
     const queue = newQueue();
     const ws = [await worker(queue), await worker(queue), await worker(queue)];
-    const args = ["transform", "data/big", "-m", "data/model.json", "-o", "data/resumed", ...BIG];
+    const args = bigTransform("data/resumed");
     const first = modenorm(root, [...args, ...queued(queue)]);
     const jobs = () => ws.reduce((n, w) => n + completedJobs(w.output()).length, 0);
     await until("3 shards done", () => jobs() >= 3);
@@ -245,15 +247,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     assert.equal(again.code, 1, "without --resume the partial output is refused");
     assert.match(again.output, /--resume/);
     await remote([...args, "--resume"], queue);
-    ok(root, [
-      "transform",
-      "data/big",
-      "-m",
-      "data/model.json",
-      "-o",
-      "data/resumed-local",
-      ...BIG,
-    ]);
+    ok(root, bigTransform("data/resumed-local"));
     assertSameOutput("data/resumed", "data/resumed-local");
     const done = ws.flatMap((w) => completedJobs(w.output()));
     assert.equal(new Set(done).size, done.length, "no job completed twice");
