@@ -1,9 +1,10 @@
 /**
  * The coordinator's folds of a distributed fit's steps: the summaries of the ranges merged in
- * row order (and their hash histograms added), and the ranges' samples merged per column. What
- * they return is the step's result kept in Redis (the run's checkpoint), as V8 serializations.
+ * row order (and their hash histograms added), and the ranges' samples merged per column. They
+ * run after the step (its children's results in Redis are the checkpoint), not in the fold job:
+ * merging 2^22-row samples takes seconds, longer than a job's lock may go unrenewed.
  */
-import { deserialize, serialize } from "node:v8";
+import { deserialize } from "node:v8";
 import { type ColumnSummary, mergeSummaries } from "../encode/summary.js";
 import {
   mergeTableSummaries,
@@ -19,10 +20,9 @@ export interface MergedSummary {
 }
 
 const fromBase64 = (text: string): unknown => deserialize(Buffer.from(text, "base64"));
-const toBase64 = (value: unknown): string => serialize(value).toString("base64");
 
-/** Merges the summary jobs' results (in row order); base64 of a {@link MergedSummary}. */
-export function foldSummaries(results: SummaryResult[]): string {
+/** Merges the summary jobs' results (in row order). */
+export function foldSummaries(results: SummaryResult[]): MergedSummary {
   let merged: MergedSummary = { summary: null, histograms: {} };
   for (const r of results) {
     const part = fromBase64(r.summary) as MergedSummary;
@@ -39,27 +39,15 @@ export function foldSummaries(results: SummaryResult[]): string {
       histograms: merged.histograms,
     };
   }
-  return toBase64(merged);
+  return merged;
 }
 
-/** The {@link MergedSummary} of {@link foldSummaries} text. */
-export function mergedSummary(text: string): MergedSummary {
-  const m = fromBase64(text) as MergedSummary;
-  if (m.summary !== null) reviveTableSummary(m.summary);
-  return m;
-}
-
-/** Merges the sample jobs' results per column (in row order); base64 of `ColumnSummary[]`. */
-export function foldSamples(results: SampleResult[]): string {
+/** Merges the sample jobs' results per column (in row order). */
+export function foldSamples(results: SampleResult[]): ColumnSummary[] {
   let merged: ColumnSummary[] | null = null;
   for (const r of results) {
     const part = fromBase64(r.samples) as ColumnSummary[];
     merged = merged === null ? part : merged.map((m, i) => mergeSummaries(m, part[i]!));
   }
-  return toBase64(merged ?? []);
-}
-
-/** The merged samples of {@link foldSamples} text. */
-export function mergedSamples(text: string): ColumnSummary[] {
-  return fromBase64(text) as ColumnSummary[];
+  return merged ?? [];
 }

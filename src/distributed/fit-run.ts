@@ -3,14 +3,16 @@
  * its passes over the rows done by queue workers in ranges of whole blocks, so the model is the
  * local run's bytes.
  *
- * 1. Summary: each job summarises its range (value counts, rows, missing values, tallies) and,
- *    instead of a sample, counts per bucket of the row hash the rows each mixture column would
- *    sample. The fold merges the summaries in row order and adds the histograms up.
- * 2. Sample, only for mixture columns whose distinct values overflowed the counts: the summed
- *    histogram gives the lowest bucket boundary below which at least sampleSize + 1 rows lie;
- *    the jobs return the rows below it (about sampleSize in all, not every row), which the fold
- *    merges. A sample is the rows of smallest hash (bottom-k), so the merged sample, pruned, is
- *    the local run's. Summaries of whole ranges would carry up to 2 · sampleSize rows each.
+ * 1. Summary: each job summarises its range (value counts, rows, missing values, tallies, the
+ *    rows it samples); the coordinator merges the summaries in row order. With Parquet input
+ *    the rows are known beforehand, so, as locally, a row is sampled only below a starting hash
+ *    threshold that keeps about 2 · sampleSize rows in all.
+ * 2. Without that (CSV: a local fit keeps every row at first), the summaries sample nothing and
+ *    count per bucket of the row hash the rows each mixture column would sample; then, only for
+ *    columns whose distinct values overflowed the counts, the summed histogram gives the lowest
+ *    bucket boundary below which at least sampleSize + 1 rows lie, and a second step returns the
+ *    rows below it (about sampleSize in all, not every row). A sample is the rows of smallest
+ *    hash (bottom-k), so the merged sample, pruned, is the local run's either way.
  * 3. Refinement passes: per block statistics under the pass's modes, added in block order.
  *
  * A rerun of the same command resumes from the steps Redis holds.
@@ -27,12 +29,25 @@ import {
 } from "../encode/table-summary.js";
 import { type FitStreamOptions, fitFromSummary, summaryOptionsOf } from "../run/stream-fit.js";
 import { buildFingerprint } from "./build.js";
-import { mergedSamples, mergedSummary } from "./fit-fold.js";
+import { foldSamples, foldSummaries } from "./fit-fold.js";
 import { addRefineResult } from "./fit-worker.js";
 import type { WorkJob } from "./payload.js";
 import type { RedisRunOptions } from "./run.js";
-import { type RefineResult, toExactJson } from "./table-protocol.js";
+import {
+  type RefineResult,
+  type SampleResult,
+  type SummaryResult,
+  toExactJson,
+} from "./table-protocol.js";
 import { hash, openTableRun, rangeJobs, stamps, type TableInput } from "./table-run.js";
+
+/** Rows of a summary job at least (see `redisFit`). */
+const SUMMARY_JOB_ROWS = 4 * 1_048_576;
+/**
+ * Sampled rows per summary job at most for the one-step sample (about 6 MB per column): larger
+ * job results through Redis held a worker's event loop for seconds in the measurements.
+ */
+const ONE_STEP_SAMPLE_ROWS = 1 << 19;
 
 /** What {@link redisFit} gives (as `fitStream`). */
 export interface RedisFitResult {
@@ -77,16 +92,34 @@ export async function redisFit(
     if (c.type === "mixture") kinds[c.summary.name] = c.kind;
     else kinds[c.tally.name] = c.type;
   }
-  const jobOptions: TableSummaryOptions = { ...summaryOptions, kinds };
+  const baseOptions: TableSummaryOptions = { ...summaryOptions, kinds };
   const parts = await stamps(input.files);
   const passes = options.refinePasses ?? 1;
-  const id = hash({ kind: "fit", parts, input, jobOptions, passes, build: buildFingerprint() });
+  const id = hash({ kind: "fit", parts, input, baseOptions, passes, build: buildFingerprint() });
   const t = await openTableRun(id, input, parts, o);
   let ok = false;
   try {
-    const ranges = rangeJobs(t, input.blockRows);
+    // Summaries of at least 4M rows: a job of fewer rows than the distinct values a summary
+    // counts (2^20) would return the counts of a column that has more in all: about its rows.
+    const ranges = rangeJobs(t, input.blockRows, SUMMARY_JOB_ROWS);
+    // With the rows known beforehand (Parquet), a job samples, as locally, below a starting hash
+    // threshold that keeps about 2 · sampleSize rows in all — in one step when that is few rows
+    // per job. Otherwise (CSV: a local fit keeps every row at first; or a table not much larger
+    // than the sample) the summaries sample nothing (threshold 0) and count hashes instead, and
+    // a second step of smaller jobs returns the rows below the threshold those counts give.
+    const sampleSize = options.summary?.sampleSize ?? DEFAULT_SAMPLE_SIZE;
+    const expected = summaryOptions.summary?.expectedRows;
+    const twoSteps =
+      expected === undefined ||
+      ((ranges[0]?.rows ?? 0) * 2 * sampleSize) / Math.max(1, expected) > ONE_STEP_SAMPLE_ROWS;
+    const jobOptions: TableSummaryOptions = {
+      ...baseOptions,
+      ...(twoSteps ? { summary: { ...baseOptions.summary, threshold: 0 } } : {}),
+    };
+    // The other passes in smaller jobs: shared among workers, each returning less.
+    const rest = rangeJobs(t, input.blockRows);
     let done = 0;
-    const merged = mergedSummary(
+    const merged = foldSummaries(
       (await t.run.next(
         "summary",
         ranges.map((r) => ({ kind: "summary", ...r, options: toExactJson(jobOptions) }) as WorkJob),
@@ -95,15 +128,14 @@ export async function redisFit(
           done += ranges[i]!.rows;
           options.onProgress?.(done);
         },
-      )) as string,
+      )) as SummaryResult[],
     );
     const s: TableSummary = merged.summary ?? { rows: 0, columns: [] };
     // Columns whose counts overflowed are fitted on a sample: the rows below each threshold.
     const seed = options.seed ?? 0;
-    const sampleSize = options.summary?.sampleSize ?? DEFAULT_SAMPLE_SIZE;
     const below = initialThreshold({ seed, ...summaryOptions.summary });
     const sampled = s.columns.flatMap((c) =>
-      c.type === "mixture" && c.summary.counts === null
+      twoSteps && c.type === "mixture" && c.summary.counts === null
         ? [
             {
               name: c.summary.name,
@@ -114,10 +146,10 @@ export async function redisFit(
         : [],
     );
     if (sampled.length > 0) {
-      const samples = mergedSamples(
+      const samples = foldSamples(
         (await t.run.next(
           "sample",
-          ranges.map(
+          rest.map(
             (r) =>
               ({
                 kind: "sample",
@@ -129,7 +161,7 @@ export async function redisFit(
                 samples: sampled,
               }) as WorkJob,
           ),
-        )) as string,
+        )) as SampleResult[],
       );
       sampled.forEach(({ name }, i) => {
         const c = s.columns.find((x) => x.type === "mixture" && x.summary.name === name)!;
@@ -142,7 +174,7 @@ export async function redisFit(
       const names = refiners.map((r) => r.spec.name);
       const results = (await t.run.next(
         "refine",
-        ranges.map(
+        rest.map(
           (r) =>
             ({
               kind: "refine",

@@ -67,20 +67,22 @@ async function summarizeOnPool(
   return { summary: summary === null ? null : reviveTableSummary(summary), histograms };
 }
 
-/** The summary job: see the module comment. */
+/**
+ * The summary job: the range's summary; when its options say threshold 0, without a sample but
+ * with the hash histograms (see `fit-run.ts`).
+ */
 export async function summaryJob(
   job: SummaryJob,
   stream: TableStream,
   pool: WorkerPool,
 ): Promise<SummaryResult> {
   const options = fromExactJson(job.options) as TableSummaryOptions;
-  const below = initialThreshold({ seed: options.seed, ...options.summary });
-  const s = await summarizeOnPool(
-    stream,
-    pool,
-    { ...options, summary: { ...options.summary, threshold: 0 } },
-    below,
-  );
+  // A summary without its sample (threshold 0) counts the hashes the sample would take instead.
+  const hashBelow =
+    options.summary?.threshold === 0
+      ? initialThreshold({ seed: options.seed, ...options.summary, threshold: undefined })
+      : undefined;
+  const s = await summarizeOnPool(stream, pool, options, hashBelow);
   return { index: job.index, summary: base64(s) };
 }
 

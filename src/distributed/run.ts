@@ -31,8 +31,22 @@ export interface RedisRunOptions {
   redisTimeoutSeconds?: number;
 }
 
-/** Combines a step's children results (already in part order) into the step's result. */
+/**
+ * Combines a step's children results (already in part order) into the step's result, while the
+ * fold job holds its lock: quick work only. Null: the step's result is the children's results,
+ * which the coordinator then takes (and combines) outside any lock.
+ */
 export type Fold = (job: FoldJob, results: WorkResult[]) => unknown;
+
+/** A parent job's children results, in part (and block) order. */
+async function childValues(job: Job): Promise<WorkResult[]> {
+  const values = Object.values(await job.getChildrenValues()) as WorkResult[];
+  return values.sort(
+    (a, b) =>
+      a.index - b.index ||
+      ("firstBlock" in a && "firstBlock" in b ? a.firstBlock - b.firstBlock : 0),
+  );
+}
 
 /** A run's steps; see the module comment. */
 export class RedisRun {
@@ -70,15 +84,7 @@ export class RedisRun {
     });
     this.folder = new Worker(
       `${name}-fold`,
-      async (job: Job) => {
-        const values = Object.values(await job.getChildrenValues()) as WorkResult[];
-        values.sort(
-          (a, b) =>
-            a.index - b.index ||
-            ("firstBlock" in a && "firstBlock" in b ? a.firstBlock - b.firstBlock : 0),
-        );
-        return fold(job.data as FoldJob, values);
-      },
+      async (job: Job) => fold(job.data as FoldJob, await childValues(job)),
       { connection, concurrency: 1, ...QUEUE_SETTINGS.worker },
     );
     for (const c of [this.work, this.fold, this.flows, this.events, this.workEvents, this.folder]) {
@@ -154,7 +160,7 @@ export class RedisRun {
     let parent = await this.guard(this.fold.getJob(parentId));
     const state = parent === undefined ? null : await this.guard(parent.getState());
     // Done before a restart of this coordinator: its result is the checkpoint.
-    if (state === "completed") return parent!.returnvalue;
+    if (state === "completed") return parent!.returnvalue ?? this.guard(childValues(parent!));
     if (state === "failed") {
       await this.guard(parent!.remove());
       parent = undefined;
@@ -178,7 +184,9 @@ export class RedisRun {
       parent = added.job;
     }
     try {
-      return await this.guard(parent.waitUntilFinished(this.events));
+      const value = await this.guard(parent.waitUntilFinished(this.events));
+      if (value !== null && value !== undefined) return value;
+      return await this.guard(childValues((await this.fold.getJob(parentId)) ?? parent));
     } catch (err) {
       if (err instanceof RedisUnreachableError) throw err;
       throw await this.childFailure(parentId, payloads, err as Error);

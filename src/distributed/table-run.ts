@@ -21,8 +21,7 @@ import { QUEUE_RUN_NAME } from "../io/shards.js";
 import type { TableSink } from "../io/sink.js";
 import type { StreamRunResult } from "../run/stream-codec.js";
 import { buildFingerprint } from "./build.js";
-import { foldSamples, foldSummaries } from "./fit-fold.js";
-import type { FoldJob, WorkJob, WorkResult } from "./payload.js";
+import type { FoldJob, WorkJob } from "./payload.js";
 import type { ReadSpec } from "./protocol.js";
 import { RedisRun, type RedisRunOptions } from "./run.js";
 import {
@@ -31,8 +30,6 @@ import {
   type EvaluateResult,
   type FileStamp,
   fromExactJson,
-  type SampleResult,
-  type SummaryResult,
 } from "./table-protocol.js";
 
 /** The input of a distributed table command, as the coordinator opened it. */
@@ -48,32 +45,21 @@ export interface TableInput {
 }
 
 /**
- * Rows per job of evaluate and fit, in whole blocks: about 4M rows (a 256th of a larger input).
- * Jobs of fewer rows would each return value counts of columns that have more distinct values
- * than a summary counts in all but not in one job: about the rows themselves.
+ * Rows per job of a pass over every row, in whole blocks: about a 64th of the input, so that
+ * workers share it and each job's result stays small (a fit's sample: about 2^22 rows in all),
+ * but at least `least` rows.
  */
-export function rangeJobRows(total: number, blockRows: number): number {
-  const blocks = Math.round(Math.max(total / 256, 4 * 1_048_576) / blockRows);
+export function rangeJobRows(total: number, blockRows: number, least = 0): number {
+  const blocks = Math.round(Math.max(total / 64, least) / blockRows);
   return Math.max(1, blocks) * blockRows;
 }
 
-/**
- * A step's result: the children's results in job order, or for a fit's summaries and samples,
- * those merged (see `fit-fold.ts`).
- */
-const fold = (job: FoldJob, results: WorkResult[]): unknown => {
-  switch (job.kind) {
-    case "scan":
-    case "rows":
-    case "estep":
-      throw new Error(`a table run has no ${job.kind} step`);
-    case "summary":
-      return foldSummaries(results as SummaryResult[]);
-    case "sample":
-      return foldSamples(results as SampleResult[]);
-    default:
-      return results;
+/** Every step's result is its children's, taken by the coordinator (see `Fold`). */
+const fold = (job: FoldJob): null => {
+  if (job.kind === "scan" || job.kind === "rows" || job.kind === "estep") {
+    throw new Error(`a table run has no ${job.kind} step`);
   }
+  return null;
 };
 
 /** An open table run: the parts as seen now, and where each starts. */
@@ -137,9 +123,9 @@ export async function openTableRun(
  * The fields of jobs over every row in runs of whole blocks (see {@link rangeJobRows}), and
  * `common`'s fields, by job index.
  */
-export function rangeJobs(t: TableRun, blockRows: number) {
+export function rangeJobs(t: TableRun, blockRows: number, least = 0) {
   const total = t.starts[t.starts.length - 1]!;
-  const step = rangeJobRows(total, blockRows);
+  const step = rangeJobRows(total, blockRows, least);
   const jobs = [];
   for (let first = 0, i = 0; first < total; first += step, i++) {
     jobs.push({
