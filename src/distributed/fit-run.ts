@@ -32,13 +32,8 @@ import { buildFingerprint } from "./build.js";
 import { foldSamples, foldSummaries } from "./fit-fold.js";
 import { addRefineResult } from "./fit-worker.js";
 import type { WorkJob } from "./payload.js";
-import type { RedisRunOptions } from "./run.js";
-import {
-  type RefineResult,
-  type SampleResult,
-  type SummaryResult,
-  toExactJson,
-} from "./table-protocol.js";
+import type { RedisRunOptions, StepResults } from "./run.js";
+import { type RefineResult, toExactJson } from "./table-protocol.js";
 import { hash, openTableRun, rangeJobs, stamps, type TableInput } from "./table-run.js";
 
 /** Rows of a summary job at least (see `redisFit`). */
@@ -119,7 +114,7 @@ export async function redisFit(
     // The other passes in smaller jobs: shared among workers, each returning less.
     const rest = rangeJobs(t, input.blockRows);
     let done = 0;
-    const merged = foldSummaries(
+    const merged = await foldSummaries(
       (await t.run.next(
         "summary",
         ranges.map((r) => ({ kind: "summary", ...r, options: toExactJson(jobOptions) }) as WorkJob),
@@ -128,7 +123,7 @@ export async function redisFit(
           done += ranges[i]!.rows;
           options.onProgress?.(done);
         },
-      )) as SummaryResult[],
+      )) as StepResults,
     );
     const s: TableSummary = merged.summary ?? { rows: 0, columns: [] };
     // Columns whose counts overflowed are fitted on a sample: the rows below each threshold.
@@ -146,7 +141,7 @@ export async function redisFit(
         : [],
     );
     if (sampled.length > 0) {
-      const samples = foldSamples(
+      const samples = await foldSamples(
         (await t.run.next(
           "sample",
           rest.map(
@@ -161,7 +156,7 @@ export async function redisFit(
                 samples: sampled,
               }) as WorkJob,
           ),
-        )) as SampleResult[],
+        )) as StepResults,
       );
       sampled.forEach(({ name }, i) => {
         const c = s.columns.find((x) => x.type === "mixture" && x.summary.name === name)!;
@@ -184,8 +179,10 @@ export async function redisFit(
               specs: toExactJson(refiners.map((x) => x.spec)),
             }) as WorkJob,
         ),
-      )) as RefineResult[];
-      for (const r of results) addRefineResult(refiners, r);
+      )) as StepResults;
+      for (let i = 0; i < results.length; i++) {
+        addRefineResult(refiners, (await results.at(i)) as RefineResult);
+      }
     });
     ok = true;
     return {

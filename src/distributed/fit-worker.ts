@@ -5,7 +5,6 @@
  * block. See `fit-run.ts` for why the sample takes two steps. The computing is on the worker's
  * thread pool (its own thread only reads), so BullMQ's lock renewals keep running.
  */
-import { serialize } from "node:v8";
 import { addBlockStats, type createRefiner } from "../encode/refine.js";
 import type { MixtureColumnSpec } from "../encode/spec.js";
 import { type ColumnSummary, createSummary, initialThreshold } from "../encode/summary.js";
@@ -18,6 +17,7 @@ import type { TableStream } from "../io/stream.js";
 import type { WorkerPool } from "../run/pool.js";
 import { nextStreamKey } from "../run/stream-shared.js";
 import { transferablesOf } from "../run/table-blocks.js";
+import { packSamples, packSummary } from "./fit-fold.js";
 import {
   fromExactJson,
   type RefineJob,
@@ -28,8 +28,6 @@ import {
   type SummaryResult,
   toExactJson,
 } from "./table-protocol.js";
-
-const base64 = (value: unknown) => serialize(value).toString("base64");
 
 /** Pool threads taken by summaries in turn (a summary's blocks all go to one thread). */
 let nextSlot = 0;
@@ -83,7 +81,7 @@ export async function summaryJob(
       ? initialThreshold({ seed: options.seed, ...options.summary, threshold: undefined })
       : undefined;
   const s = await summarizeOnPool(stream, pool, options, hashBelow);
-  return { index: job.index, summary: base64(s) };
+  return { index: job.index, summary: packSummary(s) };
 }
 
 /** The sample job: the rows each named column samples below its threshold. */
@@ -112,7 +110,7 @@ export async function sampleJob(
       ? t.summary
       : createSummary(c.name, { seed: job.seed, sampleSize: job.sampleSize, maxDistinct: 0 });
   });
-  return { index: job.index, samples: base64(sums) };
+  return { index: job.index, samples: packSamples(sums) };
 }
 
 /** The refine job: each block's statistics under the pass's modes, not added up. */

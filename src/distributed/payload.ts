@@ -28,6 +28,8 @@ export interface FoldJob {
   run: string;
   /** Values per block's statistics (E-steps). */
   statsLength?: number;
+  /** Children of the step (job ids `<step>-0` …). */
+  children?: number;
 }
 
 const SCHEMAS: Record<WorkJob["kind"], TSchema> = {

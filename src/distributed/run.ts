@@ -33,10 +33,18 @@ export interface RedisRunOptions {
 
 /**
  * Combines a step's children results (already in part order) into the step's result, while the
- * fold job holds its lock: quick work only. Null: the step's result is the children's results,
- * which the coordinator then takes (and combines) outside any lock.
+ * fold job holds its lock: quick work only. A run without a fold (null) has its fold job only
+ * mark the step done, and each step's result is its children's results, read one at a time by
+ * the coordinator ({@link StepResults}) outside any lock: large results (a fit's summaries) are
+ * neither read at once nor copied.
  */
 export type Fold = (job: FoldJob, results: WorkResult[]) => unknown;
+
+/** The results of a step's children, in job order, read from Redis one at a time. */
+export interface StepResults {
+  length: number;
+  at(i: number): Promise<WorkResult>;
+}
 
 /** A parent job's children results, in part (and block) order. */
 async function childValues(job: Job): Promise<WorkResult[]> {
@@ -68,8 +76,9 @@ export class RedisRun {
   private constructor(
     readonly id: string,
     o: RedisRunOptions,
-    fold: Fold,
+    private readonly foldFn: Fold | null,
   ) {
+    const fold = foldFn;
     this.connection = redisConnection(o.redis);
     const name = o.queue ?? DEFAULT_QUEUE;
     const connection = this.connection;
@@ -84,7 +93,8 @@ export class RedisRun {
     });
     this.folder = new Worker(
       `${name}-fold`,
-      async (job: Job) => fold(job.data as FoldJob, await childValues(job)),
+      async (job: Job) =>
+        fold === null ? null : fold(job.data as FoldJob, await childValues(job)),
       { connection, concurrency: 1, ...QUEUE_SETTINGS.worker },
     );
     for (const c of [this.work, this.fold, this.flows, this.events, this.workEvents, this.folder]) {
@@ -121,7 +131,7 @@ export class RedisRun {
   }
 
   /** Connects; fails with the host and port when Redis does not answer in time. */
-  static async open(id: string, o: RedisRunOptions, fold: Fold): Promise<RedisRun> {
+  static async open(id: string, o: RedisRunOptions, fold: Fold | null): Promise<RedisRun> {
     const run = new RedisRun(id, o, fold);
     try {
       await run.guard(
@@ -160,13 +170,15 @@ export class RedisRun {
     let parent = await this.guard(this.fold.getJob(parentId));
     const state = parent === undefined ? null : await this.guard(parent.getState());
     // Done before a restart of this coordinator: its result is the checkpoint.
-    if (state === "completed") return parent!.returnvalue ?? this.guard(childValues(parent!));
+    if (state === "completed") {
+      return this.foldFn === null ? this.results(parent!) : parent!.returnvalue;
+    }
     if (state === "failed") {
       await this.guard(parent!.remove());
       parent = undefined;
     }
     if (parent === undefined) {
-      const data: FoldJob = { kind, run: this.id, ...extra };
+      const data: FoldJob = { kind, run: this.id, children: payloads.length, ...extra };
       const added = await this.guard(
         this.flows.add({
           name: kind,
@@ -185,12 +197,31 @@ export class RedisRun {
     }
     try {
       const value = await this.guard(parent.waitUntilFinished(this.events));
-      if (value !== null && value !== undefined) return value;
-      return await this.guard(childValues((await this.fold.getJob(parentId)) ?? parent));
+      return this.foldFn === null ? this.results(parent) : value;
     } catch (err) {
       if (err instanceof RedisUnreachableError) throw err;
       throw await this.childFailure(parentId, payloads, err as Error);
     }
+  }
+
+  /**
+   * The results of a step's children (see {@link StepResults}): as many as the step was given
+   * when it was added (a rerun may have fewer payloads, e.g. shards done since).
+   */
+  private results(parent: Job): StepResults {
+    const parentId = parent.id!;
+    return {
+      length: (parent.data as FoldJob).children ?? 0,
+      at: async (i) => {
+        const job = await this.guard(this.work.getJob(`${parentId}-${i}`));
+        if (job === undefined || job.returnvalue === null || job.returnvalue === undefined) {
+          throw new Error(
+            `step ${parentId}: the result of job ${i} is gone from Redis; rerun the command`,
+          );
+        }
+        return job.returnvalue as WorkResult;
+      },
+    };
   }
 
   /** The error of the child that failed a step, naming its part. */

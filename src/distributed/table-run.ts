@@ -21,9 +21,9 @@ import { QUEUE_RUN_NAME } from "../io/shards.js";
 import type { TableSink } from "../io/sink.js";
 import type { StreamRunResult } from "../run/stream-codec.js";
 import { buildFingerprint } from "./build.js";
-import type { FoldJob, WorkJob } from "./payload.js";
+import type { WorkJob, WorkResult } from "./payload.js";
 import type { ReadSpec } from "./protocol.js";
-import { RedisRun, type RedisRunOptions } from "./run.js";
+import { RedisRun, type RedisRunOptions, type StepResults } from "./run.js";
 import {
   type CodecResult,
   type CountResult,
@@ -54,13 +54,16 @@ export function rangeJobRows(total: number, blockRows: number, least = 0): numbe
   return Math.max(1, blocks) * blockRows;
 }
 
-/** Every step's result is its children's, taken by the coordinator (see `Fold`). */
-const fold = (job: FoldJob): null => {
-  if (job.kind === "scan" || job.kind === "rows" || job.kind === "estep") {
-    throw new Error(`a table run has no ${job.kind} step`);
-  }
-  return null;
-};
+/** Every result of a step, in job order (for steps whose results are small). */
+export async function allResults<R extends WorkResult>(r: StepResults): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < r.length; i++) out.push((await r.at(i)) as R);
+  return out;
+}
+
+/** Rows of job `i` of `jobs`, for progress (0 for a job of an earlier attempt of the step). */
+const jobRows = (jobs: WorkJob[], i: number) =>
+  (jobs[i] as { rows?: number } | undefined)?.rows ?? 0;
 
 /** An open table run: the parts as seen now, and where each starts. */
 export interface TableRun {
@@ -100,15 +103,19 @@ export async function openTableRun(
     columns: input.columns,
     types: input.types,
   });
-  const run = await RedisRun.open(id, o, fold);
+  // No fold: every step's results are read by this process, outside any job's lock.
+  const run = await RedisRun.open(id, o, null);
   try {
     let rows = input.partRows;
     if (rows === undefined) {
-      const counts = (await run.next(
-        "count",
-        parts.map((file, i) => ({ kind: "count", ...common(i), file })),
-      )) as CountResult[];
-      rows = counts.map((c) => c.rows);
+      const counts = await allResults<CountResult>(
+        (await run.next(
+          "count",
+          parts.map((file, i) => ({ kind: "count", ...common(i), file })),
+        )) as StepResults,
+      );
+      rows = [];
+      for (const c of counts) rows[c.index] = c.rows;
     }
     const starts = [0];
     for (const r of rows) starts.push(starts[starts.length - 1]! + r);
@@ -234,10 +241,12 @@ export async function redisCodec(
     const entries =
       jobs.length === 0
         ? []
-        : ((await t.run.next(kind, jobs, {}, (i) => {
-            done += (jobs[i] as { rows: number }).rows;
-            o.onProgress?.(done);
-          })) as CodecResult[]);
+        : await allResults<CodecResult>(
+            (await t.run.next(kind, jobs, {}, (i) => {
+              done += jobRows(jobs, i);
+              o.onProgress?.(done);
+            })) as StepResults,
+          );
     for (const { index, ...entry } of entries) {
       if (!output.done.has(index)) await output.recordShard(index, entry);
     }
@@ -274,15 +283,16 @@ export async function redisEvaluate(
       model: modelText,
     }));
     let done = 0;
-    const results =
+    const results: StepResults =
       jobs.length === 0
-        ? []
+        ? { length: 0, at: () => Promise.reject(new Error("no jobs")) }
         : ((await t.run.next("evaluate", jobs, {}, (i) => {
-            done += (jobs[i] as { rows: number }).rows;
+            done += jobRows(jobs, i);
             onProgress?.(done);
-          })) as EvaluateResult[]);
+          })) as StepResults);
     let merged: TableEvaluation | null = null;
-    for (const r of results) {
+    for (let i = 0; i < results.length; i++) {
+      const r = (await results.at(i)) as EvaluateResult;
       for (const e of fromExactJson(r.blocks) as TableEvaluation[]) {
         merged = merged === null ? e : mergeEvaluations(merged, e);
       }

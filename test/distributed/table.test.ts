@@ -194,7 +194,8 @@ describe("fit, transform, inverse and evaluate on queue workers", {
   it("fit --redis with the coordinator killed mid-run: the same command resumes from Redis, no job twice", async () => {
     const queue = newQueue();
     const ws = [await worker(queue), await worker(queue), await worker(queue)];
-    // 1.6M rows of continuous values: a summary, a sample and a refinement step of one job each.
+    // 1.6M rows of continuous values: a summary job (4M rows at least), then a sample and a
+    // refinement step of 2 jobs each (one 2^20-row block each).
     const args = (out: string) => ["fit", "data/big", "-o", out, "--no-progress"];
     const first = modenorm(root, [...args("fit-resumed.json"), ...queued(queue)]);
     const jobs = () => ws.reduce((n, w) => n + completedJobs(w.output()).length, 0);
@@ -208,7 +209,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     );
     const done = ws.flatMap((w) => completedJobs(w.output()));
     assert.equal(new Set(done).size, done.length, "no job completed twice");
-    assert.equal(done.length, 3, "3 steps of one job");
+    assert.equal(done.length, 5, "1 + 2 + 2 jobs");
   });
 
   it("a worker killed with SIGKILL mid-job: its shard is written elsewhere, every job completes once", async () => {
