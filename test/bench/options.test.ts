@@ -9,7 +9,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const BENCH = fileURLToPath(new URL("../../bench/", import.meta.url));
-const scripts = readdirSync(BENCH).filter((f) => f.endsWith(".js") && f !== "common.js");
+/** Modules the benchmarks share: not benchmarks themselves. */
+const HELPERS = new Set(["common.js", "redis-farm.js"]);
+const scripts = readdirSync(BENCH).filter((f) => f.endsWith(".js") && !HELPERS.has(f));
 
 function bench(script: string, args: string[]) {
   return spawnSync(process.execPath, [`${BENCH}${script}`, ...args], {
