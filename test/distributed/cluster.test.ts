@@ -26,6 +26,7 @@ import {
   startRedis,
   startWorkerProcess,
   until,
+  workerFarm,
 } from "./helpers.js";
 
 /** A CSV part of blobs; every 41st row misses its `y`. */
@@ -44,8 +45,7 @@ const skip = REDIS_SERVER === "" ? NO_REDIS : false;
 describe("cluster on queue workers", { skip, concurrency: false }, () => {
   let root: string;
   let redis: RedisServer;
-  const workers: Proc[] = [];
-  let queueNo = 0;
+  const farm = workerFarm("q");
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), "modenorm-distributed-"));
@@ -62,19 +62,14 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
   });
 
   after(async () => {
-    for (const w of workers) await kill(w, "SIGKILL");
+    await farm.stopAll();
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** A queue of its own per test, so no test sees another's jobs. */
-  const newQueue = () => `q${++queueNo}`;
+  const newQueue = farm.newQueue;
 
-  async function worker(queue: string): Promise<Proc> {
-    const w = await startWorkerProcess(root, redis, join(root, "data"), ["--queue", queue]);
-    workers.push(w);
-    return w;
-  }
+  const worker = (queue: string) => farm.worker(root, redis, queue);
 
   function clusterArgs(data: string, out: string, extra: string[] = []): string[] {
     return [
@@ -127,7 +122,7 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
     if (movies === null) return;
     const queue = newQueue();
     for (let i = 0; i < 3; i++) {
-      workers.push(await startWorkerProcess(root, redis, dirname(movies), ["--queue", queue]));
+      farm.adopt(await startWorkerProcess(root, redis, dirname(movies), ["--queue", queue]));
     }
     const args = (out: string) => [
       "cluster",
@@ -281,7 +276,7 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
       "--job-timeout",
       "0.01",
     ]);
-    workers.push(w);
+    farm.adopt(w);
     const r = await modenorm(
       root,
       clusterArgs("data/big", "late.json", ["--redis", redis.url, "--queue", queue]),

@@ -257,3 +257,27 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
   ]);
   return { ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
 }
+
+/**
+ * The worker processes of a suite: each test's on a queue of its own (so no test sees another's
+ * jobs), reading `<root>/data`; `stopAll` kills them by PID.
+ */
+export function workerFarm(prefix: string) {
+  const workers: Proc[] = [];
+  let queues = 0;
+  return {
+    newQueue: () => `${prefix}${++queues}`,
+    async worker(root: string, redis: RedisServer, queue: string): Promise<Proc> {
+      const w = await startWorkerProcess(root, redis, join(root, "data"), ["--queue", queue]);
+      workers.push(w);
+      return w;
+    },
+    /** Adds a worker started elsewhere, to be stopped with the others. */
+    adopt(w: Proc): void {
+      workers.push(w);
+    },
+    async stopAll(): Promise<void> {
+      for (const w of workers) await kill(w, "SIGKILL");
+    },
+  };
+}

@@ -19,12 +19,11 @@ import {
   kill,
   modenorm,
   NO_REDIS,
-  type Proc,
   REDIS_SERVER,
   type RedisServer,
   startRedis,
-  startWorkerProcess,
   until,
+  workerFarm,
 } from "./helpers.js";
 
 const skip = REDIS_SERVER === "" ? NO_REDIS : false;
@@ -49,8 +48,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
 }, () => {
   let root: string;
   let redis: RedisServer;
-  const workers: Proc[] = [];
-  let queueNo = 0;
+  const farm = workerFarm("t");
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), "modenorm-table-queue-"));
@@ -71,18 +69,14 @@ describe("fit, transform, inverse and evaluate on queue workers", {
   });
 
   after(async () => {
-    for (const w of workers) await kill(w, "SIGKILL");
+    await farm.stopAll();
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
-  const newQueue = () => `t${++queueNo}`;
+  const newQueue = farm.newQueue;
 
-  async function worker(queue: string): Promise<Proc> {
-    const w = await startWorkerProcess(root, redis, join(root, "data"), ["--queue", queue]);
-    workers.push(w);
-    return w;
-  }
+  const worker = (queue: string) => farm.worker(root, redis, queue);
 
   /** Every file of two output directories, byte for byte (manifests included). */
   function assertSameOutput(a: string, b: string): void {
