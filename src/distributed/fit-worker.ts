@@ -5,17 +5,13 @@
  * block. See `fit-run.ts` for why the sample takes two steps. The computing is on the worker's
  * thread pool (its own thread only reads), so BullMQ's lock renewals keep running.
  */
-import { addBlockStats, type createRefiner } from "../encode/refine.js";
+import { addBlockStats, type ModeRefiner } from "../encode/refine.js";
 import type { MixtureColumnSpec } from "../encode/spec.js";
 import { type ColumnSummary, createSummary, initialThreshold } from "../encode/summary.js";
-import {
-  reviveTableSummary,
-  type TableSummary,
-  type TableSummaryOptions,
-} from "../encode/table-summary.js";
+import type { TableSummaryOptions } from "../encode/table-summary.js";
 import type { TableStream } from "../io/stream.js";
 import type { WorkerPool } from "../run/pool.js";
-import { nextStreamKey } from "../run/stream-shared.js";
+import { summarizeOnPool } from "../run/stream-fit.js";
 import { transferablesOf } from "../run/table-blocks.js";
 import { packSamples, packSummary } from "./fit-fold.js";
 import {
@@ -32,38 +28,13 @@ import {
 /** Pool threads taken by summaries in turn (a summary's blocks all go to one thread). */
 let nextSlot = 0;
 
-/**
- * Summarises every block of `stream` on one thread of `pool` (blocks in row order, as a summary
- * needs), with the hash histograms when `hashBelow` is given.
- */
-async function summarizeOnPool(
+/** Summarises `stream` on the next thread of `pool` in turn (see `summarizeOnPool`). */
+const summarize = (
   stream: TableStream,
   pool: WorkerPool,
   options: TableSummaryOptions,
   hashBelow: number | undefined,
-): Promise<{ summary: TableSummary | null; histograms: Record<string, Uint32Array> }> {
-  const slot = nextSlot++ % pool.size;
-  const key = nextStreamKey();
-  const take = async () => ({
-    summary: await pool.runOn(slot, { kind: "summary-take", key }),
-    histograms: await pool.runOn(slot, { kind: "histogram-take", key }),
-  });
-  try {
-    for await (const b of stream.blocks()) {
-      await pool.runOn(
-        slot,
-        { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow, hashBelow },
-        transferablesOf(b.table),
-      );
-    }
-  } catch (err) {
-    // The thread keeps nothing of a failed job.
-    await take().catch(() => undefined);
-    throw err;
-  }
-  const { summary, histograms } = await take();
-  return { summary: summary === null ? null : reviveTableSummary(summary), histograms };
-}
+) => summarizeOnPool(stream, options, undefined, { pool, slot: nextSlot++ % pool.size, hashBelow });
 
 /**
  * The summary job: the range's summary; when its options say threshold 0, without a sample but
@@ -80,7 +51,7 @@ export async function summaryJob(
     options.summary?.threshold === 0
       ? initialThreshold({ seed: options.seed, ...options.summary, threshold: undefined })
       : undefined;
-  const s = await summarizeOnPool(stream, pool, options, hashBelow);
+  const s = await summarize(stream, pool, options, hashBelow);
   return { index: job.index, summary: packSummary(s) };
 }
 
@@ -90,7 +61,7 @@ export async function sampleJob(
   stream: TableStream,
   pool: WorkerPool,
 ): Promise<SampleResult> {
-  const { summary } = await summarizeOnPool(
+  const { summary } = await summarize(
     stream,
     pool,
     {
@@ -132,10 +103,7 @@ export async function refineJob(
 }
 
 /** Adds one refine result's blocks, in order, to the pass's refiners (the local run's sums). */
-export function addRefineResult(
-  refiners: ReturnType<typeof createRefiner>[],
-  result: RefineResult,
-): void {
+export function addRefineResult(refiners: ModeRefiner[], result: RefineResult): void {
   for (const block of fromExactJson(result.blocks) as (number[] | null)[][]) {
     block.forEach((out, i) => {
       if (out !== null) addBlockStats(refiners[i]!, Float64Array.from(out));

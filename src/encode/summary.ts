@@ -318,8 +318,11 @@ export function addToSummary(s: ColumnSummary, col: Column, firstRow: number): v
       s.counts.add(x, 1);
       if (s.counts.size > s.maxDistinct) s.counts = null;
     }
-    const h = rowHash(s.seed, firstRow + i);
-    if (h < s.threshold) pushSample(s, h, x);
+    // A threshold of 0 samples nothing: no hash to compute.
+    if (s.threshold > 0) {
+      const h = rowHash(s.seed, firstRow + i);
+      if (h < s.threshold) pushSample(s, h, x);
+    }
   }
 }
 

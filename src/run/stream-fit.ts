@@ -86,20 +86,39 @@ export async function fitFromSummary(
   return { model, fittedOn, heaviestOnly, passes: done };
 }
 
+/** Where {@link summarizeOnPool} builds a summary, and what else it counts. */
+export interface SummaryPlace {
+  /** The pool (default: one thread of its own). */
+  pool?: WorkerPool;
+  /** The pool's thread that builds it (all blocks on one thread, in row order). Default 0. */
+  slot?: number;
+  /** Also count the row hashes below this per mixture column (see `addToHashHistogram`). */
+  hashBelow?: number;
+}
+
 /**
- * The summary pass with the summaries built in one worker thread while this thread reads the
- * next block (reading and summarising overlap). One worker, blocks in row order: the same
- * summary as on this thread.
+ * The summary pass with the summary built on one thread of a pool while this thread reads the
+ * next block (reading and summarising overlap). One thread, blocks in row order: the same
+ * summary as on this thread. With `hashBelow`, the hash histograms too. The thread keeps nothing
+ * of the pass, even when it fails.
  */
-async function summarizeInWorker(
+export async function summarizeOnPool(
   stream: TableStream,
   options: TableSummaryOptions,
   onProgress: ((rows: number) => void) | undefined,
-  given: WorkerPool | undefined,
-): Promise<TableSummary | null> {
-  const pool = given ?? new WorkerPool({ size: 1 });
+  place: SummaryPlace = {},
+): Promise<{ summary: TableSummary | null; histograms: Record<string, Uint32Array> }> {
+  const pool = place.pool ?? new WorkerPool({ size: 1 });
+  const slot = place.slot ?? 0;
+  const { hashBelow } = place;
   const key = nextStreamKey();
   const bin = shareBlocks(stream);
+  const take = async () => {
+    const summary = await pool.runOn(slot, { kind: "summary-take", key });
+    const histograms =
+      hashBelow === undefined ? {} : await pool.runOn(slot, { kind: "histogram-take", key });
+    return { summary: summary === null ? null : reviveTableSummary(summary), histograms };
+  };
   try {
     const inFlight: { table: Table; done: Promise<unknown> }[] = [];
     let rows = 0;
@@ -109,22 +128,35 @@ async function summarizeInWorker(
       rows += f.table.rows;
       onProgress?.(rows);
     };
-    for await (const b of stream.blocks()) {
-      const done = quiet(
-        pool.run(
-          { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
-          transferablesOf(b.table),
-        ),
-      );
-      inFlight.push({ table: b.table, done });
-      while (inFlight.length >= 2) await settle(inFlight.shift()!);
+    try {
+      for await (const b of stream.blocks()) {
+        const done = quiet(
+          pool.runOn(
+            slot,
+            {
+              kind: "summary-add",
+              key,
+              options,
+              table: b.table,
+              firstRow: b.firstRow,
+              hashBelow,
+            },
+            transferablesOf(b.table),
+          ),
+        );
+        inFlight.push({ table: b.table, done });
+        while (inFlight.length >= 2) await settle(inFlight.shift()!);
+      }
+      for (const f of inFlight.splice(0)) await settle(f);
+    } catch (err) {
+      await Promise.allSettled(inFlight.map((f) => f.done));
+      await take().catch(() => undefined);
+      throw err;
     }
-    for (const f of inFlight) await settle(f);
-    const s = (await pool.run({ kind: "summary-take", key })) as TableSummary | null;
-    return s === null ? null : reviveTableSummary(s);
+    return await take();
   } finally {
     trimShared();
-    if (pool !== given) await pool.close();
+    if (pool !== place.pool) await pool.close();
   }
 }
 
@@ -223,12 +255,9 @@ export async function fitStream(
             options.onProgress?.(summary.rows);
           }
         } else {
-          summary = await summarizeInWorker(
-            stream,
-            summaryOptions,
-            options.onProgress,
-            options.pools?.summary,
-          );
+          ({ summary } = await summarizeOnPool(stream, summaryOptions, options.onProgress, {
+            pool: options.pools?.summary,
+          }));
         }
         break;
       } catch (err) {
