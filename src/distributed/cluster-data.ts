@@ -5,9 +5,6 @@
  * `jobBlocks` blocks of one part. The fold puts the blocks in part order and adds them one by
  * one from zero, as the thread source does, so the result is the local run's, bit for bit.
  */
-import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import { concatInto } from "../core/array-bin.js";
 import { createStats, statsLength } from "../core/stats.js";
 import { foldPacked } from "../core/terms.js";
@@ -26,6 +23,7 @@ import {
   toBase64,
 } from "./protocol.js";
 import { RedisRun, type RedisRunOptions } from "./run.js";
+import { runId, stamps } from "./run-id.js";
 import { QUEUE_SETTINGS } from "./settings.js";
 
 /** What the parts are and how to read them. */
@@ -69,19 +67,13 @@ export async function redisClusterData(
   o: RedisRunOptions,
 ): Promise<RedisClusterData> {
   const build = buildFingerprint();
-  const parts = await Promise.all(
-    p.parts.map(async (path, index) => {
-      const abs = resolve(path);
-      const s = await stat(abs);
-      return { part: abs, index, size: s.size, mtimeMs: s.mtimeMs };
-    }),
-  );
-  const id = createHash("sha256")
-    .update(
-      JSON.stringify({ parts, read: p.read, columns: p.columns, missing: p.missing, key, build }),
-    )
-    .digest("hex")
-    .slice(0, 16);
+  const parts = (await stamps(p.parts)).map((s, index) => ({
+    part: s.path,
+    index,
+    size: s.size,
+    mtimeMs: s.mtimeMs,
+  }));
+  const id = runId({ parts, read: p.read, columns: p.columns, missing: p.missing, key, build });
   const common = (i: number) => ({
     run: id,
     build,

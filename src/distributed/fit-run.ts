@@ -32,9 +32,10 @@ import { buildFingerprint } from "./build.js";
 import { foldSamples, foldSummaries } from "./fit-fold.js";
 import { addRefineResult } from "./fit-worker.js";
 import type { WorkJob } from "./payload.js";
-import type { RedisRunOptions, StepResults } from "./run.js";
+import type { RedisRunOptions } from "./run.js";
+import { runId, stamps } from "./run-id.js";
 import { type RefineResult, toExactJson } from "./table-protocol.js";
-import { hash, openTableRun, rangeJobs, stamps, type TableInput } from "./table-run.js";
+import { openTableRun, rangeJobs, rangeStep, type TableInput } from "./table-run.js";
 
 /** Rows of a summary job at least (see `redisFit`). */
 const SUMMARY_JOB_ROWS = 4 * 1_048_576;
@@ -90,7 +91,7 @@ export async function redisFit(
   const baseOptions: TableSummaryOptions = { ...summaryOptions, kinds };
   const parts = await stamps(input.files);
   const passes = options.refinePasses ?? 1;
-  const id = hash({ kind: "fit", parts, input, baseOptions, passes, build: buildFingerprint() });
+  const id = runId({ kind: "fit", parts, input, baseOptions, passes, build: buildFingerprint() });
   const t = await openTableRun(id, input, parts, o);
   let ok = false;
   try {
@@ -113,17 +114,13 @@ export async function redisFit(
     };
     // The other passes in smaller jobs: shared among workers, each returning less.
     const rest = rangeJobs(t, input.blockRows);
-    let done = 0;
     const merged = await foldSummaries(
-      (await t.run.next(
+      await rangeStep(
+        t.run,
         "summary",
         ranges.map((r) => ({ kind: "summary", ...r, options: toExactJson(jobOptions) }) as WorkJob),
-        {},
-        (i) => {
-          done += ranges[i]!.rows;
-          options.onProgress?.(done);
-        },
-      )) as StepResults,
+        options.onProgress,
+      ),
     );
     const s: TableSummary = merged.summary ?? { rows: 0, columns: [] };
     // Columns whose counts overflowed are fitted on a sample: the rows below each threshold.
@@ -142,7 +139,8 @@ export async function redisFit(
     );
     if (sampled.length > 0) {
       const samples = await foldSamples(
-        (await t.run.next(
+        await rangeStep(
+          t.run,
           "sample",
           rest.map(
             (r) =>
@@ -156,7 +154,7 @@ export async function redisFit(
                 samples: sampled,
               }) as WorkJob,
           ),
-        )) as StepResults,
+        ),
       );
       sampled.forEach(({ name }, i) => {
         const c = s.columns.find((x) => x.type === "mixture" && x.summary.name === name)!;
@@ -167,7 +165,8 @@ export async function redisFit(
     }
     const fit = await fitFromSummary(s, options, passes, async (refiners) => {
       const names = refiners.map((r) => r.spec.name);
-      const results = (await t.run.next(
+      const results = await rangeStep(
+        t.run,
         "refine",
         rest.map(
           (r) =>
@@ -179,7 +178,7 @@ export async function redisFit(
               specs: toExactJson(refiners.map((x) => x.spec)),
             }) as WorkJob,
         ),
-      )) as StepResults;
+      );
       for (let i = 0; i < results.length; i++) {
         addRefineResult(refiners, (await results.at(i)) as RefineResult);
       }

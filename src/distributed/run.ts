@@ -60,7 +60,7 @@ async function childValues(job: Job): Promise<WorkResult[]> {
 export class RedisRun {
   private readonly connection: RedisConnection & { stop(): void };
   private readonly work: Queue;
-  private readonly fold: Queue;
+  private readonly folds: Queue;
   private readonly flows: FlowProducer;
   private readonly events: QueueEvents;
   private readonly workEvents: QueueEvents;
@@ -76,14 +76,13 @@ export class RedisRun {
   private constructor(
     readonly id: string,
     o: RedisRunOptions,
-    private readonly foldFn: Fold | null,
+    private readonly fold: Fold | null,
   ) {
-    const fold = foldFn;
     this.connection = redisConnection(o.redis);
     const name = o.queue ?? DEFAULT_QUEUE;
     const connection = this.connection;
     this.work = new Queue(name, { connection });
-    this.fold = new Queue(`${name}-fold`, { connection });
+    this.folds = new Queue(`${name}-fold`, { connection });
     this.flows = new FlowProducer({ connection });
     this.events = new QueueEvents(`${name}-fold`, { connection });
     this.workEvents = new QueueEvents(name, { connection });
@@ -97,7 +96,14 @@ export class RedisRun {
         fold === null ? null : fold(job.data as FoldJob, await childValues(job)),
       { connection, concurrency: 1, ...QUEUE_SETTINGS.worker },
     );
-    for (const c of [this.work, this.fold, this.flows, this.events, this.workEvents, this.folder]) {
+    for (const c of [
+      this.work,
+      this.folds,
+      this.flows,
+      this.events,
+      this.workEvents,
+      this.folder,
+    ]) {
       // Connection errors are retried by ioredis; the health check decides when to give up.
       (c as { on(e: "error", f: () => void): void }).on("error", () => undefined);
     }
@@ -167,11 +173,11 @@ export class RedisRun {
     const parentId = `${this.id}-${this.step++}`;
     this.onChild = onChild === undefined ? null : { prefix: `${parentId}-`, call: onChild };
     this.steps.push(parentId);
-    let parent = await this.guard(this.fold.getJob(parentId));
+    let parent = await this.guard(this.folds.getJob(parentId));
     const state = parent === undefined ? null : await this.guard(parent.getState());
     // Done before a restart of this coordinator: its result is the checkpoint.
     if (state === "completed") {
-      return this.foldFn === null ? this.results(parent!) : parent!.returnvalue;
+      return this.fold === null ? this.results(parent!) : parent!.returnvalue;
     }
     if (state === "failed") {
       await this.guard(parent!.remove());
@@ -182,7 +188,7 @@ export class RedisRun {
       const added = await this.guard(
         this.flows.add({
           name: kind,
-          queueName: this.fold.name,
+          queueName: this.folds.name,
           data,
           opts: { jobId: parentId, ...QUEUE_SETTINGS.parent },
           children: payloads.map((p, i) => ({
@@ -197,7 +203,7 @@ export class RedisRun {
     }
     try {
       const value = await this.guard(parent.waitUntilFinished(this.events));
-      return this.foldFn === null ? this.results(parent) : value;
+      return this.fold === null ? this.results(parent) : value;
     } catch (err) {
       if (err instanceof RedisUnreachableError) throw err;
       throw await this.childFailure(parentId, payloads, err as Error);
@@ -240,7 +246,7 @@ export class RedisRun {
     clearInterval(this.watch);
     if (clean) {
       for (const id of this.steps) {
-        const job = await this.fold.getJob(id).catch(() => undefined);
+        const job = await this.folds.getJob(id).catch(() => undefined);
         await job?.remove({ removeChildren: true }).catch(() => undefined);
       }
     }
@@ -251,7 +257,7 @@ export class RedisRun {
       this.workEvents.close(),
       this.flows.close(),
       this.work.close(),
-      this.fold.close(),
+      this.folds.close(),
     ]);
     const late = await Promise.race([
       closed.then(() => false),

@@ -8,8 +8,8 @@
  * Row ranges need each part's rows: from Parquet metadata, else counted by a first step (one job
  * per part).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
 import type { ColumnType } from "../core/table.js";
@@ -24,6 +24,7 @@ import { buildFingerprint } from "./build.js";
 import type { WorkJob, WorkResult } from "./payload.js";
 import type { ReadSpec } from "./protocol.js";
 import { RedisRun, type RedisRunOptions, type StepResults } from "./run.js";
+import { runId, stamps } from "./run-id.js";
 import {
   type CodecResult,
   type CountResult,
@@ -61,9 +62,24 @@ export async function allResults<R extends WorkResult>(r: StepResults): Promise<
   return out;
 }
 
-/** Rows of job `i` of `jobs`, for progress (0 for a job of an earlier attempt of the step). */
-const jobRows = (jobs: WorkJob[], i: number) =>
-  (jobs[i] as { rows?: number } | undefined)?.rows ?? 0;
+/**
+ * Runs `jobs` (range jobs) as the run's next step; `onRows` is told `from` plus the rows of the
+ * jobs completed so far (a job of an earlier attempt of the step counts none). No jobs: no step.
+ */
+export async function rangeStep(
+  run: RedisRun,
+  kind: WorkJob["kind"],
+  jobs: WorkJob[],
+  onRows?: (rows: number) => void,
+  from = 0,
+): Promise<StepResults> {
+  if (jobs.length === 0) return { length: 0, at: () => Promise.reject(new Error("no jobs")) };
+  let done = from;
+  return (await run.next(kind, jobs, {}, (i) => {
+    done += (jobs[i] as { rows?: number } | undefined)?.rows ?? 0;
+    onRows?.(done);
+  })) as StepResults;
+}
 
 /** An open table run: the parts as seen now, and where each starts. */
 export interface TableRun {
@@ -72,19 +88,6 @@ export interface TableRun {
   /** starts[p]: global index of part p's first row; starts[parts]: all rows. */
   starts: number[];
   common(index: number): Omit<Extract<WorkJob, { kind: "count" }>, "kind" | "file">;
-}
-
-export const hash = (value: unknown) =>
-  createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
-
-export async function stamps(files: string[]): Promise<FileStamp[]> {
-  return Promise.all(
-    files.map(async (f) => {
-      const path = resolve(f);
-      const s = await stat(path);
-      return { path, size: s.size, mtimeMs: s.mtimeMs };
-    }),
-  );
 }
 
 /** Opens run `id` over `input`'s parts and finds their rows. */
@@ -179,7 +182,7 @@ async function outputRunId(partial: string, key: unknown): Promise<string> {
     () => "",
   );
   if (/^[0-9a-f]{16}$/.test(kept)) return kept;
-  const id = hash({ key, nonce: randomBytes(16).toString("hex") });
+  const id = runId({ key, nonce: randomBytes(16).toString("hex") });
   await writeFile(file, `${id}\n`);
   return id;
 }
@@ -236,17 +239,10 @@ export async function redisCodec(
         },
       });
     }
-    let done = skippedRows;
-    o.onProgress?.(done);
-    const entries =
-      jobs.length === 0
-        ? []
-        : await allResults<CodecResult>(
-            (await t.run.next(kind, jobs, {}, (i) => {
-              done += jobRows(jobs, i);
-              o.onProgress?.(done);
-            })) as StepResults,
-          );
+    o.onProgress?.(skippedRows);
+    const entries = await allResults<CodecResult>(
+      await rangeStep(t.run, kind, jobs, o.onProgress, skippedRows),
+    );
     for (const { index, ...entry } of entries) {
       if (!output.done.has(index)) await output.recordShard(index, entry);
     }
@@ -273,7 +269,7 @@ export async function redisEvaluate(
   const t0 = performance.now();
   const parts = await stamps(input.files);
   const modelText = modelToJson(model);
-  const id = hash({ kind: "evaluate", parts, input, modelText, build: buildFingerprint() });
+  const id = runId({ kind: "evaluate", parts, input, modelText, build: buildFingerprint() });
   const t = await openTableRun(id, input, parts, o);
   let ok = false;
   try {
@@ -282,14 +278,7 @@ export async function redisEvaluate(
       ...j,
       model: modelText,
     }));
-    let done = 0;
-    const results: StepResults =
-      jobs.length === 0
-        ? { length: 0, at: () => Promise.reject(new Error("no jobs")) }
-        : ((await t.run.next("evaluate", jobs, {}, (i) => {
-            done += jobRows(jobs, i);
-            onProgress?.(done);
-          })) as StepResults);
+    const results = await rangeStep(t.run, "evaluate", jobs, onProgress);
     let merged: TableEvaluation | null = null;
     for (let i = 0; i < results.length; i++) {
       const r = (await results.at(i)) as EvaluateResult;
