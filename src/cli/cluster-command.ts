@@ -37,10 +37,14 @@ import {
 import { checkColumnsExist, UsageError } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
 import { startProgress } from "./progress.js";
+import { checkQueueFiles, type RedisOptions, readSpec, redisRun } from "./queue-input.js";
 import { aboutFileAsync, checkOutputPath, commandSeconds, out, writeModelText } from "./shared.js";
 import { noteOutput } from "./signals.js";
 
-export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "output"> {
+export interface ClusterCommandOptions
+  extends ReadOptions,
+    Omit<SinkOptions, "output">,
+    RedisOptions {
   output: string;
   columns: string[];
   components: number;
@@ -52,9 +56,6 @@ export interface ClusterCommandOptions extends ReadOptions, Omit<SinkOptions, "o
   tol?: number;
   maxIter?: number;
   assignments?: string;
-  redis?: string;
-  queue?: string;
-  redisTimeout?: number;
 }
 
 /** `modenorm cluster`. */
@@ -96,15 +97,10 @@ async function clusterWith(data: string, o: ClusterCommandOptions) {
       await pool.close();
     }
   } else {
-    if (files[0] === "-")
-      throw new UsageError("--redis needs files (workers read them), not standard input.");
+    checkQueueFiles(files);
     const spec = {
       parts: files,
-      read: {
-        encoding: o.encoding ?? "utf8",
-        escapeChar: o.escapeChar ?? null,
-        nonNumeric: o.nonNumeric ?? "error",
-      },
+      read: readSpec(o),
       columns: o.columns,
       missing: o.missing ?? "error",
     } as const;
@@ -113,11 +109,7 @@ async function clusterWith(data: string, o: ClusterCommandOptions) {
     const remote = await redisClusterData(
       spec,
       { command: "cluster", ...options },
-      {
-        redis: o.redis,
-        queue: o.queue,
-        redisTimeoutSeconds: o.redisTimeout,
-      },
+      redisRun({ ...o, redis: o.redis }),
     );
     let clean = false;
     try {

@@ -22,6 +22,22 @@ export function redisRun(o: RedisOptions & { redis: string }) {
   return { redis: o.redis, queue: o.queue, redisTimeoutSeconds: o.redisTimeout };
 }
 
+/** How workers read the parts: the CSV options of the command line. */
+export function readSpec(o: ReadOptions): TableInput["read"] {
+  return {
+    encoding: o.encoding ?? "utf8",
+    escapeChar: o.escapeChar ?? null,
+    nonNumeric: o.nonNumeric ?? "error",
+  };
+}
+
+/** @throws UsageError for standard input: workers read files. */
+export function checkQueueFiles(files: readonly string[]): void {
+  if (files[0] === "-") {
+    throw new UsageError("--redis needs files (workers read them), not standard input.");
+  }
+}
+
 /**
  * The input of a distributed run from the stream this process opened (and closes: the workers
  * read it).
@@ -32,17 +48,11 @@ export async function queueInput(
   o: ReadOptions & StreamOptions,
 ): Promise<TableInput> {
   await stream.close();
-  if (stream.files[0] === "-") {
-    throw new UsageError("--redis needs files (workers read them), not standard input.");
-  }
+  checkQueueFiles(stream.files);
   return {
     files: stream.files,
     partRows: stream.partRows,
-    read: {
-      encoding: o.encoding ?? "utf8",
-      escapeChar: o.escapeChar ?? null,
-      nonNumeric: o.nonNumeric ?? "error",
-    },
+    read: readSpec(o),
     columns: stream.schema.map((c) => c.name),
     types: Object.fromEntries(stream.schema.map((c) => [c.name, c.type])),
     blockRows: o.blockRows ?? DEFAULT_BLOCK_ROWS,
