@@ -2,17 +2,16 @@
  * A queue worker's fit jobs, each over a range of rows in the local run's blocks: the summary
  * (its sample left empty, with a histogram of the row hashes each mixture column would sample),
  * the sample below the thresholds the coordinator found, and a refinement pass's statistics per
- * block. See `fit-run.ts` for why the sample takes two steps. The computing is on the worker's
- * thread pool (its own thread only reads), so BullMQ's lock renewals keep running.
+ * block. See `fit-run.ts` for why the sample takes two steps. Each job's range is read and
+ * computed on one thread of the worker's pool (`summary-range`, `refine-range`): reading a range
+ * costs about as much as summarising it, so each thread reads its own.
  */
 import { addBlockStats, type ModeRefiner } from "../encode/refine.js";
 import type { MixtureColumnSpec } from "../encode/spec.js";
 import { type ColumnSummary, createSummary, initialThreshold } from "../encode/summary.js";
-import type { TableSummaryOptions } from "../encode/table-summary.js";
-import type { TableStream } from "../io/stream.js";
+import { reviveTableSummary, type TableSummaryOptions } from "../encode/table-summary.js";
 import type { WorkerPool } from "../run/pool.js";
-import { summarizeOnPool } from "../run/stream-fit.js";
-import { transferablesOf } from "../run/table-blocks.js";
+import type { RangeRead } from "../run/protocol.js";
 import { packSamples, packSummary } from "./fit-fold.js";
 import {
   fromExactJson,
@@ -25,16 +24,19 @@ import {
   toExactJson,
 } from "./table-protocol.js";
 
-/** Pool threads taken by summaries in turn (a summary's blocks all go to one thread). */
-let nextSlot = 0;
-
-/** Summarises `stream` on the next thread of `pool` in turn (see `summarizeOnPool`). */
-const summarize = (
-  stream: TableStream,
+/** The summary of `rows` read on a thread of `pool` (see the module comment). */
+async function summarize(
+  rows: RangeRead,
   pool: WorkerPool,
   options: TableSummaryOptions,
   hashBelow: number | undefined,
-) => summarizeOnPool(stream, options, undefined, { pool, slot: nextSlot++ % pool.size, hashBelow });
+) {
+  const r = await pool.run({ kind: "summary-range", ...rows, options, hashBelow });
+  return {
+    summary: r.summary === null ? null : reviveTableSummary(r.summary),
+    histograms: r.histograms,
+  };
+}
 
 /**
  * The summary job: the range's summary; when its options say threshold 0, without a sample but
@@ -42,7 +44,7 @@ const summarize = (
  */
 export async function summaryJob(
   job: SummaryJob,
-  stream: TableStream,
+  rows: RangeRead,
   pool: WorkerPool,
 ): Promise<SummaryResult> {
   const options = fromExactJson(job.options) as TableSummaryOptions;
@@ -51,18 +53,18 @@ export async function summaryJob(
     options.summary?.threshold === 0
       ? initialThreshold({ seed: options.seed, ...options.summary, threshold: undefined })
       : undefined;
-  const s = await summarize(stream, pool, options, hashBelow);
+  const s = await summarize(rows, pool, options, hashBelow);
   return { index: job.index, summary: packSummary(s) };
 }
 
 /** The sample job: the rows each named column samples below its threshold. */
 export async function sampleJob(
   job: SampleJob,
-  stream: TableStream,
+  rows: RangeRead,
   pool: WorkerPool,
 ): Promise<SampleResult> {
   const { summary } = await summarize(
-    stream,
+    rows,
     pool,
     {
       columns: job.samples.map((c) => c.name),
@@ -87,18 +89,12 @@ export async function sampleJob(
 /** The refine job: each block's statistics under the pass's modes, not added up. */
 export async function refineJob(
   job: RefineJob,
-  stream: TableStream,
+  rows: RangeRead,
   pool: WorkerPool,
 ): Promise<RefineResult> {
   const specs = fromExactJson(job.specs) as MixtureColumnSpec[];
-  const blocks: (number[] | null)[][] = [];
-  for await (const b of stream.blocks()) {
-    const outs = await pool.run(
-      { kind: "refine-block", specs, table: b.table },
-      transferablesOf(b.table),
-    );
-    blocks.push(outs.map((o) => (o === null ? null : Array.from(o))));
-  }
+  const outs = await pool.run({ kind: "refine-range", ...rows, specs });
+  const blocks = outs.map((b) => b.map((o) => (o === null ? null : Array.from(o))));
   return { index: job.index, blocks: toExactJson(blocks) };
 }
 

@@ -9,8 +9,9 @@ import { modelFromJson } from "../encode/model-file.js";
 import { openRangeStream } from "../io/range-stream.js";
 import { openShardFile } from "../io/shard-file.js";
 import { csvOutput, type TableSink } from "../io/sink.js";
-import { openTableStream, type TableStream, type TableStreamOptions } from "../io/stream.js";
+import { openTableStream, type TableStreamOptions } from "../io/stream.js";
 import type { WorkerPool } from "../run/pool.js";
+import type { RangeRead } from "../run/protocol.js";
 import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
 import { readOnPool } from "../run/stream-shared.js";
 import { checkedPart, insideRoot } from "./data-root.js";
@@ -38,14 +39,20 @@ function readOptions(job: TableJob): TableStreamOptions {
   };
 }
 
-/** The rows of a range job, from parts checked against the data root. */
-async function rangeOf(root: string, job: Exclude<TableJob, CountJob>) {
+/** The rows of a range job and how to read them, from parts checked against the data root. */
+async function rangeReadOf(root: string, job: Exclude<TableJob, CountJob>): Promise<RangeRead> {
   const files: string[] = [];
   for (const f of job.files) files.push(await checkedPart(root, f));
-  return openRangeStream(
-    { files, skip: job.skip, rows: job.rows, firstRow: job.firstRow },
-    { ...readOptions(job), blockRows: job.blockRows },
-  );
+  return {
+    range: { files, skip: job.skip, rows: job.rows, firstRow: job.firstRow },
+    read: { ...readOptions(job), blockRows: job.blockRows },
+  };
+}
+
+/** The rows of a range job, from parts checked against the data root. */
+async function rangeOf(root: string, job: Exclude<TableJob, CountJob>) {
+  const { range, read } = await rangeReadOf(root, job);
+  return openRangeStream(range, read);
 }
 
 /** Runs table jobs for a worker whose files lie in `root`, computing on `pool`. */
@@ -107,18 +114,6 @@ export function tableJobRunner(
     return { index: job.index, blocks: toExactJson(blocks) };
   }
 
-  async function overRange<R>(
-    job: Exclude<TableJob, CountJob>,
-    work: (stream: TableStream) => Promise<R>,
-  ): Promise<R> {
-    const stream = await rangeOf(root, job);
-    try {
-      return await work(stream);
-    } finally {
-      await stream.close();
-    }
-  }
-
   return (job) => {
     switch (job.kind) {
       case "count":
@@ -129,11 +124,11 @@ export function tableJobRunner(
       case "evaluate":
         return evaluate(job);
       case "summary":
-        return overRange(job, (stream) => summaryJob(job, stream, pool));
+        return rangeReadOf(root, job).then((rows) => summaryJob(job, rows, pool));
       case "sample":
-        return overRange(job, (stream) => sampleJob(job, stream, pool));
+        return rangeReadOf(root, job).then((rows) => sampleJob(job, rows, pool));
       case "refine":
-        return overRange(job, (stream) => refineJob(job, stream, pool));
+        return rangeReadOf(root, job).then((rows) => refineJob(job, rows, pool));
     }
   };
 }

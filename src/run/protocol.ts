@@ -13,6 +13,8 @@ import type { Layout } from "../encode/table-codec.js";
 import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
 import type { TextEncoding } from "../io/options.js";
+import type { RowRange } from "../io/range-stream.js";
+import type { TableStreamOptions } from "../io/stream.js";
 import type { SerializedError } from "./errors.js";
 import type { PlacedBlock } from "./table-blocks.js";
 
@@ -176,17 +178,6 @@ export interface SummaryAddTask {
   options: TableSummaryOptions;
   table: Table;
   firstRow: number;
-  /**
-   * Also count, under `key`, the row hashes each mixture column would sample below this hash
-   * (`addToHashHistogram`; taken by `histogram-take`).
-   */
-  hashBelow?: number;
-}
-
-/** Returns (and forgets) the hash histograms kept under `key` (column name → counts). */
-export interface HistogramTakeTask {
-  kind: "histogram-take";
-  key: number;
 }
 
 /**
@@ -197,6 +188,30 @@ export interface RefineBlockTask {
   kind: "refine-block";
   specs: MixtureColumnSpec[];
   table: Table;
+}
+
+/** A range of rows to read on the thread itself, and how (a queue worker's fit jobs). */
+export interface RangeRead {
+  range: RowRange;
+  read: TableStreamOptions & { blockRows: number };
+}
+
+/**
+ * The table summary of a range read on the thread, its blocks added in row order as by
+ * `summary-add`, and with `hashBelow` the row hashes each mixture column would sample below it
+ * (`addToHashHistogram`): reading and summarising on one thread, so a queue worker's threads
+ * each read their own ranges.
+ */
+export interface SummaryRangeTask extends RangeRead {
+  kind: "summary-range";
+  options: TableSummaryOptions;
+  hashBelow?: number;
+}
+
+/** `refine-block` of every block of a range read on the thread, in row order. */
+export interface RefineRangeTask extends RangeRead {
+  kind: "refine-range";
+  specs: MixtureColumnSpec[];
 }
 
 /** Returns (and forgets) the table summary kept under `key`, or null when none was made. */
@@ -236,8 +251,9 @@ export type Task =
   | DriftTask
   | SummaryAddTask
   | SummaryTakeTask
-  | HistogramTakeTask
   | RefineBlockTask
+  | SummaryRangeTask
+  | RefineRangeTask
   | CsvRangeTask
   | FaultTask;
 
@@ -258,8 +274,9 @@ export interface TaskResults {
   drift: ChunkTally[];
   "summary-add": null;
   "summary-take": TableSummary | null;
-  "histogram-take": Record<string, Uint32Array>;
   "refine-block": (Float64Array | null)[];
+  "summary-range": { summary: TableSummary | null; histograms: Record<string, Uint32Array> };
+  "refine-range": (Float64Array | null)[][];
   "csv-range": CsvRangeResult;
   fault: null;
 }

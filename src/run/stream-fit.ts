@@ -86,38 +86,24 @@ export async function fitFromSummary(
   return { model, fittedOn, heaviestOnly, passes: done };
 }
 
-/** Where {@link summarizeOnPool} builds a summary, and what else it counts. */
-export interface SummaryPlace {
-  /** The pool (default: one thread of its own). */
-  pool?: WorkerPool;
-  /** The pool's thread that builds it (all blocks on one thread, in row order). Default 0. */
-  slot?: number;
-  /** Also count the row hashes below this per mixture column (see `addToHashHistogram`). */
-  hashBelow?: number;
-}
-
 /**
- * The summary pass with the summary built on one thread of a pool while this thread reads the
- * next block (reading and summarising overlap). One thread, blocks in row order: the same
- * summary as on this thread. With `hashBelow`, the hash histograms too. The thread keeps nothing
- * of the pass, even when it fails.
+ * The summary pass with the summary built on one thread of a pool (default: a thread of its own)
+ * while this thread reads the next block (reading and summarising overlap). One thread, blocks in
+ * row order: the same summary as on this thread. The thread keeps nothing of the pass, even when
+ * it fails.
  */
 export async function summarizeOnPool(
   stream: TableStream,
   options: TableSummaryOptions,
   onProgress: ((rows: number) => void) | undefined,
-  place: SummaryPlace = {},
-): Promise<{ summary: TableSummary | null; histograms: Record<string, Uint32Array> }> {
-  const pool = place.pool ?? new WorkerPool({ size: 1 });
-  const slot = place.slot ?? 0;
-  const { hashBelow } = place;
+  given?: WorkerPool,
+): Promise<TableSummary | null> {
+  const pool = given ?? new WorkerPool({ size: 1 });
   const key = nextStreamKey();
   const bin = shareBlocks(stream);
   const take = async () => {
-    const summary = await pool.runOn(slot, { kind: "summary-take", key });
-    const histograms =
-      hashBelow === undefined ? {} : await pool.runOn(slot, { kind: "histogram-take", key });
-    return { summary: summary === null ? null : reviveTableSummary(summary), histograms };
+    const summary = await pool.runOn(0, { kind: "summary-take", key });
+    return summary === null ? null : reviveTableSummary(summary);
   };
   try {
     const inFlight: { table: Table; done: Promise<unknown> }[] = [];
@@ -132,15 +118,8 @@ export async function summarizeOnPool(
       for await (const b of stream.blocks()) {
         const done = quiet(
           pool.runOn(
-            slot,
-            {
-              kind: "summary-add",
-              key,
-              options,
-              table: b.table,
-              firstRow: b.firstRow,
-              hashBelow,
-            },
+            0,
+            { kind: "summary-add", key, options, table: b.table, firstRow: b.firstRow },
             transferablesOf(b.table),
           ),
         );
@@ -156,7 +135,7 @@ export async function summarizeOnPool(
     return await take();
   } finally {
     trimShared();
-    if (pool !== place.pool) await pool.close();
+    if (pool !== given) await pool.close();
   }
 }
 
@@ -255,9 +234,12 @@ export async function fitStream(
             options.onProgress?.(summary.rows);
           }
         } else {
-          ({ summary } = await summarizeOnPool(stream, summaryOptions, options.onProgress, {
-            pool: options.pools?.summary,
-          }));
+          summary = await summarizeOnPool(
+            stream,
+            summaryOptions,
+            options.onProgress,
+            options.pools?.summary,
+          );
         }
         break;
       } catch (err) {

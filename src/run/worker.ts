@@ -10,32 +10,37 @@ import { summarizeBlocks, summarizeRanges } from "../core/terms.js";
 import { chunkTallies } from "../drift/tally.js";
 import { evaluateTable } from "../encode/evaluate.js";
 import { createRefiner, refineBlock } from "../encode/refine.js";
-import type { ModelSpec } from "../encode/spec.js";
+import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import { addToHashHistogram, HASH_BUCKETS } from "../encode/summary.js";
 import { findColumn, inverseTable, transformTable } from "../encode/table-codec.js";
 import {
   addToTableSummary,
   createTableSummary,
   type TableSummary,
+  type TableSummaryOptions,
   tableSummaryBuffers,
 } from "../encode/table-summary.js";
 import { csvRowBytes } from "../io/csv-bytes.js";
 import { readCsvRange } from "../io/csv-range.js";
+import { openRangeStream } from "../io/range-stream.js";
 import { deserializeError, serializeError } from "./errors.js";
 import type {
   CsvFormat,
+  RangeRead,
+  RefineRangeTask,
   Reply,
   Request,
   ReusedBlock,
   SummarizeTask,
+  SummaryRangeTask,
   Task,
+  TaskKind,
   TaskResults,
 } from "./protocol.js";
 import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 const models = new Map<number, ModelSpec>();
 const summaries = new Map<number, TableSummary>();
-const histograms = new Map<number, Record<string, Uint32Array>>();
 
 /** Marks the `uncaught` fault: thrown again outside the task. */
 class UncaughtFault extends Error {}
@@ -71,7 +76,70 @@ function summarize(t: SummarizeTask): Float64Array {
   return out;
 }
 
-function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
+/**
+ * Adds a block (rows from `firstRow`) to `summary`, created from the block when undefined, and
+ * with `hashBelow` the row hashes each mixture column would sample below it to `h`.
+ */
+function addBlock(
+  summary: TableSummary | undefined,
+  h: Record<string, Uint32Array> | undefined,
+  options: TableSummaryOptions,
+  table: Table,
+  firstRow: number,
+  hashBelow?: number,
+): TableSummary {
+  const s = summary ?? createTableSummary(table, options);
+  addToTableSummary(s, table, firstRow);
+  if (h !== undefined && hashBelow !== undefined) {
+    for (const c of s.columns) {
+      if (c.type !== "mixture") continue;
+      const { name, seed } = c.summary;
+      h[name] ??= new Uint32Array(HASH_BUCKETS);
+      addToHashHistogram(h[name]!, findColumn(table, name), firstRow, seed, hashBelow);
+    }
+  }
+  return s;
+}
+
+/** A block's refinement statistics under each spec's modes (null where no value takes part). */
+function refineStats(specs: MixtureColumnSpec[], table: Table): (Float64Array | null)[] {
+  return specs.map((spec) => {
+    const r = createRefiner(spec);
+    return refineBlock(r, findColumn(table, spec.name)) ? r.out : null;
+  });
+}
+
+/** Calls `add` with each block of a range read here, in row order. */
+async function eachBlock(t: RangeRead, add: (table: Table, firstRow: number) => void) {
+  const stream = await openRangeStream(t.range, t.read);
+  try {
+    for await (const b of stream.blocks()) add(b.table, b.firstRow);
+  } finally {
+    await stream.close();
+  }
+}
+
+async function summaryRange(
+  t: SummaryRangeTask,
+  transfer: ArrayBuffer[],
+): Promise<TaskResults["summary-range"]> {
+  let summary: TableSummary | undefined;
+  const h: Record<string, Uint32Array> = {};
+  await eachBlock(t, (table, firstRow) => {
+    summary = addBlock(summary, h, t.options, table, firstRow, t.hashBelow);
+  });
+  if (summary !== undefined) transfer.push(...tableSummaryBuffers(summary));
+  for (const a of Object.values(h)) transfer.push(a.buffer as ArrayBuffer);
+  return { summary: summary ?? null, histograms: h };
+}
+
+async function refineRange(t: RefineRangeTask): Promise<TaskResults["refine-range"]> {
+  const out: (Float64Array | null)[][] = [];
+  await eachBlock(t, (table) => out.push(refineStats(t.specs, table)));
+  return out;
+}
+
+function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] | Promise<unknown> {
   switch (task.kind) {
     case "summarize": {
       const out = summarize(task);
@@ -132,41 +200,18 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] {
       return evaluateTable(model(task.key), task.table, { firstRow: task.firstRow });
     case "drift":
       return chunkTallies(model(task.key), task.table, task.firstRow, task.chunkRows);
-    case "summary-add": {
-      let summary = summaries.get(task.key);
-      if (summary === undefined) {
-        summary = createTableSummary(task.table, task.options);
-        summaries.set(task.key, summary);
-      }
-      addToTableSummary(summary, task.table, task.firstRow);
-      if (task.hashBelow !== undefined) {
-        const h = histograms.get(task.key) ?? {};
-        histograms.set(task.key, h);
-        for (const c of summary.columns) {
-          if (c.type !== "mixture") continue;
-          const { name, seed } = c.summary;
-          h[name] ??= new Uint32Array(HASH_BUCKETS);
-          addToHashHistogram(
-            h[name]!,
-            findColumn(task.table, name),
-            task.firstRow,
-            seed,
-            task.hashBelow,
-          );
-        }
-      }
+    case "summary-add":
+      summaries.set(
+        task.key,
+        addBlock(summaries.get(task.key), undefined, task.options, task.table, task.firstRow),
+      );
       return null;
-    }
-    case "histogram-take": {
-      const h = histograms.get(task.key) ?? {};
-      histograms.delete(task.key);
-      return h;
-    }
+    case "summary-range":
+      return summaryRange(task, transfer);
+    case "refine-range":
+      return refineRange(task);
     case "refine-block":
-      return task.specs.map((spec) => {
-        const r = createRefiner(spec);
-        return refineBlock(r, findColumn(task.table, spec.name)) ? r.out : null;
-      });
+      return refineStats(task.specs, task.table);
     case "summary-take": {
       const summary = summaries.get(task.key) ?? null;
       summaries.delete(task.key);
@@ -261,18 +306,27 @@ function post(reply: Reply, transfer: ArrayBuffer[]): void {
 
 parentPort!.on("message", (req: Request) => {
   const transfer: ArrayBuffer[] = [];
-  let reply: Reply;
-  try {
-    reply = { id: req.id, ok: true, result: run(req.task, transfer) };
-  } catch (err) {
+  const failed = (err: unknown) => {
     if (err instanceof UncaughtFault) {
       setImmediate(() => {
         throw new Error(err.message);
       });
       return;
     }
-    reply = { id: req.id, ok: false, error: serializeError(err) };
-    transfer.length = 0;
+    post({ id: req.id, ok: false, error: serializeError(err) }, []);
+  };
+  try {
+    const result = run(req.task, transfer);
+    if (result instanceof Promise) {
+      // Tasks that read (ranges): answered when done.
+      result.then(
+        (r) => post({ id: req.id, ok: true, result: r as TaskResults[TaskKind] }, transfer),
+        failed,
+      );
+    } else {
+      post({ id: req.id, ok: true, result }, transfer);
+    }
+  } catch (err) {
+    failed(err);
   }
-  post(reply, transfer);
 });

@@ -267,8 +267,17 @@ export function workerFarm(prefix: string) {
   let queues = 0;
   return {
     newQueue: () => `${prefix}${++queues}`,
-    async worker(root: string, redis: RedisServer, queue: string): Promise<Proc> {
-      const w = await startWorkerProcess(root, redis, join(root, "data"), ["--queue", queue]);
+    async worker(
+      root: string,
+      redis: RedisServer,
+      queue: string,
+      extra: string[] = [],
+    ): Promise<Proc> {
+      const w = await startWorkerProcess(root, redis, join(root, "data"), [
+        "--queue",
+        queue,
+        ...extra,
+      ]);
       workers.push(w);
       return w;
     },

@@ -249,6 +249,66 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     assert.equal(done.length, 13, "one job per shard in all");
   });
 
+  it("Redis stopped for a few seconds and restarted mid-transform: the local run's shards", async () => {
+    const queue = newQueue();
+    const ws = [await worker(queue), await worker(queue), await worker(queue)];
+    const coordinator = modenorm(root, [...bigTransform("data/restart"), ...queued(queue)]);
+    const jobs = () => ws.reduce((n, w) => n + completedJobs(w.output()).length, 0);
+    await until("3 shards done", () => jobs() >= 3);
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 3000));
+    await redis.restart();
+    const r = await coordinator.done;
+    assert.equal(r.code, 0, r.output);
+    ok(root, bigTransform("data/restart-local"));
+    assertSameOutput("data/restart", "data/restart-local");
+  });
+
+  it("Redis gone for longer than --redis-timeout mid-fit: exit 1 naming host and port, no model", async () => {
+    const queue = newQueue();
+    const w = await worker(queue);
+    const coordinator = modenorm(root, [
+      "fit",
+      "data/big",
+      "-o",
+      "data/gone.json",
+      "--block-rows",
+      "65536",
+      "--no-progress",
+      ...queued(queue),
+      "--redis-timeout",
+      "2",
+    ]);
+    await until("a job done", () => completedJobs(w.output()).length >= 1);
+    assert.equal(coordinator.child.exitCode, null, coordinator.output());
+    await redis.stop();
+    const r = await coordinator.done;
+    await redis.restart();
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port}: unreachable for 2 s`),
+    );
+    assert.ok(!existsSync(join(root, "data", "gone.json")), "no model is written");
+  });
+
+  it("a shard past its deadline (--job-timeout) is tried 3 times, then exit 1 naming it; no output", async () => {
+    const queue = newQueue();
+    const w = await farm.worker(root, redis, queue, ["--job-timeout", "0.01"]);
+    const r = await modenorm(root, [...bigTransform("data/late"), ...queued(queue)]).done;
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /no result within its deadline of 0\.01 s/);
+    const tries = new Map<string, number>();
+    for (const m of w
+      .output()
+      .matchAll(/failed encode \S+(?: rows \S+)? \(job (\S+)\): [^\n]*deadline/g)) {
+      tries.set(m[1]!, (tries.get(m[1]!) ?? 0) + 1);
+    }
+    assert.ok(tries.size > 0, w.output());
+    assert.equal(Math.max(...tries.values()), 3, w.output());
+    assert.ok(!existsSync(join(root, "data", "late")), "no output");
+  });
+
   it("bad jobs fail once, named: an output outside the data root, bad data; no output is left", async () => {
     const queue = newQueue();
     const w = await worker(queue);
