@@ -1,18 +1,18 @@
 /**
  * A queue worker's table jobs: count a part's rows; encode or decode a range of rows into one
  * shard of an output being written; evaluate a range's round trip. Each reads only files inside
- * the data root, as the coordinator saw them, and computes on the worker's thread pool with the
- * same stream runners as a local run, so a shard's bytes are the local run's.
+ * the data root, as the coordinator saw them. A shard, like a fit's passes, is read, computed and
+ * written by one thread of the worker's pool (`codec-range`: block by block, the local runner's
+ * blocks and writes), so a shard's bytes are the local run's; an evaluation runs the local stream
+ * runner on the pool.
  */
 import type { TableEvaluation } from "../encode/evaluate.js";
 import { modelFromJson } from "../encode/model-file.js";
 import { openRangeStream } from "../io/range-stream.js";
-import { openShardFile } from "../io/shard-file.js";
-import { csvOutput, type TableSink } from "../io/sink.js";
 import { openTableStream, type TableStreamOptions } from "../io/stream.js";
 import type { WorkerPool } from "../run/pool.js";
 import type { RangeRead } from "../run/protocol.js";
-import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
+import { evaluateStream } from "../run/stream-codec.js";
 import { readOnPool } from "../run/stream-shared.js";
 import { checkedPart, insideRoot } from "./data-root.js";
 import { refineJob, sampleJob, summaryJob } from "./fit-worker.js";
@@ -74,37 +74,16 @@ export function tableJobRunner(
   }
 
   async function codec(job: CodecJob): Promise<CodecResult> {
-    const model = modelFromJson(job.model, "the job's model");
     const dir = await insideRoot(root, job.output.dir);
-    const stream = await rangeOf(root, job);
-    const { format, compression, encoding, name } = job.output;
-    const shard = await openShardFile(dir, job.index, job.firstRow, {
-      format,
-      compression,
-      encoding,
+    const entry = await pool.run({
+      kind: "codec-range",
+      ...(await rangeReadOf(root, job)),
+      direction: job.kind,
+      model: job.model,
+      layout: job.layout,
+      output: { ...job.output, dir, index: job.index, firstRow: job.firstRow },
     });
-    const sink: TableSink = {
-      csv: csvOutput(format, encoding, name),
-      alreadyComplete: false,
-      done: () => false,
-      async write(block, release) {
-        await shard.write(block.table, block.csv);
-        release?.();
-      },
-      finish: () => Promise.reject(new Error("a shard job's sink is finished by its shard")),
-      abort: () => shard.abort(),
-    };
-    try {
-      if (job.kind === "encode") {
-        await encodeStream(model, stream, sink, { pool, layout: job.layout });
-      } else {
-        await decodeStream(model, stream, sink, { pool });
-      }
-      return { index: job.index, ...(await shard.finish()) };
-    } catch (err) {
-      await shard.abort();
-      throw err;
-    }
+    return { index: job.index, ...entry };
   }
 
   async function evaluate(job: EvaluateJob): Promise<EvaluateResult> {

@@ -12,8 +12,9 @@ import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
 import type { Layout } from "../encode/table-codec.js";
 import type { TableSummary, TableSummaryOptions } from "../encode/table-summary.js";
 import type { CsvRange, CsvRangeResult } from "../io/csv-range.js";
-import type { TextEncoding } from "../io/options.js";
+import type { ParquetCompression, TextEncoding } from "../io/options.js";
 import type { RowRange } from "../io/range-stream.js";
+import type { ShardEntry, ShardFormat } from "../io/shard-file.js";
 import type { TableStreamOptions } from "../io/stream.js";
 import type { SerializedError } from "./errors.js";
 import type { PlacedBlock } from "./table-blocks.js";
@@ -214,6 +215,27 @@ export interface RefineRangeTask extends RangeRead {
   specs: MixtureColumnSpec[];
 }
 
+/**
+ * Encodes or decodes a range read on the thread into shard `output.index` of the output being
+ * written in `output.dir` (`openShardFile`), block by block as the local runner does.
+ */
+export interface CodecRangeTask extends RangeRead {
+  kind: "codec-range";
+  direction: "encode" | "decode";
+  /** The model file's text (parsed and checked on the thread). */
+  model: string;
+  layout: Layout;
+  output: {
+    dir: string;
+    index: number;
+    firstRow: number;
+    name: string;
+    format: ShardFormat;
+    compression: ParquetCompression;
+    encoding: TextEncoding;
+  };
+}
+
 /** Returns (and forgets) the table summary kept under `key`, or null when none was made. */
 export interface SummaryTakeTask {
   kind: "summary-take";
@@ -254,6 +276,7 @@ export type Task =
   | RefineBlockTask
   | SummaryRangeTask
   | RefineRangeTask
+  | CodecRangeTask
   | CsvRangeTask
   | FaultTask;
 
@@ -277,6 +300,7 @@ export interface TaskResults {
   "refine-block": (Float64Array | null)[];
   "summary-range": { summary: TableSummary | null; histograms: Record<string, Uint32Array> };
   "refine-range": (Float64Array | null)[][];
+  "codec-range": ShardEntry;
   "csv-range": CsvRangeResult;
   fault: null;
 }

@@ -9,34 +9,23 @@ import type { Column, Table } from "../core/table.js";
 import { summarizeBlocks, summarizeRanges } from "../core/terms.js";
 import { chunkTallies } from "../drift/tally.js";
 import { evaluateTable } from "../encode/evaluate.js";
-import { createRefiner, refineBlock } from "../encode/refine.js";
-import type { MixtureColumnSpec, ModelSpec } from "../encode/spec.js";
-import { addToHashHistogram, HASH_BUCKETS } from "../encode/summary.js";
-import { findColumn, inverseTable, transformTable } from "../encode/table-codec.js";
-import {
-  addToTableSummary,
-  createTableSummary,
-  type TableSummary,
-  type TableSummaryOptions,
-  tableSummaryBuffers,
-} from "../encode/table-summary.js";
+import type { ModelSpec } from "../encode/spec.js";
+import { inverseTable, transformTable } from "../encode/table-codec.js";
+import { type TableSummary, tableSummaryBuffers } from "../encode/table-summary.js";
 import { csvRowBytes } from "../io/csv-bytes.js";
 import { readCsvRange } from "../io/csv-range.js";
-import { openRangeStream } from "../io/range-stream.js";
 import { deserializeError, serializeError } from "./errors.js";
 import type {
   CsvFormat,
-  RangeRead,
-  RefineRangeTask,
   Reply,
   Request,
   ReusedBlock,
   SummarizeTask,
-  SummaryRangeTask,
   Task,
   TaskKind,
   TaskResults,
 } from "./protocol.js";
+import { addBlock, codecRange, refineRange, refineStats, summaryRange } from "./range-tasks.js";
 import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 const models = new Map<number, ModelSpec>();
@@ -73,69 +62,6 @@ function summarize(t: SummarizeTask): Float64Array {
   parts.forEach((p, b) => {
     out.set(p.buffer, b * L);
   });
-  return out;
-}
-
-/**
- * Adds a block (rows from `firstRow`) to `summary`, created from the block when undefined, and
- * with `hashBelow` the row hashes each mixture column would sample below it to `h`.
- */
-function addBlock(
-  summary: TableSummary | undefined,
-  h: Record<string, Uint32Array> | undefined,
-  options: TableSummaryOptions,
-  table: Table,
-  firstRow: number,
-  hashBelow?: number,
-): TableSummary {
-  const s = summary ?? createTableSummary(table, options);
-  addToTableSummary(s, table, firstRow);
-  if (h !== undefined && hashBelow !== undefined) {
-    for (const c of s.columns) {
-      if (c.type !== "mixture") continue;
-      const { name, seed } = c.summary;
-      h[name] ??= new Uint32Array(HASH_BUCKETS);
-      addToHashHistogram(h[name]!, findColumn(table, name), firstRow, seed, hashBelow);
-    }
-  }
-  return s;
-}
-
-/** A block's refinement statistics under each spec's modes (null where no value takes part). */
-function refineStats(specs: MixtureColumnSpec[], table: Table): (Float64Array | null)[] {
-  return specs.map((spec) => {
-    const r = createRefiner(spec);
-    return refineBlock(r, findColumn(table, spec.name)) ? r.out : null;
-  });
-}
-
-/** Calls `add` with each block of a range read here, in row order. */
-async function eachBlock(t: RangeRead, add: (table: Table, firstRow: number) => void) {
-  const stream = await openRangeStream(t.range, t.read);
-  try {
-    for await (const b of stream.blocks()) add(b.table, b.firstRow);
-  } finally {
-    await stream.close();
-  }
-}
-
-async function summaryRange(
-  t: SummaryRangeTask,
-  transfer: ArrayBuffer[],
-): Promise<TaskResults["summary-range"]> {
-  let summary: TableSummary | undefined;
-  const h: Record<string, Uint32Array> = {};
-  await eachBlock(t, (table, firstRow) => {
-    summary = addBlock(summary, h, t.options, table, firstRow, t.hashBelow);
-  });
-  if (summary !== undefined) transfer.push(...tableSummaryBuffers(summary));
-  for (const a of Object.values(h)) transfer.push(a.buffer as ArrayBuffer);
-  return { summary: summary ?? null, histograms: h };
-}
-
-async function refineRange(t: RefineRangeTask): Promise<TaskResults["refine-range"]> {
-  const out: (Float64Array | null)[][] = [];
-  await eachBlock(t, (table) => out.push(refineStats(t.specs, table)));
   return out;
 }
 
@@ -210,6 +136,8 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] | P
       return summaryRange(task, transfer);
     case "refine-range":
       return refineRange(task);
+    case "codec-range":
+      return codecRange(task);
     case "refine-block":
       return refineStats(task.specs, task.table);
     case "summary-take": {
