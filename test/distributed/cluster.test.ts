@@ -14,6 +14,7 @@ import { generateBlobs } from "../../src/core/synthetic.js";
 import { redisConnection } from "../../src/distributed/connection.js";
 import { ok, sharedFile } from "../cli/helpers.js";
 import {
+  assertRedisGone,
   completedJobs,
   kill,
   makeCertificates,
@@ -257,14 +258,7 @@ describe("cluster on queue workers", { skip, concurrency: false }, () => {
     );
     // Under way: connected, scanning or iterating (5000 iterations outlast the wait).
     await new Promise((r) => setTimeout(r, 1500));
-    await redis.stop();
-    const r = await coordinator.done;
-    await redis.restart();
-    assert.equal(r.code, 1, r.output);
-    assert.match(
-      r.output,
-      new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port}: unreachable for 2 s`),
-    );
+    await assertRedisGone(redis, coordinator);
     assert.throws(() => read("gone.json"));
   });
 

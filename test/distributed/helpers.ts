@@ -3,6 +3,7 @@
  * free loopback port with a password and append-only persistence, real `modenorm worker` and
  * coordinator processes; everything stopped by PID.
  */
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -180,6 +181,18 @@ export async function kill(p: Proc, signal: NodeJS.Signals = "SIGTERM"): Promise
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   process.kill(p.child.pid!, signal);
   await p.done;
+}
+
+/**
+ * Stops Redis under a running coordinator started with `--redis-timeout 2`, and checks it exits 1
+ * naming Redis's host and port (Redis is started again for the next test).
+ */
+export async function assertRedisGone(redis: RedisServer, coordinator: Proc): Promise<void> {
+  await redis.stop();
+  const r = await coordinator.done;
+  await redis.restart();
+  assert.equal(r.code, 1, r.output);
+  assert.match(r.output, new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port}: unreachable for 2 s`));
 }
 
 /** Polls `check` every 25 ms until it is true, for at most `ms`. */

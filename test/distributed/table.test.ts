@@ -15,6 +15,7 @@ import { redisConnection } from "../../src/distributed/connection.js";
 import { writeTable } from "../../src/io/index.js";
 import { ok } from "../cli/helpers.js";
 import {
+  assertRedisGone,
   completedJobs,
   kill,
   modenorm,
@@ -281,14 +282,7 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     ]);
     await until("a job done", () => completedJobs(w.output()).length >= 1);
     assert.equal(coordinator.child.exitCode, null, coordinator.output());
-    await redis.stop();
-    const r = await coordinator.done;
-    await redis.restart();
-    assert.equal(r.code, 1, r.output);
-    assert.match(
-      r.output,
-      new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port}: unreachable for 2 s`),
-    );
+    await assertRedisGone(redis, coordinator);
     assert.ok(!existsSync(join(root, "data", "gone.json")), "no model is written");
   });
 
