@@ -15,6 +15,7 @@ import { modelFromJson } from "../encode/model-file.js";
 import { CLUSTER_FORMAT, type ModelSpec } from "../encode/spec.js";
 import { resolveInputs } from "../io/glob.js";
 import { checkOverwrite } from "../io/index.js";
+import { errorMessage, IoError } from "../io/errors.js";
 import { makeDirectory } from "../io/make-dir.js";
 import { writeAtomically } from "../io/safe-write.js";
 import type { Report, ReportHeader } from "../report/index.js";
@@ -88,7 +89,12 @@ export async function reportCommand(data: string, o: ReportCommandOptions): Prom
   const bytes = Buffer.byteLength(report.html);
   const pngs: string[] = [];
   if (o.png !== undefined && fonts !== null) {
-    await makeDirectory(o.png);
+    const dir = o.png;
+    await makeDirectory(dir).catch((err: unknown) => {
+      throw new IoError(`--png ${dir}: cannot create the directory: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    });
     for (const c of report.charts) {
       const path = join(o.png, `${c.id}.png`);
       const png = r.svgToPng(c.svg, fonts);

@@ -7,7 +7,7 @@ import type { Spec } from "vega";
 import { round4 } from "./axis.js";
 import type { ScatterPoint } from "./cluster-pass.js";
 import type { EllipsePoint } from "./ellipse.js";
-import { chartSpec, PALETTE } from "./vega.js";
+import { chartSpec, facetLines, PALETTE } from "./vega.js";
 
 /** Scatter and ellipses; the axes cover the points and the 1σ ellipses. */
 export function scatterSpec(
@@ -61,28 +61,16 @@ export function scatterSpec(
             },
           },
         },
-        {
-          type: "group",
-          from: { facet: { name: "outline", data: "ellipses", groupby: ["k", "level"] } },
-          clip: true,
-          encode: { enter: { width: { signal: "width" }, height: { signal: "height" } } },
-          marks: [
-            {
-              type: "line",
-              name: "ellipse",
-              from: { data: "outline" },
-              encode: {
-                enter: {
-                  x: { scale: "x", field: "x" },
-                  y: { scale: "y", field: "y" },
-                  stroke: { scale: "color", field: "k" },
-                  strokeWidth: { value: 2 },
-                  strokeDash: { signal: "datum.level === 2 ? [5, 3] : []" },
-                },
-              },
-            },
-          ],
-        },
+        facetLines(
+          "ellipse",
+          "ellipses",
+          ["k", "level"],
+          { scale: "color", field: "k" },
+          {
+            strokeWidth: { value: 2 },
+            strokeDash: { signal: "datum.level === 2 ? [5, 3] : []" },
+          },
+        ),
       ],
     },
     { width: 520, height: 360 },

@@ -9,7 +9,7 @@ import type { ModeSpec } from "../encode/spec.js";
 import { type PlotAxis, round4 } from "./axis.js";
 import { type CurvePoint, densityCurve } from "./density.js";
 import { type DensityBar, densityBars, type Histogram } from "./histogram.js";
-import { BAR_FILL, chartSpec, PALETTE } from "./vega.js";
+import { BAR_FILL, barsMark, chartSpec, facetLines, lineMark, PALETTE } from "./vega.js";
 
 /** Tick values of a symlog axis: 0 and ±powers of ten from the linear part's width outwards. */
 export function symlogTicks(a: PlotAxis): number[] {
@@ -77,11 +77,36 @@ export interface HistogramChartData {
 
 /** Bars and curves of a column (no curves for `modes` empty, e.g. a minmax column). */
 export function histogramChartData(h: Histogram, modes: readonly ModeSpec[]): HistogramChartData {
+  const bars = densityBars(h);
+  const mixture = modes.length === 0 ? [] : densityCurve(modes, h.axis);
+  let top = 0;
+  for (const p of [...bars.map((b) => ({ y: b.density })), ...mixture]) top = Math.max(top, p.y);
   return {
-    bars: densityBars(h),
-    mixture: modes.length === 0 ? [] : densityCurve(modes, h.axis),
-    modes: modes.length < 2 ? [] : modes.flatMap((_, k) => densityCurve(modes, h.axis, k)),
+    bars,
+    mixture,
+    modes:
+      modes.length < 2
+        ? []
+        : modes.flatMap((_, k) => trimTails(densityCurve(modes, h.axis, k), TRIM * top)),
   };
+}
+
+/** Mode curves are not drawn where they are below this share of the chart's height. */
+export const TRIM = 2e-3;
+
+/**
+ * A mode's curve without its flat tails: points at or below `eps` are dropped unless next to a
+ * point above (a narrow mode is 0 over most of the axis: its 256 points would cost bytes for a
+ * line along the axis; below 1/500 of the chart's height it is within half a pixel of it).
+ */
+export function trimTails(points: CurvePoint[], eps: number): CurvePoint[] {
+  let peak = 0;
+  for (let i = 1; i < points.length; i++) if (points[i]!.y > points[peak]!.y) peak = i;
+  // A mode too small to see keeps its peak, so every kept mode has a line.
+  const cut = Math.min(eps, points[peak]!.y * 0.999);
+  const high = (i: number) => i >= 0 && i < points.length && points[i]!.y > cut;
+  const kept = points.filter((_, i) => high(i) || high(i - 1) || high(i + 1));
+  return kept.length > 0 ? kept : points.slice(Math.max(0, peak - 1), peak + 2);
 }
 
 /** The histogram with the mixture density (black) and each kept mode's curve (colours). */
@@ -118,38 +143,8 @@ export function histogramSpec(d: HistogramChartData, a: PlotAxis, xTitle: string
           },
         },
       },
-      {
-        type: "group",
-        from: { facet: { name: "mode", data: "modes", groupby: "mode" } },
-        marks: [
-          {
-            type: "line",
-            name: "mode_pdf",
-            from: { data: "mode" },
-            encode: {
-              enter: {
-                x: { scale: "x", field: "x" },
-                y: { scale: "y", field: "y" },
-                stroke: { scale: "color", field: "mode" },
-                strokeWidth: { value: 1.5 },
-              },
-            },
-          },
-        ],
-      },
-      {
-        type: "line",
-        name: "mix_pdf",
-        from: { data: "mixture" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "x" },
-            y: { scale: "y", field: "y" },
-            stroke: { value: "currentColor" },
-            strokeWidth: { value: 2 },
-          },
-        },
-      },
+      facetLines("mode_pdf", "modes", "mode", { scale: "color", field: "mode" }),
+      lineMark("mix_pdf", "mixture", { value: "currentColor" }, { strokeWidth: { value: 2 } }),
     ],
   });
 }
@@ -189,20 +184,7 @@ export function weightsSpec(modes: readonly ModeSpec[], space: string): Spec {
         { orient: "left", scale: "y" },
       ],
       marks: [
-        {
-          type: "rect",
-          name: "mode_weights",
-          from: { data: "modes" },
-          encode: {
-            enter: {
-              x: { scale: "x", value: 0 },
-              x2: { scale: "x", field: "weight" },
-              y: { scale: "y", field: "mode" },
-              height: { scale: "y", band: 1 },
-              fill: { scale: "color", field: "k" },
-            },
-          },
-        },
+        barsMark("mode_weights", "modes", "weight", "mode", { scale: "color", field: "k" }),
         {
           type: "text",
           name: "mode_labels",
@@ -228,15 +210,16 @@ export function weightsSpec(modes: readonly ModeSpec[], space: string): Spec {
  * cannot hold 0).
  */
 export function boundSpec(boundsPerValue: readonly number[], tol: number): Spec {
+  // x: the iteration, y: the change of the bound since the one before.
   const points = boundsPerValue.slice(1).map((b, i) => ({
-    iteration: i + 2,
-    change: Math.max(round4(Math.abs(b - boundsPerValue[i]!)), 1e-16),
+    x: i + 2,
+    y: Math.max(round4(Math.abs(b - boundsPerValue[i]!)), 1e-16),
   }));
   let lo = tol;
   let hi = tol;
   for (const p of points) {
-    lo = Math.min(lo, p.change);
-    hi = Math.max(hi, p.change);
+    lo = Math.min(lo, p.y);
+    hi = Math.max(hi, p.y);
   }
   return chartSpec(
     {
@@ -280,26 +263,15 @@ export function boundSpec(boundsPerValue: readonly number[], tol: number): Spec 
             },
           },
         },
-        {
-          type: "line",
-          name: "bound_line",
-          from: { data: "points" },
-          encode: {
-            enter: {
-              x: { scale: "x", field: "iteration" },
-              y: { scale: "y", field: "change" },
-              stroke: { value: PALETTE[0]! },
-            },
-          },
-        },
+        lineMark("bound_line", "points", { value: PALETTE[0]! }),
         {
           type: "symbol",
           name: "bound_points",
           from: { data: "points" },
           encode: {
             enter: {
-              x: { scale: "x", field: "iteration" },
-              y: { scale: "y", field: "change" },
+              x: { scale: "x", field: "x" },
+              y: { scale: "y", field: "y" },
               size: { value: 16 },
               fill: { value: PALETTE[0]! },
             },
@@ -336,20 +308,7 @@ export function categorySpec(bars: readonly { label: string; count: number }[]):
         },
       ],
       marks: [
-        {
-          type: "rect",
-          name: "cat_bars",
-          from: { data: "cats" },
-          encode: {
-            enter: {
-              x: { scale: "x", value: 0 },
-              x2: { scale: "x", field: "count" },
-              y: { scale: "y", field: "key" },
-              height: { scale: "y", band: 1 },
-              fill: { value: PALETTE[0]! },
-            },
-          },
-        },
+        barsMark("cat_bars", "cats", "count", "key", { value: PALETTE[0]! }),
       ],
     },
     { height: Math.max(40, 18 * rows.length) },

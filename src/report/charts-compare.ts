@@ -7,7 +7,7 @@ import type { Spec } from "vega";
 import type { PlotAxis } from "./axis.js";
 import { densityTitle, xScaleAxis } from "./charts-column.js";
 import { densityBars, type Histogram } from "./histogram.js";
-import { chartSpec, PALETTE } from "./vega.js";
+import { chartSpec, lineMark, PALETTE } from "./vega.js";
 
 /** Old and new densities as steps over the same bins. */
 export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, xTitle: string): Spec {
@@ -23,20 +23,11 @@ export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, 
   let top = 0;
   for (const p of [...o, ...n]) top = Math.max(top, p.y);
   const { scale, axis } = xScaleAxis(a, xTitle);
-  const line = (name: string, data: string, color: string) => ({
-    type: "line" as const,
-    name,
-    from: { data },
-    encode: {
-      enter: {
-        x: { scale: "x", field: "x" },
-        y: { scale: "y", field: "y" },
-        interpolate: { value: "step-after" as const },
-        stroke: { value: color },
-        strokeWidth: { value: 1.8 },
-      },
-    },
-  });
+  const line = (name: string, data: string, color: string) =>
+    lineMark(name, data, { value: color }, {
+      interpolate: { value: "step-after" },
+      strokeWidth: { value: 1.8 },
+    });
   return chartSpec({
     data: [
       { name: "old", values: o },

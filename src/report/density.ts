@@ -6,8 +6,10 @@ import { normalCdf } from "../core/special.js";
 import type { MixtureColumnSpec, ModeSpec } from "../encode/spec.js";
 import { chooseAxis, dxdu, fromU, type PlotAxis, round4, roundX, toU } from "./axis.js";
 
-/** Points per plotted curve. */
+/** Points of the mixture's plotted curve. */
 export const CURVE_POINTS = 256;
+/** Points of each mode's curve (smooth bumps: half as many suffice, and they are many). */
+export const MODE_CURVE_POINTS = 128;
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -71,21 +73,23 @@ export interface CurvePoint {
 }
 
 /**
- * The mixture's density (mode −1: all modes) on `axis`, at {@link CURVE_POINTS} points equally
- * spaced in u, per unit of u and times `share` (the share of plotted values the modes describe).
+ * The mixture's density (mode −1: all modes) on `axis`, at `points` points equally spaced in u
+ * ({@link CURVE_POINTS} for the mixture, {@link MODE_CURVE_POINTS} for a mode), per unit of u and
+ * times `share` (the share of plotted values the modes describe).
  */
 export function densityCurve(
   modes: readonly ModeSpec[],
   axis: PlotAxis,
   mode = -1,
   share = 1,
+  points = mode < 0 ? CURVE_POINTS : MODE_CURVE_POINTS,
 ): CurvePoint[] {
   const u0 = toU(axis, axis.lo);
   const u1 = toU(axis, axis.hi);
   const out: CurvePoint[] = [];
-  for (let i = 0; i < CURVE_POINTS; i++) {
-    const u = u0 + ((u1 - u0) * i) / (CURVE_POINTS - 1);
-    const x = i === 0 ? axis.lo : i === CURVE_POINTS - 1 ? axis.hi : fromU(axis, u);
+  for (let i = 0; i < points; i++) {
+    const u = u0 + ((u1 - u0) * i) / (points - 1);
+    const x = i === 0 ? axis.lo : i === points - 1 ? axis.hi : fromU(axis, u);
     const y = share * mixturePdf(modes, x, mode) * dxdu(axis, x);
     out.push(mode >= 0 ? { x: roundX(axis, x), y: round4(y), mode } : { x: roundX(axis, x), y: round4(y) });
   }

@@ -4,10 +4,11 @@
  * then encoded alone with the row's own index, which gives the bits a full transform writes
  * (a row's mode is drawn from a generator keyed by seed, column and row, never by its block).
  */
-import { type Column, isNull, numericValue } from "../core/table.js";
+import { type Column, isNull } from "../core/table.js";
 import { fittedValue } from "../encode/mixture-domain.js";
 import { MODE_LITERAL, type MixtureColumnSpec } from "../encode/spec.js";
 import { codecOf } from "../encode/table-codec.js";
+import { eachValue } from "./histogram.js";
 
 /** Extreme values kept at each end. */
 export const EXTREMES = 5;
@@ -54,16 +55,14 @@ export function addExtremes(
   start = 0,
   end = col.values.length,
 ): void {
-  for (let i = start; i < end; i++) {
-    if (isNull(col, i)) continue;
-    const x = numericValue(col, i);
-    if (!Number.isFinite(x)) continue;
-    const { low, high } = e;
+  const { low, high } = e;
+  eachValue(col, start, end, (x, i) => {
+    if (!Number.isFinite(x)) return;
     if (low.length < EXTREMES || x < low[low.length - 1]!.x)
       insert(low, { x, row: firstRow + i, cell: cellOf(col, i) }, (a, b) => a < b);
     if (high.length < EXTREMES || x > high[high.length - 1]!.x)
       insert(high, { x, row: firstRow + i, cell: cellOf(col, i) }, (a, b) => a > b);
-  }
+  });
 }
 
 /** How the compact layout stores a value. */

@@ -46,6 +46,24 @@ export function createHistogram(axis: PlotAxis, bins = HISTOGRAM_BINS): Histogra
   };
 }
 
+/**
+ * Calls `each(x, i)` with every non-missing value of rows [start, end) of a numeric column, as a
+ * number; returns how many rows were missing.
+ */
+export function eachValue(
+  col: Column,
+  start: number,
+  end: number,
+  each: (x: number, i: number) => void,
+): number {
+  let nulls = 0;
+  for (let i = start; i < end; i++) {
+    if (isNull(col, i)) nulls++;
+    else each(numericValue(col, i), i);
+  }
+  return nulls;
+}
+
 /** Adds one plotted value p (finite). */
 export function addPlotted(h: Histogram, p: number): void {
   const b = Math.floor((toU(h.axis, p) - h.u0) / h.du);
@@ -74,20 +92,15 @@ export function addMixtureRows(
   const modal = spec.modalValues ?? [];
   const offset = spec.kind === "log" ? (spec.offset ?? 0) : undefined;
   h.rows += end - start;
-  for (let i = start; i < end; i++) {
-    if (isNull(col, i)) {
-      h.nulls++;
-      continue;
-    }
-    const x = numericValue(col, i);
+  h.nulls += eachValue(col, start, end, (x) => {
     if (modal.length > 0 && isModal(x, modal) >= 0) {
       h.modal++;
-      continue;
+      return;
     }
     const t = fittedValue(x, offset);
     if (Number.isNaN(t)) h.notPlotted++;
     else addPlotted(h, t);
-  }
+  });
 }
 
 /** Values counted in bins or beyond the edges: the N the densities are divided by. */

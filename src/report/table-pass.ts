@@ -15,9 +15,9 @@ import {
   addMixtureRows,
   addPlotted,
   createHistogram,
+  eachValue,
   type Histogram,
 } from "./histogram.js";
-import { isNull, numericValue } from "../core/table.js";
 
 /** The counts of one shown column. */
 export interface ColumnPass {
@@ -84,14 +84,10 @@ export function addTableBlock(pass: TablePass, table: Table, firstRow: number): 
       if (c.spec.kind === "minmax") {
         const h = c.histogram;
         h.rows += col.values.length;
-        for (let i = 0; i < col.values.length; i++) {
-          if (isNull(col, i)) h.nulls++;
-          else {
-            const x = numericValue(col, i);
-            if (Number.isFinite(x)) addPlotted(h, x);
-            else h.notPlotted++;
-          }
-        }
+        h.nulls += eachValue(col, 0, col.values.length, (x) => {
+          if (Number.isFinite(x)) addPlotted(h, x);
+          else h.notPlotted++;
+        });
       } else if (c.spec.kind !== "categorical") addMixtureRows(c.histogram, c.spec, col);
     }
     if (c.extremes !== null) addExtremes(c.extremes, col, firstRow);

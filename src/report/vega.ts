@@ -3,7 +3,7 @@
  * the server with `renderer: "none"` and `toSVG()`. Text and axes are drawn in `currentColor`, so
  * the page's light or dark scheme colours them; data colours read on both backgrounds.
  */
-import { parse, type Config, type Spec, View } from "vega";
+import { type Config, type EncodeEntry, type Mark, parse, type Spec, View } from "vega";
 
 /** A rendered chart: its id (unique in a report, also the PNG's file name) and SVG. */
 export interface Chart {
@@ -78,17 +78,87 @@ export function chartSpec(parts: Spec, size: { width?: number; height?: number }
   };
 }
 
-/** Renders a spec to SVG without a browser or canvas. */
+/** Renders a spec to SVG without a browser or canvas (see {@link compactSvg}). */
 export async function renderSvg(spec: Spec): Promise<string> {
   const view = new View(parse(spec), { renderer: "none" });
   try {
-    return await view.toSVG();
+    return compactSvg(await view.toSVG());
   } finally {
     view.finalize();
   }
 }
 
+const DECIMALS = /-?\d+\.\d{2,}/g;
+
+/**
+ * Geometry rounded to 1/10 of a pixel: Vega writes coordinates with all their digits
+ * (`M9.332858878823895,149.89333333333335h…`), which makes up most of a chart's bytes and none of
+ * what is seen. Only path data and transforms are rounded, never text.
+ */
+export function compactSvg(svg: string): string {
+  return svg.replace(/ (d|transform)="([^"]*)"/g, (_, name: string, value: string) => {
+    const v = value.replace(DECIMALS, (n) => String(Math.round(Number(n) * 10) / 10));
+    return ` ${name}="${v}"`;
+  });
+}
+
 /** A chart from its spec. */
 export async function renderChart(id: string, title: string, spec: Spec): Promise<Chart> {
   return { id, title, svg: await renderSvg(spec) };
+}
+
+/** A colour given as a constant or through a scale's field. */
+export type Paint = { value: string } | { scale: string; field: string };
+
+/** A line through fields `x` and `y` of `data` on scales x and y; `extra` adds encodings. */
+export function lineMark(name: string, data: string, stroke: Paint, extra: EncodeEntry = {}): Mark {
+  return {
+    type: "line",
+    name,
+    from: { data },
+    encode: {
+      enter: {
+        x: { scale: "x", field: "x" },
+        y: { scale: "y", field: "y" },
+        stroke,
+        strokeWidth: { value: 1.5 },
+        ...extra,
+      },
+    },
+  };
+}
+
+/** One line per group of `data` rows (a facet group per line, its mark named `name`). */
+export function facetLines(
+  name: string,
+  data: string,
+  groupby: string | string[],
+  stroke: Paint,
+  extra: EncodeEntry = {},
+): Mark {
+  return {
+    type: "group",
+    from: { facet: { name: `${name}_rows`, data, groupby } },
+    encode: { enter: { width: { signal: "width" }, height: { signal: "height" } } },
+    clip: true,
+    marks: [lineMark(name, `${name}_rows`, stroke, extra)],
+  };
+}
+
+/** Horizontal bars from 0 to `field` on scale x, one per `key` of band scale y. */
+export function barsMark(name: string, data: string, field: string, key: string, fill: Paint): Mark {
+  return {
+    type: "rect",
+    name,
+    from: { data },
+    encode: {
+      enter: {
+        x: { scale: "x", value: 0 },
+        x2: { scale: "x", field },
+        y: { scale: "y", field: key },
+        height: { scale: "y", band: 1 },
+        fill,
+      },
+    },
+  };
 }
