@@ -55,7 +55,9 @@ for (const rows of sizes) {
     const data = join(dir, "wide.parquet");
     await writeTable(data, wideTable(rows, Number(o.columns), Number(o.seed)));
     const run = (args: string[]) =>
-      JSON.parse(execFileSync(process.execPath, [cli, ...args, "--json"], { cwd: dir, encoding: "utf8" }));
+      JSON.parse(
+        execFileSync(process.execPath, [cli, ...args, "--json"], { cwd: dir, encoding: "utf8" }),
+      );
     const fit = run(["fit", data, "-o", "model.json", "--no-progress"]);
     const report = run(["report", data, "-m", "model.json", "-o", "report.html", "--no-progress"]);
     emit({

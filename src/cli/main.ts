@@ -298,7 +298,10 @@ modelReadOptions(streamOptions(program.command("report")))
     "--compare <data>",
     "other data to compare (same kinds of input): its densities, mode occupancy and drift verdict per column",
   )
-  .option("--png <dir>", "also write every chart as a PNG file into this directory (created if absent)")
+  .option(
+    "--png <dir>",
+    "also write every chart as a PNG file into this directory (created if absent)",
+  )
   .option(
     "--columns <a,b,...>",
     "columns to show (default: all); for a clustering model the scatter's two columns x,y (default: its first two)",

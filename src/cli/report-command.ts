@@ -13,9 +13,9 @@ import { requireBaseline } from "../drift/index.js";
 import { type ClusterModel, clusterModelFromJson } from "../encode/cluster-model.js";
 import { modelFromJson } from "../encode/model-file.js";
 import { CLUSTER_FORMAT, type ModelSpec } from "../encode/spec.js";
+import { errorMessage, IoError } from "../io/errors.js";
 import { resolveInputs } from "../io/glob.js";
 import { checkOverwrite } from "../io/index.js";
-import { errorMessage, IoError } from "../io/errors.js";
 import { makeDirectory } from "../io/make-dir.js";
 import { writeAtomically } from "../io/safe-write.js";
 import type { Report, ReportHeader } from "../report/index.js";
@@ -55,22 +55,32 @@ const reports = () => import("../report/index.js");
 
 /** The command line as typed, for the page's header (arguments with spaces quoted). */
 function commandLine(): string {
-  const args = process.argv.slice(2).map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
+  const args = process.argv
+    .slice(2)
+    .map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
   return `modenorm ${args.join(" ")}`;
 }
 
 /** `modenorm report`. */
 export async function reportCommand(data: string, o: ReportCommandOptions): Promise<void> {
   if (!/\.html?$/i.test(o.output))
-    throw new UsageError(`-o must name an .html file (the report is one HTML page), got "${o.output}".`);
+    throw new UsageError(
+      `-o must name an .html file (the report is one HTML page), got "${o.output}".`,
+    );
   if (o.compare === "-" && data === "-")
-    throw new UsageError("<data> and --compare cannot both be standard input; give one of them as a file.");
+    throw new UsageError(
+      "<data> and --compare cannot both be standard input; give one of them as a file.",
+    );
   noteOutput(o.output);
   checkOutputPath(o.output, o.overwrite);
   const text = await readModelText(o.model);
   // The format is the first field of both kinds of model file.
   const isCluster = text.slice(0, 512).includes(`"${CLUSTER_FORMAT}"`);
-  const inputs = [...(await inputFiles(data)), ...(o.compare === undefined ? [] : await inputFiles(o.compare)), o.model];
+  const inputs = [
+    ...(await inputFiles(data)),
+    ...(o.compare === undefined ? [] : await inputFiles(o.compare)),
+    o.model,
+  ];
   await checkOverwrite({ output: o.output, kind: "report", inputs });
   const r = await reports();
   const fonts = o.png === undefined ? null : r.dejavuFonts();
@@ -98,7 +108,9 @@ export async function reportCommand(data: string, o: ReportCommandOptions): Prom
     for (const c of report.charts) {
       const path = join(o.png, `${c.id}.png`);
       const png = r.svgToPng(c.svg, fonts);
-      await writeAtomically(path, o.overwrite === true, (tmp) => writeFile(tmp, png, { flag: "wx" }));
+      await writeAtomically(path, o.overwrite === true, (tmp) =>
+        writeFile(tmp, png, { flag: "wx" }),
+      );
       pngs.push(path);
     }
   }
@@ -140,7 +152,9 @@ function header(o: ReportCommandOptions, data: string, sha256: string): ReportHe
     input: data === "-" ? "standard input" : data,
     model: o.model,
     modelSha256: sha256,
-    ...(o.compare === undefined ? {} : { compared: o.compare === "-" ? "standard input" : o.compare }),
+    ...(o.compare === undefined
+      ? {}
+      : { compared: o.compare === "-" ? "standard input" : o.compare }),
   };
 }
 
@@ -217,7 +231,8 @@ async function clusterRun(
     throw new UsageError(
       `--columns with a clustering model names the scatter's two columns (x,y), got ${shown.length}.`,
     );
-  const [x, y] = o.columns === undefined ? [model.columns[0]!, model.columns[1] ?? model.columns[0]!] : shown;
+  const [x, y] =
+    o.columns === undefined ? [model.columns[0]!, model.columns[1] ?? model.columns[0]!] : shown;
   const r = await reports();
   const types: Record<string, ColumnType> = {};
   for (const c of model.columns) types[c] = "float64";

@@ -416,7 +416,8 @@ function validate(v: unknown, subject: string, fix: string): asserts v is ModelS
     }
     if (v.version !== MODEL_VERSION) {
       const at = (v.columns as Obj[]).findIndex((c) => c.fit !== undefined);
-      if (at >= 0) fail(`columns[${at}].fit`, `is set, but version ${v.version} files have no fit trace`);
+      if (at >= 0)
+        fail(`columns[${at}].fit`, `is set, but version ${v.version} files have no fit trace`);
     }
   } catch (e) {
     if (e instanceof Problem) {

@@ -38,7 +38,9 @@ export function xScaleAxis(a: PlotAxis, title: string): { scale: Scale; axis: Ax
     labelOverlap: true,
     tickCount: 6,
     ...(a.kind === "symlog" ? { values: symlogTicks(a) } : {}),
-    ...(big || a.kind !== "linear" ? { encode: { labels: { update: { text: { signal: SHORT_NUMBER } } } } } : {}),
+    ...(big || a.kind !== "linear"
+      ? { encode: { labels: { update: { text: { signal: SHORT_NUMBER } } } } }
+      : {}),
   };
   return { scale, axis };
 }
@@ -47,7 +49,8 @@ export function xScaleAxis(a: PlotAxis, title: string): { scale: Scale; axis: Ax
  * A tick label per value (a format given to the axis would share one SI prefix across the
  * ticks, writing 1 as "0k" beside 10k): plain below 1000, SI prefixes above.
  */
-const SHORT_NUMBER = "abs(datum.value) >= 1000 ? format(datum.value, '~s') : format(datum.value, '~g')";
+const SHORT_NUMBER =
+  "abs(datum.value) >= 1000 ? format(datum.value, '~s') : format(datum.value, '~g')";
 
 /** Powers of ten in [lo, hi] (ticks of a log axis; at least the ends' decades). */
 export function decades(lo: number, hi: number): number[] {
@@ -290,8 +293,20 @@ export function categorySpec(bars: readonly { label: string; count: number }[]):
     {
       data: [{ name: "cats", values: rows }],
       scales: [
-        { name: "x", type: "linear", domain: { data: "cats", field: "count" }, range: "width", nice: true },
-        { name: "y", type: "band", domain: { data: "cats", field: "key" }, range: "height", padding: 0.15 },
+        {
+          name: "x",
+          type: "linear",
+          domain: { data: "cats", field: "count" },
+          range: "width",
+          nice: true,
+        },
+        {
+          name: "y",
+          type: "band",
+          domain: { data: "cats", field: "key" },
+          range: "height",
+          padding: 0.15,
+        },
       ],
       axes: [
         { orient: "bottom", scale: "x", title: "rows", format: "~s", grid: true, tickCount: 5 },
@@ -307,9 +322,7 @@ export function categorySpec(bars: readonly { label: string; count: number }[]):
           },
         },
       ],
-      marks: [
-        barsMark("cat_bars", "cats", "count", "key", { value: PALETTE[0]! }),
-      ],
+      marks: [barsMark("cat_bars", "cats", "count", "key", { value: PALETTE[0]! })],
     },
     { height: Math.max(40, 18 * rows.length) },
   );

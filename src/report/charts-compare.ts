@@ -10,7 +10,12 @@ import { densityBars, type Histogram } from "./histogram.js";
 import { chartSpec, lineMark, PALETTE } from "./vega.js";
 
 /** Old and new densities as steps over the same bins. */
-export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, xTitle: string): Spec {
+export function compareDensitySpec(
+  old: Histogram,
+  now: Histogram,
+  a: PlotAxis,
+  xTitle: string,
+): Spec {
   const steps = (h: Histogram) => {
     const bars = densityBars(h);
     const pts = bars.map((b) => ({ x: b.x0, y: b.density }));
@@ -24,10 +29,15 @@ export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, 
   for (const p of [...o, ...n]) top = Math.max(top, p.y);
   const { scale, axis } = xScaleAxis(a, xTitle);
   const line = (name: string, data: string, color: string) =>
-    lineMark(name, data, { value: color }, {
-      interpolate: { value: "step-after" },
-      strokeWidth: { value: 1.8 },
-    });
+    lineMark(
+      name,
+      data,
+      { value: color },
+      {
+        interpolate: { value: "step-after" },
+        strokeWidth: { value: 1.8 },
+      },
+    );
   return chartSpec({
     data: [
       { name: "old", values: o },
@@ -36,7 +46,12 @@ export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, 
     scales: [
       scale,
       { name: "y", type: "linear", domain: [0, top > 0 ? top : 1], range: "height", nice: true },
-      { name: "legend", type: "ordinal", domain: ["data", "compared"], range: [PALETTE[0]!, PALETTE[1]!] },
+      {
+        name: "legend",
+        type: "ordinal",
+        domain: ["data", "compared"],
+        range: [PALETTE[0]!, PALETTE[1]!],
+      },
     ],
     axes: [axis, { orient: "left", scale: "y", title: densityTitle(a), tickCount: 5, grid: true }],
     legends: [{ stroke: "legend", orient: "top-right", symbolType: "stroke" }],
@@ -45,7 +60,11 @@ export function compareDensitySpec(old: Histogram, now: Histogram, a: PlotAxis, 
 }
 
 /** Grouped bars of the share of values per slot, data against compared data. */
-export function occupancySpec(labels: readonly string[], old: readonly number[], now: readonly number[]): Spec {
+export function occupancySpec(
+  labels: readonly string[],
+  old: readonly number[],
+  now: readonly number[],
+): Spec {
   const share = (c: readonly number[]) => {
     const s = c.reduce((a, b) => a + b, 0);
     return c.map((v) => (s > 0 ? v / s : 0));
@@ -61,12 +80,35 @@ export function occupancySpec(labels: readonly string[], old: readonly number[],
       data: [{ name: "slots", values: rows }],
       scales: [
         { name: "x", type: "band", domain: [...labels], range: "width", padding: 0.2 },
-        { name: "y", type: "linear", domain: { data: "slots", field: "share" }, range: "height", nice: true },
-        { name: "color", type: "ordinal", domain: ["data", "compared"], range: [PALETTE[0]!, PALETTE[1]!] },
+        {
+          name: "y",
+          type: "linear",
+          domain: { data: "slots", field: "share" },
+          range: "height",
+          nice: true,
+        },
+        {
+          name: "color",
+          type: "ordinal",
+          domain: ["data", "compared"],
+          range: [PALETTE[0]!, PALETTE[1]!],
+        },
       ],
       axes: [
-        { orient: "bottom", scale: "x", labelAngle: labels.length > 6 ? -40 : 0, labelAlign: labels.length > 6 ? "right" : "center" },
-        { orient: "left", scale: "y", title: "share of values", format: "~%", grid: true, tickCount: 5 },
+        {
+          orient: "bottom",
+          scale: "x",
+          labelAngle: labels.length > 6 ? -40 : 0,
+          labelAlign: labels.length > 6 ? "right" : "center",
+        },
+        {
+          orient: "left",
+          scale: "y",
+          title: "share of values",
+          format: "~%",
+          grid: true,
+          tickCount: 5,
+        },
       ],
       legends: [{ fill: "color", orient: "top-right" }],
       marks: [

@@ -5,9 +5,14 @@
  */
 import { type ClusterModel, meanInColumnUnits } from "../encode/cluster-model.js";
 import type { TableStream } from "../io/stream.js";
-import { boundSpec, num } from "./charts-column.js";
 import { scatterSpec } from "./charts-cluster.js";
-import { addClusterBlock, type ClusterPass, createClusterPass, scatterSample } from "./cluster-pass.js";
+import { boundSpec, num } from "./charts-column.js";
+import {
+  addClusterBlock,
+  type ClusterPass,
+  createClusterPass,
+  scatterSample,
+} from "./cluster-pass.js";
 import { clusterEllipses } from "./ellipse.js";
 import { esc, figure, page, table } from "./html.js";
 import type { Report, ReportHeader } from "./table-report.js";
@@ -78,7 +83,10 @@ export async function clusterReport(header: ReportHeader, pass: ClusterPass): Pr
       ["model", header.model],
       ["model SHA-256", header.modelSha256],
       ["seed", String(m.seed)],
-      ["clustering", `${m.components} components, ${m.covarianceType} covariances, ${m.estimator === "bayesian" ? "variational Bayes" : "EM"}${m.standardize === null ? "" : ", standardized"} over ${m.columns.join(", ")}`],
+      [
+        "clustering",
+        `${m.components} components, ${m.covarianceType} covariances, ${m.estimator === "bayesian" ? "variational Bayes" : "EM"}${m.standardize === null ? "" : ", standardized"} over ${m.columns.join(", ")}`,
+      ],
     ],
     [
       `<section id="summary"><h2>Summary</h2><p class="note">${assigned.toLocaleString("en-US")} rows assigned to a cluster${pass.skipped > 0 ? `, ${pass.skipped.toLocaleString("en-US")} skipped for a missing value` : ""}.</p>${components}</section>`,

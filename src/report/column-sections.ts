@@ -3,13 +3,21 @@
  * round trip; per categorical column its category bars; per minmax column its histogram; and,
  * when comparing, the old and new densities, the mode occupancy and the drift statistics.
  */
-import type { ColumnDrift, DriftStatistic } from "../drift/verdict.js";
+
 import type { ColumnDriftTally } from "../drift/tally.js";
+import type { ColumnDrift, DriftStatistic } from "../drift/verdict.js";
 import type { ColumnEvaluation } from "../encode/evaluate.js";
 import type { CategoricalColumnSpec, MixtureColumnSpec } from "../encode/spec.js";
-import { boundSpec, categorySpec, histogramChartData, histogramSpec, num, weightsSpec } from "./charts-column.js";
+import {
+  boundSpec,
+  categorySpec,
+  histogramChartData,
+  histogramSpec,
+  num,
+  weightsSpec,
+} from "./charts-column.js";
 import { compareDensitySpec, occupancySpec } from "./charts-compare.js";
-import { encodeExtremes, type ExtremeValue } from "./extremes.js";
+import { type ExtremeValue, encodeExtremes } from "./extremes.js";
 import { plottedValues } from "./histogram.js";
 import { esc, figure, table } from "./html.js";
 import type { ColumnPass } from "./table-pass.js";
@@ -36,7 +44,8 @@ export interface ColumnInput {
   comparedName: string;
 }
 
-const pct = (n: number, d: number) => (d > 0 ? `${((100 * n) / d).toFixed(d >= 1e5 ? 3 : 1)} %` : "–");
+const pct = (n: number, d: number) =>
+  d > 0 ? `${((100 * n) / d).toFixed(d >= 1e5 ? 3 : 1)} %` : "–";
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** The x axis title of a mixture column (the modes' space). */
@@ -50,9 +59,12 @@ function axisNote(c: ColumnPass): string {
   const h = c.histogram!;
   const parts = [`${h.counts.length} bins on a ${h.axis.kind} axis`];
   if (h.below + h.above > 0)
-    parts.push(`${count(h.below)} value(s) below and ${count(h.above)} above the fit data's range, not drawn`);
+    parts.push(
+      `${count(h.below)} value(s) below and ${count(h.above)} above the fit data's range, not drawn`,
+    );
   if (h.modal > 0) parts.push(`${count(h.modal)} modal value(s) in their own slots`);
-  if (h.notPlotted > 0) parts.push(`${count(h.notPlotted)} value(s) outside the modes' domain (NaN, ±∞, ≤ offset)`);
+  if (h.notPlotted > 0)
+    parts.push(`${count(h.notPlotted)} value(s) outside the modes' domain (NaN, ±∞, ≤ offset)`);
   if (h.nulls > 0) parts.push(`${count(h.nulls)} missing`);
   return parts.join("; ");
 }
@@ -120,7 +132,9 @@ ${stats}<div class="charts">${figs.join("")}</div>`;
 }
 
 /** Slot labels of the occupancy chart (categorical: the top categories then the rest). */
-function slotLabels(input: ColumnInput): { labels: string[]; keep: (c: readonly number[]) => number[] } | null {
+function slotLabels(
+  input: ColumnInput,
+): { labels: string[]; keep: (c: readonly number[]) => number[] } | null {
   const spec = input.pass.spec;
   if (spec.kind === "minmax") return null;
   if (spec.kind === "categorical") {
@@ -144,7 +158,11 @@ function short(s: string): string {
 }
 
 /** A mixture column's section. */
-export async function mixtureSection(input: ColumnInput, spec: MixtureColumnSpec, charts: Chart[]): Promise<string> {
+export async function mixtureSection(
+  input: ColumnInput,
+  spec: MixtureColumnSpec,
+  charts: Chart[],
+): Promise<string> {
   const { id, pass, evaluation: ev } = input;
   const h = pass.histogram!;
   const hist = await renderChart(
@@ -204,22 +222,40 @@ ${input.compared === null ? "" : await compareBlock(input, charts)}
 }
 
 /** Bars of the top categories of a column, with one bar for the rest. */
-export function categoryBars(spec: CategoricalColumnSpec, counts: readonly number[]): { label: string; count: number }[] {
+export function categoryBars(
+  spec: CategoricalColumnSpec,
+  counts: readonly number[],
+): { label: string; count: number }[] {
   const order = spec.categories.map((c, i) => ({ label: c, count: counts[i] ?? 0 }));
   order.sort((a, b) => b.count - a.count);
-  const bars = order.slice(0, TOP_CATEGORIES).map((b) => ({ label: short(b.label), count: b.count }));
-  const rest = order.slice(TOP_CATEGORIES).reduce((s, b) => s + b.count, 0) + (counts[spec.categories.length] ?? 0);
+  const bars = order
+    .slice(0, TOP_CATEGORIES)
+    .map((b) => ({ label: short(b.label), count: b.count }));
+  const rest =
+    order.slice(TOP_CATEGORIES).reduce((s, b) => s + b.count, 0) +
+    (counts[spec.categories.length] ?? 0);
   if (order.length > TOP_CATEGORIES || (counts[spec.categories.length] ?? 0) > 0)
-    bars.push({ label: `other (${Math.max(0, order.length - TOP_CATEGORIES)} + unseen)`, count: rest });
+    bars.push({
+      label: `other (${Math.max(0, order.length - TOP_CATEGORIES)} + unseen)`,
+      count: rest,
+    });
   return bars;
 }
 
 /** A categorical column's section. */
-export async function categoricalSection(input: ColumnInput, spec: CategoricalColumnSpec, charts: Chart[]): Promise<string> {
+export async function categoricalSection(
+  input: ColumnInput,
+  spec: CategoricalColumnSpec,
+  charts: Chart[],
+): Promise<string> {
   const t = input.tally;
   if (t.kind !== "categorical") throw new Error("a categorical column has a categorical tally");
   const bars = categoryBars(spec, t.counts);
-  const chart = await renderChart(`${input.id}-categories`, `${spec.name}: rows per category`, categorySpec(bars));
+  const chart = await renderChart(
+    `${input.id}-categories`,
+    `${spec.name}: rows per category`,
+    categorySpec(bars),
+  );
   charts.push(chart);
   const ev = input.evaluation;
   const unseen = t.counts[spec.categories.length] ?? 0;

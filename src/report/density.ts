@@ -91,7 +91,9 @@ export function densityCurve(
     const u = u0 + ((u1 - u0) * i) / (points - 1);
     const x = i === 0 ? axis.lo : i === points - 1 ? axis.hi : fromU(axis, u);
     const y = share * mixturePdf(modes, x, mode) * dxdu(axis, x);
-    out.push(mode >= 0 ? { x: roundX(axis, x), y: round4(y), mode } : { x: roundX(axis, x), y: round4(y) });
+    out.push(
+      mode >= 0 ? { x: roundX(axis, x), y: round4(y), mode } : { x: roundX(axis, x), y: round4(y) },
+    );
   }
   return out;
 }

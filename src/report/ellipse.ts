@@ -11,7 +11,12 @@ import { meanInColumnUnits } from "../encode/cluster-model.js";
 export const ELLIPSE_POINTS = 65;
 
 /** Σ restricted to columns i and j for component k, in the columns' units: [σii, σij, σjj]. */
-export function covariance2(m: ClusterModel, k: number, i: number, j: number): [number, number, number] {
+export function covariance2(
+  m: ClusterModel,
+  k: number,
+  i: number,
+  j: number,
+): [number, number, number] {
   const d = m.columns.length;
   const c = m.covariances;
   const at = (a: number, b: number): number => {
@@ -33,7 +38,11 @@ export function covariance2(m: ClusterModel, k: number, i: number, j: number): [
 }
 
 /** Eigenvalues (descending) and unit eigenvectors of the symmetric [[a, b], [b, c]]. */
-export function eigen2(a: number, b: number, c: number): { values: [number, number]; vectors: [[number, number], [number, number]] } {
+export function eigen2(
+  a: number,
+  b: number,
+  c: number,
+): { values: [number, number]; vectors: [[number, number], [number, number]] } {
   const mid = (a + c) / 2;
   const r = Math.hypot((a - c) / 2, b);
   const l1 = mid + r;
@@ -57,7 +66,12 @@ export interface EllipsePoint {
 }
 
 /** The 1σ and 2σ outlines of every component over columns i (x) and j (y). */
-export function clusterEllipses(m: ClusterModel, i: number, j: number, levels = [1, 2]): EllipsePoint[] {
+export function clusterEllipses(
+  m: ClusterModel,
+  i: number,
+  j: number,
+  levels = [1, 2],
+): EllipsePoint[] {
   const out: EllipsePoint[] = [];
   for (let k = 0; k < m.components; k++) {
     const mu = meanInColumnUnits(m, k);

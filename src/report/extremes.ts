@@ -6,7 +6,7 @@
  */
 import { type Column, isNull } from "../core/table.js";
 import { fittedValue } from "../encode/mixture-domain.js";
-import { MODE_LITERAL, type MixtureColumnSpec } from "../encode/spec.js";
+import { type MixtureColumnSpec, MODE_LITERAL } from "../encode/spec.js";
 import { codecOf } from "../encode/table-codec.js";
 import { eachValue } from "./histogram.js";
 

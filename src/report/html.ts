@@ -37,7 +37,7 @@ section { border: 1px solid var(--line); border-radius: 8px; padding: 16px; marg
 table { border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-.charts { display: flex; flex-wrap: wrap; gap: 14px; }
+.charts { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
 figure { margin: 0; color: var(--fg); max-width: 100%; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figure svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; }
@@ -54,7 +54,11 @@ export function figure(c: Chart, caption?: string): string {
 }
 
 /** A table from a header and rows of cells (HTML already escaped); `numeric` right-aligns columns. */
-export function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []): string {
+export function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: readonly number[] = [],
+): string {
   const cls = (i: number) => (numeric.includes(i) ? ' class="n"' : "");
   return `<table><thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join("")}</tr>`)
@@ -62,7 +66,11 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 }
 
 /** The whole page. `header` is a list of (label, value) pairs, as text. */
-export function page(title: string, header: readonly [string, string][], body: readonly string[]): string {
+export function page(
+  title: string,
+  header: readonly [string, string][],
+  body: readonly string[],
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -3,8 +3,9 @@
  * the worker pool, histograms and tallies on the reading thread), optionally one over data to
  * compare (drift on the pool, histograms beside it), then the page.
  */
-import type { DriftOptions, DriftReport } from "../drift/verdict.js";
+
 import type { DriftTally } from "../drift/tally.js";
+import type { DriftOptions, DriftReport } from "../drift/verdict.js";
 import type { TableEvaluation } from "../encode/evaluate.js";
 import type { ModelSpec } from "../encode/spec.js";
 import type { TableStream } from "../io/stream.js";
@@ -14,8 +15,8 @@ import { num } from "./charts-column.js";
 import {
   type ColumnInput,
   categoricalSection,
-  mixtureSection,
   minmaxSection,
+  mixtureSection,
 } from "./column-sections.js";
 import { esc, page, slug, table } from "./html.js";
 import { addTableBlock, createTablePass, type TablePass } from "./table-pass.js";
@@ -146,14 +147,27 @@ export async function tableReport(
     inputs.map((c) => {
       const s = c.pass.spec;
       const ev = c.evaluation;
-      const exact = ev.compact.exact === ev.rows ? "all" : `<span class="bad">${ev.compact.exact} of ${ev.rows}</span>`;
+      const exact =
+        ev.compact.exact === ev.rows
+          ? "all"
+          : `<span class="bad">${ev.compact.exact} of ${ev.rows}</span>`;
       return [
         `<a href="#${c.id}">${esc(s.name)}</a>`,
         s.kind,
-        s.kind === "categorical" ? String(s.categories.length) : s.kind === "minmax" ? "–" : String(s.modes.length),
+        s.kind === "categorical"
+          ? String(s.categories.length)
+          : s.kind === "minmax"
+            ? "–"
+            : String(s.modes.length),
         exact,
         String(ev.clipped),
-        ...(c.compared === null ? (compared === null ? [] : ["–"]) : [`<span class="verdict-${c.compared.drift.verdict}">${c.compared.drift.verdict}</span>`]),
+        ...(c.compared === null
+          ? compared === null
+            ? []
+            : ["–"]
+          : [
+              `<span class="verdict-${c.compared.drift.verdict}">${c.compared.drift.verdict}</span>`,
+            ]),
       ];
     }),
     [2, 4],
@@ -176,7 +190,12 @@ export async function tableReport(
       ["rows", data.evaluation.rows.toLocaleString("en-US")],
       ...(header.compared === undefined || compared === null
         ? []
-        : ([["compared with", `${header.compared} (${compared.report.rows.toLocaleString("en-US")} rows)`]] as [string, string][])),
+        : ([
+            [
+              "compared with",
+              `${header.compared} (${compared.report.rows.toLocaleString("en-US")} rows)`,
+            ],
+          ] as [string, string][])),
       ["model", header.model],
       ["model SHA-256", header.modelSha256],
       ["seed", String(model.seed)],

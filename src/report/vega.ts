@@ -146,7 +146,13 @@ export function facetLines(
 }
 
 /** Horizontal bars from 0 to `field` on scale x, one per `key` of band scale y. */
-export function barsMark(name: string, data: string, field: string, key: string, fill: Paint): Mark {
+export function barsMark(
+  name: string,
+  data: string,
+  field: string,
+  key: string,
+  fill: Paint,
+): Mark {
   return {
     type: "rect",
     name,

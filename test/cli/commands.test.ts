@@ -50,7 +50,10 @@ describe("modenorm CLI commands", () => {
       );
       // The demo writes a report of its run where it was started.
       assert.equal(r.report, join(dir, "modenorm-demo-report.html"));
-      assert.match(readFileSync(r.report, "utf8"), /<meta name="generator" content="modenorm report">/);
+      assert.match(
+        readFileSync(r.report, "utf8"),
+        /<meta name="generator" content="modenorm report">/,
+      );
       for (const s of r.stages) {
         assert.equal(s.rows, 20000);
         assert.ok(s.seconds > 0 && s.peakRssMB > 0, JSON.stringify(s));

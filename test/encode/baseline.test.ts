@@ -132,7 +132,10 @@ describe("mixtureBaseline", () => {
     const fit = m.columns[0]! as { fit?: { iterations: number; bounds: number[]; tol: number } };
     assert.ok(fit.fit !== undefined && fit.fit.iterations >= 1 && fit.fit.tol === 1e-3);
     assert.equal(fit.fit.bounds.length, fit.fit.iterations);
-    bad((c) => c.fit.bounds.pop(), /columns\[0\]\.fit\.bounds has \d+ entries, but fit\.iterations is \d+/);
+    bad(
+      (c) => c.fit.bounds.pop(),
+      /columns\[0\]\.fit\.bounds has \d+ entries, but fit\.iterations is \d+/,
+    );
     bad((c) => (c.fit.converged = "yes"), /columns\[0\]\.fit\.converged must be true or false/);
     const v2 = JSON.parse(modelToJson(m));
     v2.version = 2;

@@ -140,7 +140,10 @@ describe("modelFromJson validation", () => {
     rejects("[1, 2]", /the top level must be an object, got an array of 2/);
     const m = plain();
     m.version = 4;
-    rejects(JSON.stringify(m), /version is 4, but this build of modenorm reads version 1, 2, 3 only/);
+    rejects(
+      JSON.stringify(m),
+      /version is 4, but this build of modenorm reads version 1, 2, 3 only/,
+    );
   });
 
   /** [what to break, expected message]: every check with its JSON path. */

@@ -15,7 +15,6 @@ import {
   scatterSample,
 } from "../../src/report/cluster-pass.js";
 import { densityCurve, mixtureAxis } from "../../src/report/density.js";
-import { continuousSpec } from "../helpers/data.js";
 import { clusterEllipses, covariance2, ELLIPSE_POINTS, eigen2 } from "../../src/report/ellipse.js";
 import {
   addMixtureRows,
@@ -24,6 +23,7 @@ import {
   HISTOGRAM_BINS,
   plottedValues,
 } from "../../src/report/histogram.js";
+import { continuousSpec } from "../helpers/data.js";
 
 /** ∫ y du over the curve's points by the trapezoid rule, in the axis's u. */
 function integrate(axis: PlotAxis, pts: { x: number; y: number }[]): number {
@@ -68,9 +68,33 @@ const f64 = (values: Float64Array, nulls: Uint8Array | null = null): Column => (
 describe("report chart data", () => {
   it("densityCurve integrates to about 1 over the histogram's range on linear, log and symlog axes", () => {
     const cases: [string, ModeSpec[], number, number][] = [
-      ["linear", [{ weight: 0.3, mean: -2, std: 0.5 }, { weight: 0.7, mean: 3, std: 1 }], -6, 8],
-      ["log", [{ weight: 0.5, mean: 10, std: 2 }, { weight: 0.5, mean: 3e4, std: 5e3 }], 1e-3, 6e4],
-      ["symlog", [{ weight: 0.9, mean: 20, std: 10 }, { weight: 0.1, mean: 2e5, std: 3e4 }], -100, 4e5],
+      [
+        "linear",
+        [
+          { weight: 0.3, mean: -2, std: 0.5 },
+          { weight: 0.7, mean: 3, std: 1 },
+        ],
+        -6,
+        8,
+      ],
+      [
+        "log",
+        [
+          { weight: 0.5, mean: 10, std: 2 },
+          { weight: 0.5, mean: 3e4, std: 5e3 },
+        ],
+        1e-3,
+        6e4,
+      ],
+      [
+        "symlog",
+        [
+          { weight: 0.9, mean: 20, std: 10 },
+          { weight: 0.1, mean: 2e5, std: 3e4 },
+        ],
+        -100,
+        4e5,
+      ],
     ];
     for (const [kind, modes, lo, hi] of cases) {
       const s = spec(modes, lo, hi);
@@ -103,7 +127,10 @@ describe("report chart data", () => {
     const peak = Math.max(...d.modes.filter((p) => p.mode === 1).map((p) => p.y));
     assert.ok(d.modes.filter((p) => p.mode === 1 && p.y < 1e-3 * peak).length <= 2);
     // Σ density · Δu = share of values in bins (all of them here).
-    const mass = d.bars.reduce((a, b) => a + b.density * (toU(h.axis, b.x1) - toU(h.axis, b.x0)), 0);
+    const mass = d.bars.reduce(
+      (a, b) => a + b.density * (toU(h.axis, b.x1) - toU(h.axis, b.x0)),
+      0,
+    );
     assert.ok(Math.abs(mass - 1) < 1e-3, `Σ bars = ${mass}`);
     // Each bar is within 5 % (+ noise floor) of the curve's mean over the bar.
     let worst = 0;
@@ -117,9 +144,26 @@ describe("report chart data", () => {
   });
 
   it("histogram counts add up to the rows: bins, below, above, modal, not plotted, missing", () => {
-    const s = spec([{ weight: 1, mean: 5, std: 2 }], 0, 10, { kind: "mixed", modalValues: [0, -9999] });
+    const s = spec([{ weight: 1, mean: 5, std: 2 }], 0, 10, {
+      kind: "mixed",
+      modalValues: [0, -9999],
+    });
     const h = createHistogram(mixtureAxis(s));
-    const values = Float64Array.of(1, 2, 3, 0, -9999, -0, 11, -1, Number.NaN, Number.POSITIVE_INFINITY, 10, 0, 7);
+    const values = Float64Array.of(
+      1,
+      2,
+      3,
+      0,
+      -9999,
+      -0,
+      11,
+      -1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      10,
+      0,
+      7,
+    );
     const nulls = new Uint8Array(values.length);
     nulls[12] = 1;
     addMixtureRows(h, s, f64(values, nulls));
@@ -127,7 +171,14 @@ describe("report chart data", () => {
     assert.equal(h.rows, values.length);
     assert.equal(binned + h.below + h.above + h.modal + h.notPlotted + h.nulls, h.rows);
     assert.deepEqual(
-      { binned, below: h.below, above: h.above, modal: h.modal, notPlotted: h.notPlotted, nulls: h.nulls },
+      {
+        binned,
+        below: h.below,
+        above: h.above,
+        modal: h.modal,
+        notPlotted: h.notPlotted,
+        nulls: h.nulls,
+      },
       // -0 is not the modal value 0 (Object.is): it is plotted at 0.
       { binned: 5, below: 1, above: 1, modal: 3, notPlotted: 2, nulls: 1 },
     );
@@ -225,13 +276,14 @@ describe("report chart data", () => {
       x[i] = i % 200 === 0 ? 5 + (i % 7) / 10 : -5 - (i % 11) / 10;
       y[i] = i;
     }
-    const table = (a: number, b: number) => ({
-      rows: b - a,
-      columns: [
-        { name: "x", type: "float64", values: x.slice(a, b), nulls: null },
-        { name: "y", type: "float64", values: y.slice(a, b), nulls: null },
-      ],
-    }) as never;
+    const table = (a: number, b: number) =>
+      ({
+        rows: b - a,
+        columns: [
+          { name: "x", type: "float64", values: x.slice(a, b), nulls: null },
+          { name: "y", type: "float64", values: y.slice(a, b), nulls: null },
+        ],
+      }) as never;
     const sample = (block: number) => {
       const p = createClusterPass(m, "x", "y");
       for (let a = 0; a < n; a += block) addClusterBlock(p, table(a, Math.min(n, a + block)), a);

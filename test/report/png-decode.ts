@@ -90,7 +90,12 @@ export function differingPixels(a: Image, b: Image): number {
   let d = 0;
   for (let i = 0; i < a.width * a.height; i++) {
     const j = i * 4;
-    if (a.rgba[j] !== b.rgba[j] || a.rgba[j + 1] !== b.rgba[j + 1] || a.rgba[j + 2] !== b.rgba[j + 2]) d++;
+    if (
+      a.rgba[j] !== b.rgba[j] ||
+      a.rgba[j + 1] !== b.rgba[j + 1] ||
+      a.rgba[j + 2] !== b.rgba[j + 2]
+    )
+      d++;
   }
   return d;
 }

@@ -19,7 +19,9 @@ function svgSize(svg: string): [number, number] {
 }
 
 describe("report PNG export", () => {
-  it("svgToPng draws the chart at twice its size, and its text is drawn (not blank)", { skip: fontsThere ? false : NO_FONTS }, async () => {
+  it("svgToPng draws the chart at twice its size, and its text is drawn (not blank)", {
+    skip: fontsThere ? false : NO_FONTS,
+  }, async () => {
     const fonts = dejavuFonts();
     const modes = [
       { weight: 0.6, mean: 12.5, std: 0.5 },
@@ -46,6 +48,9 @@ describe("report PNG export", () => {
   });
 
   it("dejavuFonts names the missing directory and the package to install", () => {
-    assert.throws(() => dejavuFonts("/nonexistent-fonts"), /\/nonexistent-fonts\/DejaVuSans\.ttf not found.*fonts-dejavu-core/);
+    assert.throws(
+      () => dejavuFonts("/nonexistent-fonts"),
+      /\/nonexistent-fonts\/DejaVuSans\.ttf not found.*fonts-dejavu-core/,
+    );
   });
 });

@@ -17,13 +17,20 @@ import { launch, marks, NO_CHROMIUM, openReport } from "./browser.js";
 import { decodePng, inkPixels } from "./png-decode.js";
 
 interface ModelFile {
-  columns: { name: string; kind: string; modes?: unknown[]; modalValues?: number[]; fit?: { iterations: number } }[];
+  columns: {
+    name: string;
+    kind: string;
+    modes?: unknown[];
+    modalValues?: number[];
+    fit?: { iterations: number };
+  }[];
 }
 
 /** Rows of the generated table: every kind of column; `shift` moves `value` (drift). */
 function generated(n: number, seed: number, shift: number): string {
   const rng = new Random(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rng.random())) * Math.cos(2 * Math.PI * rng.random());
+  const normal = () =>
+    Math.sqrt(-2 * Math.log(1 - rng.random())) * Math.cos(2 * Math.PI * rng.random());
   const lines = ["value,amount,kind,score"];
   for (let i = 0; i < n; i++) {
     const u = rng.random();
@@ -50,7 +57,10 @@ const BODY_BACKGROUND = "getComputedStyle(document.body).backgroundColor";
 async function notBlank(shot: Buffer): Promise<void> {
   const img = decodePng(shot);
   const ink = inkPixels(img);
-  assert.ok(ink > 0.03 * img.width * img.height, `screenshot: ${ink} of ${img.width * img.height} pixels drawn`);
+  assert.ok(
+    ink > 0.03 * img.width * img.height,
+    `screenshot: ${ink} of ${img.width * img.height} pixels drawn`,
+  );
 }
 
 describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
@@ -69,14 +79,27 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       ok(dir, ["fit", "gen.csv", "--mixed", "amount=0", "--minmax", "score", "-o", "model.json"]);
       const model = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as ModelFile;
       const r = JSON.parse(
-        ok(dir, ["report", "gen.csv", "-m", "model.json", "-o", "gen.html", "--compare", "new.csv", "--png", "png", "--json"]),
+        ok(dir, [
+          "report",
+          "gen.csv",
+          "-m",
+          "model.json",
+          "-o",
+          "gen.html",
+          "--compare",
+          "new.csv",
+          "--png",
+          "png",
+          "--json",
+        ]),
       ) as { bytes: number; charts: number; rows: number; png: { files: number } };
       t.diagnostic(`generated report: ${r.bytes} bytes, ${r.charts} charts`);
       assert.equal(r.rows, 20_000);
       assert.ok(r.bytes < 1_000_000, `${r.bytes} bytes for 4 columns`);
       const pngs = readdirSync(join(dir, "png")).filter((f) => f.endsWith(".png"));
       assert.equal(pngs.length, r.charts);
-      for (const f of pngs) assert.ok(inkPixels(decodePng(readFileSync(join(dir, "png", f)))) > 500, f);
+      for (const f of pngs)
+        assert.ok(inkPixels(decodePng(readFileSync(join(dir, "png", f)))) > 500, f);
 
       const light = await openReport(browser, join(dir, "gen.html"), "light");
       const page = light.page;
@@ -88,7 +111,10 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       assert.equal(await marks(page, "#col-value-density", "mix_pdf"), 1);
       assert.equal(await marks(page, "#col-value-density", "mode_pdf"), K);
       assert.equal(await marks(page, "#col-value-modes", "mode_weights"), K);
-      assert.equal(await marks(page, "#col-value-bound", "bound_points"), value.fit!.iterations - 1);
+      assert.equal(
+        await marks(page, "#col-value-bound", "bound_points"),
+        value.fit!.iterations - 1,
+      );
       assert.equal(await marks(page, "#col-amount-modes", "mode_weights"), amount.modes!.length);
       // Categorical: the top 20 of 30 categories and one bar for the rest.
       assert.equal(await marks(page, "#col-kind-categories", "cat_bars"), 21);
@@ -98,18 +124,27 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       assert.equal(await marks(page, "#col-value-compare", "old_density"), 1);
       assert.equal(await marks(page, "#col-value-compare", "new_density"), 1);
       assert.equal(await marks(page, "#col-value-occupancy", "occupancy"), 2 * (K + 1));
-      assert.equal(await marks(page, "#col-amount-occupancy", "occupancy"), 2 * (amount.modes!.length + 2));
+      assert.equal(
+        await marks(page, "#col-amount-occupancy", "occupancy"),
+        2 * (amount.modes!.length + 2),
+      );
       assert.equal(await marks(page, "#col-kind-occupancy", "occupancy"), 2 * 21);
       // The drifting column comes first, and says so.
       const order = await page.locator("section.column").evaluateAll((s) => s.map((e) => e.id));
       assert.equal(order[0], "col-value");
-      assert.match(await page.locator("#col-value h3", { hasText: "Compared" }).innerText(), /drift/);
+      assert.match(
+        await page.locator("#col-value h3", { hasText: "Compared" }).innerText(),
+        /drift/,
+      );
       assert.equal(await page.locator("script").count(), 0, "no script in the page");
       const bg = await page.evaluate(BODY_BACKGROUND);
       assert.equal(bg, "rgb(255, 255, 255)");
       await notBlank(await page.screenshot());
       assert.deepEqual(light.errors, []);
-      assert.ok(light.requests.every((u) => u.startsWith("file:")), light.requests.join(" "));
+      assert.ok(
+        light.requests.every((u) => u.startsWith("file:")),
+        light.requests.join(" "),
+      );
       await light.close();
 
       const dark = await openReport(browser, join(dir, "gen.html"), "dark");
@@ -125,7 +160,9 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       await dark.close();
 
       // An existing page is replaced only with --overwrite, and only when it is a report.
-      fails(dir, ["report", "gen.csv", "-m", "model.json", "-o", "gen.html"], 1, ["already exists"]);
+      fails(dir, ["report", "gen.csv", "-m", "model.json", "-o", "gen.html"], 1, [
+        "already exists",
+      ]);
       writeFileSync(join(dir, "notes.html"), "<p>mine</p>\n");
       fails(dir, ["report", "gen.csv", "-m", "model.json", "-o", "notes.html", "--overwrite"], 1, [
         "is not a report written by modenorm report",
@@ -140,18 +177,27 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
     await inTempDir(async (dir) => {
       ok(dir, ["fit", data, "--columns", "Amount", "-o", "model.json"]);
       const model = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as ModelFile;
-      const r = JSON.parse(ok(dir, ["report", data, "-m", "model.json", "-o", "cc.html", "--json"]));
+      const r = JSON.parse(
+        ok(dir, ["report", data, "-m", "model.json", "-o", "cc.html", "--json"]),
+      );
       t.diagnostic(`credit-card report: ${r.bytes} bytes, ${r.charts} charts, ${r.rows} rows`);
       const col = model.columns[0]! as ModelFile["columns"][number] & { rows: number };
       assert.equal(r.rows, col.rows);
       assert.equal(r.charts, 3);
       const id = "#col-amount";
-      const { page, errors, requests, close } = await openReport(browser, join(dir, "cc.html"), "light");
+      const { page, errors, requests, close } = await openReport(
+        browser,
+        join(dir, "cc.html"),
+        "light",
+      );
       assert.equal(await marks(page, `${id}-density`, "hist_bars"), HISTOGRAM_BINS);
       assert.equal(await marks(page, `${id}-density`, "mode_pdf"), col.modes!.length);
       assert.equal(await marks(page, `${id}-modes`, "mode_weights"), col.modes!.length);
       assert.equal(await marks(page, `${id}-bound`, "bound_points"), col.fit!.iterations - 1);
-      assert.match(await page.locator(`${id} p.note`).first().innerText(), /on a (symlog|log) axis/);
+      assert.match(
+        await page.locator(`${id} p.note`).first().innerText(),
+        /on a (symlog|log) axis/,
+      );
       assert.match(await page.locator(id).innerText(), /Every value came back bit for bit/);
       await notBlank(await page.screenshot());
       assert.deepEqual(errors, []);
@@ -165,13 +211,45 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
     if (movies === null) return;
     await inTempDir(async (dir) => {
       const columns = "imdbRating,ratingCount,duration,year";
-      ok(dir, ["cluster", movies, "--escape-char", "\\", "--columns", columns, "--components", "4", "--standardize", "--missing", "skip", "-o", "c.json"]);
-      const m = JSON.parse(readFileSync(join(dir, "c.json"), "utf8")) as { fit: { iterations: number } };
+      ok(dir, [
+        "cluster",
+        movies,
+        "--escape-char",
+        "\\",
+        "--columns",
+        columns,
+        "--components",
+        "4",
+        "--standardize",
+        "--missing",
+        "skip",
+        "-o",
+        "c.json",
+      ]);
+      const m = JSON.parse(readFileSync(join(dir, "c.json"), "utf8")) as {
+        fit: { iterations: number };
+      };
       const r = JSON.parse(
-        ok(dir, ["report", movies, "--escape-char", "\\", "-m", "c.json", "-o", "imdb.html", "--columns", "imdbRating,duration", "--json"]),
+        ok(dir, [
+          "report",
+          movies,
+          "--escape-char",
+          "\\",
+          "-m",
+          "c.json",
+          "-o",
+          "imdb.html",
+          "--columns",
+          "imdbRating,duration",
+          "--json",
+        ]),
       );
       t.diagnostic(`IMDb clustering report: ${r.bytes} bytes`);
-      const { page, errors, requests, close } = await openReport(browser, join(dir, "imdb.html"), "dark");
+      const { page, errors, requests, close } = await openReport(
+        browser,
+        join(dir, "imdb.html"),
+        "dark",
+      );
       assert.equal(await marks(page, "#clusters-scatter", "ellipse"), 2 * 4);
       const points = await marks(page, "#clusters-scatter", "scatter_points");
       assert.equal(points, 5000, "5,000 of the movies drawn");
@@ -183,8 +261,40 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       assert.ok(requests.every((u) => u.startsWith("file:")));
       await close();
       // A clustering report takes no --compare; --columns names two of its columns.
-      fails(dir, ["report", movies, "--escape-char", "\\", "-m", "c.json", "-o", "x.html", "--columns", "imdbRating"], 2, ["two columns"]);
-      fails(dir, ["report", movies, "--escape-char", "\\", "-m", "c.json", "-o", "x.html", "--compare", movies], 2, ["--compare needs a model written by modenorm fit"]);
+      fails(
+        dir,
+        [
+          "report",
+          movies,
+          "--escape-char",
+          "\\",
+          "-m",
+          "c.json",
+          "-o",
+          "x.html",
+          "--columns",
+          "imdbRating",
+        ],
+        2,
+        ["two columns"],
+      );
+      fails(
+        dir,
+        [
+          "report",
+          movies,
+          "--escape-char",
+          "\\",
+          "-m",
+          "c.json",
+          "-o",
+          "x.html",
+          "--compare",
+          movies,
+        ],
+        2,
+        ["--compare needs a model written by modenorm fit"],
+      );
       assert.ok(!readdirSync(dir).includes("x.html"));
       assert.ok(statSync(join(dir, "imdb.html")).size === r.bytes);
     });

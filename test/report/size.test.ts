@@ -29,7 +29,9 @@ describe("report size", () => {
     await inTempDir((dir) => {
       writeFileSync(join(dir, "wide.csv"), wide(4000, 5));
       ok(dir, ["fit", "wide.csv", "-o", "model.json", "--no-progress"]);
-      const r = JSON.parse(ok(dir, ["report", "wide.csv", "-m", "model.json", "-o", "wide.html", "--json"]));
+      const r = JSON.parse(
+        ok(dir, ["report", "wide.csv", "-m", "model.json", "-o", "wide.html", "--json"]),
+      );
       t.diagnostic(`50 columns: ${r.bytes} bytes, ${r.charts} charts, ${r.seconds.toFixed(2)} s`);
       assert.equal(r.charts, 40 * 3 + 10);
       assert.ok(r.bytes < 2 * 1024 * 1024, `${r.bytes} bytes`);
