@@ -210,39 +210,22 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
     const movies = sharedFile(t, "imdb_movies.csv");
     if (movies === null) return;
     await inTempDir(async (dir) => {
-      const columns = "imdbRating,ratingCount,duration,year";
+      // The movies as every command here reads them, and a report of the clustering.
+      const movieArgs = [movies, "--escape-char", "\\"];
+      const report = (...more: string[]) => ["report", ...movieArgs, "-m", "c.json", ...more];
+      const fit = ["--components", "4", "--standardize", "--missing", "skip", "-o", "c.json"];
       ok(dir, [
         "cluster",
-        movies,
-        "--escape-char",
-        "\\",
+        ...movieArgs,
         "--columns",
-        columns,
-        "--components",
-        "4",
-        "--standardize",
-        "--missing",
-        "skip",
-        "-o",
-        "c.json",
+        "imdbRating,ratingCount,duration,year",
+        ...fit,
       ]);
       const m = JSON.parse(readFileSync(join(dir, "c.json"), "utf8")) as {
         fit: { iterations: number };
       };
       const r = JSON.parse(
-        ok(dir, [
-          "report",
-          movies,
-          "--escape-char",
-          "\\",
-          "-m",
-          "c.json",
-          "-o",
-          "imdb.html",
-          "--columns",
-          "imdbRating,duration",
-          "--json",
-        ]),
+        ok(dir, report("-o", "imdb.html", "--columns", "imdbRating,duration", "--json")),
       );
       t.diagnostic(`IMDb clustering report: ${r.bytes} bytes`);
       const { page, errors, requests, close } = await openReport(
@@ -261,40 +244,10 @@ describe("modenorm report in Chromium", { skip: NO_CHROMIUM }, () => {
       assert.ok(requests.every((u) => u.startsWith("file:")));
       await close();
       // A clustering report takes no --compare; --columns names two of its columns.
-      fails(
-        dir,
-        [
-          "report",
-          movies,
-          "--escape-char",
-          "\\",
-          "-m",
-          "c.json",
-          "-o",
-          "x.html",
-          "--columns",
-          "imdbRating",
-        ],
-        2,
-        ["two columns"],
-      );
-      fails(
-        dir,
-        [
-          "report",
-          movies,
-          "--escape-char",
-          "\\",
-          "-m",
-          "c.json",
-          "-o",
-          "x.html",
-          "--compare",
-          movies,
-        ],
-        2,
-        ["--compare needs a model written by modenorm fit"],
-      );
+      fails(dir, report("-o", "x.html", "--columns", "imdbRating"), 2, ["two columns"]);
+      fails(dir, report("-o", "x.html", "--compare", movies), 2, [
+        "--compare needs a model written by modenorm fit",
+      ]);
       assert.ok(!readdirSync(dir).includes("x.html"));
       assert.ok(statSync(join(dir, "imdb.html")).size === r.bytes);
     });
