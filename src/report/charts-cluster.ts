@@ -7,7 +7,7 @@ import type { Spec } from "vega";
 import { round4 } from "./axis.js";
 import type { ScatterPoint } from "./cluster-pass.js";
 import type { EllipsePoint } from "./ellipse.js";
-import { chartSpec, facetLines, PALETTE } from "./vega.js";
+import { chartSpec, dataMark, facetLines, PALETTE } from "./vega.js";
 
 /** Scatter and ellipses; the axes cover the points and the 1σ ellipses. */
 export function scatterSpec(
@@ -67,21 +67,19 @@ export function scatterSpec(
       ],
       legends: [{ fill: "color", title: "cluster", orient: "right", symbolType: "circle" }],
       marks: [
-        {
-          type: "symbol",
-          name: "scatter_points",
-          from: { data: "points" },
-          clip: true,
-          encode: {
-            enter: {
-              x: { scale: "x", field: "x" },
-              y: { scale: "y", field: "y" },
-              size: { value: 9 },
-              fill: { scale: "color", field: "k" },
-              fillOpacity: { value: 0.45 },
-            },
+        dataMark(
+          "symbol",
+          "scatter_points",
+          "points",
+          {
+            x: { scale: "x", field: "x" },
+            y: { scale: "y", field: "y" },
+            size: { value: 9 },
+            fill: { scale: "color", field: "k" },
+            fillOpacity: { value: 0.45 },
           },
-        },
+          { clip: true },
+        ),
         facetLines(
           "ellipse",
           "ellipses",

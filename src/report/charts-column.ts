@@ -9,7 +9,7 @@ import type { ModeSpec } from "../encode/spec.js";
 import { type PlotAxis, round4 } from "./axis.js";
 import { type CurvePoint, densityCurve } from "./density.js";
 import { type DensityBar, densityBars, type Histogram } from "./histogram.js";
-import { BAR_FILL, barsMark, chartSpec, facetLines, lineMark, PALETTE } from "./vega.js";
+import { BAR_FILL, barsMark, chartSpec, dataMark, facetLines, lineMark, PALETTE } from "./vega.js";
 
 /** Tick values of a symlog axis: 0 and ±powers of ten from the linear part's width outwards. */
 export function symlogTicks(a: PlotAxis): number[] {
@@ -131,21 +131,14 @@ export function histogramSpec(d: HistogramChartData, a: PlotAxis, xTitle: string
     ],
     axes: [axis, { orient: "left", scale: "y", title: densityTitle(a), tickCount: 5, grid: true }],
     marks: [
-      {
-        type: "rect",
-        name: "hist_bars",
-        from: { data: "bars" },
-        encode: {
-          enter: {
-            x: { scale: "x", field: "x0" },
-            x2: { scale: "x", field: "x1" },
-            y: { scale: "y", field: "density" },
-            y2: { scale: "y", value: 0 },
-            fill: { value: BAR_FILL },
-            fillOpacity: { value: 0.55 },
-          },
-        },
-      },
+      dataMark("rect", "hist_bars", "bars", {
+        x: { scale: "x", field: "x0" },
+        x2: { scale: "x", field: "x1" },
+        y: { scale: "y", field: "density" },
+        y2: { scale: "y", value: 0 },
+        fill: { value: BAR_FILL },
+        fillOpacity: { value: 0.55 },
+      }),
       facetLines("mode_pdf", "modes", "mode", { scale: "color", field: "mode" }),
       lineMark("mix_pdf", "mixture", { value: "currentColor" }, { strokeWidth: { value: 2 } }),
     ],
@@ -188,19 +181,12 @@ export function weightsSpec(modes: readonly ModeSpec[], space: string): Spec {
       ],
       marks: [
         barsMark("mode_weights", "modes", "weight", "mode", { scale: "color", field: "k" }),
-        {
-          type: "text",
-          name: "mode_labels",
-          from: { data: "modes" },
-          encode: {
-            enter: {
-              x: { scale: "x", field: "weight", offset: 4 },
-              y: { scale: "y", field: "mode", band: 0.5 },
-              baseline: { value: "middle" },
-              text: { field: "label" },
-            },
-          },
-        },
+        dataMark("text", "mode_labels", "modes", {
+          x: { scale: "x", field: "weight", offset: 4 },
+          y: { scale: "y", field: "mode", band: 0.5 },
+          baseline: { value: "middle" },
+          text: { field: "label" },
+        }),
       ],
     },
     { height: Math.max(40, 22 * modes.length) },
@@ -252,34 +238,20 @@ export function boundSpec(boundsPerValue: readonly number[], tol: number): Spec 
         },
       ],
       marks: [
-        {
-          type: "rule",
-          name: "tol_rule",
-          from: { data: "tol" },
-          encode: {
-            enter: {
-              x: { value: 0 },
-              x2: { signal: "width" },
-              y: { scale: "y", field: "tol" },
-              stroke: { value: PALETTE[2]! },
-              strokeDash: { value: [4, 3] },
-            },
-          },
-        },
+        dataMark("rule", "tol_rule", "tol", {
+          x: { value: 0 },
+          x2: { signal: "width" },
+          y: { scale: "y", field: "tol" },
+          stroke: { value: PALETTE[2]! },
+          strokeDash: { value: [4, 3] },
+        }),
         lineMark("bound_line", "points", { value: PALETTE[0]! }),
-        {
-          type: "symbol",
-          name: "bound_points",
-          from: { data: "points" },
-          encode: {
-            enter: {
-              x: { scale: "x", field: "x" },
-              y: { scale: "y", field: "y" },
-              size: { value: 16 },
-              fill: { value: PALETTE[0]! },
-            },
-          },
-        },
+        dataMark("symbol", "bound_points", "points", {
+          x: { scale: "x", field: "x" },
+          y: { scale: "y", field: "y" },
+          size: { value: 16 },
+          fill: { value: PALETTE[0]! },
+        }),
       ],
     },
     { height: 160 },

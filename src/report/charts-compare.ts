@@ -7,7 +7,7 @@ import type { Spec } from "vega";
 import type { PlotAxis } from "./axis.js";
 import { densityTitle, xScaleAxis } from "./charts-column.js";
 import { densityBars, type Histogram } from "./histogram.js";
-import { chartSpec, lineMark, PALETTE } from "./vega.js";
+import { chartSpec, dataMark, lineMark, PALETTE } from "./vega.js";
 
 /** Old and new densities as steps over the same bins. */
 export function compareDensitySpec(
@@ -120,20 +120,13 @@ export function occupancySpec(
           signals: [{ name: "width", update: "bandwidth('x')" }],
           scales: [{ name: "pos", type: "band", range: "width", domain: ["data", "compared"] }],
           marks: [
-            {
-              type: "rect",
-              name: "occupancy",
-              from: { data: "slot" },
-              encode: {
-                enter: {
-                  x: { scale: "pos", field: "set" },
-                  width: { scale: "pos", band: 1 },
-                  y: { scale: "y", field: "share" },
-                  y2: { scale: "y", value: 0 },
-                  fill: { scale: "color", field: "set" },
-                },
-              },
-            },
+            dataMark("rect", "occupancy", "slot", {
+              x: { scale: "pos", field: "set" },
+              width: { scale: "pos", band: 1 },
+              y: { scale: "y", field: "share" },
+              y2: { scale: "y", value: 0 },
+              fill: { scale: "color", field: "set" },
+            }),
           ],
         },
       ],

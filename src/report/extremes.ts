@@ -45,18 +45,12 @@ function insert(list: Kept[], k: Kept, before: (a: number, b: number) => boolean
 }
 
 /**
- * Adds rows [start, end) of a column whose first row has global index `firstRow`. On ties the
- * earlier row is kept (blocks arrive in row order).
+ * Adds a block's column whose first row has global index `firstRow`. On ties the earlier row is
+ * kept (blocks arrive in row order).
  */
-export function addExtremes(
-  e: ExtremeTracker,
-  col: Column,
-  firstRow: number,
-  start = 0,
-  end = col.values.length,
-): void {
+export function addExtremes(e: ExtremeTracker, col: Column, firstRow: number): void {
   const { low, high } = e;
-  eachValue(col, start, end, (x, i) => {
+  eachValue(col, 0, col.values.length, (x, i) => {
     if (!Number.isFinite(x)) return;
     if (low.length < EXTREMES || x < low[low.length - 1]!.x)
       insert(low, { x, row: firstRow + i, cell: cellOf(col, i) }, (a, b) => a < b);

@@ -145,6 +145,17 @@ export function facetLines(
   };
 }
 
+/** A mark of one item per row of `data`, encoded once (`enter`); `more` adds e.g. clipping. */
+export function dataMark(
+  type: "rect" | "symbol" | "rule" | "text",
+  name: string,
+  data: string,
+  enter: EncodeEntry,
+  more: { clip?: boolean } = {},
+): Mark {
+  return { type, name, from: { data }, ...more, encode: { enter } };
+}
+
 /** Horizontal bars from 0 to `field` on scale x, one per `key` of band scale y. */
 export function barsMark(
   name: string,
