@@ -281,7 +281,14 @@ export function categorySpec(bars: readonly { label: string; count: number }[]):
         },
       ],
       axes: [
-        { orient: "bottom", scale: "x", title: "rows", format: "~s", grid: true, tickCount: 5 },
+        {
+          orient: "bottom",
+          scale: "x",
+          title: "rows",
+          grid: true,
+          tickCount: 5,
+          encode: { labels: { update: { text: { signal: SHORT_NUMBER } } } },
+        },
         {
           orient: "left",
           scale: "y",

@@ -54,7 +54,7 @@ export function compareDensitySpec(
       },
     ],
     axes: [axis, { orient: "left", scale: "y", title: densityTitle(a), tickCount: 5, grid: true }],
-    legends: [{ stroke: "legend", orient: "top-right", symbolType: "stroke" }],
+    legends: [{ stroke: "legend", orient: "top", direction: "horizontal", symbolType: "stroke" }],
     marks: [line("old_density", "old", PALETTE[0]!), line("new_density", "new", PALETTE[1]!)],
   });
 }
@@ -110,7 +110,7 @@ export function occupancySpec(
           tickCount: 5,
         },
       ],
-      legends: [{ fill: "color", orient: "top-right" }],
+      legends: [{ fill: "color", orient: "top", direction: "horizontal" }],
       marks: [
         {
           type: "group",
