@@ -4,8 +4,10 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { InvalidInputError } from "../core/errors.js";
+import { checkOverwrite } from "../io/output-guard.js";
+import { checkWritable } from "../io/safe-write.js";
 import { machine, peerAvailable } from "./peer.js";
 import { type PipelineResult, runPipeline } from "./pipeline.js";
 import { startProgress } from "./progress.js";
@@ -19,6 +21,8 @@ interface DemoOptions {
   keep?: boolean;
   json?: boolean;
   progress?: boolean;
+  /** The report's HTML file; false with --no-report. */
+  report: string | false;
 }
 
 const fmtRate = (r: number) => (r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(0)}k`);
@@ -95,6 +99,12 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   if (!Number.isInteger(o.seed) || o.seed < 0)
     throw new InvalidInputError(`--seed must be a non-negative integer, got ${o.seed}.`);
   const usePeer = o.peer !== "off" && o.peerFitRows > 0 && peerAvailable();
+  const reportPath = o.report === false ? undefined : resolve(o.report);
+  // An existing file there is replaced only when it is an earlier report.
+  if (reportPath !== undefined) {
+    await checkWritable(reportPath, true);
+    await checkOverwrite({ output: reportPath, kind: "report", inputs: [] });
+  }
   const dir = await mkdtemp(join(tmpdir(), "modenorm-demo-"));
   let result: PipelineResult;
   try {
@@ -104,6 +114,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       dir,
       threads: o.threads,
       peerFitRows: usePeer ? o.peerFitRows : 0,
+      reportPath,
       onStage: (stage, rows) => {
         const bar = startProgress(stage.padEnd(9), rows, o.progress !== false && !o.json);
         return (done) => {
@@ -118,11 +129,12 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   if (!(result.failed === 0 && result.evaluateFailed === 0)) process.exitCode = 1;
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ ...result, machine: machine(), dir: o.keep ? dir : null })}\n`,
+      `${JSON.stringify({ ...result, machine: machine(), dir: o.keep ? dir : null, report: reportPath ?? null })}\n`,
     );
     return;
   }
   printResult(result, o.keep ? dir : null);
+  if (reportPath !== undefined) process.stdout.write(`report: ${reportPath}\n`);
   if (o.peer !== "off" && !usePeer) {
     process.stdout.write(
       "(peer not run: ../shared/bench/peer_gmm_encoder.py or /usr/bin/python3 with scikit-learn is missing; apt-get install -y python3-sklearn)\n",

@@ -9,16 +9,19 @@
  * modes rounded to cents, rare six- and seven-figure outliers, 0.5 % missing) and `channel` (text,
  * four categories).
  */
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { releaseSharedBlocks } from "../core/array-bin.js";
 import { Random } from "../core/rng.js";
 import { generateMultimodal } from "../core/synthetic.js";
 import type { Column, Table } from "../core/table.js";
 import { fitMixtureColumn, modesLogLikelihood } from "../encode/mixture-column.js";
+import { modelToJson } from "../encode/model-file.js";
 import type { ModelSpec, ModeSpec } from "../encode/spec.js";
 import { openTableSink, openTableStream, writeTable } from "../io/index.js";
+import { writeAtomically } from "../io/safe-write.js";
 import { compareTables } from "../run/compare.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import { collectGarbage } from "../run/gc.js";
@@ -45,6 +48,11 @@ export interface PipelineOptions {
   inMemoryFit?: boolean;
   /** Called when a stage starts, e.g. to show progress. */
   onStage?: (stage: string, rows: number | null) => (done: number) => void;
+  /**
+   * Write a report of the run (`modenorm report` of the input and model) to this HTML file, in a
+   * stage of its own; it replaces the file (the caller checks that it is an earlier report).
+   */
+  reportPath?: string;
 }
 
 /** One stage's numbers. */
@@ -263,6 +271,30 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       onProgress: tick,
     }),
   );
+  if (o.reportPath !== undefined) {
+    const path = o.reportPath;
+    await stage("report", o.rows, async (tick) => {
+      // Vega and resvg load only when a report is written.
+      const r = await import("../report/index.js");
+      const names = model.columns.map((c) => c.name);
+      const data = await r.passData(model, await openTableStream(input, { blockRows }), names, {
+        threads: o.threads,
+        onProgress: tick,
+      });
+      const page = await r.tableReport(
+        {
+          command: "modenorm demo",
+          input: `${o.rows.toLocaleString("en-US")} generated rows (${input})`,
+          model: "the demo's fit",
+          modelSha256: createHash("sha256").update(modelToJson(model)).digest("hex"),
+        },
+        model,
+        data,
+        null,
+      );
+      await writeAtomically(path, true, (tmp) => writeFile(tmp, page.html, { flag: "wx" }));
+    });
+  }
   let peer: Record<string, unknown> | null = null;
   let peerError: string | null = null;
   let valueInMemory: PipelineResult["valueInMemory"] = null;

@@ -28,6 +28,8 @@ export interface ColumnEvaluation {
   nulls: number;
   /** Compact-layout rows stored literally (no mode reproduces them). */
   literals: number;
+  /** Compact-layout rows whose alpha alone does not decode exactly, so a residual is stored. */
+  residuals: number;
   /**
    * Rows the dense (GAN) layout cannot represent beyond float32 rounding: mixture rows whose value
    * is more than 0.99 · scale · σ from every kept mode (α clipped) or literal (NaN, ±∞, …).
@@ -127,6 +129,9 @@ export function evaluateTable(
     const compact = compare(input, codec.decodeCompact(spec, enc));
     const alphaCol = enc.find((c) => c.name === `${spec.name}.alpha`);
     const modeCol = enc.find((c) => c.name === `${spec.name}.mode`);
+    const residualCol = enc.find((c) => c.name === `${spec.name}.residual`);
+    const residuals =
+      residualCol === undefined ? 0 : residualCol.values.length - nullCount(residualCol);
     let literals = 0;
     let clipped = 0;
     if (modeCol !== undefined && modeCol.type === "int32") {
@@ -188,6 +193,7 @@ export function evaluateTable(
       rows: n,
       nulls,
       literals,
+      residuals,
       clipped,
       compact,
       dense,
@@ -220,6 +226,7 @@ export function mergeEvaluations(a: TableEvaluation, b: TableEvaluation): TableE
         rows: ca.rows + cb.rows,
         nulls: ca.nulls + cb.nulls,
         literals: ca.literals + cb.literals,
+        residuals: ca.residuals + cb.residuals,
         clipped: ca.clipped + cb.clipped,
         compact,
         dense,

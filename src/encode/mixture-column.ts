@@ -39,6 +39,7 @@ import { exactAlpha, exactAlphaThrough } from "./exact.js";
 import { FIT_LIMIT, isModal } from "./mixture-domain.js";
 import {
   type MixtureColumnSpec,
+  type MixtureFitTrace,
   MODE_LITERAL,
   MODE_NULL,
   type ModeChoice,
@@ -216,7 +217,7 @@ function mixtureSpec(
   if (!(scale > 0 && Number.isFinite(scale)))
     throw new InvalidInputError(`scale must be a positive number, got ${scale}.`);
   const { values, weights } = valuesOf(modalValues, offset);
-  const { modes, meanLogLikelihood, heaviestOnly } = fitModes(values, weights, options);
+  const { modes, meanLogLikelihood, heaviestOnly, fit } = fitModes(values, weights, options);
   const spec: MixtureColumnSpec = {
     name,
     kind,
@@ -236,6 +237,7 @@ function mixtureSpec(
   const later = options.baselineOnSample === false && finite.weights === null;
   const baseline = later ? null : mixtureBaseline(spec, finite.values, finite.weights);
   if (baseline !== null) spec.baseline = baseline;
+  if (fit !== null) spec.fit = fit;
   return { spec, heaviestOnly };
 }
 
@@ -250,12 +252,23 @@ export function fitModes(
   values: Float64Array,
   weights: Float64Array | null,
   options: MixtureFitOptions = {},
-): { modes: ModeSpec[]; meanLogLikelihood: number | null; heaviestOnly: number | null } {
+): {
+  modes: ModeSpec[];
+  meanLogLikelihood: number | null;
+  heaviestOnly: number | null;
+  /** How the VB fit went; null when there was nothing to fit. */
+  fit: MixtureFitTrace | null;
+} {
   const threshold = options.weightThreshold ?? 0.005;
   if (values.length === 0) {
     // Nothing continuous to fit (every value is modal or non-finite): such values decode through
     // their modal slots or as literals.
-    return { modes: [{ weight: 1, mean: 0, std: 1 }], meanLogLikelihood: null, heaviestOnly: null };
+    return {
+      modes: [{ weight: 1, mean: 0, std: 1 }],
+      meanLogLikelihood: null,
+      heaviestOnly: null,
+      fit: null,
+    };
   }
   if (values.length === 1) {
     values = Float64Array.of(values[0]!, values[0]!);
@@ -316,7 +329,22 @@ export function fitModes(
     wsum += bgm.weights[c]!;
   }
   for (const md of modes) md.weight /= wsum;
-  return { modes, meanLogLikelihood: modesLogLikelihood(modes, values, weights), heaviestOnly };
+  // The bound per fitted value: the quantity whose change the per-row convergence rule compares
+  // with tol (the VB bound itself is summed over the values' weights).
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += weights === null ? 1 : weights[i]!;
+  const fit: MixtureFitTrace = {
+    iterations: bgm.nIter,
+    converged: bgm.converged,
+    tol: bgm.options.tol,
+    bounds: bgm.lowerBounds.map((b) => b / total),
+  };
+  return {
+    modes,
+    meanLogLikelihood: modesLogLikelihood(modes, values, weights),
+    heaviestOnly,
+    fit,
+  };
 }
 
 /**

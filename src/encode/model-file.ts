@@ -18,8 +18,8 @@ import {
   type ModeSpec,
 } from "./spec.js";
 
-/** Model file versions this build reads (1 has no drift baseline). */
-export const READABLE_VERSIONS: readonly number[] = [1, MODEL_VERSION];
+/** Model file versions this build reads (1 has no drift baseline, 1 and 2 no fit trace). */
+export const READABLE_VERSIONS: readonly number[] = [1, 2, MODEL_VERSION];
 
 /** Tolerance of Σ weights = 1 for a mixture column's modes. */
 export const WEIGHT_SUM_TOLERANCE = 1e-6;
@@ -175,6 +175,13 @@ const BASELINE_SHAPE: Shape = [
   req("cdf", R.arrayOf(share)),
 ];
 
+const FIT_SHAPE: Shape = [
+  req("iterations", R.count),
+  req("converged", R.boolean),
+  req("tol", R.positive),
+  req("bounds", R.arrayOf(R.finite)),
+];
+
 const TAIL: Shape = [req("nullable", R.boolean), req("rows", R.count), req("nullCount", R.count)];
 
 /** Every kind's fields, in the order they are written. */
@@ -192,6 +199,7 @@ const COLUMN_SHAPES: Record<"mixture" | "minmax" | "categorical", Shape> = {
     ...TAIL,
     req("meanLogLikelihood", R.finiteOrNull),
     opt("baseline", R.object(BASELINE_SHAPE)),
+    opt("fit", R.object(FIT_SHAPE)),
   ],
   minmax: [
     req("name", R.name),
@@ -245,6 +253,14 @@ const KIND_CHECKS: Record<"mixture" | "minmax" | "categorical", Check[]> = {
         fail(join(p, "offset"), `is missing (a log column needs its offset)`);
       if (c.kind === "mixed" && c.modalValues === undefined)
         fail(join(p, "modalValues"), `is missing (a mixed column needs its modal values)`);
+    },
+    (c, p) => {
+      const f = c.fit as Obj | undefined;
+      if (f !== undefined && (f.bounds as unknown[]).length !== f.iterations)
+        fail(
+          join(p, "fit.bounds"),
+          `has ${(f.bounds as unknown[]).length} entries, but fit.iterations is ${f.iterations}`,
+        );
     },
     (c, p) => {
       const b = c.baseline as Obj | undefined;
@@ -397,6 +413,11 @@ function validate(v: unknown, subject: string, fix: string): asserts v is ModelS
     if (v.version === 1) {
       const at = (v.columns as Obj[]).findIndex((c) => c.baseline !== undefined);
       if (at >= 0) fail(`columns[${at}].baseline`, "is set, but version 1 files have no baseline");
+    }
+    if (v.version !== MODEL_VERSION) {
+      const at = (v.columns as Obj[]).findIndex((c) => c.fit !== undefined);
+      if (at >= 0)
+        fail(`columns[${at}].fit`, `is set, but version ${v.version} files have no fit trace`);
     }
   } catch (e) {
     if (e instanceof Problem) {

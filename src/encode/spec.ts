@@ -8,10 +8,13 @@ import type { ColumnType, TimeUnit } from "../core/table.js";
 export const MODEL_FORMAT = "modenorm.model";
 /** The `format` of a clustering model file (see `cluster-model.ts`). */
 export const CLUSTER_FORMAT = "modenorm.clustering";
-/** The version this build writes: 2 added the drift baseline of mixture columns. */
-export const MODEL_VERSION = 2;
-/** Versions this build reads (version 1 files have no drift baseline). */
-export type ModelVersion = 1 | 2;
+/**
+ * The version this build writes: 2 added the drift baseline of mixture columns, 3 the fit's bound
+ * per iteration (`fit`).
+ */
+export const MODEL_VERSION = 3;
+/** Versions this build reads (version 1 files have no drift baseline, 1 and 2 no fit trace). */
+export type ModelVersion = 1 | 2 | 3;
 
 /** One kept mode of a mixture column. */
 export interface ModeSpec {
@@ -58,6 +61,23 @@ export interface MixtureColumnSpec {
   meanLogLikelihood: number | null;
   /** What the fit data looked like under the kept modes, for drift checks (model version ≥ 2). */
   baseline?: MixtureBaseline;
+  /** How the variational fit went (model version ≥ 3; absent when there was nothing to fit). */
+  fit?: MixtureFitTrace;
+}
+
+/**
+ * The variational (VB) fit of a mixture column's modes, on the values it was fitted on (exact
+ * value counts or the summary's sample); refinement passes over all rows come after it.
+ */
+export interface MixtureFitTrace {
+  /** Iterations run (at most the fit's maximum, 100 by default). */
+  iterations: number;
+  /** Whether |Δ bound per value| fell below `tol`. */
+  converged: boolean;
+  /** The convergence tolerance on the change of the bound per fitted value. */
+  tol: number;
+  /** The variational lower bound per fitted value after each iteration (length `iterations`). */
+  bounds: number[];
 }
 
 /**

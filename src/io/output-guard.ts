@@ -6,7 +6,8 @@
  * - a directory output: a directory holding `_manifest.json` of a sharded output and nothing but
  *   the files that manifest lists (or an interrupted run's `<out>.partial`, marked `_INCOMPLETE`);
  * - a table file: a regular file (its name says its format);
- * - a model: a file that is a modenorm model (its `format` says so).
+ * - a model: a file that is a modenorm model (its `format` says so);
+ * - a report: an HTML file written by `modenorm report` (its generator says so).
  *
  * Paths are compared after resolving links, so a link or a second name of an input is caught too.
  */
@@ -17,7 +18,7 @@ import { checkUnlocked, LOCK_NAME } from "./output-lock.js";
 import { INCOMPLETE_NAME, MANIFEST_NAME, PROGRESS_NAME, QUEUE_RUN_NAME } from "./shards.js";
 
 /** The kind of output a command writes at a path. */
-export type OutputKind = "directory" | "file" | "model";
+export type OutputKind = "directory" | "file" | "model" | "report";
 
 /** Options of {@link checkOverwrite}. */
 export interface OverwriteCheck {
@@ -30,6 +31,8 @@ export interface OverwriteCheck {
 
 /** The format field near the start of a model file (of fit or of cluster), as written. */
 const MODEL_MARKER = /"format"\s*:\s*"modenorm\.(model|clustering)"/;
+/** The generator of a report page (`REPORT_GENERATOR` of `report/html.ts`), in its head. */
+const REPORT_MARKER = /<meta name="generator" content="modenorm report">/;
 /** The same for a shard manifest (`MANIFEST_FORMAT`). */
 const MANIFEST_MARKER = /"format"\s*:\s*"modenorm\.shards"/;
 
@@ -156,6 +159,8 @@ export async function checkOverwrite(check: OverwriteCheck): Promise<void> {
       refuse(output, info.isDirectory() ? "is a directory" : "is not a regular file");
     } else if (kind === "model" && !MODEL_MARKER.test(await readHead(real, 256))) {
       refuse(output, "is not a modenorm model file");
+    } else if (kind === "report" && !REPORT_MARKER.test(await readHead(real, 1024))) {
+      refuse(output, "is not a report written by modenorm report");
     }
   }
 }

@@ -260,6 +260,12 @@ export async function evaluateStream(
   options: StreamRunOptions & {
     /** Called with each block's own evaluation, in block order (before it is merged). */
     onBlock?: (e: TableEvaluation) => void;
+    /**
+     * Called with each block as it is read, in row order, on this thread, before it goes to a
+     * worker (so that other tallies of the same rows, e.g. a report's histograms, need no
+     * second pass over the input). It must not keep the block's arrays.
+     */
+    onTable?: (b: TableBlock) => void;
   } = {},
 ): Promise<TableEvaluation & { seconds: number }> {
   const t0 = performance.now();
@@ -272,6 +278,7 @@ export async function evaluateStream(
       pool.size + 1,
       () => false,
       async (b) => {
+        options.onTable?.(b);
         const e = (await run(
           { kind: "evaluate", key, table: b.table, firstRow: b.firstRow },
           transferablesOf(b.table),

@@ -16,7 +16,7 @@ import {
   resolveDriftOptions,
 } from "../drift/index.js";
 import type { ModelSpec } from "../encode/spec.js";
-import type { TableStream } from "../io/stream.js";
+import type { TableBlock, TableStream } from "../io/stream.js";
 import { orderedMap, type StreamRunOptions, withPool } from "./stream-codec.js";
 import { readOnPool, shareBlocks, trimShared } from "./stream-shared.js";
 import { transferablesOf } from "./table-blocks.js";
@@ -24,8 +24,13 @@ import { transferablesOf } from "./table-blocks.js";
 export interface DriftStreamOptions extends StreamRunOptions, DriftOptions {
   /** One report per this many rows (the last chunk may be shorter). Default: one report. */
   chunkRows?: number;
-  /** Called with each chunk's report as soon as its rows are in, in order. */
-  onReport?: (r: DriftReport) => void;
+  /** Called with each chunk's report (and the tally it was made from) as soon as its rows are in, in order. */
+  onReport?: (r: DriftReport, tally: DriftTally) => void;
+  /**
+   * Called with each block as it is read, in row order, on this thread, before it goes to a
+   * worker (another tally of the same rows needs no second pass). It must not keep the arrays.
+   */
+  onTable?: (b: TableBlock) => void;
 }
 
 /**
@@ -52,7 +57,7 @@ export async function driftStream(
     const first = chunkRows === null ? 0 : current.chunk * chunkRows;
     const r = driftReport(model, current.tally, first, options);
     reports.push(r);
-    options.onReport?.(r);
+    options.onReport?.(r, current.tally);
     current = null;
   };
   const bin = shareBlocks(stream);
@@ -63,6 +68,7 @@ export async function driftStream(
       pool.size + 1,
       () => false,
       async (b) => {
+        options.onTable?.(b);
         const t = (await run(
           { kind: "drift", key, table: b.table, firstRow: b.firstRow, chunkRows },
           transferablesOf(b.table),

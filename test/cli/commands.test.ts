@@ -1,10 +1,12 @@
 /** `--help`, `--version`, `demo`, and how the CLI behaves as part of a shell pipeline. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CLI, inTempDir, ok, put, run } from "./helpers.js";
 
-const COMMANDS = ["fit", "transform", "inverse", "evaluate", "inspect", "demo"];
+const COMMANDS = ["fit", "transform", "inverse", "evaluate", "inspect", "report", "demo"];
 
 describe("modenorm CLI commands", () => {
   test("--help on every command exits 0 and shows Examples; --version prints the version", async () => {
@@ -39,11 +41,18 @@ describe("modenorm CLI commands", () => {
         model: { columns: { name: string }[] };
         peer: unknown;
         dir: string | null;
+        report: string | null;
       };
       assert.equal(r.rows, 20000);
       assert.deepEqual(
         r.stages.map((s) => s.stage),
-        ["generate", "fit", "transform", "inverse", "compare", "evaluate"],
+        ["generate", "fit", "transform", "inverse", "compare", "evaluate", "report"],
+      );
+      // The demo writes a report of its run where it was started.
+      assert.equal(r.report, join(dir, "modenorm-demo-report.html"));
+      assert.match(
+        readFileSync(r.report, "utf8"),
+        /<meta name="generator" content="modenorm report">/,
       );
       for (const s of r.stages) {
         assert.equal(s.rows, 20000);

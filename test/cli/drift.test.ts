@@ -120,7 +120,10 @@ describe("modenorm drift", () => {
       ok(dir, ["fit", "fit.csv", "-o", "m.json"]);
       const v1 = JSON.parse(readFileSync(join(dir, "m.json"), "utf8"));
       v1.version = 1;
-      for (const c of v1.columns) delete c.baseline;
+      for (const c of v1.columns) {
+        delete c.baseline;
+        delete c.fit;
+      }
       writeFileSync(join(dir, "v1.json"), JSON.stringify(v1));
       put(dir, "only-x.csv", "x\n1\n2\n");
       put(dir, "text-x.csv", "x,c\n1,red\nabc,red\n");

@@ -105,9 +105,9 @@ const modelCases: Case[] = [
   {
     id: "M03",
     title: "a model of a later version",
-    setup: (d) => editModel(d, (m) => Object.assign(m, { version: 3 })),
+    setup: (d) => editModel(d, (m) => Object.assign(m, { version: 4 })),
     args: transformA,
-    mentions: ["version is 3", "reads version 1, 2 only"],
+    mentions: ["version is 4", "reads version 1, 2, 3 only"],
   },
   {
     id: "M04",

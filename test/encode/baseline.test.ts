@@ -107,11 +107,12 @@ describe("mixtureBaseline", () => {
 
   it("the model file keeps the baseline bit for bit, reads version 1 files, and checks the baseline", () => {
     const m = fitTable(mixtureTable(3_000, 5));
-    assert.equal(m.version, 2);
+    assert.equal(m.version, 3);
     assert.deepEqual(modelFromJson(modelToJson(m)), m);
     const v1 = JSON.parse(modelToJson(m));
     v1.version = 1;
     delete v1.columns[0].baseline;
+    delete v1.columns[0].fit;
     assert.equal(modelFromJson(JSON.stringify(v1)).version, 1);
     // biome-ignore lint/suspicious/noExplicitAny: the test edits parsed JSON freely.
     const bad = (edit: (c: Record<string, any>) => void, message: RegExp) => {
@@ -127,6 +128,23 @@ describe("mixtureBaseline", () => {
     bad((c) => (c.baseline.lowShare = 2), /baseline\.lowShare must be a number in \[0, 1\]/);
     bad((c) => delete c.baseline.clippedStd, /baseline\.clippedStd is missing/);
     bad((c) => (c.baseline.fitted = c.baseline.size + 1), /baseline\.fitted is .*, more than size/);
+    // The fit trace (version 3): one bound per iteration, and only in version 3 files.
+    const fit = m.columns[0]! as { fit?: { iterations: number; bounds: number[]; tol: number } };
+    assert.ok(fit.fit !== undefined && fit.fit.iterations >= 1 && fit.fit.tol === 1e-3);
+    assert.equal(fit.fit.bounds.length, fit.fit.iterations);
+    bad(
+      (c) => c.fit.bounds.pop(),
+      /columns\[0\]\.fit\.bounds has \d+ entries, but fit\.iterations is \d+/,
+    );
+    bad((c) => (c.fit.converged = "yes"), /columns\[0\]\.fit\.converged must be true or false/);
+    const v2 = JSON.parse(modelToJson(m));
+    v2.version = 2;
+    assert.throws(
+      () => modelFromJson(JSON.stringify(v2)),
+      /columns\[0\]\.fit is set, but version 2 files have no fit trace/,
+    );
+    delete v2.columns[0].fit;
+    assert.equal(modelFromJson(JSON.stringify(v2)).version, 2);
     const v1WithBaseline = JSON.parse(modelToJson(m));
     v1WithBaseline.version = 1;
     assert.throws(

@@ -10,20 +10,10 @@ import type { Column } from "../../src/core/table.js";
 import type { EncodeContext } from "../../src/encode/codec.js";
 import { mixtureCodec } from "../../src/encode/mixture-column.js";
 import type { MixtureColumnSpec, ModeSpec } from "../../src/encode/spec.js";
+import { continuousSpec } from "../helpers/data.js";
 
 function spec(modes: ModeSpec[], nullable = true): MixtureColumnSpec {
-  return {
-    name: "x",
-    kind: "continuous",
-    dtype: "float64",
-    modes,
-    scale: 4,
-    modeChoice: "sample",
-    nullable,
-    rows: 0,
-    nullCount: 0,
-    meanLogLikelihood: null,
-  };
+  return continuousSpec(modes, { nullable });
 }
 
 /** Asserts the two encodings of `values` agree bit for bit. */

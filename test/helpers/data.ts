@@ -4,6 +4,7 @@ import type { CovarianceType } from "../../src/core/covariance.js";
 import type { Matrix } from "../../src/core/matrix.js";
 import { Random } from "../../src/core/rng.js";
 import type { Table } from "../../src/core/table.js";
+import type { MixtureColumnSpec, ModeSpec } from "../../src/encode/spec.js";
 
 export const COVARIANCE_TYPES: readonly CovarianceType[] = ["full", "tied", "diag", "spherical"];
 
@@ -207,4 +208,24 @@ export function mixtureTable(n: number, seed: number): Table {
     if (rng.random() < 0.02) nulls[i] = 1;
   }
   return { rows: n, columns: [{ name: "x", type: "float64", values, nulls }] };
+}
+
+/** A continuous float64 column `x` with the given modes (σ multiplier 4); `extra` overrides. */
+export function continuousSpec(
+  modes: ModeSpec[],
+  extra: Partial<MixtureColumnSpec> = {},
+): MixtureColumnSpec {
+  return {
+    name: "x",
+    kind: "continuous",
+    dtype: "float64",
+    modes,
+    scale: 4,
+    modeChoice: "sample",
+    nullable: false,
+    rows: 0,
+    nullCount: 0,
+    meanLogLikelihood: null,
+    ...extra,
+  };
 }
