@@ -181,16 +181,6 @@ export interface SummaryAddTask {
   firstRow: number;
 }
 
-/**
- * A refinement pass's statistics of one block under each spec's modes (`refineBlock`), not
- * added up: one array per spec, null where no value of the block takes part.
- */
-export interface RefineBlockTask {
-  kind: "refine-block";
-  specs: MixtureColumnSpec[];
-  table: Table;
-}
-
 /** A range of rows to read on the thread itself, and how (a queue worker's fit jobs). */
 export interface RangeRead {
   range: RowRange;
@@ -209,7 +199,11 @@ export interface SummaryRangeTask extends RangeRead {
   hashBelow?: number;
 }
 
-/** `refine-block` of every block of a range read on the thread, in row order. */
+/**
+ * A refinement pass's statistics of every block of a range read on the thread, in row order:
+ * per block one array per spec (`refineBlock` under its modes, not added up), null where no value
+ * of the block takes part.
+ */
 export interface RefineRangeTask extends RangeRead {
   kind: "refine-range";
   specs: MixtureColumnSpec[];
@@ -273,7 +267,6 @@ export type Task =
   | DriftTask
   | SummaryAddTask
   | SummaryTakeTask
-  | RefineBlockTask
   | SummaryRangeTask
   | RefineRangeTask
   | CodecRangeTask
@@ -297,7 +290,6 @@ export interface TaskResults {
   drift: ChunkTally[];
   "summary-add": null;
   "summary-take": TableSummary | null;
-  "refine-block": (Float64Array | null)[];
   "summary-range": { summary: TableSummary | null; histograms: Record<string, Uint32Array> };
   "refine-range": (Float64Array | null)[][];
   "codec-range": ShardEntry;

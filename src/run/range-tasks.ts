@@ -53,7 +53,7 @@ export function addBlock(
 }
 
 /** A block's refinement statistics under each spec's modes (null where no value takes part). */
-export function refineStats(specs: MixtureColumnSpec[], table: Table): (Float64Array | null)[] {
+function refineStats(specs: MixtureColumnSpec[], table: Table): (Float64Array | null)[] {
   return specs.map((spec) => {
     const r = createRefiner(spec);
     return refineBlock(r, findColumn(table, spec.name)) ? r.out : null;

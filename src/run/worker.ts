@@ -25,7 +25,7 @@ import type {
   TaskKind,
   TaskResults,
 } from "./protocol.js";
-import { addBlock, codecRange, refineRange, refineStats, summaryRange } from "./range-tasks.js";
+import { addBlock, codecRange, refineRange, summaryRange } from "./range-tasks.js";
 import { placeBlock, sharedArraysOf, transferablesOf } from "./table-blocks.js";
 
 const models = new Map<number, ModelSpec>();
@@ -138,8 +138,6 @@ function run(task: Task, transfer: ArrayBuffer[]): TaskResults[Task["kind"]] | P
       return refineRange(task);
     case "codec-range":
       return codecRange(task);
-    case "refine-block":
-      return refineStats(task.specs, task.table);
     case "summary-take": {
       const summary = summaries.get(task.key) ?? null;
       summaries.delete(task.key);
