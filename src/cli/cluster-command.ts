@@ -2,7 +2,6 @@
  * `modenorm cluster`: a multivariate Gaussian mixture over chosen numeric columns, written as a
  * clustering model, and optionally every row's cluster and probabilities.
  */
-import { createHash } from "node:crypto";
 import type { CovarianceType } from "../core/covariance.js";
 import type { ColumnType } from "../core/table.js";
 import {
@@ -32,6 +31,7 @@ import {
   openSink,
   type ReadOptions,
   type SinkOptions,
+  sha256,
   wantsProgress,
 } from "./command-io.js";
 import { checkColumnsExist, UsageError } from "./option-checks.js";
@@ -123,7 +123,7 @@ async function clusterWith(data: string, o: ClusterCommandOptions) {
   await writeModelText(o.output, text, o.overwrite);
   let assigned: string | null = null;
   if (o.assignments !== undefined) {
-    const checksum = createHash("sha256").update(text).digest("hex");
+    const checksum = sha256(text);
     const sinkOptions = { ...o, output: o.assignments };
     // Locally from the rows in memory; distributed, from the input read again block by block
     // (the same function of each row, in bounded memory).

@@ -85,7 +85,8 @@ export function openInput(
 /** Whether to show progress bars (never with --json; only on a terminal, see progress.ts). */
 export const wantsProgress = (o: StreamOptions): boolean => o.progress !== false && !o.json;
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+/** SHA-256 of a text, in hex. */
+export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** A part's name, size and modification time: an input changed since a run is another input. */
 function fileStamp(path: string): string {

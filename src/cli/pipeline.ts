@@ -9,7 +9,6 @@
  * modes rounded to cents, rare six- and seven-figure outliers, 0.5 % missing) and `channel` (text,
  * four categories).
  */
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,7 +17,6 @@ import { Random } from "../core/rng.js";
 import { generateMultimodal } from "../core/synthetic.js";
 import type { Column, Table } from "../core/table.js";
 import { fitMixtureColumn, modesLogLikelihood } from "../encode/mixture-column.js";
-import { modelToJson } from "../encode/model-file.js";
 import type { ModelSpec, ModeSpec } from "../encode/spec.js";
 import { openTableSink, openTableStream, writeTable } from "../io/index.js";
 import { writeAtomically } from "../io/safe-write.js";
@@ -28,6 +26,7 @@ import { collectGarbage } from "../run/gc.js";
 import { WorkerPool } from "../run/pool.js";
 import { decodeStream, encodeStream, evaluateStream } from "../run/stream-codec.js";
 import { fitStream } from "../run/stream-fit.js";
+import { modelChecksum } from "./model-check.js";
 import { peakRssMB, readF64, runPeerAsync } from "./peer.js";
 
 /** Options of {@link runPipeline}. */
@@ -286,7 +285,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
           command: "modenorm demo",
           input: `${o.rows.toLocaleString("en-US")} generated rows (${input})`,
           model: "the demo's fit",
-          modelSha256: createHash("sha256").update(modelToJson(model)).digest("hex"),
+          modelSha256: modelChecksum(model),
         },
         model,
         data,

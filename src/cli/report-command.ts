@@ -5,7 +5,6 @@
  * once (the compared data once more), in bounded memory; the page and the PNGs are written under
  * temporary names and renamed when complete.
  */
-import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ColumnType } from "../core/table.js";
@@ -19,7 +18,13 @@ import { checkOverwrite } from "../io/index.js";
 import { makeDirectory } from "../io/make-dir.js";
 import { writeAtomically } from "../io/safe-write.js";
 import type { Report, ReportHeader } from "../report/index.js";
-import { openInput, type ReadOptions, type StreamOptions, wantsProgress } from "./command-io.js";
+import {
+  openInput,
+  type ReadOptions,
+  type StreamOptions,
+  sha256,
+  wantsProgress,
+} from "./command-io.js";
 import { modelChecksum } from "./model-check.js";
 import { UsageError } from "./option-checks.js";
 import { peakRssMB } from "./peer.js";
@@ -212,8 +217,6 @@ async function tableRun(
   const report = await r.tableReport(header(o, data, modelChecksum(model)), model, first, compared);
   return { report, rows: first.evaluation.rows };
 }
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function clusterRun(
   data: string,
