@@ -22,6 +22,7 @@ import {
   redisOptions,
   sinkOptions,
   streamOptions,
+  verdictOptions,
 } from "./option-sets.js";
 import { addClusterCommands } from "./program-cluster.js";
 import { addReportCommand } from "./program-report.js";
@@ -254,7 +255,7 @@ redisOptions(
   .addHelpText("after", "\nExamples:\n  modenorm evaluate creditcard.csv -m model.json --json")
   .action(async (data: string, o) => (await commands()).evaluateCommand(data, o));
 
-modelReadOptions(streamOptions(program.command("drift")))
+verdictOptions(modelReadOptions(streamOptions(program.command("drift"))))
   .description(
     "Check whether new data still looks like the data the model was fitted on, per column, from the baseline the model stores (streaming). Exits 0 with no drift (warnings allowed), 3 when the data drift.",
   )
@@ -262,16 +263,6 @@ modelReadOptions(streamOptions(program.command("drift")))
   .requiredOption(
     "-m, --model <model.json>",
     "model file (written by modenorm fit: version 2 or later)",
-  )
-  .option(
-    "--share <x>",
-    "share of the columns that must drift for the data to drift, in (0, 1] (default 0.5)",
-    numberInRange("--share", { min: 0, minIncluded: false, max: 1, maxIncluded: true }),
-  )
-  .option(
-    "--critical <columns>",
-    "comma-separated columns whose drift alone makes the data drift",
-    columnList("--critical"),
   )
   .option(
     "--chunk-rows <n>",

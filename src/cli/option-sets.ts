@@ -1,6 +1,13 @@
 /** Option sets that several commands share (commander definitions). */
 import { type Command, Option } from "commander";
-import { blockRowsOption, escapeCharOption, intInRange, threadsOption } from "./option-checks.js";
+import {
+  blockRowsOption,
+  columnList,
+  escapeCharOption,
+  intInRange,
+  numberInRange,
+  threadsOption,
+} from "./option-checks.js";
 
 const positiveInt = (name: string) => intInRange(name, 1);
 
@@ -85,5 +92,23 @@ export function redisOptions(cmd: Command, what: string): Command {
       "--redis-timeout <s>",
       "with --redis: seconds without an answer from Redis before giving up (default 30; rerun the same command to resume)",
       positiveInt("--redis-timeout"),
+    );
+}
+
+/**
+ * The drift verdict's options, `--share` and `--critical` (`drift`, `report --compare`); `when`
+ * starts their help (e.g. "with --compare: ").
+ */
+export function verdictOptions(cmd: Command, when = ""): Command {
+  return cmd
+    .option(
+      "--share <x>",
+      `${when}share of the columns that must drift for the data to drift, in (0, 1] (default 0.5)`,
+      numberInRange("--share", { min: 0, minIncluded: false, max: 1, maxIncluded: true }),
+    )
+    .option(
+      "--critical <columns>",
+      `${when}comma-separated columns whose drift alone makes the data drift`,
+      columnList("--critical"),
     );
 }

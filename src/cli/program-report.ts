@@ -1,11 +1,11 @@
 /** The command line of `report`. */
 import type { Command } from "commander";
-import { columnList, numberInRange, outputPathOption } from "./option-checks.js";
-import { INPUT_HELP, modelReadOptions, streamOptions } from "./option-sets.js";
+import { columnList, outputPathOption } from "./option-checks.js";
+import { INPUT_HELP, modelReadOptions, streamOptions, verdictOptions } from "./option-sets.js";
 
 /** Adds `report` to the program. */
 export function addReportCommand(program: Command): void {
-  modelReadOptions(streamOptions(program.command("report")))
+  verdictOptions(modelReadOptions(streamOptions(program.command("report"))), "with --compare: ")
     .description(
       "Write one self-contained HTML page (no script, nothing fetched; light and dark) of a model and data it encodes: per mixture column the histogram with the mixture and its modes, the modes' weights, the fit's bound per iteration and the round trip; per categorical column its categories; for a clustering model a scatter with each component's ellipses. --compare adds the drift of other data, drifting columns first. Streams the input once.",
     )
@@ -27,16 +27,6 @@ export function addReportCommand(program: Command): void {
       "--columns <a,b,...>",
       "columns to show (default: all); for a clustering model the scatter's two columns x,y (default: its first two)",
       columnList("--columns"),
-    )
-    .option(
-      "--share <x>",
-      "with --compare: share of the columns that must drift for the data to drift, in (0, 1] (default 0.5)",
-      numberInRange("--share", { min: 0, minIncluded: false, max: 1, maxIncluded: true }),
-    )
-    .option(
-      "--critical <columns>",
-      "with --compare: columns whose drift alone makes the data drift",
-      columnList("--critical"),
     )
     .option("--overwrite", "replace an earlier report (and PNG files) of the same names")
     .option("--json", "print one JSON object")
