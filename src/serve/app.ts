@@ -83,18 +83,30 @@ export async function buildApp(
   app.addContentTypeParser("text/csv", (_req, payload, done) => done(null, payload));
   app.addContentTypeParser(ARROW_STREAM, (_req, payload, done) => done(null, payload));
 
+  // Per route (method and template), decided once: whether its requests need the token.
+  const needsToken = new Map<string, boolean>();
+  const tokenNeeded = (req: FastifyRequest): boolean => {
+    const template = req.routeOptions.url;
+    const key = `${req.method} ${template}`;
+    let needs = template === undefined ? undefined : needsToken.get(key);
+    if (needs === undefined) {
+      const path = template ?? req.url.split("?")[0]!;
+      const write =
+        req.method !== "GET" &&
+        path.startsWith("/v1/") &&
+        !DIRECTIONS.some((d) => path.endsWith(`/${d}`));
+      needs = path.startsWith("/v1/") && (write || o.tokenReads === true);
+      if (template !== undefined) needsToken.set(key, needs);
+    }
+    return needs;
+  };
   const started = new WeakMap<FastifyRequest, bigint>();
-  app.addHook("onRequest", async (req, reply) => {
+  app.addHook("onRequest", (req, reply, done) => {
     metrics.inFlight.inc();
     started.set(req, process.hrtime.bigint());
-    const write =
-      req.method !== "GET" &&
-      req.url.startsWith("/v1/") &&
-      !DIRECTIONS.some((d) => req.url.split("?")[0]!.endsWith(`/${d}`));
-    const needs = req.url.startsWith("/v1/") && (write || o.tokenReads === true);
-    if (needs && (o.token === null || !authorized(req.headers.authorization, o.token))) {
+    if (tokenNeeded(req) && (o.token === null || !authorized(req.headers.authorization, o.token))) {
       reply.header("WWW-Authenticate", 'Bearer realm="modenorm"');
-      return reply.code(401).send({
+      reply.code(401).send({
         statusCode: 401,
         error: "Unauthorized",
         message:
@@ -102,16 +114,20 @@ export async function buildApp(
             ? "this server has no token file, so it takes no writes (start it with --token-file)."
             : "a valid bearer token is needed (Authorization: Bearer <token>).",
       });
+      return;
     }
+    done();
   });
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     metrics.inFlight.dec();
-    const route = req.routeOptions.url ?? "unmatched";
-    const labels = { method: req.method, route, status_code: String(reply.statusCode) };
-    metrics.requests.inc(labels);
     const t0 = started.get(req);
-    if (t0 !== undefined)
-      metrics.duration.observe(labels, Number(process.hrtime.bigint() - t0) / 1e9);
+    metrics.answered(
+      req.method,
+      req.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      t0 === undefined ? null : Number(process.hrtime.bigint() - t0) / 1e9,
+    );
+    done();
   });
 
   app.setErrorHandler(

@@ -3,11 +3,13 @@
  * results as the CLI (the same library calls; `firstRow` places a request's rows in a larger
  * data set, so a request split in two gives the same rows as one request).
  *
- * JSON bodies (`{"rows": …}` or `{"columns": …}`) are answered in the same shape. CSV bodies are
- * read block by block from the request stream and answered block by block (drift: one JSON
- * report), so a large body never has to fit in memory; the first block is read before the answer
- * starts, so an error in it is a 400, and an error in a later block ends the answer early (an
- * incomplete chunked body, never one that looks complete).
+ * JSON bodies (`{"rows": …}` or `{"columns": …}`) are answered in the same shape. CSV and Arrow
+ * bodies of up to 8 MiB (by Content-Length) are read whole and answered in one piece, so an error
+ * anywhere in them is a 400. Larger bodies, or bodies of unannounced size, are read block by
+ * block from the request stream and answered block by block (drift: one JSON report), so a large
+ * body never has to fit in memory; the first block is read before the answer starts, so an error
+ * in it is a 400, and an error in a later block ends the answer early (an incomplete chunked body,
+ * never one that looks complete).
  */
 import { Readable, Transform } from "node:stream";
 import {
@@ -128,13 +130,14 @@ export async function dataRoute(
     );
   const arrow = (req.headers["content-type"] ?? "").startsWith(ARROW_STREAM);
   const counter = (body as NodeJS.ReadableStream).pipe(counted(streamLimit));
-  // A small Arrow body (its size announced) is read whole and parsed in one go, without the
-  // streaming reader's per-message promises.
+  // A small body (its size announced) is read whole before any work and answered in one piece:
+  // Arrow parsed in one go, without the streaming reader's per-message promises; CSV read from
+  // memory, so that concurrent requests do not interleave block by block.
   const size = Number(req.headers["content-length"] ?? Number.NaN);
-  const whole = arrow && size <= SMALL_BODY ? Buffer.concat(await counter.toArray()) : null;
+  const whole = size <= SMALL_BODY ? Buffer.concat(await counter.toArray()) : null;
   const blocks = arrow
     ? await arrowBlocks(whole ?? counter, fields)
-    : await csvBlocksOf(counter, fields);
+    : await csvBlocksOf(whole === null ? counter : Readable.from([whole]), fields);
   const first = await blocks.next();
   if (direction === "drift") {
     const tally = createDriftTally(model);
@@ -186,6 +189,16 @@ export async function dataRoute(
     reply.header("Content-Type", ARROW_STREAM);
     return reply.send(node);
   }
+  reply.header("Content-Type", "text/csv; charset=utf-8");
+  if (whole !== null) {
+    const parts: string[] = [];
+    let header = true;
+    for await (const t of tables()) {
+      for (const text of csvBlocks(t, header)) parts.push(text);
+      header = false;
+    }
+    return reply.send(parts.join(""));
+  }
   async function* csvText(): AsyncGenerator<string> {
     let header = true;
     for await (const t of tables()) {
@@ -193,11 +206,10 @@ export async function dataRoute(
       header = false;
     }
   }
-  reply.header("Content-Type", "text/csv; charset=utf-8");
   return reply.send(Readable.from(csvText()));
 }
 
-/** Bodies up to this size (announced by Content-Length) are read whole (Arrow). */
+/** Bodies up to this size (announced by Content-Length) are read whole (Arrow and CSV). */
 const SMALL_BODY = 8 * 2 ** 20;
 
 /** The media type of Arrow IPC streams. */

@@ -14,6 +14,8 @@ export interface Metrics {
   rowErrors: Counter<"model" | "direction" | "reason">;
   activeVersion: Gauge<"model">;
   registryOps: Counter<"op" | "result">;
+  /** Counts an answered request and observes its duration (seconds; null: unknown). */
+  answered(method: string, route: string, status: number, seconds: number | null): void;
 }
 
 /** Buckets in seconds, with a boundary at the 0.1 s objective. */
@@ -28,21 +30,40 @@ export function createMetrics(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labels = ["method", "route", "status_code"] as const;
+  const requests = new Counter({
+    name: "modenorm_http_requests_total",
+    help: "HTTP requests answered, by method, route template and status code.",
+    labelNames: labels,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "modenorm_http_request_duration_seconds",
+    help: "Time from a request's start to its answer, by method, route template and status code.",
+    labelNames: labels,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  // The labelled series of each (method, route, status), looked up once: prom-client hashes the
+  // labels on every call otherwise.
+  const series = new Map<
+    string,
+    { count: Counter.Internal; time: Histogram.Internal<(typeof labels)[number]> }
+  >();
   return {
     registry,
-    requests: new Counter({
-      name: "modenorm_http_requests_total",
-      help: "HTTP requests answered, by method, route template and status code.",
-      labelNames: labels,
-      registers: [registry],
-    }),
-    duration: new Histogram({
-      name: "modenorm_http_request_duration_seconds",
-      help: "Time from a request's start to its answer, by method, route template and status code.",
-      labelNames: labels,
-      buckets: DURATION_BUCKETS,
-      registers: [registry],
-    }),
+    requests,
+    duration,
+    answered(method, route, status, seconds) {
+      const key = `${method} ${route} ${status}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        const l = { method, route, status_code: String(status) };
+        s = { count: requests.labels(l), time: duration.labels(l) };
+        series.set(key, s);
+      }
+      s.count.inc();
+      if (seconds !== null) s.time.observe(seconds);
+    },
     inFlight: new Gauge({
       name: "modenorm_http_requests_in_flight",
       help: "Requests being answered.",
