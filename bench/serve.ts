@@ -6,7 +6,7 @@
  * the library's transform of the same rows.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RecordBatchStreamWriter } from "apache-arrow";
@@ -27,15 +27,35 @@ const o = benchOptions(
     rows: { default: "1000", help: "rows per request", kind: "count" },
     connections: { default: "100", help: "concurrent connections", kind: "count" },
     seconds: { default: "10", help: "seconds per body format", kind: "count" },
+    processes: {
+      default: "1,2",
+      help: "server processes (--processes of serve), a run per value",
+      kind: "counts",
+    },
   },
 );
 const ROWS = Number(o.rows);
 
-/** CPU time (user + system, all threads) a process has used, in microseconds (Linux). */
+/**
+ * CPU time (user + system, all threads) that a process and its child processes use, in
+ * microseconds (Linux; children living now, as the server processes of `--processes`).
+ */
 function processCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of the line (11 and 12 after the name), in ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  let us = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // After the name: state, ppid, …; utime and stime are the 12th and 13th, in ticks of 10 ms.
+    const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    if (Number(entry) === pid || Number(fields[1]) === pid)
+      us += (Number(fields[11]) + Number(fields[12])) * 10_000;
+  }
+  return us;
 }
 
 /** A server that answers every POST with `answer` and does nothing else (the pair's ceiling). */
@@ -65,6 +85,56 @@ async function listening(child: ReturnType<typeof spawn>): Promise<string> {
 }
 const TOKEN = "bench-token-0123456789abcdef";
 
+interface Result {
+  format: string;
+  requestsPerSecond: number;
+  rowsPerSecond: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  serverCpuUsPerRequest: number;
+  loadCpuUsPerRequest: number;
+}
+
+/** Runs autocannon with one body against `target`, `pid` being the server's process. */
+async function measure(
+  format: string,
+  target: string,
+  pid: number,
+  { type, body }: { type: string; body: Buffer },
+): Promise<Result> {
+  const server0 = processCpu(pid);
+  const self0 = process.cpuUsage();
+  const r = await autocannon({
+    url: target,
+    method: "POST",
+    headers: { "content-type": type },
+    body,
+    connections: Number(o.connections),
+    duration: Number(o.seconds),
+  });
+  const self = process.cpuUsage(self0);
+  const requests = Math.max(1, r.requests.total);
+  const row = {
+    format,
+    rowsPerRequest: ROWS,
+    bodyBytes: body.length,
+    requestsPerSecond: r.requests.average,
+    rowsPerSecond: r.requests.average * ROWS,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    serverCpuUsPerRequest: Math.round((processCpu(pid) - server0) / requests),
+    loadCpuUsPerRequest: Math.round((self.user + self.system) / requests),
+  };
+  emit(row);
+  return row;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "modenorm-bench-serve-"));
   const values = generateMultimodal(200_000, 3);
@@ -74,128 +144,84 @@ async function main(): Promise<void> {
   };
   const model = fitTable(fitRows, { seed: 0 });
   writeFileSync(join(dir, "token"), `${TOKEN}\n`);
-  const cli = join(ROOT, "dist", "src", "cli", "main.js");
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      "serve",
-      "--port",
-      "0",
-      "--models",
-      join(dir, "models"),
-      "--token-file",
-      join(dir, "token"),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await listening(child);
-  let noWork: ReturnType<typeof spawn> | null = null;
+  const rows: Table = {
+    rows: ROWS,
+    columns: [{ name: "value", type: "float64", values: values.slice(0, ROWS), nulls: null }],
+  };
+  const arrowWriter = new RecordBatchStreamWriter();
+  arrowWriter.write(batchOfTable(rows));
+  arrowWriter.finish();
+  const bodies: Record<string, { type: string; body: Buffer }> = {
+    "JSON columns": { type: "application/json", body: Buffer.from(tableToJson(rows, "columns")) },
+    "JSON rows": { type: "application/json", body: Buffer.from(tableToJson(rows, "rows")) },
+    CSV: { type: "text/csv", body: Buffer.from([...csvBlocks(rows, true)].join("")) },
+    "Arrow IPC stream": { type: ARROW_STREAM, body: Buffer.from(arrowWriter.toUint8Array(true)) },
+  };
+  const results: (Result & { processes: number | null })[] = [];
+  const children: ReturnType<typeof spawn>[] = [];
+  let arrowAnswer = Buffer.alloc(0);
   try {
-    const up = await fetch(`${url}/v1/models/bench/versions`, {
-      method: "POST",
-      body: modelToJson(model),
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    });
-    if (up.status !== 201) throw new Error(`upload: ${up.status} ${await up.text()}`);
-    const rows: Table = {
-      rows: ROWS,
-      columns: [{ name: "value", type: "float64", values: values.slice(0, ROWS), nulls: null }],
-    };
-    const arrowWriter = new RecordBatchStreamWriter();
-    arrowWriter.write(batchOfTable(rows));
-    arrowWriter.finish();
-    const bodies: Record<string, { type: string; body: Buffer }> = {
-      "JSON columns": { type: "application/json", body: Buffer.from(tableToJson(rows, "columns")) },
-      "JSON rows": { type: "application/json", body: Buffer.from(tableToJson(rows, "rows")) },
-      CSV: { type: "text/csv", body: Buffer.from([...csvBlocks(rows, true)].join("")) },
-      "Arrow IPC stream": {
-        type: ARROW_STREAM,
-        body: Buffer.from(await arrowWriter.toUint8Array()),
-      },
-    };
-    const results: {
-      format: string;
-      requestsPerSecond: number;
-      rowsPerSecond: number;
-      p50ms: number;
-      p99ms: number;
-      errors: number;
-      timeouts: number;
-      non2xx: number;
-      serverCpuUsPerRequest: number;
-      loadCpuUsPerRequest: number;
-    }[] = [];
-    const measure = async (
-      format: string,
-      target: string,
-      pid: number,
-      { type, body }: { type: string; body: Buffer },
-    ) => {
-      const server0 = processCpu(pid);
-      const self0 = process.cpuUsage();
-      const r = await autocannon({
-        url: target,
+    for (const processes of o.processes.split(",").map(Number)) {
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, "dist", "src", "cli", "main.js"),
+          "serve",
+          "--port",
+          "0",
+          "--models",
+          join(dir, `models-${processes}`),
+          "--token-file",
+          join(dir, "token"),
+          "--processes",
+          String(processes),
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      children.push(child);
+      const url = await listening(child);
+      const up = await fetch(`${url}/v1/models/bench/versions`, {
         method: "POST",
-        headers: { "content-type": type },
-        body,
-        connections: Number(o.connections),
-        duration: Number(o.seconds),
+        body: modelToJson(model),
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
       });
-      const self = process.cpuUsage(self0);
-      const requests = Math.max(1, r.requests.total);
-      const row = {
-        format,
-        rowsPerRequest: ROWS,
-        bodyBytes: body.length,
-        requestsPerSecond: r.requests.average,
-        rowsPerSecond: r.requests.average * ROWS,
-        p50ms: r.latency.p50,
-        p99ms: r.latency.p99,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        non2xx: r.non2xx,
-        serverCpuUsPerRequest: Math.round((processCpu(pid) - server0) / requests),
-        loadCpuUsPerRequest: Math.round((self.user + self.system) / requests),
-      };
-      emit(row);
-      results.push(row);
-    };
-    let arrowAnswer = Buffer.alloc(0);
-    for (const [format, b] of Object.entries(bodies)) {
-      const check = await fetch(`${url}/v1/models/bench/transform`, {
-        method: "POST",
-        body: b.body,
-        headers: { "Content-Type": b.type },
-      });
-      if (check.status !== 200) throw new Error(`${format}: ${check.status} ${await check.text()}`);
-      const answer = Buffer.from(await check.arrayBuffer());
-      if (b.type === ARROW_STREAM) arrowAnswer = answer;
-      await measure(format, `${url}/v1/models/bench/transform`, child.pid!, b);
+      if (up.status !== 201) throw new Error(`upload: ${up.status} ${await up.text()}`);
+      for (const [format, b] of Object.entries(bodies)) {
+        const check = await fetch(`${url}/v1/models/bench/transform`, {
+          method: "POST",
+          body: b.body,
+          headers: { "Content-Type": b.type },
+        });
+        if (check.status !== 200)
+          throw new Error(`${format}: ${check.status} ${await check.text()}`);
+        if (b.type === ARROW_STREAM) arrowAnswer = Buffer.from(await check.arrayBuffer());
+        const r = await measure(format, `${url}/v1/models/bench/transform`, child.pid!, b);
+        results.push({ ...r, processes });
+      }
+      process.kill(child.pid!, "SIGTERM");
     }
     // The ceiling: the same Arrow requests to a server that does no work.
-    noWork = spawn(process.execPath, ["-e", NO_WORK_SERVER, arrowAnswer.toString("base64")], {
+    const noWork = spawn(process.execPath, ["-e", NO_WORK_SERVER, arrowAnswer.toString("base64")], {
       stdio: ["ignore", "pipe", "inherit"],
     });
+    children.push(noWork);
     const noWorkUrl = await listening(noWork);
-    await measure(
-      "no work (Arrow answer)",
-      `${noWorkUrl}/`,
-      noWork.pid!,
-      bodies["Arrow IPC stream"]!,
-    );
+    const arrow = bodies["Arrow IPC stream"]!;
+    results.push({
+      ...(await measure("no work (Arrow answer)", `${noWorkUrl}/`, noWork.pid!, arrow)),
+      processes: null,
+    });
     process.stdout.write(
-      `\n| body (${ROWS} rows) | requests/s | rows/s | p50 | p99 | errors | non-2xx | server CPU / request | autocannon CPU / request |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
+      `\n| body (${ROWS} rows) | server processes | requests/s | rows/s | p50 | p99 | errors | non-2xx | server CPU / request | autocannon CPU / request |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
     );
     for (const r of results) {
       process.stdout.write(
-        `| ${r.format} | ${Math.round(r.requestsPerSecond)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${r.p50ms} ms | ${r.p99ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} | ${r.serverCpuUsPerRequest} µs | ${r.loadCpuUsPerRequest} µs |\n`,
+        `| ${r.format} | ${r.processes ?? "–"} | ${Math.round(r.requestsPerSecond)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${r.p50ms} ms | ${r.p99ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} | ${r.serverCpuUsPerRequest} µs | ${r.loadCpuUsPerRequest} µs |\n`,
       );
     }
     emit({ connections: Number(o.connections), seconds: Number(o.seconds), machine: machine() });
   } finally {
-    if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-    if (noWork?.pid !== undefined) process.kill(noWork.pid, "SIGTERM");
+    for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 }

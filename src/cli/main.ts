@@ -300,6 +300,11 @@ program
     "worker threads for bodies of 65,536 rows or more (default: none, every request on the server's thread; the answers are the same)",
     threadsOption,
   )
+  .option(
+    "--processes <n>",
+    "server processes sharing the port (default 1); registry writes are seen by every process once answered, /metrics sums them all",
+    intInRange("--processes", 1, 64),
+  )
   .addHelpText(
     "after",
     "\nExamples:\n  modenorm serve --models models/ --port 8080\n  curl -X POST --data-binary @model.json -H 'Content-Type: application/json' -H \"Authorization: Bearer $TOKEN\" localhost:8080/v1/models/credit/versions",

@@ -1,8 +1,10 @@
 /** `modenorm serve`: the HTTP service on a port, until SIGINT or SIGTERM. */
+import cluster from "node:cluster";
 import { mkdir } from "node:fs/promises";
 import { WorkerPool } from "../run/pool.js";
 import { buildApp } from "../serve/app.js";
 import { readToken } from "../serve/auth.js";
+import { serverLink, startPrimary } from "../serve/cluster.js";
 import { UsageError } from "./option-checks.js";
 
 export interface ServeCommandOptions {
@@ -12,6 +14,7 @@ export interface ServeCommandOptions {
   tokenFile?: string;
   tokenReads?: boolean;
   threads?: number;
+  processes?: number;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -25,11 +28,31 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
     throw new UsageError("--token-reads needs --token-file.");
   const token = o.tokenFile === undefined ? null : await readToken(o.tokenFile);
   await mkdir(o.models, { recursive: true });
+  const processes = o.processes ?? 1;
+  if (processes > 1 && cluster.isPrimary) {
+    // The primary forks the server processes (each runs this command again) and holds the
+    // registry's writes.
+    const address = await startPrimary({ processes, models: o.models });
+    process.stdout.write(
+      `modenorm serve: listening on ${address} (models in ${o.models}; ${processes} server processes)\n`,
+    );
+    return;
+  }
+  const link = processes > 1 ? serverLink() : null;
   // Large bodies run on worker threads; the pool lives as long as the server.
   const pool = o.threads === undefined ? undefined : new WorkerPool({ size: o.threads });
-  const { app } = await buildApp({ models: o.models, token, tokenReads: o.tokenReads, pool });
+  const { app, registry, metrics } = await buildApp({
+    models: o.models,
+    token,
+    tokenReads: o.tokenReads,
+    pool,
+    writes: link?.writes,
+    metricsText: link?.metricsText,
+  });
+  link?.attach(registry, metrics.registry);
   const address = await app.listen({ host: o.host, port: o.port });
-  process.stdout.write(`modenorm serve: listening on ${address} (models in ${o.models})\n`);
+  if (link !== null) link.listening(address);
+  else process.stdout.write(`modenorm serve: listening on ${address} (models in ${o.models})\n`);
   // The server runs until SIGINT or SIGTERM (exit 130 or 143, see signals.ts): registry writes
   // are atomic, so a stop mid-request leaves no half-written model.
 }

@@ -15,7 +15,7 @@ import { authorized } from "./auth.js";
 import { ARROW_STREAM, DIRECTIONS, dataRoute } from "./data-routes.js";
 import { BodyError, parseJson } from "./json-table.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { ModelRegistry, RegistryError } from "./registry.js";
+import { ModelRegistry, RegistryError, type RegistryWrites } from "./registry.js";
 import {
   AliasAnswer,
   DataQuery,
@@ -42,6 +42,10 @@ export interface AppOptions {
   requestTimeout?: number;
   /** Worker threads for bodies of 65,536 rows or more (transform, inverse); none: all on this thread. */
   pool?: WorkerPool;
+  /** Where the registry's writes go; default: this process's registry. */
+  writes?: RegistryWrites;
+  /** The text of `/metrics`; default: this process's metrics. */
+  metricsText?: () => Promise<string>;
 }
 
 /** The service, ready to `listen`. */
@@ -49,6 +53,7 @@ export async function buildApp(
   o: AppOptions,
 ): Promise<{ app: FastifyInstance; metrics: Metrics; registry: ModelRegistry }> {
   const registry = new ModelRegistry(o.models);
+  const writes = o.writes ?? registry;
   const app = Fastify({
     bodyLimit: o.jsonLimit ?? 16 * 2 ** 20,
     requestTimeout: o.requestTimeout ?? 120_000,
@@ -199,7 +204,7 @@ export async function buildApp(
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
     reply.header("Content-Type", metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return o.metricsText === undefined ? metrics.registry.metrics() : o.metricsText();
   });
 
   app.get(
@@ -253,7 +258,7 @@ export async function buildApp(
       const { name } = req.params;
       if (typeof req.body !== "string")
         throw new BodyError("upload the model file as application/json.");
-      const r = await op("upload", () => registry.upload(name, req.body as string));
+      const r = await op("upload", () => writes.upload(name, req.body as string));
       reply
         .code(r.created ? 201 : 200)
         .header("Location", `/v1/models/${name}/versions/${r.version}`);
@@ -280,7 +285,7 @@ export async function buildApp(
         (body.version as number) < 1
       )
         throw new BodyError('the body must be {"version": <a version number ≥ 1>}.');
-      return op("activate", () => registry.activate(name, body.version as number));
+      return op("activate", () => writes.activate(name, body.version as number));
     },
   );
   app.post(
@@ -293,7 +298,7 @@ export async function buildApp(
         response: { 200: AliasAnswer, 409: ErrorAnswer },
       },
     },
-    async (req) => op("rollback", () => registry.rollback(req.params.name)),
+    async (req) => op("rollback", () => writes.rollback(req.params.name)),
   );
   app.delete(
     "/v1/models/:name/versions/:v",
@@ -306,7 +311,7 @@ export async function buildApp(
     },
     async (req, reply) => {
       const { name, v } = req.params;
-      await op("delete", () => registry.remove(name, Number(v)));
+      await op("delete", () => writes.remove(name, Number(v)));
       return reply.code(204).send();
     },
   );

@@ -86,6 +86,8 @@ export function createMetrics(
       help: "The active version of each model (the version is the value).",
       labelNames: ["model"],
       registers: [registry],
+      // Every server process reads the same registry: one process's value stands for all.
+      aggregator: "first",
       async collect() {
         this.reset();
         for (const [model, v] of Object.entries(await activeVersions())) {

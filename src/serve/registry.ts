@@ -54,7 +54,8 @@ export interface ModelInfo {
   history: Activation[];
 }
 
-interface Alias {
+/** A name's alias file: the active version and the history of its moves. */
+export interface Alias {
   active: number | null;
   history: Activation[];
   /** The highest version ever given (a deleted version's number is never given again). */
@@ -63,7 +64,18 @@ interface Alias {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-export class ModelRegistry {
+/** The registry's writes: {@link ModelRegistry}'s own, or another process's that holds them. */
+export interface RegistryWrites {
+  upload(
+    name: string,
+    text: string,
+  ): Promise<{ version: number; created: boolean; sha256: string }>;
+  activate(name: string, version: number): Promise<Alias>;
+  rollback(name: string): Promise<Alias>;
+  remove(name: string, version: number): Promise<void>;
+}
+
+export class ModelRegistry implements RegistryWrites {
   readonly root: string;
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Parsed models by `name@version` (versions never change). */
@@ -141,6 +153,17 @@ export class ModelRegistry {
       writeFile(tmp, `${JSON.stringify(a, null, 2)}\n`, { flag: "wx" }),
     );
     this.aliases.set(name, { alias: a, at: performance.now() });
+  }
+
+  /**
+   * Drops what this process keeps of a name (its alias and parsed versions), so that the next
+   * read sees the files as another process left them.
+   */
+  forget(name: string): void {
+    this.aliases.delete(name);
+    for (const key of [...this.cache.keys()]) {
+      if (key.startsWith(`${name}@`)) this.cache.delete(key);
+    }
   }
 
   /** Names in the registry, sorted. */
