@@ -26,6 +26,7 @@ import { scoreTable } from "../encode/score.js";
 import type { ModelSpec } from "../encode/spec.js";
 import { inverseTable, type Layout, layoutFields, transformTable } from "../encode/table-codec.js";
 import { batchOfTable, openArrowReader, specOfField, tableFromBatch } from "../io/arrow.js";
+import { readFlatStream, writeFlatStream } from "../io/arrow-flat.js";
 import type { ColumnSpec } from "../io/columns.js";
 import { csvBlocks } from "../io/csv-write.js";
 import { openCsvReadableStream } from "../io/stream.js";
@@ -171,7 +172,9 @@ export async function dataRoute(
     const writer = new RecordBatchStreamWriter();
     reply.header("Content-Type", ARROW_STREAM);
     if (whole !== null) {
-      for await (const t of tables()) writer.write(batchOfTable(t));
+      const out: Table[] = [];
+      for await (const t of tables()) out.push(t);
+      if (out.length > 0) return reply.send(writeFlatStream(out));
       writer.finish();
       return reply.send(Buffer.from(writer.toUint8Array(true)));
     }
@@ -239,10 +242,14 @@ async function arrowBlocks(
   source: NodeJS.ReadableStream | Uint8Array,
   fields: readonly Field[],
 ): Promise<AsyncIterator<Table>> {
+  // A body in memory of flat columns is read directly; others through apache-arrow's reader.
+  const flat = source instanceof Uint8Array ? readFlatStream(source) : null;
   const { specs, batches } =
-    source instanceof Uint8Array
-      ? await readWhole(source)
-      : await openArrowReader("the request body", source as never);
+    flat !== null
+      ? { specs: flat.specs, batches: null }
+      : source instanceof Uint8Array
+        ? await readWhole(source)
+        : await openArrowReader("the request body", source as never);
   const wanted = fields.map((f) => {
     const s = specs.find((x) => x.name === f.name);
     if (s === undefined)
@@ -253,9 +260,21 @@ async function arrowBlocks(
       );
     return s;
   });
+  if (flat !== null) {
+    const index = wanted.map((s) => flat.specs.indexOf(s));
+    let i = 0;
+    return {
+      async next() {
+        const t = flat.tables[i++];
+        return t === undefined
+          ? { done: true, value: undefined }
+          : { done: false, value: { rows: t.rows, columns: index.map((k) => t.columns[k]!) } };
+      },
+    };
+  }
   return {
     async next() {
-      const r = await batches.next();
+      const r = await batches!.next();
       return r.done
         ? { done: true, value: undefined }
         : { done: false, value: tableFromBatch(r.value, wanted) };
