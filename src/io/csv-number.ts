@@ -12,8 +12,10 @@
  * gives the same number (`1.10` is 1.1; `0.30000000000000004` is kept; `0.10000000000000001`
  * and `99999999999999999999999` are not). A text of at most 15 significant digits whose
  * magnitude lies well inside the normal range always is (DBL_DIG = 15); only longer or extreme
- * texts are checked, on the slow path.
+ * texts are checked, on the slow path: first against the shortest text's bytes from Ryū (`ryu.ts`,
+ * the common case of a text written by JavaScript, Python or modenorm), then numerically.
  */
+import { writeDouble } from "./ryu.js";
 
 /** `scanNumber` results. */
 export const NUM_NONE = 0;
@@ -100,6 +102,26 @@ export function exactInFloat64(text: string, x: number): boolean {
   // The common case: the text is the shortest decimal itself (as JavaScript and Python print).
   if (text === shortest) return true;
   return decimalKey(text) === decimalKey(shortest);
+}
+
+/** Room for the shortest text of a double (`-1.2345678901234567e-308`). */
+const shortest = new Uint8Array(32);
+
+/**
+ * Whether `buf[s, e)` is byte for byte the shortest round-trip text of `x` (finite, non-zero):
+ * then `x` keeps it. False says nothing (`1.10` keeps its value but is not the shortest text).
+ */
+function isShortestText(buf: Uint8Array, s: number, e: number, x: number): boolean {
+  if (x === 0 || !Number.isFinite(x) || e - s > 25) return false;
+  const n = writeDouble(x, shortest, 0);
+  if (n !== e - s) return false;
+  for (let i = 0; i < n; i++) if (shortest[i] !== buf[s + i]) return false;
+  return true;
+}
+
+/** Whether the double `x` read from `buf[s, e)` (its text `t`) keeps the text's value. */
+function keeps(buf: Uint8Array, s: number, e: number, t: string, x: number): boolean {
+  return isShortestText(buf, s, e, x) || exactInFloat64(t, x);
 }
 
 /** `nan`, `inf`, `infinity` (any case) at `buf[i, e)`; NUM_NONE otherwise. */
@@ -209,14 +231,14 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
       if (wantValue) {
         const t = asciiText(buf, s, e);
         scanned.value = Number(t);
-        scanned.exact = exactInFloat64(t, scanned.value);
+        scanned.exact = keeps(buf, s, e, t, scanned.value);
       }
       return NUM_INT;
     }
     if (!wantValue) return NUM_FLOAT;
     const t = asciiText(buf, s, e);
     scanned.value = Number(t);
-    return exactInFloat64(t, scanned.value) ? NUM_FLOAT : NUM_INEXACT;
+    return keeps(buf, s, e, t, scanned.value) ? NUM_FLOAT : NUM_INEXACT;
   }
   if (!wantValue) return NUM_FLOAT;
   if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
@@ -228,7 +250,7 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
     const t = asciiText(buf, s, e);
     scanned.value = Number(t);
     // At most 15 digits between 1e-290 and 1e290: a double keeps it (DBL_DIG).
-    if ((sig > 15 || exp10 < -290 || exp10 > 275) && !exactInFloat64(t, scanned.value)) {
+    if ((sig > 15 || exp10 < -290 || exp10 > 275) && !keeps(buf, s, e, t, scanned.value)) {
       return NUM_INEXACT;
     }
   }

@@ -151,6 +151,29 @@ describe("scanNumber", () => {
     }
   });
 
+  test("scanNumber keeps the shortest texts of 20,000 random doubles, and not their neighbours with a digit more", () => {
+    const rng = new Random(11);
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    for (let n = 0; n < 20000; n++) {
+      words[0] = Math.floor(rng.random() * 2 ** 32);
+      words[1] = Math.floor(rng.random() * 2 ** 32);
+      const x = bits[0]!;
+      if (!Number.isFinite(x) || x === 0) continue;
+      const text = String(x);
+      const { kind, value } = scan(text);
+      assert.ok(kind === NUM_FLOAT || kind === NUM_INT, text);
+      assert.ok(Object.is(value, x), text);
+      // One more significant digit: kept only when it reads back as a double whose shortest
+      // text has that value (the reference comparison).
+      const m = /^(-?[0-9.]+)(e[-+]?[0-9]+)?$/.exec(text)!;
+      const more = `${m[1]!.includes(".") ? m[1] : `${m[1]}.`}${1 + (n % 9)}${m[2] ?? ""}`;
+      const got = scan(more);
+      const exact = sameDecimal(more, String(Number(more)));
+      assert.equal(got.kind === NUM_INEXACT, !exact, more);
+    }
+  });
+
   test("scanNumber tells numbers a double keeps (its shortest decimal) from those it does not", () => {
     const exact = [
       "0.1",
