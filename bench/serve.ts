@@ -27,6 +27,11 @@ const o = benchOptions(
     rows: { default: "1000", help: "rows per request", kind: "count" },
     connections: { default: "100", help: "concurrent connections", kind: "count" },
     seconds: { default: "10", help: "seconds per body format", kind: "count" },
+    decimals: {
+      default: "full",
+      help: "decimals of the values sent (rounded), or full for every digit of the double",
+      kind: "text",
+    },
     processes: {
       default: "1,2",
       help: "server processes (--processes of serve), a run per value",
@@ -138,6 +143,12 @@ async function measure(
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "modenorm-bench-serve-"));
   const values = generateMultimodal(200_000, 3);
+  if (o.decimals !== "full") {
+    const d = Number(o.decimals);
+    if (!Number.isInteger(d) || d < 0 || d > 15) throw new Error("--decimals: 0 to 15, or full");
+    const scale = 10 ** d;
+    for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]! * scale) / scale;
+  }
   const fitRows: Table = {
     rows: values.length,
     columns: [{ name: "value", type: "float64", values, nulls: null }],
@@ -219,7 +230,12 @@ async function main(): Promise<void> {
         `| ${r.format} | ${r.processes ?? "–"} | ${Math.round(r.requestsPerSecond)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${r.p50ms} ms | ${r.p99ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} | ${r.serverCpuUsPerRequest} µs | ${r.loadCpuUsPerRequest} µs |\n`,
       );
     }
-    emit({ connections: Number(o.connections), seconds: Number(o.seconds), machine: machine() });
+    emit({
+      connections: Number(o.connections),
+      seconds: Number(o.seconds),
+      decimals: o.decimals,
+      machine: machine(),
+    });
   } finally {
     for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
