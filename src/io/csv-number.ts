@@ -119,6 +119,31 @@ function isShortestText(buf: Uint8Array, s: number, e: number, x: number): boole
   return true;
 }
 
+const near = new Float64Array(1);
+const nearWords = new Uint32Array(near.buffer);
+
+/** `x` moved by `step` (±1) units in the last place; `x` finite, non-zero, not at a binade end. */
+function neighbour(x: number, step: number): number {
+  near[0] = x;
+  // Little-endian words: the low word first; the carry or borrow goes to the high word.
+  const low = nearWords[0]! + step;
+  nearWords[0] = low;
+  if (low < 0 || low > 0xffffffff) nearWords[1] = nearWords[1]! + step;
+  return near[0]!;
+}
+
+/**
+ * The double among `y` and its two neighbours whose shortest text is `buf[s, e)` byte for byte
+ * (that text then reads back as that double: it is `Number(text)`), or null.
+ */
+function shortestNear(buf: Uint8Array, s: number, e: number, y: number): number | null {
+  if (isShortestText(buf, s, e, y)) return y;
+  const up = neighbour(y, 1);
+  if (isShortestText(buf, s, e, up)) return up;
+  const down = neighbour(y, -1);
+  return isShortestText(buf, s, e, down) ? down : null;
+}
+
 /** Whether the double `x` read from `buf[s, e)` (its text `t`) keeps the text's value. */
 function keeps(buf: Uint8Array, s: number, e: number, t: string, x: number): boolean {
   return isShortestText(buf, s, e, x) || exactInFloat64(t, x);
@@ -159,6 +184,9 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
   if (c > 57) return scanSpecial(buf, i, e, negative);
   const digitsStart = i;
   let mant = 0;
+  // Significant digits 16 and 17, for the candidate of a 16- or 17-digit decimal.
+  let tail = 0;
+  let tailDigits = 0;
   let sig = 0;
   let exp10 = 0;
   let digits = 0;
@@ -170,7 +198,13 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
     if (sig > 0 || d !== 0) {
       sig++;
       if (sig <= 15) mant = mant * 10 + d;
-      else exp10++;
+      else {
+        exp10++;
+        if (sig <= 17) {
+          tail = tail * 10 + d;
+          tailDigits++;
+        }
+      }
     }
     i++;
   }
@@ -186,6 +220,9 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
         if (sig <= 15) {
           mant = mant * 10 + d;
           exp10--;
+        } else if (sig <= 17) {
+          tail = tail * 10 + d;
+          tailDigits++;
         }
       } else {
         exp10--;
@@ -247,6 +284,18 @@ export function scanNumber(buf: Uint8Array, s: number, e: number, wantValue: boo
   } else if (sig === 0) {
     scanned.value = negative ? -0 : 0;
   } else {
+    if (sig <= 17 && exp10 - tailDigits >= -22 && exp10 - tailDigits <= 22) {
+      // 16 or 17 digits, the text of JavaScript's and Python's shortest round trip: a double
+      // within an ulp of it, and the text is that double's (or a neighbour's) shortest text.
+      const m = mant * POW10[tailDigits]! + tail;
+      const k = exp10 - tailDigits;
+      const y = k >= 0 ? m * POW10[k]! : m / POW10[-k]!;
+      const x = shortestNear(buf, s, e, negative ? -y : y);
+      if (x !== null) {
+        scanned.value = x;
+        return NUM_FLOAT;
+      }
+    }
     const t = asciiText(buf, s, e);
     scanned.value = Number(t);
     // At most 15 digits between 1e-290 and 1e290: a double keeps it (DBL_DIG).
