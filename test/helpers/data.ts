@@ -229,3 +229,13 @@ export function continuousSpec(
     ...extra,
   };
 }
+
+const bitsOf = new Float64Array(1);
+const wordsOf = new Uint32Array(bitsOf.buffer);
+
+/** A double of 64 random bits (NaN, ±∞, zeros and subnormals included). */
+export function randomDouble(rng: Random): number {
+  wordsOf[0] = Math.floor(rng.random() * 2 ** 32);
+  wordsOf[1] = Math.floor(rng.random() * 2 ** 32);
+  return bitsOf[0]!;
+}

@@ -16,6 +16,7 @@ import {
   scanNumber,
   scanned,
 } from "../../src/io/csv-number.js";
+import { randomDouble } from "../helpers/data.js";
 
 function scan(text: string): { kind: number; value: number } {
   const buf = Buffer.from(text, "latin1");
@@ -153,12 +154,8 @@ describe("scanNumber", () => {
 
   test("scanNumber keeps the shortest texts of 20,000 random doubles, and not their neighbours with a digit more", () => {
     const rng = new Random(11);
-    const bits = new Float64Array(1);
-    const words = new Uint32Array(bits.buffer);
     for (let n = 0; n < 20000; n++) {
-      words[0] = Math.floor(rng.random() * 2 ** 32);
-      words[1] = Math.floor(rng.random() * 2 ** 32);
-      const x = bits[0]!;
+      const x = randomDouble(rng);
       if (!Number.isFinite(x) || x === 0) continue;
       const text = String(x);
       const { kind, value } = scan(text);

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
 import { batchOfTable } from "../../src/io/arrow.js";
 import { ok } from "../cli/helpers.js";
-import { type Server, startServer, stop } from "./helpers.js";
+import { type Server, startWithToken, stop } from "./helpers.js";
 
 /** Rows: more than one block of a streamed CSV body (16,384 rows). */
 const ROWS = 40_000;
@@ -36,13 +36,7 @@ describe("modenorm serve: whole and streamed bodies", () => {
     writeFileSync(join(dir, "rows.csv"), `${lines.join("\n")}\n`);
     ok(dir, ["fit", "rows.csv", "-o", "m.json"]);
     ok(dir, ["transform", "rows.csv", "-m", "m.json", "-o", "enc.csv"]);
-    writeFileSync(join(dir, "token"), "t0ken-for-tests-0123456789\n");
-    server = await startServer([
-      "--models",
-      join(dir, "models"),
-      "--token-file",
-      join(dir, "token"),
-    ]);
+    server = await startWithToken(dir, "t0ken-for-tests-0123456789");
     const up = await fetch(`${server.url}/v1/models/m/versions`, {
       method: "POST",
       body: readFileSync(join(dir, "m.json")),

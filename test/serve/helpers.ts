@@ -1,11 +1,28 @@
 /** Helpers of the service tests: real processes on free loopback ports, stopped by PID. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { CLI } from "../cli/helpers.js";
 
 export interface Server {
   url: string;
   child: ChildProcess;
+}
+
+/**
+ * Writes `token` to `<dir>/token` and starts `modenorm serve` with `<dir>/models` and that token
+ * file, plus `extra` arguments.
+ */
+export function startWithToken(dir: string, token: string, extra: string[] = []): Promise<Server> {
+  writeFileSync(join(dir, "token"), `${token}\n`);
+  return startServer([
+    "--models",
+    join(dir, "models"),
+    "--token-file",
+    join(dir, "token"),
+    ...extra,
+  ]);
 }
 
 /** Starts `modenorm serve` on port 0 and reads the address it prints. */

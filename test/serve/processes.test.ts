@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ok } from "../cli/helpers.js";
-import { type Server, startServer, stop } from "./helpers.js";
+import { type Server, startWithToken, stop } from "./helpers.js";
 
 const TOKEN = "t0ken-for-tests-0123456789";
 const PROCESSES = 3;
@@ -79,15 +79,7 @@ describe("modenorm serve --processes", () => {
     writeFileSync(join(dir, "fit.csv"), `${lines.join("\n")}\n`);
     ok(dir, ["fit", "fit.csv", "-o", "m.json"]);
     modelText = readFileSync(join(dir, "m.json"), "utf8");
-    writeFileSync(join(dir, "token"), `${TOKEN}\n`);
-    server = await startServer([
-      "--models",
-      join(dir, "models"),
-      "--token-file",
-      join(dir, "token"),
-      "--processes",
-      String(PROCESSES),
-    ]);
+    server = await startWithToken(dir, TOKEN, ["--processes", String(PROCESSES)]);
   });
   after(async () => {
     if (alive(server.child.pid!)) await stop(server);

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { RecordBatchStreamWriter, tableFromIPC } from "apache-arrow";
 import { batchOfTable } from "../../src/io/arrow.js";
 import { CLI, ok } from "../cli/helpers.js";
-import { type Server, startServer, stop } from "./helpers.js";
+import { type Server, startServer, startWithToken, stop } from "./helpers.js";
 
 const TOKEN = "t0ken-for-tests-0123456789";
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -35,13 +35,7 @@ describe("modenorm serve", () => {
     ok(dir, ["fit", "fit.csv", "-o", "m2.json", "--seed", "5"]);
     modelText = readFileSync(join(dir, "m.json"), "utf8");
     model2Text = readFileSync(join(dir, "m2.json"), "utf8");
-    writeFileSync(join(dir, "token"), `${TOKEN}\n`);
-    server = await startServer([
-      "--models",
-      join(dir, "models"),
-      "--token-file",
-      join(dir, "token"),
-    ]);
+    server = await startWithToken(dir, TOKEN);
   });
   after(async () => {
     await stop(server);
