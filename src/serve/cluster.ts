@@ -14,6 +14,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
 import { InvalidInputError } from "../core/errors.js";
+import { IoError } from "../io/errors.js";
 import { ModelRegistry, RegistryError, type RegistryWrites } from "./registry.js";
 
 type WriteOp = "upload" | "activate" | "rollback" | "remove";
@@ -148,8 +149,8 @@ export function startPrimary(o: { processes: number; models: string }): Promise<
         stopping = true;
         for (const w of live()) w.process.kill("SIGTERM");
         reject(
-          new Error(
-            `a server process ended before it listened (${signal ?? `exit code ${code}`}).`,
+          new IoError(
+            `a server process ended before it listened (${signal ?? `exit code ${code}`}); its message is above.`,
           ),
         );
         return;

@@ -6,12 +6,13 @@
  * its PID stops them all.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ok } from "../cli/helpers.js";
+import { CLI, ok } from "../cli/helpers.js";
 import { type Server, startWithToken, stop } from "./helpers.js";
 
 const TOKEN = "t0ken-for-tests-0123456789";
@@ -126,6 +127,23 @@ describe("modenorm serve --processes", () => {
     const bad = await send("POST", "/v1/models/m/versions", '{"format":"x"}', true);
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.text).message, /not a modenorm model file/);
+  });
+
+  it("a port in use: exit 1 naming it, with one process or several, nothing left running", () => {
+    const port = new URL(server.url).port;
+    for (const extra of [[], ["--processes", "2"]]) {
+      const r = spawnSync(
+        process.execPath,
+        [CLI, "serve", "--port", port, "--models", join(dir, "models"), ...extra],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      assert.equal(r.status, 1, `${extra.join(" ")}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is in use`),
+      );
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
   });
 
   it("/metrics sums every process, and a killed process is replaced", async () => {
