@@ -457,6 +457,26 @@ export async function openCsvReadableStream(
 }
 
 /**
+ * CSV held in memory (a request's body), read as a file is: header, types (forced or inferred
+ * from the first block) and blocks, from the one buffer.
+ */
+export async function openCsvBytes(
+  name: string,
+  bytes: Buffer,
+  options: TableStreamOptions = {},
+): Promise<TableStream> {
+  const blockRows = checkBlockRows(name, options.blockRows ?? DEFAULT_BLOCK_ROWS);
+  let opts = resolveReadOptions(name, options);
+  const source = async function* () {
+    yield bytes;
+  };
+  const header = await readCsvHeader(name, source, opts);
+  const select = options.select?.(header.names) ?? {};
+  opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
+  return openCsvStream([{ path: name, source, header, size: null }], opts, blockRows, null);
+}
+
+/**
  * Opens a table for reading in blocks of `blockRows` rows.
  *
  * `input`: a `.parquet`, `.csv` or `.csv.gz` file; a directory (every part file in it ending in

@@ -30,7 +30,7 @@ import { readFlatStream, writeFlatStream } from "../io/arrow-flat.js";
 import type { ColumnSpec } from "../io/columns.js";
 import { csvRowBytes } from "../io/csv-bytes.js";
 import { csvBlocks, csvHeader } from "../io/csv-write.js";
-import { openCsvReadableStream } from "../io/stream.js";
+import { openCsvBytes, openCsvReadableStream } from "../io/stream.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import type { WorkerPool } from "../run/pool.js";
 import { BodyError, type Field, parseJson, tableFromJson, tableToJson } from "./json-table.js";
@@ -139,11 +139,7 @@ export async function dataRoute(
   const whole = size <= SMALL_BODY ? Buffer.concat(await counter.toArray()) : null;
   const blocks = arrow
     ? await arrowBlocks(whole ?? counter, fields)
-    : await csvBlocksOf(
-        whole === null ? counter : Readable.from([whole]),
-        fields,
-        blockRowsOf(whole),
-      );
+    : await csvBlocksOf(whole ?? counter, fields);
   const first = await blocks.next();
   if (direction === "drift") {
     const tally = createDriftTally(model);
@@ -227,25 +223,28 @@ export const ARROW_STREAM = "application/vnd.apache.arrow.stream";
 const scratch = new Uint8Array(2 ** 20);
 
 /**
- * Rows per block for a body in memory: about its rows when they average 16 bytes or more, so that
- * a small body is one block of its own size (more, smaller blocks give the same answer); null
- * for a stream.
+ * A CSV body's blocks, typed as `fields`: from memory in blocks of about its rows (bytes / 16,
+ * so that a small body is one block of its own size; more, smaller blocks give the same answer),
+ * or from the request stream in blocks of 16,384 rows.
  */
-function blockRowsOf(body: Uint8Array | null): number | null {
-  return body === null ? null : Math.max(64, Math.ceil(body.length / 16));
-}
-
-/** A CSV body's blocks, typed as `fields`, of at most `blockRows` rows (default 16,384). */
 async function csvBlocksOf(
-  source: NodeJS.ReadableStream,
+  source: NodeJS.ReadableStream | Buffer,
   fields: readonly Field[],
-  blockRows: number | null,
 ): Promise<AsyncIterator<Table>> {
-  const stream = await openCsvReadableStream("the request body", source as never, {
+  const options = {
     columns: fields.map((f) => f.name),
     types: Object.fromEntries(fields.map((f) => [f.name, f.type])),
-    blockRows: Math.min(CSV_BLOCK_ROWS, blockRows ?? CSV_BLOCK_ROWS),
-  });
+  };
+  const stream =
+    source instanceof Buffer
+      ? await openCsvBytes("the request body", source, {
+          ...options,
+          blockRows: Math.min(CSV_BLOCK_ROWS, Math.max(64, Math.ceil(source.length / 16))),
+        })
+      : await openCsvReadableStream("the request body", source as never, {
+          ...options,
+          blockRows: CSV_BLOCK_ROWS,
+        });
   const blocks = stream.blocks();
   return {
     async next() {
