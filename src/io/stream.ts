@@ -16,6 +16,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { type ColumnType, copyRows, type Table, type TimeUnit } from "../core/table.js";
 import { type ColumnSpec, concatTables } from "./columns.js";
 import { type CsvHeader, readCsvHeader } from "./csv-read.js";
+import type { ByteSource } from "./csv-source.js";
 import { errorMessage, IoError, TypeWidening } from "./errors.js";
 import { formatOf } from "./format.js";
 import { resolveInputs, STDIN_NAME } from "./glob.js";
@@ -446,14 +447,10 @@ export async function openCsvReadableStream(
   readable: Readable,
   options: TableStreamOptions = {},
 ): Promise<TableStream> {
-  const blockRows = checkBlockRows(name, options.blockRows ?? DEFAULT_BLOCK_ROWS);
-  let opts = resolveReadOptions(name, options);
-  const replay = new ReplaySource(name, readable);
-  const header = await readCsvHeader(name, replay.source, opts);
-  const select = options.select?.(header.names) ?? {};
-  opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
-  const part = { path: name, source: replay.source, header, size: null };
-  return openCsvStream([part], opts, blockRows, replay);
+  return openOnePartCsv(name, options, () => {
+    const replay = new ReplaySource(name, readable);
+    return { source: replay.source, replay };
+  });
 }
 
 /**
@@ -465,15 +462,27 @@ export async function openCsvBytes(
   bytes: Buffer,
   options: TableStreamOptions = {},
 ): Promise<TableStream> {
+  return openOnePartCsv(name, options, () => ({
+    source: async function* () {
+      yield bytes;
+    },
+    replay: null,
+  }));
+}
+
+/** One CSV part with no file behind it: options checked first, then `open`ed and its header read. */
+async function openOnePartCsv(
+  name: string,
+  options: TableStreamOptions,
+  open: () => { source: ByteSource; replay: ReplaySource | null },
+): Promise<TableStream> {
   const blockRows = checkBlockRows(name, options.blockRows ?? DEFAULT_BLOCK_ROWS);
   let opts = resolveReadOptions(name, options);
-  const source = async function* () {
-    yield bytes;
-  };
+  const { source, replay } = open();
   const header = await readCsvHeader(name, source, opts);
   const select = options.select?.(header.names) ?? {};
   opts = resolveReadOptions(name, csvOptions({ ...options, ...select }, header.names));
-  return openCsvStream([{ path: name, source, header, size: null }], opts, blockRows, null);
+  return openCsvStream([{ path: name, source, header, size: null }], opts, blockRows, replay);
 }
 
 /**
