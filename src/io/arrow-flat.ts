@@ -211,39 +211,58 @@ function readMessages(bytes: Uint8Array): { specs: ColumnSpec[]; tables: Table[]
   return specs === null ? null : { specs, tables };
 }
 
-/** The buffers of a column: validity (empty without nulls), then offsets and data or data. */
-function columnBuffers(c: Column, n: number): { nulls: number; buffers: Uint8Array[] } {
+/**
+ * A column's Arrow buffers: its nulls' count and validity bitmap (1 = valid; empty without
+ * nulls), and its data: bit-packed booleans, UTF-8 bytes with `offsets`, or the fixed-width typed
+ * array's own bytes. `io/arrow.ts` builds apache-arrow's vectors from the same buffers.
+ */
+export function arrowBuffers(
+  c: Column,
+  n: number,
+): { nulls: number; validity: Uint8Array; data: Uint8Array; offsets?: Int32Array } {
+  const missing =
+    c.type === "string"
+      ? (i: number) => c.values[i] === null || c.values[i] === undefined
+      : c.nulls === null
+        ? null
+        : (i: number) => c.nulls![i] === 1;
   let nulls = 0;
+  if (missing !== null) for (let i = 0; i < n; i++) if (missing(i)) nulls++;
   let validity = new Uint8Array(0);
-  const mask = c.type === "string" ? null : c.nulls;
-  if (c.type === "string") {
-    for (let i = 0; i < n; i++) if (c.values[i] === null) nulls++;
-  } else if (mask !== null) {
-    for (let i = 0; i < n; i++) nulls += mask[i]!;
-  }
   if (nulls > 0) {
-    validity = new Uint8Array(Math.ceil(n / 8));
-    for (let i = 0; i < n; i++) {
-      const missing = mask === null ? (c.values[i] as unknown) === null : mask[i] === 1;
-      if (!missing) validity[i >> 3]! |= 1 << (i & 7);
-    }
+    validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+    for (let i = 0; i < n; i++) if (missing!(i)) validity[i >> 3]! &= ~(1 << (i & 7));
   }
   if (c.type === "string") {
     const encoder = new TextEncoder();
-    const parts = c.values.map((v) => (v === null ? new Uint8Array(0) : encoder.encode(v)));
+    const parts = new Array<Uint8Array>(n);
     const offsets = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
+    for (let i = 0; i < n; i++) {
+      const v = c.values[i];
+      parts[i] = v === null || v === undefined ? new Uint8Array(0) : encoder.encode(v);
+      offsets[i + 1] = offsets[i]! + parts[i]!.length;
+    }
     const data = new Uint8Array(offsets[n]!);
     for (let i = 0; i < n; i++) data.set(parts[i]!, offsets[i]!);
-    return { nulls, buffers: [validity, new Uint8Array(offsets.buffer), data] };
+    return { nulls, validity, data, offsets };
   }
   if (c.type === "bool") {
     const bits = new Uint8Array(Math.ceil(n / 8));
     for (let i = 0; i < n; i++) if (c.values[i]) bits[i >> 3]! |= 1 << (i & 7);
-    return { nulls, buffers: [validity, bits] };
+    return { nulls, validity, data: bits };
   }
   const v = c.values;
-  return { nulls, buffers: [validity, new Uint8Array(v.buffer, v.byteOffset, n * WIDTH[c.type]!)] };
+  return { nulls, validity, data: new Uint8Array(v.buffer, v.byteOffset, n * WIDTH[c.type]!) };
+}
+
+/** The buffers of a column in IPC order: validity, then offsets and data, or data. */
+function columnBuffers(c: Column, n: number): { nulls: number; buffers: Uint8Array[] } {
+  const b = arrowBuffers(c, n);
+  const buffers =
+    b.offsets === undefined
+      ? [b.validity, b.data]
+      : [b.validity, new Uint8Array(b.offsets.buffer), b.data];
+  return { nulls: b.nulls, buffers };
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;

@@ -31,6 +31,7 @@ import {
 } from "apache-arrow";
 import { InvalidInputError } from "../core/errors.js";
 import type { Column, Table, TimeUnit } from "../core/table.js";
+import { arrowBuffers } from "./arrow-flat.js";
 import { allocateColumn, type ColumnSpec } from "./columns.js";
 
 const UNITS: Record<number, TimeUnit> = {
@@ -220,75 +221,21 @@ function arrowType(c: Column): DataType {
   }
 }
 
-/** Arrow's validity bitmap (1 = valid) of a null mask (1 = missing), or undefined without nulls. */
-function validity(nulls: Uint8Array | null, n: number): { bitmap?: Uint8Array; count: number } {
-  if (nulls === null) return { count: 0 };
-  const bitmap = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (nulls[i] === 1) {
-      bitmap[i >> 3]! &= ~(1 << (i & 7));
-      count++;
-    }
-  }
-  return count === 0 ? { count } : { bitmap, count };
-}
-
 function dataOf(c: Column, n: number): Data {
   const type = arrowType(c);
-  if (c.type === "string") {
-    const enc = new TextEncoder();
-    const parts: Uint8Array[] = [];
-    const offsets = new Int32Array(n + 1);
-    const nulls = new Uint8Array(n);
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const v = c.values[i];
-      if (v === null || v === undefined) nulls[i] = 1;
-      else {
-        const b = enc.encode(v);
-        parts.push(b);
-        bytes += b.length;
-      }
-      offsets[i + 1] = bytes;
-    }
-    const data = new Uint8Array(bytes);
-    let at = 0;
-    for (const p of parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    const v = validity(nulls, n);
+  const b = arrowBuffers(c, n);
+  const nulls = { nullCount: b.nulls, nullBitmap: b.nulls > 0 ? b.validity : undefined };
+  if (c.type === "string")
     return makeData({
       type: type as Utf8,
       length: n,
-      nullCount: v.count,
-      nullBitmap: v.bitmap,
-      valueOffsets: offsets,
-      data,
+      ...nulls,
+      valueOffsets: b.offsets!,
+      data: b.data,
     });
-  }
-  const v = validity(c.nulls, n);
-  if (c.type === "bool") {
-    const bits = new Uint8Array(Math.ceil(n / 8));
-    for (let i = 0; i < n; i++) if (c.values[i]) bits[i >> 3]! |= 1 << (i & 7);
-    return makeData({
-      type: type as Bool,
-      length: n,
-      nullCount: v.count,
-      nullBitmap: v.bitmap,
-      data: bits,
-    });
-  }
+  if (c.type === "bool") return makeData({ type: type as Bool, length: n, ...nulls, data: b.data });
   // Fixed-width columns: the typed array is the Arrow data buffer as it is (no copy).
-  const props = {
-    type,
-    length: n,
-    nullCount: v.count,
-    nullBitmap: v.bitmap,
-    data: c.values,
-  };
-  return (makeData as (p: unknown) => Data)(props);
+  return (makeData as (p: unknown) => Data)({ type, length: n, ...nulls, data: c.values });
 }
 
 /** A Table as one Arrow record batch. */
