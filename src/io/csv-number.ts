@@ -122,7 +122,11 @@ function isShortestText(buf: Uint8Array, s: number, e: number, x: number): boole
 const near = new Float64Array(1);
 const nearWords = new Uint32Array(near.buffer);
 
-/** `x` moved by `step` (±1) units in the last place; `x` finite, non-zero, not at a binade end. */
+/**
+ * The double next to `x` away from zero (`step` 1) or towards it (−1): its bits as an integer
+ * moved by one, which crosses into the next binade where the mantissa overflows; `x` finite and
+ * non-zero.
+ */
 function neighbour(x: number, step: number): number {
   near[0] = x;
   // Little-endian words: the low word first; the carry or borrow goes to the high word.

@@ -64,7 +64,6 @@ export function startPrimary(o: { processes: number; models: string }): Promise<
   const registry = new ModelRegistry(o.models);
   const aggregator = new AggregatorRegistry();
   let ready = 0;
-  let address = "";
   let stopping = false;
   let nextId = 0;
   /** Forget requests not yet answered, by id. */
@@ -107,16 +106,15 @@ export function startPrimary(o: { processes: number; models: string }): Promise<
       switch (m?.modenorm) {
         case "write":
           // A failed write changed nothing a reader could see, but forgetting costs one read.
-          write(m).then(
-            async (value) => {
+          write(m)
+            .then(
+              (value) => ({ value }),
+              (err: unknown) => ({ error: toWire(err) }),
+            )
+            .then(async (answer) => {
               await forgetEverywhere(m.name);
-              send(worker, { modenorm: "answer", id: m.id, value });
-            },
-            async (err: unknown) => {
-              await forgetEverywhere(m.name);
-              send(worker, { modenorm: "answer", id: m.id, error: toWire(err) });
-            },
-          );
+              send(worker, { modenorm: "answer", id: m.id, ...answer });
+            });
           return;
         case "metrics":
           aggregator.clusterMetrics().then(
@@ -131,8 +129,8 @@ export function startPrimary(o: { processes: number; models: string }): Promise<
           return;
         }
         case "listening":
-          address = m.address;
-          if (++ready === o.processes) resolve(address);
+          // A replacement's address is the same; the promise is settled by then.
+          if (++ready === o.processes) resolve(m.address);
           return;
       }
     });
