@@ -26,6 +26,7 @@ import {
   NameVersionParams,
   UploadAnswer,
 } from "./schemas.js";
+import { Turns } from "./turns.js";
 
 export interface AppOptions {
   /** The registry's directory. */
@@ -316,6 +317,7 @@ export async function buildApp(
     },
   );
 
+  const turns = new Turns();
   for (const direction of DIRECTIONS) {
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const { name, v } = req.params as { name: string; v?: string };
@@ -326,16 +328,13 @@ export async function buildApp(
       if (direction === "drift") requireBaseline(model, `model "${name}" v${version}`);
       reply.header("X-Model-Version", String(version));
       try {
-        return await dataRoute(
-          direction,
-          model,
-          req,
-          reply,
+        return await dataRoute(direction, model, req, reply, {
           metrics,
           name,
-          o.csvLimit ?? 2 ** 30,
-          o.pool ?? null,
-        );
+          streamLimit: o.csvLimit ?? 2 ** 30,
+          pool: o.pool ?? null,
+          turns,
+        });
       } catch (err) {
         if (err instanceof BodyError || err instanceof InvalidInputError)
           metrics.rowErrors.inc({

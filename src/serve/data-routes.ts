@@ -36,6 +36,7 @@ import type { WorkerPool } from "../run/pool.js";
 import { BodyError, type Field, parseJson, tableFromJson, tableToJson } from "./json-table.js";
 import type { Metrics } from "./metrics.js";
 import type { DataQuery } from "./schemas.js";
+import type { Turns } from "./turns.js";
 
 export const DIRECTIONS = ["transform", "inverse", "score", "drift"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -95,15 +96,24 @@ function counted(limit: number): Transform {
   });
 }
 
+/** What a data route needs besides the request: the service's parts and the model's name. */
+export interface RouteContext {
+  metrics: Metrics;
+  /** The model's name (a metric label). */
+  name: string;
+  /** Largest streamed body, bytes. */
+  streamLimit: number;
+  pool: WorkerPool | null;
+  /** The service's turns: a body in memory is worked on in a turn of its own. */
+  turns: Turns;
+}
+
 export async function dataRoute(
   direction: Direction,
   model: ModelSpec,
   req: FastifyRequest,
   reply: FastifyReply,
-  metrics: Metrics,
-  name: string,
-  streamLimit: number,
-  pool: WorkerPool | null,
+  { metrics, name, streamLimit, pool, turns }: RouteContext,
 ): Promise<unknown> {
   const q = req.query as Query;
   const layout = q.layout ?? "compact";
@@ -115,6 +125,7 @@ export async function dataRoute(
   };
   const fields = fieldsOf(model, direction, layout);
   if (typeof req.body === "string") {
+    await turns.next();
     const { table, shape } = tableFromJson(parseJson(req.body), fields, firstRow);
     const answer =
       direction === "drift"
@@ -137,6 +148,7 @@ export async function dataRoute(
   // memory, so that concurrent requests do not interleave block by block.
   const size = Number(req.headers["content-length"] ?? Number.NaN);
   const whole = size <= SMALL_BODY ? Buffer.concat(await counter.toArray()) : null;
+  if (whole !== null) await turns.next();
   const blocks = arrow
     ? await arrowBlocks(whole ?? counter, fields)
     : await csvBlocksOf(whole ?? counter, fields);
