@@ -7,11 +7,13 @@
  *
  * A record is taken when it has exactly the header's number of fields, ends with LF, CRLF or the
  * end of the file, holds no quote, escape character or lone CR, and each selected field is a
- * number of at most 15 significant digits, with no spaces, that its column's type holds:
- * - float64: `[+-]?(d+(.d*)?|.d+)([eE][+-]?d+)?` with a power-of-ten exponent within ±22 (or the
- *   value zero): one IEEE multiplication or division of two exact doubles, the steps of
- *   `scanNumber`'s fast path (correctly rounded, Clinger 1990);
- * - int64: integer syntax, not `-0`; int32: the same within int32 range.
+ * number, with no spaces, that its column's type holds:
+ * - float64: `[+-]?(d+(.d*)?|.d+)([eE][+-]?d+)?` of at most 15 significant digits (trailing
+ *   zeros aside) with a power-of-ten exponent within ±22 (or the value zero): one IEEE
+ *   multiplication or division of two exact doubles, the steps of `scanNumber`'s fast path
+ *   (correctly rounded, Clinger 1990); or of 16 or 17 digits that are the shortest decimal of a
+ *   double (`longDecimal`, with Ryū from `ryu.ts`: the loader writes its tables at `tables()`);
+ * - int64: integer syntax of at most 15 digits, not `-0`; int32: the same within int32 range.
  * Anything else (`nan`, a long number, spaces, a blank line) stops it.
  *
  * A field that is not such a number but one of the null tokens is a null (value 0, null byte 1),
@@ -27,8 +29,10 @@
  */
 
 import { base } from "./memory";
+import { shortestDecimal, shortestDigits } from "./ryu";
 
 export { base, reserve } from "./memory";
+export { tables } from "./ryu";
 
 const COMMA: u8 = 1;
 const LF: u8 = 2;
@@ -92,6 +96,45 @@ function readDigits(buf: usize, p: i32, len: i32): i32 {
   return p;
 }
 
+/** 10^15 and 10^17: the bounds of 16- and 17-digit integers. */
+const E15: u64 = 1_000_000_000_000_000;
+const E17: u64 = 100_000_000_000_000_000;
+
+/**
+ * The double of the decimal `m` × 10^`e` (16 to 19 significant digits), or -1 when the fast path
+ * does not take it. Without its trailing zeros, a decimal of at most 15 digits is read as above;
+ * one of 16 or 17 digits (the shortest round-trip text of a full-precision double, as JavaScript,
+ * Python and modenorm write them) is taken when it is the shortest decimal of a double within an
+ * ulp of m × 10^e computed in floating point, its two neighbours tried too: then `Number(text)`
+ * is that double and keeps the text's value. Anything else (18 or more digits, a decimal that no
+ * double keeps, a power of ten beyond ±22) goes to the JavaScript reader, which says why.
+ */
+function longDecimal(m: u64, e: i32): f64 {
+  while (m % 10 === 0) {
+    m /= 10;
+    e++;
+  }
+  if (e < -22 || e > 22 || m >= E17) return -1;
+  const p10 = load<f64>(POW10 + (((e >= 0 ? e : -e) as usize) << 3));
+  const y = e >= 0 ? (m as f64) * p10 : (m as f64) / p10;
+  if (m < E15 || isShortestOf(y, m, e)) return y;
+  const up = reinterpret<f64>(reinterpret<u64>(y) + 1);
+  if (isShortestOf(up, m, e)) return up;
+  const down = reinterpret<f64>(reinterpret<u64>(y) - 1);
+  return isShortestOf(down, m, e) ? down : -1;
+}
+
+/** Whether the shortest decimal of `x` (finite, positive) is `m` × 10^`e` (`m` without trailing zeros). */
+function isShortestOf(x: f64, m: u64, e: i32): bool {
+  let e10 = shortestDecimal(x);
+  let d = shortestDigits();
+  while (d % 10 === 0) {
+    d /= 10;
+    e10++;
+  }
+  return d === m && e10 === e;
+}
+
 /**
  * Reads the number at `buf + p` (the buffer ends at `len`) for the column of descriptor `d`,
  * stores it at `out`; returns the position after it, `REFUSED` when the field is not taken, or
@@ -125,7 +168,8 @@ function number(buf: usize, p: i32, len: i32, d: usize, out: usize): i32 {
     exp10 -= q - p - 1;
     p = q;
   }
-  if (digits === 0 || sig > 15) return p >= len ? CUT : REFUSED;
+  // Up to 19 significant digits fit `mant`; more than 15 only for a float64 column (below).
+  if (digits === 0 || sig > 19) return p >= len ? CUT : REFUSED;
   if (p < len && (load<u8>(buf + (p as usize)) | 0x20) === 101) {
     isInt = false;
     p++;
@@ -148,12 +192,16 @@ function number(buf: usize, p: i32, len: i32, d: usize, out: usize): i32 {
     if (p === expStart) return p >= len ? CUT : REFUSED;
     exp10 += expNegative ? -exp : exp;
   }
+  if (sig > 15 && kind !== F64) return p >= len ? CUT : REFUSED;
   syntax |= VALUE;
   if (!isInt || (negative && sig === 0)) syntax |= FRACTION;
   store<i32>(d, load<i32>(d, 8) | syntax, 8);
   if (kind === F64) {
     let v: f64 = 0;
-    if (sig > 0) {
+    if (sig > 15) {
+      v = longDecimal(mant, exp10);
+      if (v < 0) return REFUSED;
+    } else if (sig > 0) {
       if (exp10 < -22 || exp10 > 22) return REFUSED;
       const m = mant as f64;
       v =

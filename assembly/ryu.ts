@@ -337,6 +337,21 @@ function writeExponent(at: usize, e: i32): i32 {
 }
 
 /**
+ * The shortest decimal of a finite, non-zero double's magnitude (the digits `String(x)` shows):
+ * returns its power of ten; the digits, as an integer, are then `shortestDigits()` (it may end
+ * in zeros, when rounding the last digit up carried).
+ */
+export function shortestDecimal(x: f64): i32 {
+  const bits = reinterpret<u64>(x);
+  return d2d(bits & ((1 << 52) - 1), ((bits >> 52) & 0x7ff) as i32);
+}
+
+/** The digits of the last `shortestDecimal`. */
+export function shortestDigits(): u64 {
+  return outDigits;
+}
+
+/**
  * Writes `String(x)` for a finite, non-zero double at `text()`; returns its length in bytes.
  */
 export function d2s(x: f64): i32 {

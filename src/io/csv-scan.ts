@@ -3,9 +3,9 @@
  * all float64, int64 or int32 are read by WebAssembly straight from the file's bytes into typed
  * arrays, about four times faster than tokenizing and converting them in JavaScript. The fast
  * path takes a record only where the JavaScript reader has no choice to make (numbers of at most
- * 15 digits and null tokens; no quotes, escapes, spaces or blank lines) and computes each value
- * by the same IEEE steps, so the values are the same; every other record, and every error, is
- * the JavaScript reader's.
+ * 15 digits, or 16 and 17 that are a double's shortest decimal; null tokens; no quotes, escapes,
+ * spaces or blank lines) and gives each value the double the JavaScript reader gives, so the
+ * values are the same; every other record, and every error, is the JavaScript reader's.
  *
  * The bytes must be in the module's memory: {@link CsvScanner.window} gives a Buffer there, which
  * the range reader reads the file into. One module per thread, laid out anew for each file.
@@ -19,11 +19,14 @@ import { type ColumnSpec, nullsOf } from "./columns.js";
 import { NUM_NONE, scanNumber } from "./csv-number.js";
 import { CSV_SCAN_WASM_BASE64 } from "./generated/csv-scan-wasm.js";
 import type { ResolvedReadOptions } from "./options.js";
+import { ryuTables } from "./ryu.js";
 
 interface ScanExports {
   readonly memory: WasmMemory;
   base(): number;
   reserve(bytes: number): boolean;
+  /** Where Ryū's tables go (`ryuTables`), for 16- and 17-digit decimals. */
+  tables(): number;
   scan(
     buf: number,
     pos: number,
@@ -123,7 +126,12 @@ export function releaseScanner(s: CsvScanner): void {
 }
 
 function newInstance(): ScanExports | null {
-  return instantiateWasm<ScanExports>(CSV_SCAN_WASM_BASE64);
+  const w = instantiateWasm<ScanExports>(CSV_SCAN_WASM_BASE64);
+  if (w !== null) {
+    const t = ryuTables();
+    new BigUint64Array(w.memory.buffer, w.tables(), t.length).set(t);
+  }
+  return w;
 }
 
 /** Reads plain records of one file's layout (see the module comment). */

@@ -20,8 +20,15 @@ interface RyuExports {
   formatRows(desc: number, m: number, rows: number, out: number): number;
 }
 
-/** Pairs (low, high 64 bits) of ⌊2^(bits(5^q) − 1 + 125) / 5^q⌋ + 1 for q < 342, then of the top 125 bits of 5^i for i < 326. */
-function tables(): BigUint64Array {
+let computed: BigUint64Array | null = null;
+
+/**
+ * Ryū's tables, for each module that prints with `assembly/ryu.ts` (written at its `tables()`),
+ * computed once: pairs (low, high 64 bits) of ⌊2^(bits(5^q) − 1 + 125) / 5^q⌋ + 1 for q < 342,
+ * then of the top 125 bits of 5^i for i < 326.
+ */
+export function ryuTables(): BigUint64Array {
+  if (computed !== null) return computed;
   const out = new BigUint64Array(2 * (342 + 326));
   const mask = (1n << 64n) - 1n;
   const put = (k: number, v: bigint) => {
@@ -38,6 +45,7 @@ function tables(): BigUint64Array {
     const shift = pow.toString(2).length - 125;
     put(342 + i, shift >= 0 ? pow >> BigInt(shift) : pow << BigInt(-shift));
   }
+  computed = out;
   return out;
 }
 
@@ -48,7 +56,7 @@ let text = 0;
 function instantiate(): RyuExports | null {
   const r = instantiateWasm<RyuExports>(RYU_WASM_BASE64);
   if (r === null) return null;
-  new BigUint64Array(r.memory.buffer, r.tables(), 2 * (342 + 326)).set(tables());
+  new BigUint64Array(r.memory.buffer, r.tables(), 2 * (342 + 326)).set(ryuTables());
   bytes = new Uint8Array(r.memory.buffer);
   text = r.text();
   return r;

@@ -264,6 +264,63 @@ describe("CSV fast path: the values of the JavaScript reader", () => {
   });
 });
 
+describe("CSV fast path: 16- and 17-digit decimals", () => {
+  /**
+   * A double whose shortest text is long (most have 16 or 17 digits): mostly between 1e-5 and
+   * 1e8 (powers of ten within ±22 for the digits, the fast path's), sometimes of any magnitude.
+   */
+  function fullDouble(r: () => number): number {
+    const x = (r() - 0.5) * 10 ** Math.floor(r() < 0.02 ? r() * 60 - 30 : r() * 13 - 4);
+    return r() < 0.05 ? Math.fround(x) : x;
+  }
+
+  test("shortest texts of doubles, with trailing zeros, exponents and 18-19 digits, in ranges", () => {
+    const r = rng(11);
+    let text = "x,n\n";
+    for (let i = 0; i < 6000; i++) {
+      const v = fullDouble(r);
+      let x = String(v);
+      const pick = r();
+      const point = x.includes(".") ? "" : ".";
+      // Trailing zeros keep the value: up to 19 digits the fast path's, beyond JavaScript's.
+      if (pick < 0.05 && !x.includes("e")) x += `${point}${"0".repeat(1 + Math.floor(r() * 2))}`;
+      else if (pick < 0.055 && !x.includes("e")) x += `${point}0000`;
+      // The same digits with an exponent (`1.2345678901234567e+2`).
+      else if (pick < 0.08) x = v.toExponential();
+      // A 16- or 17-digit integer in an int64 column: left to JavaScript.
+      const n = r() < 0.1 ? String(Math.floor(r() * 9e16) + 1e15) : String(Math.floor(r() * 1e6));
+      text += `${x},${n}\n`;
+    }
+    const path = write("full-precision.csv", text);
+    const size = Buffer.byteLength(text);
+    const cuts = [1, 3, 5, 7].map((k) => Math.floor((size * k) / 8));
+    const fast = compareRanges(path, { x: "float64" }, cuts);
+    // The tokenizer reads the next 16 records after one the fast path leaves (about 2 %).
+    assert.ok(fast > 3500, `the fast path read ${fast} of 6,000 records`);
+    compareRanges(path, { x: "float64", n: "int64" }, cuts);
+  });
+
+  test("a last digit moved: the double it names, or the JavaScript reader's error", () => {
+    const r = rng(12);
+    let fast = 0;
+    let kept = 0;
+    for (let i = 0; i < 120; i++) {
+      let t = "";
+      while (t.replace(/[-.]|e.*$/g, "").replace(/^0+/, "").length < 16) t = String(fullDouble(r));
+      const at = t.search(/\d(e|$)/);
+      const d = Number(t[at]);
+      const moved = d === 0 ? 1 : d === 9 ? 8 : d + (r() < 0.5 ? 1 : -1);
+      const text = `${t.slice(0, at)}${moved}${t.slice(at + 1)}`;
+      if (String(Number(text)) === text) kept++;
+      const path = write(`moved-${i}.csv`, `x,y\n${"0.1,2\n".repeat(300)}${t},3\n${text},4\n`);
+      fast += compareRanges(path, { x: "float64" }, []);
+    }
+    // Both kinds occur: texts that name another double, and texts that no double keeps.
+    assert.ok(kept > 5 && kept < 115, `${kept} of 120 moved texts are a double's shortest text`);
+    assert.ok(fast > 120 * 300, `the fast path read ${fast} records`);
+  });
+});
+
 /** What `body` gives (or its error's message) with the fast path on or off. */
 async function withFastPath(fast: boolean, body: () => Promise<unknown>): Promise<unknown> {
   setCsvFastPath(fast);
