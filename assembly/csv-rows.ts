@@ -10,7 +10,8 @@
  * values, address of the null mask or 0: a byte of 1 is a null), the columns' values and masks,
  * and room for the output, after making the memory large enough with `reserve(bytes)`.
  * `formatRows` writes the rows (fields separated by commas, each row ended by a line feed) and
- * returns the address after the last byte.
+ * returns the address after the last byte; `formatJsonRows` writes them as the JSON objects of
+ * the service's rows answers (`tableToJson` in `src/serve/json-table.ts`).
  */
 import { d2sAt } from "./ryu";
 
@@ -158,6 +159,80 @@ export function formatRows(desc: usize, m: i32, rows: i32, out: usize): usize {
       }
     }
     store<u8>(at, 10);
+    at++;
+  }
+  return at;
+}
+
+/** Writes a double as `tableToJson` does: NaN and ±Infinity as JSON strings; returns the end. */
+function writeJsonFloat(at: usize, x: f64): usize {
+  if (x - x === 0) return writeFloat(at, x);
+  store<u8>(at, 34);
+  at = writeFloat(at + 1, x);
+  store<u8>(at, 34);
+  return at + 1;
+}
+
+/** ±2^53: int64 values beyond it are JSON strings (a JSON reader's doubles would round them). */
+const SAFE: i64 = 9007199254740992;
+
+/**
+ * Writes rows [0, rows) of the `m` columns described at `desc` as the JSON objects of
+ * `tableToJson`'s rows shape at `out`, separated by commas; returns the end. `keys` lists each
+ * column's key as written before its value (`{"name":` for the first, `,"name":` for the others):
+ * a u32 length and the bytes, padded to 4. Values: numbers as `formatRows` writes them (the text
+ * `String(x)` gives, `-0` kept), null for a null, NaN and ±Infinity as strings, int64 beyond
+ * ±2^53 as strings.
+ */
+export function formatJsonRows(desc: usize, m: i32, rows: i32, out: usize, keys: usize): usize {
+  let at = out;
+  for (let r = 0; r < rows; r++) {
+    if (r > 0) {
+      store<u8>(at, 44);
+      at++;
+    }
+    let key = keys;
+    for (let k = 0; k < m; k++) {
+      const len = load<u32>(key) as usize;
+      memory.copy(at, key + 4, len);
+      at += len;
+      key += 4 + ((len + 3) & ~(3 as usize));
+      const d = desc + ((k as usize) << 4);
+      const nulls = load<u32>(d, 8) as usize;
+      if (nulls !== 0 && load<u8>(nulls + (r as usize)) === 1) {
+        at = writeWord(at, 0x6c6c756e, 0, 4); // null
+        continue;
+      }
+      const values = load<u32>(d, 4) as usize;
+      switch (load<i32>(d)) {
+        case F64:
+          at = writeJsonFloat(at, load<f64>(values + ((r as usize) << 3)));
+          break;
+        case F32:
+          at = writeJsonFloat(at, load<f32>(values + ((r as usize) << 2)) as f64);
+          break;
+        case I32:
+          at = writeInt(at, load<i32>(values + ((r as usize) << 2)) as i64);
+          break;
+        case I64: {
+          const v = load<i64>(values + ((r as usize) << 3));
+          if (v < -SAFE || v > SAFE) {
+            store<u8>(at, 34);
+            at = writeInt(at + 1, v);
+            store<u8>(at, 34);
+            at++;
+          } else at = writeInt(at, v);
+          break;
+        }
+        case BOOL:
+          at =
+            load<u8>(values + (r as usize)) !== 0
+              ? writeWord(at, 0x65757274, 0, 4) // true
+              : writeWord(at, 0x736c6166, 0x65, 5); // false
+          break;
+      }
+    }
+    store<u8>(at, 125);
     at++;
   }
   return at;

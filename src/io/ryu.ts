@@ -18,6 +18,7 @@ interface RyuExports {
   base(): number;
   reserve(bytes: number): boolean;
   formatRows(desc: number, m: number, rows: number, out: number): number;
+  formatJsonRows(desc: number, m: number, rows: number, out: number, keys: number): number;
 }
 
 let computed: BigUint64Array | null = null;
@@ -97,23 +98,34 @@ export function numericColumns(columns: readonly Column[]): boolean {
   return columns.every((c) => KIND[c.type] !== undefined);
 }
 
+const COMMA = new Uint8Array([44]);
+
 /**
  * Writes rows [0, rows) of numeric columns (see {@link numericColumns}) as CSV rows, the bytes
  * `csv-bytes.ts`'s row loop writes, a batch of rows per WebAssembly call; each batch's bytes go
- * to `put` (valid until it returns). False, having written nothing, where WebAssembly is missing.
+ * to `put` (valid until it returns). With `jsonKeys` (each column's key as written before its
+ * value: `{"name":` for the first, `,"name":` for the others), the rows are JSON objects
+ * separated by commas instead, as `tableToJson`'s rows shape writes them. False, having written
+ * nothing, where WebAssembly is missing.
  */
 export function formatNumericRows(
   columns: readonly Column[],
   rows: number,
   put: (bytes: Uint8Array) => void,
+  jsonKeys: readonly Uint8Array[] | null = null,
 ): boolean {
   if (ryu === undefined) ryu = instantiate();
   if (ryu === null) return false;
   const m = columns.length;
+  const keyBytes = jsonKeys?.reduce((n, k) => n + k.length, 0) ?? 0;
+  const rowBytes = m * (FIELD_BYTES + 2) + keyBytes + 2;
   // About 2 MB of WebAssembly memory whatever the width.
-  const batch = Math.max(16, Math.min(rows, 65536, Math.floor(2 ** 21 / (m * (FIELD_BYTES + 9)))));
+  const batch = Math.max(16, Math.min(rows, 65536, Math.floor(2 ** 21 / (rowBytes + 9 * m))));
   const base = ryu.base();
   let at = base + 16 * m;
+  const keysAt = at;
+  if (jsonKeys !== null) for (const k of jsonKeys) at += 4 + Math.ceil(k.length / 4) * 4;
+  at = Math.ceil(at / 8) * 8;
   const places = columns.map((c) => {
     const values = at;
     at += Math.ceil((batch * SIZE[c.type]!) / 8) * 8;
@@ -122,11 +134,19 @@ export function formatNumericRows(
     return { values, nulls };
   });
   const outAt = at;
-  const end = outAt + batch * (m * FIELD_BYTES + 1) + 16;
+  const end = outAt + batch * rowBytes + 16;
   if (!ryu.reserve(end - base)) return false;
   // The memory may have grown: new views of it.
   const memory = ryu.memory.buffer;
   bytes = new Uint8Array(memory);
+  if (jsonKeys !== null) {
+    let k = keysAt;
+    for (const key of jsonKeys) {
+      new DataView(memory).setUint32(k, key.length, true);
+      bytes.set(key, k + 4);
+      k += 4 + Math.ceil(key.length / 4) * 4;
+    }
+  }
   const desc = new Int32Array(memory, base, 4 * m);
   const views = columns.map((c, k) => {
     const { values, nulls } = places[k]!;
@@ -153,7 +173,11 @@ export function formatNumericRows(
       (v.into as Float64Array).set((c.values as Float64Array).subarray(start, start + n));
       if (v.mask !== null) v.mask.set(c.nulls!.subarray(start, start + n));
     });
-    put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
+    if (jsonKeys === null) put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
+    else {
+      if (start > 0) put(COMMA);
+      put(bytes.subarray(outAt, ryu.formatJsonRows(base, m, n, outAt, keysAt)));
+    }
   }
   return true;
 }

@@ -33,7 +33,7 @@ import { csvBlocks, csvHeader } from "../io/csv-write.js";
 import { openCsvBytes, openCsvReadableStream } from "../io/stream.js";
 import { decodeParallel, encodeParallel } from "../run/encode-parallel.js";
 import type { WorkerPool } from "../run/pool.js";
-import { BodyError, type Field, parseJson, tableFromJson, tableToJson } from "./json-table.js";
+import { BodyError, type Field, parseJson, tableFromJson, tableToJsonBytes } from "./json-table.js";
 import type { Metrics } from "./metrics.js";
 import type { DataQuery } from "./schemas.js";
 import type { Turns } from "./turns.js";
@@ -130,7 +130,7 @@ export async function dataRoute(
     const answer =
       direction === "drift"
         ? driftTable(model, table, options)
-        : tableToJson(await apply(model, direction, table, layout, firstRow, pool), shape);
+        : tableToJsonBytes(await apply(model, direction, table, layout, firstRow, pool), shape);
     // Rows are counted once they went through (a refused body counts as a row error instead).
     metrics.rows.inc({ model: name, direction }, table.rows);
     reply.header("Content-Type", "application/json; charset=utf-8");

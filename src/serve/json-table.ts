@@ -6,6 +6,7 @@
  * or ISO-8601 strings; null is a missing value.
  */
 import type { Column, ColumnType, Table, TimeUnit } from "../core/table.js";
+import { formatNumericRows, numericColumns } from "../io/ryu.js";
 
 /** A request body that does not hold the expected table; `row`/`column` locate the value. */
 export class BodyError extends Error {
@@ -268,6 +269,29 @@ export function tableToJson(t: Table, shape: JsonShape): string {
   }
   return `${out}]}`;
 }
+
+/**
+ * A table as the bytes of a JSON body of the given shape: those of {@link tableToJson}'s text.
+ * Rows of numeric columns are written by WebAssembly straight to bytes (`formatNumericRows`:
+ * about three times faster than the text, which also had to be flattened and encoded to be sent).
+ */
+export function tableToJsonBytes(t: Table, shape: JsonShape): Uint8Array | string {
+  if (shape === "rows" && t.rows > 0 && t.columns.length > 0 && numericColumns(t.columns)) {
+    const keys = t.columns.map((c, j) =>
+      Buffer.from(`${j === 0 ? "{" : ","}${JSON.stringify(c.name)}:`),
+    );
+    const parts: Uint8Array[] = [ROWS_HEAD];
+    // Each batch's bytes are copied at once: the WebAssembly memory serves the next batch.
+    if (formatNumericRows(t.columns, t.rows, (b) => parts.push(Buffer.from(b)), keys)) {
+      parts.push(ROWS_TAIL);
+      return Buffer.concat(parts);
+    }
+  }
+  return tableToJson(t, shape);
+}
+
+const ROWS_HEAD = Buffer.from('{"rows":[');
+const ROWS_TAIL = Buffer.from("]}");
 
 /** A JSON body kept as text, parsed (a 400 naming the problem when it is not JSON). */
 export function parseJson(body: unknown): unknown {
