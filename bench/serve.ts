@@ -26,7 +26,12 @@ const o = benchOptions(
   {
     rows: { default: "1000", help: "rows per request", kind: "count" },
     connections: { default: "100", help: "concurrent connections", kind: "count" },
-    seconds: { default: "10", help: "seconds per body format", kind: "count" },
+    seconds: { default: "10", help: "seconds per body format, measured", kind: "count" },
+    warmup: {
+      default: "3",
+      help: "seconds of the same load before each measured run (reported apart)",
+      kind: "count",
+    },
     decimals: {
       default: "full",
       help: "decimals of the values sent (rounded), or full for every digit of the double",
@@ -101,25 +106,34 @@ interface Result {
   non2xx: number;
   serverCpuUsPerRequest: number;
   loadCpuUsPerRequest: number;
+  warmupRowsPerSecond: number;
+  warmupP99ms: number;
 }
 
-/** Runs autocannon with one body against `target`, `pid` being the server's process. */
+/**
+ * Runs autocannon with one body against `target`, `pid` being the server's process: first for
+ * `--warmup` seconds (the server's JIT compiles the route's hot code in the first seconds under
+ * load; reported apart), then the measured run, each on its own connections.
+ */
 async function measure(
   format: string,
   target: string,
   pid: number,
   { type, body }: { type: string; body: Buffer },
 ): Promise<Result> {
+  const load = (seconds: number) =>
+    autocannon({
+      url: target,
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+      connections: Number(o.connections),
+      duration: seconds,
+    });
+  const warm = Number(o.warmup) > 0 ? await load(Number(o.warmup)) : null;
   const server0 = processCpu(pid);
   const self0 = process.cpuUsage();
-  const r = await autocannon({
-    url: target,
-    method: "POST",
-    headers: { "content-type": type },
-    body,
-    connections: Number(o.connections),
-    duration: Number(o.seconds),
-  });
+  const r = await load(Number(o.seconds));
   const self = process.cpuUsage(self0);
   const requests = Math.max(1, r.requests.total);
   const row = {
@@ -130,11 +144,14 @@ async function measure(
     rowsPerSecond: r.requests.average * ROWS,
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    non2xx: r.non2xx,
+    // Errors of the warm-up count too: every request must succeed.
+    errors: r.errors + (warm?.errors ?? 0),
+    timeouts: r.timeouts + (warm?.timeouts ?? 0),
+    non2xx: r.non2xx + (warm?.non2xx ?? 0),
     serverCpuUsPerRequest: Math.round((processCpu(pid) - server0) / requests),
     loadCpuUsPerRequest: Math.round((self.user + self.system) / requests),
+    warmupRowsPerSecond: warm === null ? 0 : warm.requests.average * ROWS,
+    warmupP99ms: warm === null ? 0 : warm.latency.p99,
   };
   emit(row);
   return row;
@@ -223,16 +240,17 @@ async function main(): Promise<void> {
       processes: null,
     });
     process.stdout.write(
-      `\n| body (${ROWS} rows) | server processes | requests/s | rows/s | p50 | p99 | errors | non-2xx | server CPU / request | autocannon CPU / request |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
+      `\n| body (${ROWS} rows) | server processes | requests/s | rows/s | p50 | p99 | errors | non-2xx | server CPU / request | autocannon CPU / request | warm-up (first ${o.warmup} s): rows/s, p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n`,
     );
     for (const r of results) {
       process.stdout.write(
-        `| ${r.format} | ${r.processes ?? "–"} | ${Math.round(r.requestsPerSecond)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${r.p50ms} ms | ${r.p99ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} | ${r.serverCpuUsPerRequest} µs | ${r.loadCpuUsPerRequest} µs |\n`,
+        `| ${r.format} | ${r.processes ?? "–"} | ${Math.round(r.requestsPerSecond)} | ${(r.rowsPerSecond / 1e6).toFixed(2)}M | ${r.p50ms} ms | ${r.p99ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} | ${r.serverCpuUsPerRequest} µs | ${r.loadCpuUsPerRequest} µs | ${(r.warmupRowsPerSecond / 1e6).toFixed(2)}M, ${r.warmupP99ms} ms |\n`,
       );
     }
     emit({
       connections: Number(o.connections),
       seconds: Number(o.seconds),
+      warmupSeconds: Number(o.warmup),
       decimals: o.decimals,
       machine: machine(),
     });
