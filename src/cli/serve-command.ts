@@ -8,6 +8,7 @@ import { readToken } from "../serve/auth.js";
 import { serverLink, startPrimary } from "../serve/cluster.js";
 import { UsageError } from "./option-checks.js";
 import { reportError } from "./shared.js";
+import { noteStop } from "./signals.js";
 
 export interface ServeCommandOptions {
   models: string;
@@ -51,6 +52,13 @@ export async function serveCommand(o: ServeCommandOptions): Promise<void> {
   const token = o.tokenFile === undefined ? null : await readToken(o.tokenFile);
   await mkdir(o.models, { recursive: true });
   const processes = o.processes ?? 1;
+  // A stop is the end of a service's run, not of an output: the primary (or the one process)
+  // says so; server processes stopped by the primary say nothing.
+  noteStop(
+    processes > 1 && !cluster.isPrimary
+      ? null
+      : `the service stopped; the registry in ${o.models} is whole (every write is atomic)`,
+  );
   if (processes > 1 && cluster.isPrimary) {
     // The primary forks the server processes (each runs this command again) and holds the
     // registry's writes.

@@ -5,7 +5,15 @@
  */
 import { tableFormatOf } from "../io/format.js";
 
-let note = "nothing was written";
+let note: string | null = "nothing was written";
+
+/**
+ * What an interruption says after "interrupted by SIGTERM; " (null: nothing, for a process that
+ * another one stops and speaks for).
+ */
+export function noteStop(text: string | null): void {
+  note = text;
+}
 
 /** Says what an interruption leaves of `output` (a file, a directory or `-`). */
 export function noteOutput(output: string): void {
@@ -25,7 +33,8 @@ export function handleSignals(): void {
     process.once(signal, () => {
       // On a terminal, a progress bar may be mid-line: start a line of our own.
       const start = process.stderr.isTTY ? "\n" : "";
-      process.stderr.write(`${start}modenorm: interrupted by ${signal}; ${note}\n`);
+      if (note !== null)
+        process.stderr.write(`${start}modenorm: interrupted by ${signal}; ${note}\n`);
       process.exit(code);
     });
   }

@@ -8,6 +8,8 @@ import { CLI } from "../cli/helpers.js";
 export interface Server {
   url: string;
   child: ChildProcess;
+  /** What the server wrote to standard error so far. */
+  stderr(): string;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function startServer(args: string[]): Promise<Server> {
     });
     child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
-  return { url, child };
+  return { url, child, stderr: () => err };
 }
 
 export function stop(s: Server): Promise<void> {

@@ -146,6 +146,24 @@ describe("modenorm serve --processes", () => {
     }
   });
 
+  it("SIGTERM stops the service: exit 143 and one line, with one process or several", async () => {
+    for (const extra of [[], ["--processes", "2"]]) {
+      const other = mkdtempSync(join(tmpdir(), "modenorm-serve-stop-"));
+      try {
+        const s = await startWithToken(other, "t0ken-for-stop-tests-0123", extra);
+        await stop(s);
+        assert.equal(s.child.exitCode, 143, extra.join(" "));
+        assert.equal(
+          s.stderr(),
+          `modenorm: interrupted by SIGTERM; the service stopped; the registry in ${join(other, "models")} is whole (every write is atomic)\n`,
+          extra.join(" "),
+        );
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("/metrics sums every process, and a killed process is replaced", async () => {
     const rowsTotal = async () => {
       const text = (await send("GET", "/metrics")).text;
