@@ -180,11 +180,19 @@ const SAFE: i64 = 9007199254740992;
  * Writes rows [0, rows) of the `m` columns described at `desc` as the JSON objects of
  * `tableToJson`'s rows shape at `out`, separated by commas; returns the end. `keys` lists each
  * column's key as written before its value (`{"name":` for the first, `,"name":` for the others):
- * a u32 length and the bytes, padded to 4. Values: numbers as `formatRows` writes them (the text
+ * a u32 length and the bytes, padded to 4; `close` is the byte after each row (`}`), or -1 for
+ * none (one column with an empty key: the values of a JSON array). Values: numbers as `formatRows` writes them (the text
  * `String(x)` gives, `-0` kept), null for a null, NaN and ±Infinity as strings, int64 beyond
  * ±2^53 as strings.
  */
-export function formatJsonRows(desc: usize, m: i32, rows: i32, out: usize, keys: usize): usize {
+export function formatJsonRows(
+  desc: usize,
+  m: i32,
+  rows: i32,
+  out: usize,
+  keys: usize,
+  close: i32,
+): usize {
   let at = out;
   for (let r = 0; r < rows; r++) {
     if (r > 0) {
@@ -232,8 +240,10 @@ export function formatJsonRows(desc: usize, m: i32, rows: i32, out: usize, keys:
           break;
       }
     }
-    store<u8>(at, 125);
-    at++;
+    if (close >= 0) {
+      store<u8>(at, close as u8);
+      at++;
+    }
   }
   return at;
 }

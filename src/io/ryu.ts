@@ -18,7 +18,14 @@ interface RyuExports {
   base(): number;
   reserve(bytes: number): boolean;
   formatRows(desc: number, m: number, rows: number, out: number): number;
-  formatJsonRows(desc: number, m: number, rows: number, out: number, keys: number): number;
+  formatJsonRows(
+    desc: number,
+    m: number,
+    rows: number,
+    out: number,
+    keys: number,
+    close: number,
+  ): number;
 }
 
 let computed: BigUint64Array | null = null;
@@ -103,20 +110,21 @@ const COMMA = new Uint8Array([44]);
 /**
  * Writes rows [0, rows) of numeric columns (see {@link numericColumns}) as CSV rows, the bytes
  * `csv-bytes.ts`'s row loop writes, a batch of rows per WebAssembly call; each batch's bytes go
- * to `put` (valid until it returns). With `jsonKeys` (each column's key as written before its
- * value: `{"name":` for the first, `,"name":` for the others), the rows are JSON objects
- * separated by commas instead, as `tableToJson`'s rows shape writes them. False, having written
- * nothing, where WebAssembly is missing.
+ * to `put` (valid until it returns). With `json`, the rows are JSON values separated by commas
+ * instead, as `tableToJson` writes them: each column's value after its key (`{"name":` for the
+ * first, `,"name":` for the others; empty for one column's values) and each row ended by the
+ * byte `close` (`}`; -1: none). False, having written nothing, where WebAssembly is missing.
  */
 export function formatNumericRows(
   columns: readonly Column[],
   rows: number,
   put: (bytes: Uint8Array) => void,
-  jsonKeys: readonly Uint8Array[] | null = null,
+  json: { keys: readonly Uint8Array[]; close: number } | null = null,
 ): boolean {
   if (ryu === undefined) ryu = instantiate();
   if (ryu === null) return false;
   const m = columns.length;
+  const jsonKeys = json?.keys ?? null;
   const keyBytes = jsonKeys?.reduce((n, k) => n + k.length, 0) ?? 0;
   const rowBytes = m * (FIELD_BYTES + 2) + keyBytes + 2;
   // About 2 MB of WebAssembly memory whatever the width.
@@ -176,7 +184,7 @@ export function formatNumericRows(
     if (jsonKeys === null) put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
     else {
       if (start > 0) put(COMMA);
-      put(bytes.subarray(outAt, ryu.formatJsonRows(base, m, n, outAt, keysAt)));
+      put(bytes.subarray(outAt, ryu.formatJsonRows(base, m, n, outAt, keysAt, json!.close)));
     }
   }
   return true;

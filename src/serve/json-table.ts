@@ -272,26 +272,39 @@ export function tableToJson(t: Table, shape: JsonShape): string {
 
 /**
  * A table as the bytes of a JSON body of the given shape: those of {@link tableToJson}'s text.
- * Rows of numeric columns are written by WebAssembly straight to bytes (`formatNumericRows`:
- * about three times faster than the text, which also had to be flattened and encoded to be sent).
+ * Numeric columns are written by WebAssembly straight to bytes (`formatNumericRows`: about three
+ * times faster than the text, which also had to be flattened and encoded to be sent); a table
+ * with text columns, or without WebAssembly, gets the text.
  */
 export function tableToJsonBytes(t: Table, shape: JsonShape): Uint8Array | string {
-  if (shape === "rows" && t.rows > 0 && t.columns.length > 0 && numericColumns(t.columns)) {
+  if (t.columns.length === 0 || !numericColumns(t.columns)) return tableToJson(t, shape);
+  // Each batch's bytes are copied at once: the WebAssembly memory serves the next batch.
+  const parts: Uint8Array[] = [];
+  const put = (b: Uint8Array) => parts.push(Buffer.from(b));
+  if (shape === "rows") {
+    if (t.rows === 0) return tableToJson(t, shape);
     const keys = t.columns.map((c, j) =>
       Buffer.from(`${j === 0 ? "{" : ","}${JSON.stringify(c.name)}:`),
     );
-    const parts: Uint8Array[] = [ROWS_HEAD];
-    // Each batch's bytes are copied at once: the WebAssembly memory serves the next batch.
-    if (formatNumericRows(t.columns, t.rows, (b) => parts.push(Buffer.from(b)), keys)) {
-      parts.push(ROWS_TAIL);
-      return Buffer.concat(parts);
-    }
+    parts.push(Buffer.from('{"rows":['));
+    if (!formatNumericRows(t.columns, t.rows, put, { keys, close: 125 }))
+      return tableToJson(t, shape);
+    parts.push(Buffer.from("]}"));
+    return Buffer.concat(parts);
   }
-  return tableToJson(t, shape);
+  parts.push(Buffer.from('{"columns":{'));
+  for (let j = 0; j < t.columns.length; j++) {
+    const c = t.columns[j]!;
+    parts.push(Buffer.from(`${j === 0 ? "" : ","}${JSON.stringify(c.name)}:[`));
+    if (!formatNumericRows([c], t.rows, put, { keys: [NO_KEY], close: -1 }))
+      return tableToJson(t, shape);
+    parts.push(Buffer.from("]"));
+  }
+  parts.push(Buffer.from("}}"));
+  return Buffer.concat(parts);
 }
 
-const ROWS_HEAD = Buffer.from('{"rows":[');
-const ROWS_TAIL = Buffer.from("]}");
+const NO_KEY = new Uint8Array(0);
 
 /** A JSON body kept as text, parsed (a 400 naming the problem when it is not JSON). */
 export function parseJson(body: unknown): unknown {
