@@ -80,19 +80,44 @@ async function apply(
   }
 }
 
+/** The error of a body larger than `limit` bytes (413). */
+function tooLarge(limit: number): Error {
+  return Object.assign(new Error(`the body is larger than ${limit} bytes.`), { statusCode: 413 });
+}
+
 /** Counts a body's bytes and fails it beyond `limit` (413). */
 function counted(limit: number): Transform {
   let bytes = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > limit) {
-        const err = Object.assign(new Error(`the body is larger than ${limit} bytes.`), {
-          statusCode: 413,
-        });
-        done(err);
-      } else done(null, chunk);
+      if (bytes > limit) done(tooLarge(limit));
+      else done(null, chunk);
     },
+  });
+}
+
+/**
+ * A body of announced `size` (HTTP delivers no more) gathered from its chunks, with no stream in
+ * between; a body cut off before its end is a 400.
+ */
+function wholeBody(body: NodeJS.ReadableStream, size: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let ended = false;
+    body.on("data", (c: Buffer) => {
+      chunks.push(c);
+      bytes += c.length;
+    });
+    body.once("end", () => {
+      ended = true;
+      resolve(Buffer.concat(chunks, bytes));
+    });
+    body.once("error", reject);
+    body.once("close", () => {
+      if (!ended) reject(new BodyError(`the body ended after ${bytes} of ${size} bytes.`));
+    });
   });
 }
 
@@ -142,16 +167,15 @@ export async function dataRoute(
       "send rows as application/json, text/csv or application/vnd.apache.arrow.stream.",
     );
   const arrow = (req.headers["content-type"] ?? "").startsWith(ARROW_STREAM);
-  const counter = (body as NodeJS.ReadableStream).pipe(counted(streamLimit));
   // A small body (its size announced) is read whole before any work and answered in one piece:
   // Arrow parsed in one go, without the streaming reader's per-message promises; CSV read from
   // memory, so that concurrent requests do not interleave block by block.
   const size = Number(req.headers["content-length"] ?? Number.NaN);
-  const whole = size <= SMALL_BODY ? Buffer.concat(await counter.toArray()) : null;
+  if (size > streamLimit) throw tooLarge(streamLimit);
+  const whole = size <= SMALL_BODY ? await wholeBody(body, size) : null;
   if (whole !== null) await turns.next();
-  const blocks = arrow
-    ? await arrowBlocks(whole ?? counter, fields)
-    : await csvBlocksOf(whole ?? counter, fields);
+  const source = whole ?? body.pipe(counted(streamLimit));
+  const blocks = arrow ? await arrowBlocks(source, fields) : await csvBlocksOf(source, fields);
   const first = await blocks.next();
   if (direction === "drift") {
     const tally = createDriftTally(model);

@@ -55,11 +55,11 @@ describe("modenorm serve", () => {
    * server that refuses the size answers 413 at once (sending the body first races the server
    * closing the connection).
    */
-  const announce = (path: string, bytes: number): Promise<Res> =>
+  const announce = (path: string, bytes: number, type = "application/json"): Promise<Res> =>
     new Promise((resolve, reject) => {
       const req = request(server.url + path, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Content-Length": bytes },
+        headers: { "Content-Type": type, "Content-Length": bytes },
       });
       req.on("response", (res) => {
         let text = "";
@@ -284,6 +284,13 @@ describe("modenorm serve", () => {
       413,
       /"error":"Payload Too Large"/,
     );
+    // A CSV or Arrow body announced beyond the streaming limit (1 GiB): 413 before any byte.
+    for (const type of ["text/csv", "application/vnd.apache.arrow.stream"])
+      await expect(
+        announce("/v1/models/credit/transform", 2 ** 31, type),
+        413,
+        /larger than 1073741824 bytes/,
+      );
     await expect(call("GET", "/v1/models/..%2f..%2fetc"), 400, /not valid/);
     await expect(call("GET", `/v1/models/${"a".repeat(200)}`), 414, /.*/);
     await expect(
