@@ -122,6 +122,51 @@ function writeFloat(at: usize, x: f64): usize {
   return at;
 }
 
+/** Writes a double as `tableToJson` does: NaN and ±Infinity as JSON strings; returns the end. */
+function writeJsonFloat(at: usize, x: f64): usize {
+  if (x - x === 0) return writeFloat(at, x);
+  store<u8>(at, 34);
+  at = writeFloat(at + 1, x);
+  store<u8>(at, 34);
+  return at + 1;
+}
+
+/** ±2^53: int64 values beyond it are JSON strings (a JSON reader's doubles would round them). */
+const SAFE: i64 = 9007199254740992;
+
+/**
+ * Writes value `r` of a column of `kind` whose values are at `values`; returns the end. As CSV
+ * (`formatFloat`'s text, integers, true / false), or with `json` as `tableToJson` writes it: the
+ * same, but NaN, ±Infinity and int64 beyond ±2^53 as JSON strings.
+ */
+function writeValue(at: usize, kind: i32, values: usize, r: i32, json: bool): usize {
+  switch (kind) {
+    case F64: {
+      const x = load<f64>(values + ((r as usize) << 3));
+      return json ? writeJsonFloat(at, x) : writeFloat(at, x);
+    }
+    case F32: {
+      const x = load<f32>(values + ((r as usize) << 2)) as f64;
+      return json ? writeJsonFloat(at, x) : writeFloat(at, x);
+    }
+    case I32:
+      return writeInt(at, load<i32>(values + ((r as usize) << 2)) as i64);
+    case I64: {
+      const v = load<i64>(values + ((r as usize) << 3));
+      if (!json || (v >= -SAFE && v <= SAFE)) return writeInt(at, v);
+      store<u8>(at, 34);
+      at = writeInt(at + 1, v);
+      store<u8>(at, 34);
+      return at + 1;
+    }
+    case BOOL:
+      return load<u8>(values + (r as usize)) !== 0
+        ? writeWord(at, 0x65757274, 0, 4) // true
+        : writeWord(at, 0x736c6166, 0x65, 5); // false
+  }
+  return at;
+}
+
 /**
  * Writes rows [0, rows) of the `m` columns described at `desc` as CSV at `out`; returns the end.
  */
@@ -136,45 +181,13 @@ export function formatRows(desc: usize, m: i32, rows: i32, out: usize): usize {
       }
       const nulls = load<u32>(d, 8) as usize;
       if (nulls !== 0 && load<u8>(nulls + (r as usize)) === 1) continue;
-      const values = load<u32>(d, 4) as usize;
-      switch (load<i32>(d)) {
-        case F64:
-          at = writeFloat(at, load<f64>(values + ((r as usize) << 3)));
-          break;
-        case F32:
-          at = writeFloat(at, load<f32>(values + ((r as usize) << 2)) as f64);
-          break;
-        case I32:
-          at = writeInt(at, load<i32>(values + ((r as usize) << 2)) as i64);
-          break;
-        case I64:
-          at = writeInt(at, load<i64>(values + ((r as usize) << 3)));
-          break;
-        case BOOL:
-          at =
-            load<u8>(values + (r as usize)) !== 0
-              ? writeWord(at, 0x65757274, 0, 4) // true
-              : writeWord(at, 0x736c6166, 0x65, 5); // false
-          break;
-      }
+      at = writeValue(at, load<i32>(d), load<u32>(d, 4) as usize, r, false);
     }
     store<u8>(at, 10);
     at++;
   }
   return at;
 }
-
-/** Writes a double as `tableToJson` does: NaN and ±Infinity as JSON strings; returns the end. */
-function writeJsonFloat(at: usize, x: f64): usize {
-  if (x - x === 0) return writeFloat(at, x);
-  store<u8>(at, 34);
-  at = writeFloat(at + 1, x);
-  store<u8>(at, 34);
-  return at + 1;
-}
-
-/** ±2^53: int64 values beyond it are JSON strings (a JSON reader's doubles would round them). */
-const SAFE: i64 = 9007199254740992;
 
 /**
  * Writes rows [0, rows) of the `m` columns described at `desc` as the JSON objects of
@@ -211,34 +224,7 @@ export function formatJsonRows(
         at = writeWord(at, 0x6c6c756e, 0, 4); // null
         continue;
       }
-      const values = load<u32>(d, 4) as usize;
-      switch (load<i32>(d)) {
-        case F64:
-          at = writeJsonFloat(at, load<f64>(values + ((r as usize) << 3)));
-          break;
-        case F32:
-          at = writeJsonFloat(at, load<f32>(values + ((r as usize) << 2)) as f64);
-          break;
-        case I32:
-          at = writeInt(at, load<i32>(values + ((r as usize) << 2)) as i64);
-          break;
-        case I64: {
-          const v = load<i64>(values + ((r as usize) << 3));
-          if (v < -SAFE || v > SAFE) {
-            store<u8>(at, 34);
-            at = writeInt(at + 1, v);
-            store<u8>(at, 34);
-            at++;
-          } else at = writeInt(at, v);
-          break;
-        }
-        case BOOL:
-          at =
-            load<u8>(values + (r as usize)) !== 0
-              ? writeWord(at, 0x65757274, 0, 4) // true
-              : writeWord(at, 0x736c6166, 0x65, 5); // false
-          break;
-      }
+      at = writeValue(at, load<i32>(d), load<u32>(d, 4) as usize, r, true);
     }
     if (close >= 0) {
       store<u8>(at, close as u8);
