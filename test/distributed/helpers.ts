@@ -204,6 +204,13 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   }
 }
 
+/** The most lines of `log` matching `failure` (its group 1: a job id) for one job; 0 for none. */
+export function mostTries(log: string, failure: RegExp): number {
+  const tries = new Map<string, number>();
+  for (const m of log.matchAll(failure)) tries.set(m[1]!, (tries.get(m[1]!) ?? 0) + 1);
+  return Math.max(0, ...tries.values());
+}
+
 /** Ids of the jobs a worker's log says it completed. */
 export function completedJobs(log: string): string[] {
   return [...log.matchAll(/completed \S+ \S+(?: (?:blocks|rows) \S+)? \(job (\S+)\)/g)].map(

@@ -19,6 +19,7 @@ import {
   completedJobs,
   kill,
   modenorm,
+  mostTries,
   NO_REDIS,
   REDIS_SERVER,
   type RedisServer,
@@ -292,14 +293,11 @@ describe("fit, transform, inverse and evaluate on queue workers", {
     const r = await modenorm(root, [...bigTransform("data/late"), ...queued(queue)]).done;
     assert.equal(r.code, 1, r.output);
     assert.match(r.output, /no result within its deadline of 0\.01 s/);
-    const tries = new Map<string, number>();
-    for (const m of w
-      .output()
-      .matchAll(/failed encode \S+(?: rows \S+)? \(job (\S+)\): [^\n]*deadline/g)) {
-      tries.set(m[1]!, (tries.get(m[1]!) ?? 0) + 1);
-    }
-    assert.ok(tries.size > 0, w.output());
-    assert.equal(Math.max(...tries.values()), 3, w.output());
+    const most = () =>
+      mostTries(w.output(), /failed encode \S+(?: rows \S+)? \(job (\S+)\): [^\n]*deadline/g);
+    // The coordinator may see the last failure in Redis before the worker's line of it is read.
+    await until("a shard's third failure in the worker's log", () => most() >= 3, 10_000);
+    assert.equal(most(), 3, w.output());
     assert.ok(!existsSync(join(root, "data", "late")), "no output");
   });
 
