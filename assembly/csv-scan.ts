@@ -12,7 +12,7 @@
  *   zeros aside) with a power-of-ten exponent within ±22 (or the value zero): one IEEE
  *   multiplication or division of two exact doubles, the steps of `scanNumber`'s fast path
  *   (correctly rounded, Clinger 1990); or of 16 or 17 digits that are the shortest decimal of a
- *   double (`longDecimal`, with Ryū from `ryu.ts`: the loader writes its tables at `tables()`);
+ *   double (`decimal`, with Ryū from `ryu.ts`: the loader writes its tables at `tables()`);
  * - int64: integer syntax of at most 15 digits, not `-0`; int32: the same within int32 range.
  * Anything else (`nan`, a long number, spaces, a blank line) stops it.
  *
@@ -101,18 +101,23 @@ const E15: u64 = 1_000_000_000_000_000;
 const E17: u64 = 100_000_000_000_000_000;
 
 /**
- * The double of the decimal `m` × 10^`e` (16 to 19 significant digits), or -1 when the fast path
- * does not take it. Without its trailing zeros, a decimal of at most 15 digits is read as above;
- * one of 16 or 17 digits (the shortest round-trip text of a full-precision double, as JavaScript,
- * Python and modenorm write them) is taken when it is the shortest decimal of a double within an
- * ulp of m × 10^e computed in floating point, its two neighbours tried too: then `Number(text)`
- * is that double and keeps the text's value. Anything else (18 or more digits, a decimal that no
- * double keeps, a power of ten beyond ±22) goes to the JavaScript reader, which says why.
+ * The double of the decimal `m` × 10^`e` (`m` > 0, at most 19 digits), or -1 when the fast path
+ * does not take it. At most 15 significant digits with a power of ten within ±22: one IEEE
+ * multiplication or division of two exact doubles, the steps of `scanNumber`'s fast path
+ * (correctly rounded, Clinger 1990). A `long` decimal (more than 15 digits) first loses its
+ * trailing zeros; one of 16 or 17 digits left (the shortest round-trip text of a full-precision
+ * double, as JavaScript, Python and modenorm write them) is taken when it is the shortest decimal
+ * of the double computed the same way (within an ulp of it) or of one of its two neighbours: then
+ * `Number(text)` is that double and keeps the text's value. Anything else (18 or more digits, a
+ * decimal that no double keeps, a power of ten beyond ±22) goes to the JavaScript reader, which
+ * says why.
  */
-function longDecimal(m: u64, e: i32): f64 {
-  while (m % 10 === 0) {
-    m /= 10;
-    e++;
+function decimal(m: u64, e: i32, long: bool): f64 {
+  if (long) {
+    while (m % 10 === 0) {
+      m /= 10;
+      e++;
+    }
   }
   if (e < -22 || e > 22 || m >= E17) return -1;
   const p10 = load<f64>(POW10 + (((e >= 0 ? e : -e) as usize) << 3));
@@ -124,7 +129,10 @@ function longDecimal(m: u64, e: i32): f64 {
   return isShortestOf(down, m, e) ? down : -1;
 }
 
-/** Whether the shortest decimal of `x` (finite, positive) is `m` × 10^`e` (`m` without trailing zeros). */
+/**
+ * Whether the shortest decimal of `x` (finite, positive) is `m` × 10^`e` (`m` without trailing
+ * zeros).
+ */
 function isShortestOf(x: f64, m: u64, e: i32): bool {
   let e10 = shortestDecimal(x);
   let d = shortestDigits();
@@ -198,16 +206,9 @@ function number(buf: usize, p: i32, len: i32, d: usize, out: usize): i32 {
   store<i32>(d, load<i32>(d, 8) | syntax, 8);
   if (kind === F64) {
     let v: f64 = 0;
-    if (sig > 15) {
-      v = longDecimal(mant, exp10);
+    if (sig > 0) {
+      v = decimal(mant, exp10, sig > 15);
       if (v < 0) return REFUSED;
-    } else if (sig > 0) {
-      if (exp10 < -22 || exp10 > 22) return REFUSED;
-      const m = mant as f64;
-      v =
-        exp10 >= 0
-          ? m * load<f64>(POW10 + ((exp10 as usize) << 3))
-          : m / load<f64>(POW10 + ((-exp10 as usize) << 3));
     }
     store<f64>(out, negative ? -v : v);
     return p;
