@@ -220,24 +220,16 @@ export function arrowBuffers(
   c: Column,
   n: number,
 ): { nulls: number; validity: Uint8Array; data: Uint8Array; offsets?: Int32Array } {
-  const missing =
-    c.type === "string"
-      ? (i: number) => c.values[i] === null || c.values[i] === undefined
-      : c.nulls === null
-        ? null
-        : (i: number) => c.nulls![i] === 1;
+  // Nulls: text values that are null, or a mask's ones; the bitmap only when there are some.
   let nulls = 0;
-  // Counted without the closure: most columns have a mask and no null.
-  if (c.type === "string") {
-    for (let i = 0; i < n; i++) if (c.values[i] === null || c.values[i] === undefined) nulls++;
-  } else if (c.nulls !== null) {
-    const mask = c.nulls;
-    for (let i = 0; i < n; i++) if (mask[i] === 1) nulls++;
-  }
   let validity = new Uint8Array(0);
-  if (nulls > 0) {
-    validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
-    for (let i = 0; i < n; i++) if (missing!(i)) validity[i >> 3]! &= ~(1 << (i & 7));
+  const mask = c.type === "string" ? null : c.nulls;
+  if (c.type === "string" || mask !== null) {
+    for (let i = 0; i < n; i++) {
+      if (mask === null ? c.values[i] != null : mask[i] !== 1) continue;
+      if (nulls++ === 0) validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+      validity[i >> 3]! &= ~(1 << (i & 7));
+    }
   }
   if (c.type === "string") {
     const encoder = new TextEncoder();
