@@ -194,9 +194,8 @@ export function formatRows(desc: usize, m: i32, rows: i32, out: usize): usize {
  * `tableToJson`'s rows shape at `out`, separated by commas; returns the end. `keys` lists each
  * column's key as written before its value (`{"name":` for the first, `,"name":` for the others):
  * a u32 length and the bytes, padded to 4; `close` is the byte after each row (`}`), or -1 for
- * none (one column with an empty key: the values of a JSON array). Values: numbers as `formatRows` writes them (the text
- * `String(x)` gives, `-0` kept), null for a null, NaN and ±Infinity as strings, int64 beyond
- * ±2^53 as strings.
+ * none (one column with an empty key: the values of a JSON array). Values as `writeValue` writes
+ * them for JSON, and null for a null.
  */
 export function formatJsonRows(
   desc: usize,

@@ -124,15 +124,14 @@ export function formatNumericRows(
   if (ryu === undefined) ryu = instantiate();
   if (ryu === null) return false;
   const m = columns.length;
-  const jsonKeys = json?.keys ?? null;
-  const keyBytes = jsonKeys?.reduce((n, k) => n + k.length, 0) ?? 0;
+  const keyBytes = json?.keys.reduce((n, k) => n + k.length, 0) ?? 0;
   const rowBytes = m * (FIELD_BYTES + 2) + keyBytes + 2;
   // About 2 MB of WebAssembly memory whatever the width.
   const batch = Math.max(16, Math.min(rows, 65536, Math.floor(2 ** 21 / (rowBytes + 9 * m))));
   const base = ryu.base();
   let at = base + 16 * m;
   const keysAt = at;
-  if (jsonKeys !== null) for (const k of jsonKeys) at += 4 + Math.ceil(k.length / 4) * 4;
+  if (json !== null) for (const k of json.keys) at += 4 + Math.ceil(k.length / 4) * 4;
   at = Math.ceil(at / 8) * 8;
   const places = columns.map((c) => {
     const values = at;
@@ -147,9 +146,9 @@ export function formatNumericRows(
   // The memory may have grown: new views of it.
   const memory = ryu.memory.buffer;
   bytes = new Uint8Array(memory);
-  if (jsonKeys !== null) {
+  if (json !== null) {
     let k = keysAt;
-    for (const key of jsonKeys) {
+    for (const key of json.keys) {
       new DataView(memory).setUint32(k, key.length, true);
       bytes.set(key, k + 4);
       k += 4 + Math.ceil(key.length / 4) * 4;
@@ -181,10 +180,10 @@ export function formatNumericRows(
       (v.into as Float64Array).set((c.values as Float64Array).subarray(start, start + n));
       if (v.mask !== null) v.mask.set(c.nulls!.subarray(start, start + n));
     });
-    if (jsonKeys === null) put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
+    if (json === null) put(bytes.subarray(outAt, ryu.formatRows(base, m, n, outAt)));
     else {
       if (start > 0) put(COMMA);
-      put(bytes.subarray(outAt, ryu.formatJsonRows(base, m, n, outAt, keysAt, json!.close)));
+      put(bytes.subarray(outAt, ryu.formatJsonRows(base, m, n, outAt, keysAt, json.close)));
     }
   }
   return true;
